@@ -1,0 +1,51 @@
+// The error family of session-security: every error the library throws is one of these.
+// Messages say what was wrong, the value received and what is expected.
+
+/** Base class of every error thrown by session-security. */
+export class SessionSecurityError extends Error {
+  constructor(message: string) {
+    super(`session-security: ${message}`);
+    this.name = 'SessionSecurityError';
+  }
+}
+
+/**
+ * A bad option, thrown at construction so a misconfigured app fails at start-up,
+ * not on the first request.
+ *
+ * @example
+ * ```ts
+ * try { sessionSecurity({ expireAfter: -1, isAuthenticated }) }
+ * catch (e) { if (e instanceof SessionSecurityConfigError) console.error(e.option) } // 'expireAfter'
+ * ```
+ */
+export class SessionSecurityConfigError extends SessionSecurityError {
+  /** The name of the option that was wrong. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.name = 'SessionSecurityConfigError';
+    this.option = option;
+  }
+}
+
+/** Renders a received value for an error message: strings quoted, objects abridged. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  if (value instanceof RegExp) return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      json = undefined;
+    }
+    return json && json.length <= 60 ? json : 'an object';
+  }
+  return String(value);
+}

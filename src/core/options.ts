@@ -1,0 +1,297 @@
+// The options of DESIGN §2: defaults, validation at construction, and the resolved form
+// every other module reads. Pure: no Node, no DOM.
+
+import { type Clock, systemClock } from './clock.js';
+import { describeValue, SessionSecurityConfigError } from './errors.js';
+
+/** A request that never counts as activity: an exact path, a `/prefix/*`, a RegExp or a predicate. */
+export type PassiveRule<Req> = string | RegExp | ((req: Req) => boolean);
+
+/** Where the library reports what an operator must know. Defaults to `console`. */
+export interface Logger {
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/** The options shared by every adapter. Times are in seconds. */
+export interface SessionSecurityOptions<Req> {
+  /** Seconds of inactivity after which the session ends. Default 900 (PCI DSS 8.2.8). */
+  expireAfter?: number;
+  /** Seconds of inactivity after which the browser warns. Default `expireAfter - min(120, expireAfter / 4)`. */
+  warnAfter?: number;
+  /** Seconds after sign-in after which the session ends whatever the activity; `0` = off. Default 0. */
+  absoluteTimeout?: number;
+  /** Whether the request belongs to a signed-in user. Required. */
+  isAuthenticated: (req: Req) => boolean | Promise<boolean>;
+  /** How to end the session. Default: the adapter regenerates the session (a fresh anonymous one). */
+  logout?: (req: Req) => void | Promise<void>;
+  /** Where expired navigations and tabs go (a path on this site or an absolute http(s) URL). Default none. */
+  loginUrl?: string;
+  /** Requests that never count as activity. Default `[]`. */
+  passive?: readonly PassiveRule<Req>[];
+  /** Extra origins (`https://host[:port]`) allowed to call the ping; the app's own always is. Default `[]`. */
+  trustedOrigins?: readonly string[];
+  /** Path under which the ping protocol is mounted. Default `/session-security`. */
+  prefix?: string;
+  /** The clock, for tests. Default the system clock. */
+  clock?: Clock;
+  /** Where warnings and errors go. Default `console`. */
+  logger?: Logger;
+}
+
+/** The options after validation, with every default filled in and times in milliseconds. */
+export interface ResolvedOptions<Req> {
+  expireAfterMs: number;
+  warnAfterMs: number;
+  /** 0 when there is no absolute timeout. */
+  absoluteTimeoutMs: number;
+  isAuthenticated: (req: Req) => boolean | Promise<boolean>;
+  logout: ((req: Req) => void | Promise<void>) | undefined;
+  loginUrl: string | undefined;
+  passive: readonly PassiveRule<Req>[];
+  trustedOrigins: ReadonlySet<string>;
+  prefix: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+export const DEFAULT_EXPIRE_AFTER_SECONDS = 900;
+export const DEFAULT_PREFIX = '/session-security';
+/** WCAG 2.2.1 asks for at least 20 seconds to react to a time limit. */
+export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
+
+const OPTION_NAMES = [
+  'expireAfter',
+  'warnAfter',
+  'absoluteTimeout',
+  'isAuthenticated',
+  'logout',
+  'loginUrl',
+  'passive',
+  'trustedOrigins',
+  'prefix',
+  'clock',
+  'logger',
+] as const;
+
+/** The default warning time: two minutes before expiry, or a quarter of `expireAfter` when shorter. */
+export function defaultWarnAfter(expireAfterSeconds: number): number {
+  return expireAfterSeconds - Math.min(120, expireAfterSeconds / 4);
+}
+
+/**
+ * Validates the options and fills in the defaults.
+ *
+ * @param input - the options as the user wrote them
+ * @returns the resolved options, times in milliseconds
+ * @throws SessionSecurityConfigError naming the option, the value received and the fix
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ expireAfter: 600, isAuthenticated: (req) => !!req.session.user });
+ * resolved.warnAfterMs; // 480000
+ * ```
+ */
+export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): ResolvedOptions<Req> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SessionSecurityConfigError(
+      'options',
+      `options (${describeValue(input)}) must be an object, e.g. { isAuthenticated: (req) => Boolean(req.session.user) }`,
+    );
+  }
+  rejectUnknownNames(input);
+
+  const expireAfter = seconds('expireAfter', input.expireAfter, DEFAULT_EXPIRE_AFTER_SECONDS, {
+    allowZero: false,
+  });
+  const warnAfter = seconds('warnAfter', input.warnAfter, defaultWarnAfter(expireAfter), {
+    allowZero: false,
+  });
+  if (warnAfter >= expireAfter) {
+    throw new SessionSecurityConfigError(
+      'warnAfter',
+      `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
+    );
+  }
+  const absoluteTimeout = seconds('absoluteTimeout', input.absoluteTimeout, 0, { allowZero: true });
+
+  const isAuthenticated = input.isAuthenticated;
+  if (typeof isAuthenticated !== 'function') {
+    throw new SessionSecurityConfigError(
+      'isAuthenticated',
+      `isAuthenticated (${describeValue(isAuthenticated)}) must be a function (req) => boolean that tells whether the request belongs to a signed-in user, e.g. (req) => Boolean(req.session.user)`,
+    );
+  }
+  const logout = input.logout;
+  if (logout !== undefined && typeof logout !== 'function') {
+    throw new SessionSecurityConfigError(
+      'logout',
+      `logout (${describeValue(logout)}) must be a function (req) => void | Promise<void> that ends the session, or be left out to regenerate the session`,
+    );
+  }
+
+  const logger = input.logger ?? console;
+  if (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function') {
+    throw new SessionSecurityConfigError(
+      'logger',
+      `logger (${describeValue(logger)}) must be an object with warn(message) and error(message, error) methods, such as console`,
+    );
+  }
+  const clock = input.clock ?? systemClock;
+  if (typeof clock?.now !== 'function') {
+    throw new SessionSecurityConfigError(
+      'clock',
+      `clock (${describeValue(clock)}) must be an object with a now() method returning milliseconds, like { now: () => Date.now() }`,
+    );
+  }
+
+  if (expireAfter - warnAfter < MIN_ACCESSIBLE_WARNING_SECONDS) {
+    logger.warn(
+      `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}`,
+    );
+  }
+
+  return {
+    expireAfterMs: expireAfter * 1000,
+    warnAfterMs: warnAfter * 1000,
+    absoluteTimeoutMs: absoluteTimeout * 1000,
+    isAuthenticated,
+    logout,
+    loginUrl: loginUrl(input.loginUrl),
+    passive: passiveRules(input.passive),
+    trustedOrigins: trustedOrigins(input.trustedOrigins),
+    prefix: prefix(input.prefix),
+    clock,
+    logger,
+  };
+}
+
+function rejectUnknownNames(input: object): void {
+  const known: readonly string[] = OPTION_NAMES;
+  for (const name of Object.keys(input)) {
+    if (known.includes(name)) continue;
+    const guess = closestName(name);
+    throw new SessionSecurityConfigError(
+      name,
+      `unknown option ${JSON.stringify(name)}${guess ? `: did you mean ${JSON.stringify(guess)}?` : ''} The options are ${known.join(', ')}`,
+    );
+  }
+}
+
+/** A known option that the typo resembles: same letters ignoring case and `_`, or a shared stem. */
+function closestName(name: string): string | undefined {
+  const squash = (s: string) => s.toLowerCase().replaceAll('_', '');
+  const typed = squash(name);
+  return OPTION_NAMES.find((known) => {
+    const k = squash(known);
+    return k === typed || (typed.length >= 5 && (typed.startsWith(k) || k.startsWith(typed)));
+  });
+}
+
+function seconds(
+  option: string,
+  value: unknown,
+  fallback: number,
+  { allowZero }: { allowZero: boolean },
+): number {
+  if (value === undefined) return fallback;
+  const expected = allowZero
+    ? 'a finite number of seconds, 0 or more (0 turns it off)'
+    : 'a finite number of seconds greater than 0';
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new SessionSecurityConfigError(
+      option,
+      `${option} (${describeValue(value)}) must be ${expected}, e.g. ${option}: 900`,
+    );
+  }
+  if (value < 0 || (!allowZero && value === 0)) {
+    throw new SessionSecurityConfigError(option, `${option} (${value}) must be ${expected}`);
+  }
+  return value;
+}
+
+function loginUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const fix =
+    'must be a path on this site starting with "/" (e.g. "/login") or an absolute http(s) URL';
+  if (typeof value !== 'string' || value === '') {
+    throw new SessionSecurityConfigError('loginUrl', `loginUrl (${describeValue(value)}) ${fix}`);
+  }
+  const isLocalPath = value.startsWith('/') && !value.startsWith('//') && !value.includes('\\');
+  if (isLocalPath || /^https?:\/\/[^/]/i.test(value)) {
+    try {
+      new URL(value, 'http://localhost');
+      return value;
+    } catch {
+      // falls through to the error below
+    }
+  }
+  throw new SessionSecurityConfigError('loginUrl', `loginUrl (${describeValue(value)}) ${fix}`);
+}
+
+function passiveRules<Req>(value: unknown): readonly PassiveRule<Req>[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new SessionSecurityConfigError(
+      'passive',
+      `passive (${describeValue(value)}) must be an array of rules, e.g. ['/api/poll', '/events/*', /^\\/metrics/, (req) => boolean]`,
+    );
+  }
+  value.forEach((rule: unknown, index) => {
+    const ok =
+      (typeof rule === 'string' && rule.startsWith('/')) ||
+      rule instanceof RegExp ||
+      typeof rule === 'function';
+    if (!ok) {
+      throw new SessionSecurityConfigError(
+        'passive',
+        `passive[${index}] (${describeValue(rule)}) must be a path starting with "/" (exact, or ending in "/*" for a prefix), a RegExp, or a function (req) => boolean`,
+      );
+    }
+  });
+  return [...value];
+}
+
+function trustedOrigins(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) {
+    throw new SessionSecurityConfigError(
+      'trustedOrigins',
+      `trustedOrigins (${describeValue(value)}) must be an array of origins, e.g. ['https://admin.example.com']`,
+    );
+  }
+  const origins = new Set<string>();
+  value.forEach((entry: unknown, index) => {
+    const origin = typeof entry === 'string' ? originOf(entry) : undefined;
+    if (origin === undefined) {
+      throw new SessionSecurityConfigError(
+        'trustedOrigins',
+        `trustedOrigins[${index}] (${describeValue(entry)}) must be an origin: http(s)://host with an optional :port and no path, e.g. "https://admin.example.com"`,
+      );
+    }
+    origins.add(origin);
+  });
+  return origins;
+}
+
+/** The origin a string names, or undefined when it is not a bare http(s) origin. */
+function originOf(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  return /^https?:$/.test(url.protocol) && bare ? url.origin : undefined;
+}
+
+function prefix(value: unknown): string {
+  if (value === undefined) return DEFAULT_PREFIX;
+  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
+    throw new SessionSecurityConfigError(
+      'prefix',
+      `prefix (${describeValue(value)}) must be a path such as "/session-security": starting with "/", without a trailing "/", query or special characters`,
+    );
+  }
+  return value;
+}

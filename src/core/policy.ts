@@ -1,0 +1,160 @@
+// The pure policy for one request of a signed-in session: has it expired, does it record
+// activity, what is its status. Pure: no I/O, no clock of its own (now is a parameter).
+
+/** The security state kept per session. Times are milliseconds since the epoch, server clock. */
+export interface SecurityState {
+  /** Time of the latest activity of the session. */
+  lastActivity: number;
+  /** Time of sign-in, for the absolute timeout. */
+  startedAt: number;
+  /** An opaque random marker of this sign-in (never the session cookie); tells tabs a sign-in apart. */
+  id: string;
+}
+
+export type ExpiryReason = 'idle' | 'absolute';
+
+/** The timeouts the policy enforces, in milliseconds (`absoluteTimeoutMs` 0 = off). */
+export interface Timeouts {
+  expireAfterMs: number;
+  warnAfterMs: number;
+  absoluteTimeoutMs: number;
+}
+
+/** What to do with a request. */
+export type Decision =
+  | { outcome: 'expired'; reason: ExpiryReason }
+  | {
+      outcome: 'continue';
+      /** The state as it stands after this request. */
+      state: SecurityState;
+      /** Whether the state must be stored (it is new or recorded activity). */
+      write: boolean;
+    };
+
+/** The answer of the ping for a live session (DESIGN §3.1); times in seconds. */
+export interface ActiveStatus {
+  status: 'active';
+  idleFor: number;
+  warnIn: number;
+  expireIn: number;
+  expireAfter: number;
+  warnAfter: number;
+  absolute: boolean;
+  session: string;
+}
+
+/** Activity is recorded at most once a second, so a busy page does not rewrite its session on every request. */
+export const MIN_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * Decides one request of a signed-in session.
+ *
+ * Expiry is checked first, on the stored state: nothing a request carries (a navigation, a
+ * ping's `sinceActivity`) can revive a session that has already expired.
+ *
+ * @param stored - the state read from the session, or undefined on the first tracked request
+ * @param nowMs - the server's clock
+ * @param activityAtMs - when this request saw activity: `nowMs` for an active request, the
+ *   ping's `now - sinceActivity`, or undefined for a passive request
+ * @param timeouts - the configured timeouts
+ * @param newId - makes the marker of a new sign-in
+ * @example
+ * ```ts
+ * decide({ lastActivity: 0, startedAt: 0, id: 'a' }, 900_000, 900_000, timeouts, randomId);
+ * // { outcome: 'expired', reason: 'idle' } with expireAfter 900 s
+ * ```
+ */
+export function decide(
+  stored: SecurityState | undefined,
+  nowMs: number,
+  activityAtMs: number | undefined,
+  timeouts: Timeouts,
+  newId: () => string,
+): Decision {
+  if (stored === undefined) {
+    return {
+      outcome: 'continue',
+      state: { lastActivity: nowMs, startedAt: nowMs, id: newId() },
+      write: true,
+    };
+  }
+  // Times past now (a clock set back) are read as now: a future lastActivity would stretch
+  // the session beyond expireAfter of real time.
+  const lastActivity = Math.min(stored.lastActivity, nowMs);
+  const startedAt = Math.min(stored.startedAt, nowMs);
+
+  const reason = expiryReason(lastActivity, startedAt, nowMs, timeouts);
+  if (reason !== undefined) return { outcome: 'expired', reason };
+
+  const state = { lastActivity, startedAt, id: stored.id };
+  if (activityAtMs === undefined) return { outcome: 'continue', state, write: false };
+  const reported = Math.min(activityAtMs, nowMs);
+  if (reported - lastActivity < MIN_WRITE_INTERVAL_MS) {
+    return { outcome: 'continue', state, write: false };
+  }
+  return { outcome: 'continue', state: { ...state, lastActivity: reported }, write: true };
+}
+
+/** Why the session has expired at `nowMs`, or undefined while it lives. When both limits have passed, the one reached first. */
+function expiryReason(
+  lastActivityMs: number,
+  startedAtMs: number,
+  nowMs: number,
+  { expireAfterMs, absoluteTimeoutMs }: Timeouts,
+): ExpiryReason | undefined {
+  const idleDeadline = lastActivityMs + expireAfterMs;
+  const absoluteDeadline = absoluteTimeoutMs > 0 ? startedAtMs + absoluteTimeoutMs : Infinity;
+  if (nowMs < idleDeadline && nowMs < absoluteDeadline) return undefined;
+  return absoluteDeadline < idleDeadline ? 'absolute' : 'idle';
+}
+
+/**
+ * The status of a live session at `nowMs`, as the ping reports it.
+ *
+ * `expireIn` is the nearer of the idle and the absolute deadline; the warning comes the same
+ * warning window (`expireAfter - warnAfter`) before either.
+ */
+export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts): ActiveStatus {
+  const { expireAfterMs, warnAfterMs, absoluteTimeoutMs } = timeouts;
+  const idleMs = Math.max(0, nowMs - state.lastActivity);
+  const idleRemainingMs = expireAfterMs - idleMs;
+  const absoluteRemainingMs =
+    absoluteTimeoutMs > 0 ? absoluteTimeoutMs - Math.max(0, nowMs - state.startedAt) : Infinity;
+  const expireInMs = Math.max(0, Math.min(idleRemainingMs, absoluteRemainingMs));
+  const warningWindowMs = expireAfterMs - warnAfterMs;
+  return {
+    status: 'active',
+    idleFor: idleMs / 1000,
+    warnIn: Math.max(0, expireInMs - warningWindowMs) / 1000,
+    expireIn: expireInMs / 1000,
+    expireAfter: expireAfterMs / 1000,
+    warnAfter: warnAfterMs / 1000,
+    absolute: absoluteRemainingMs < idleRemainingMs,
+    session: state.id,
+  };
+}
+
+/**
+ * Reads a stored value as a security state.
+ *
+ * @returns the state, `undefined` when none is stored, or `'invalid'` for a value that is
+ *   not a state (the caller treats it as expired: a damaged record must not open a session)
+ */
+export function readState(value: unknown): SecurityState | undefined | 'invalid' {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object') return 'invalid';
+  const { lastActivity, startedAt, id } = value as Record<string, unknown>;
+  const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
+  if (!isTime(lastActivity) || !isTime(startedAt) || typeof id !== 'string' || id === '') {
+    return 'invalid';
+  }
+  return { lastActivity, startedAt, id };
+}
+
+/** A random marker of a sign-in: 128 bits, base64url. Uses Web Crypto, present in Node 20 and browsers. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+}

@@ -1,0 +1,159 @@
+// The ping protocol of DESIGN §3.1: the routes, the parsing of a ping's body, and every
+// answer. Pure: the server layer does the I/O and runs the checks in the documented order.
+
+import type { ActiveStatus, ExpiryReason } from './policy.js';
+
+/** A JSON answer: status, headers and a body to serialise. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/** A ping or logout body larger than this is refused with 413. */
+export const MAX_BODY_BYTES = 1024;
+
+/** The library's routes under the prefix, with the methods each allows. */
+export const ROUTES = {
+  '/ping': ['GET', 'POST'],
+  '/logout': ['POST'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type Route = keyof typeof ROUTES;
+
+const EXPECTED_BODY =
+  'expected a JSON object {"sinceActivity": <seconds since the last user input, a finite number >= 0>}';
+
+/** The result of reading a ping's body. */
+export type PingBody = { ok: true; sinceActivitySeconds: number } | { ok: false; error: string };
+
+/**
+ * Parses the body of `POST {prefix}/ping`.
+ *
+ * @example
+ * ```ts
+ * parsePingBody('{"sinceActivity": 12.5}'); // { ok: true, sinceActivitySeconds: 12.5 }
+ * parsePingBody('{"sinceActivity": "5"}');  // { ok: false, error: 'sinceActivity ("5") must be ...' }
+ * ```
+ */
+export function parsePingBody(text: string): PingBody {
+  if (text.trim() === '') return { ok: false, error: `the body is empty: ${EXPECTED_BODY}` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `the body is not valid JSON: ${EXPECTED_BODY}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const kind =
+      parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    return { ok: false, error: `the body is ${kind}, not an object: ${EXPECTED_BODY}` };
+  }
+  const count = countTopLevelKey(text, 'sinceActivity');
+  if (count === 0) return { ok: false, error: `sinceActivity is missing: ${EXPECTED_BODY}` };
+  if (count > 1) {
+    return {
+      ok: false,
+      error: `sinceActivity appears ${count} times; it must appear once: ${EXPECTED_BODY}`,
+    };
+  }
+  const value: unknown = (parsed as Record<string, unknown>).sinceActivity;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    const shown = JSON.stringify(value);
+    return {
+      ok: false,
+      error: `sinceActivity (${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}) must be a finite number of seconds, 0 or more, e.g. {"sinceActivity": 12.5}`,
+    };
+  }
+  return { ok: true, sinceActivitySeconds: value };
+}
+
+/**
+ * Counts the members named `key` in the top-level object of a valid JSON text.
+ * `JSON.parse` keeps the last of duplicated keys silently; a ping must say one thing.
+ */
+function countTopLevelKey(json: string, key: string): number {
+  let depth = 0;
+  let count = 0;
+  for (let i = 0; i < json.length; i++) {
+    const char = json[i];
+    if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') depth--;
+    else if (char === '"') {
+      const start = i;
+      for (i++; json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      let next = i + 1;
+      while (/\s/.test(json[next] ?? '')) next++;
+      const isMemberName = depth === 1 && json[next] === ':';
+      if (isMemberName && JSON.parse(json.slice(start, i + 1)) === key) count++;
+    }
+  }
+  return count;
+}
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+function answer(status: number, body: Record<string, unknown>, headers = {}): Answer {
+  return { status, headers: { ...NO_STORE, ...headers }, body };
+}
+
+/** The answers of DESIGN §3.1, every one `Cache-Control: no-store`. */
+export const answers = {
+  active: (status: ActiveStatus): Answer => answer(200, { ...status }),
+  expired: (reason: ExpiryReason): Answer => answer(401, { status: 'expired', reason }),
+  anonymous: (): Answer => answer(401, { status: 'anonymous' }),
+  signedOut: (): Answer => answer(200, { status: 'anonymous' }),
+  badRequest: (error: string): Answer => answer(400, { status: 'error', error }),
+  forbidden: (error: string): Answer => answer(403, { status: 'error', error }),
+  notFound: (path: string): Answer =>
+    answer(404, {
+      status: 'error',
+      error: `${JSON.stringify(path)} is not a session-security route: expected ${Object.keys(ROUTES).join(' or ')} under the prefix`,
+    }),
+  methodNotAllowed: (route: Route, method: string): Answer =>
+    answer(
+      405,
+      {
+        status: 'error',
+        error: `${method} is not allowed on ${route}: use ${ROUTES[route].join(' or ')}`,
+      },
+      { allow: ROUTES[route].join(', ') },
+    ),
+  tooLarge: (): Answer =>
+    answer(413, {
+      status: 'error',
+      error: `the body is larger than ${MAX_BODY_BYTES} bytes: ${EXPECTED_BODY}`,
+    }),
+  unsupportedMediaType: (contentType: string | undefined): Answer =>
+    answer(415, {
+      status: 'error',
+      error: `Content-Type ${contentType === undefined ? 'is missing' : `${JSON.stringify(contentType)} is not accepted`}: send application/json`,
+    }),
+  unavailable: (): Answer =>
+    answer(503, {
+      status: 'error',
+      error: 'the session store is unavailable; try again shortly',
+    }),
+};
+
+/**
+ * Where an expired navigation goes: `loginUrl` with `next` (the path and query the user was
+ * on) and `reason` added to its query.
+ *
+ * @example
+ * ```ts
+ * loginLocation('/login', '/reports?page=2', 'idle'); // '/login?next=%2Freports%3Fpage%3D2&reason=idle'
+ * ```
+ */
+export function loginLocation(loginUrl: string, next: string, reason: ExpiryReason): string {
+  const isAbsolute = /^https?:\/\//i.test(loginUrl);
+  const url = new URL(loginUrl, 'http://placeholder.invalid');
+  url.searchParams.set('next', next);
+  url.searchParams.set('reason', reason);
+  return isAbsolute ? url.href : `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** Whether a `Content-Type` header names JSON (`application/json`, with any parameters). */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+}

@@ -1,0 +1,25 @@
+// The framework-independent entry: options, errors, the policy and the ping protocol, for
+// adapters and for apps that need them. Framework adapters live in their own subpaths.
+
+export { type Clock, systemClock } from './core/clock.js';
+export { SessionSecurityConfigError, SessionSecurityError } from './core/errors.js';
+export {
+  DEFAULT_EXPIRE_AFTER_SECONDS,
+  DEFAULT_PREFIX,
+  defaultWarnAfter,
+  type Logger,
+  type PassiveRule,
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionSecurityOptions,
+} from './core/options.js';
+export {
+  type ActiveStatus,
+  type Decision,
+  decide,
+  type ExpiryReason,
+  type SecurityState,
+  statusOf,
+  type Timeouts,
+} from './core/policy.js';
+export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
