@@ -3,6 +3,7 @@
 
 export { type Clock, systemClock } from './core/clock.js';
 export { SessionSecurityConfigError, SessionSecurityError } from './core/errors.js';
+export { safeNextPath } from './core/next.js';
 export {
   DEFAULT_EXPIRE_AFTER_SECONDS,
   DEFAULT_PREFIX,

@@ -146,7 +146,11 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
 
   if (expireAfter - warnAfter < MIN_ACCESSIBLE_WARNING_SECONDS) {
     logger.warn(
-      `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}`,
+      `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); ${
+        expireAfter > MIN_ACCESSIBLE_WARNING_SECONDS
+          ? `lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}`
+          : `raise expireAfter above ${MIN_ACCESSIBLE_WARNING_SECONDS}`
+      }`,
     );
   }
 
@@ -172,7 +176,7 @@ function rejectUnknownNames(input: object): void {
     const guess = closestName(name);
     throw new SessionSecurityConfigError(
       name,
-      `unknown option ${JSON.stringify(name)}${guess ? `: did you mean ${JSON.stringify(guess)}?` : ''} The options are ${known.join(', ')}`,
+      `unknown option ${JSON.stringify(name)}${guess ? `: did you mean ${JSON.stringify(guess)}?` : '.'} The options are ${known.join(', ')}`,
     );
   }
 }

@@ -87,10 +87,11 @@ export function decide(
   if (reason !== undefined) return { outcome: 'expired', reason };
 
   const state = { lastActivity, startedAt, id: stored.id };
-  if (activityAtMs === undefined) return { outcome: 'continue', state, write: false };
-  const reported = Math.min(activityAtMs, nowMs);
-  if (reported - lastActivity < MIN_WRITE_INTERVAL_MS) {
-    return { outcome: 'continue', state, write: false };
+  // A clamped time is stored back, or the future value would hold the session open again.
+  const clamped = lastActivity !== stored.lastActivity || startedAt !== stored.startedAt;
+  const reported = activityAtMs === undefined ? undefined : Math.min(activityAtMs, nowMs);
+  if (reported === undefined || reported - lastActivity < MIN_WRITE_INTERVAL_MS) {
+    return { outcome: 'continue', state, write: clamped };
   }
   return { outcome: 'continue', state: { ...state, lastActivity: reported }, write: true };
 }

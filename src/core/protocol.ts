@@ -59,7 +59,7 @@ export function parsePingBody(text: string): PingBody {
   }
   const value: unknown = (parsed as Record<string, unknown>).sinceActivity;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    const shown = JSON.stringify(value);
+    const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
     return {
       ok: false,
       error: `sinceActivity (${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}) must be a finite number of seconds, 0 or more, e.g. {"sinceActivity": 12.5}`,

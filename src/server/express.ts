@@ -121,10 +121,14 @@ function regenerate(req: Request): Promise<void> {
   });
 }
 
-/** Reads the raw body up to a limit; a body parser that ran first has left its result in req.body. */
+/**
+ * Reads the raw body up to a limit. When a body parser ran first, the stream is spent and its
+ * result is in req.body (duplicated keys are then already merged: mount session-security first).
+ */
 function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
-  if ((req as Request & { _body?: boolean })._body === true) {
-    const text = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? '');
+  if (req.readableEnded) {
+    const text =
+      typeof req.body === 'string' || req.body === undefined ? (req.body ?? '') : JSON.stringify(req.body);
     return Promise.resolve(
       Buffer.byteLength(text) > limitBytes ? { tooLarge: true } : { tooLarge: false, text },
     );

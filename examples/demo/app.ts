@@ -1,0 +1,199 @@
+// The demo application of DESIGN §6: an Express app with express-session and
+// session-security, showing good practice (strict CSP, no-store, SameSite cookies).
+
+import { readFileSync } from 'node:fs';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import { type Clock, safeNextPath } from 'session-security';
+import { sessionSecurity } from 'session-security/express';
+import { formPage, homePage, loginPage, pageLanguage, secondPage } from './pages.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: string;
+  }
+}
+
+export interface DemoConfig {
+  /** Seconds of inactivity before sign-out. */
+  expireAfter: number;
+  /** Seconds of inactivity before the browser warns. */
+  warnAfter: number;
+  /** Seconds after sign-in before sign-out whatever the activity; 0 = off. */
+  absoluteTimeout: number;
+  sessionSecret: string;
+  /** A session store; default express-session's in-memory store. */
+  store?: session.Store;
+  clock?: Clock;
+}
+
+const USERS: Record<string, string> = { demo: 'demo' };
+
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const stylesheet = readFileSync(new URL('./demo.css', import.meta.url), 'utf8');
+
+/**
+ * Builds the demo app.
+ *
+ * @example
+ * ```ts
+ * createDemoApp({ expireAfter: 120, warnAfter: 90, absoluteTimeout: 0, sessionSecret: 's' }).listen(3000);
+ * ```
+ */
+export function createDemoApp(config: DemoConfig): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  const security = sessionSecurity({
+    expireAfter: config.expireAfter,
+    warnAfter: config.warnAfter,
+    absoluteTimeout: config.absoluteTimeout,
+    loginUrl: '/login',
+    passive: ['/api/poll'],
+    isAuthenticated: (req) => typeof req.session.user === 'string',
+    ...(config.clock ? { clock: config.clock } : {}),
+  });
+
+  app.use(function securityHeaders(_req, res, next) {
+    res.set({
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+    });
+    next();
+  });
+  app.get('/demo.css', (_req, res) => {
+    res.type('text/css').set('cache-control', 'public, max-age=3600').send(stylesheet);
+  });
+  app.use(
+    session({
+      name: 'demo.sid',
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      // A session cookie (no max-age): it ends with the browser; the server ends it sooner.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto' },
+      ...(config.store ? { store: config.store } : {}),
+    }),
+  );
+  app.use(security);
+  app.use(refuseCrossSitePosts);
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  app.get('/login', (req, res) => {
+    res.set('cache-control', 'no-store');
+    res.send(
+      loginPage({
+        lang: pageLanguage(req.query.lang),
+        next: safeNextPath(req.query.next),
+        reason: req.query.reason,
+      }),
+    );
+  });
+
+  app.post('/login', async (req, res, next) => {
+    const { username, password, next: wanted } = req.body as Record<string, unknown>;
+    const lang = pageLanguage(req.query.lang);
+    if (
+      typeof username !== 'string' ||
+      typeof password !== 'string' ||
+      !checkPassword(username, password)
+    ) {
+      res.status(401).set('cache-control', 'no-store');
+      res.send(
+        loginPage({
+          lang,
+          next: safeNextPath(wanted),
+          reason: undefined,
+          error: 'Wrong username or password.',
+          username: typeof username === 'string' ? username : '',
+        }),
+      );
+      return;
+    }
+    try {
+      // A new session id at sign-in, so an id planted before sign-in is worth nothing.
+      await new Promise<void>((resolve, reject) =>
+        req.session.regenerate((error: unknown) => (error ? reject(error) : resolve())),
+      );
+      req.session.user = username;
+      await security.start(req);
+      res.redirect(303, safeNextPath(wanted) ?? '/');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post('/logout', (req, res, next) => {
+    req.session.destroy((error: unknown) => {
+      if (error) return next(error);
+      res.clearCookie('demo.sid').redirect(303, '/login');
+    });
+  });
+
+  app.get('/api/poll', (req, res) => {
+    res.set('cache-control', 'no-store');
+    if (!req.session.user) {
+      res.status(401).json({ status: 'anonymous' });
+      return;
+    }
+    res.json({ status: 'ok', time: new Date().toISOString() });
+  });
+
+  const protectedPage = (req: Request, res: Response) => {
+    res.set('cache-control', 'no-store');
+    return {
+      lang: pageLanguage(req.query.lang),
+      user: req.session.user ?? '',
+      // The browser client's tags will go here.
+      clientTags: '',
+      expireAfter: config.expireAfter,
+      warnAfter: config.warnAfter,
+    };
+  };
+  app.get('/', requireUser, (req, res) => {
+    res.send(homePage(protectedPage(req, res)));
+  });
+  app.get('/second', requireUser, (req, res) => {
+    res.send(secondPage(protectedPage(req, res)));
+  });
+  app.get('/form', requireUser, (req, res) => {
+    res.send(formPage(protectedPage(req, res)));
+  });
+  app.post('/form', requireUser, (req, res) => {
+    const note = (req.body as Record<string, unknown>).note;
+    res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
+  });
+
+  return app;
+}
+
+function checkPassword(username: string, password: string): boolean {
+  return Object.hasOwn(USERS, username) && USERS[username] === password;
+}
+
+function requireUser(req: Request, res: Response, next: NextFunction): void {
+  if (req.session.user) {
+    next();
+    return;
+  }
+  res.set('cache-control', 'no-store');
+  res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
+}
+
+/** Forms are same-origin only: a page elsewhere must not sign users in or out. */
+function refuseCrossSitePosts(req: Request, res: Response, next: NextFunction): void {
+  const site = req.get('sec-fetch-site');
+  if (req.method === 'POST' && site !== undefined && site !== 'same-origin' && site !== 'none') {
+    res.status(403).type('text/plain').send('Cross-site form posts are refused.');
+    return;
+  }
+  next();
+}

@@ -1,0 +1,80 @@
+// Starts the demo from the environment (DESIGN §6): PORT, EXPIRE_AFTER, WARN_AFTER,
+// ABSOLUTE_TIMEOUT, SESSION_SECRET, REDIS_URL. Stops with a clear message on a bad value.
+
+import type session from 'express-session';
+import { defaultWarnAfter } from 'session-security';
+import { createDemoApp } from './app.js';
+
+const DEMO_EXPIRE_AFTER = 120;
+const DEMO_WARN_AFTER = 90;
+const DEMO_SECRET = 'session-security demo secret: set SESSION_SECRET';
+
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+
+function seconds(name: string, fallback: number, allowZero = false): number {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    fail(
+      `${name}=${JSON.stringify(text)} must be a number of seconds ${allowZero ? '(0 or more)' : 'greater than 0'}`,
+    );
+  }
+  return value;
+}
+
+const portText = process.env.PORT ?? '3000';
+const port = Number(portText);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  fail(`PORT=${JSON.stringify(portText)} must be a whole number from 0 to 65535`);
+}
+const expireAfter = seconds('EXPIRE_AFTER', DEMO_EXPIRE_AFTER);
+// With a custom EXPIRE_AFTER, the library's default warning time fits it; 90 fits only 120.
+const warnAfter = seconds(
+  'WARN_AFTER',
+  process.env.EXPIRE_AFTER ? defaultWarnAfter(expireAfter) : DEMO_WARN_AFTER,
+);
+const absoluteTimeout = seconds('ABSOLUTE_TIMEOUT', 0, true);
+const sessionSecret = process.env.SESSION_SECRET || DEMO_SECRET;
+if (sessionSecret === DEMO_SECRET) {
+  console.warn('demo: SESSION_SECRET is not set; using a fixed demo secret that anyone can read');
+}
+
+let store: session.Store | undefined;
+if (process.env.REDIS_URL) {
+  const { createClient } = await import('redis');
+  const { RedisStore } = await import('connect-redis');
+  const client = createClient({ url: process.env.REDIS_URL });
+  client.on('error', (error: Error) => console.error(`demo: Redis: ${error.message}`));
+  try {
+    await client.connect();
+  } catch (error) {
+    fail(`cannot reach Redis at REDIS_URL=${process.env.REDIS_URL}: ${(error as Error).message}`);
+  }
+  store = new RedisStore({ client, prefix: 'session-security-demo:' });
+}
+
+let app: ReturnType<typeof createDemoApp>;
+try {
+  app = createDemoApp({
+    expireAfter,
+    warnAfter,
+    absoluteTimeout,
+    sessionSecret,
+    ...(store ? { store } : {}),
+  });
+} catch (error) {
+  fail((error as Error).message);
+}
+const server = app.listen(port, '127.0.0.1', () => {
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  console.log(`session-security demo on http://127.0.0.1:${actualPort}  (sign in as demo / demo)`);
+  console.log(
+    `expireAfter ${expireAfter} s, warnAfter ${warnAfter} s, absoluteTimeout ${absoluteTimeout || 'off'}, sessions in ${store ? 'Redis' : 'memory'}`,
+  );
+});
+server.on('error', (error) => fail(`cannot listen on 127.0.0.1:${port}: ${error.message}`));

@@ -1,0 +1,87 @@
+// Test support: a small Express + express-session app around session-security, with test
+// routes to sign in and out and a fake clock, for the integration suites.
+
+import express from 'express';
+import session from 'express-session';
+import type { SessionSecurityOptions } from 'session-security';
+import { sessionSecurity } from 'session-security/express';
+import { CookieJar, FakeClock, listen, send } from './http.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: string;
+  }
+}
+
+export interface TestAppOptions {
+  security?: Partial<SessionSecurityOptions<express.Request>>;
+  store?: session.Store;
+  /** Runs before session-security (e.g. a body parser or `trust proxy`). */
+  before?: (app: express.Express) => void;
+}
+
+/** Starts the app on 127.0.0.1:0; `signIn()` gives a jar holding a signed-in session. */
+export async function startTestApp(options: TestAppOptions = {}) {
+  const clock = new FakeClock();
+  const logger = {
+    warn: () => {},
+    errors: [] as string[],
+    error(message: string) {
+      this.errors.push(message);
+    },
+  };
+  const app = express();
+  options.before?.(app);
+  app.use(
+    session({
+      secret: 'test secret',
+      resave: false,
+      saveUninitialized: false,
+      ...(options.store ? { store: options.store } : {}),
+    }),
+  );
+  const security = sessionSecurity({
+    expireAfter: 900,
+    warnAfter: 780,
+    isAuthenticated: (req) => typeof req.session.user === 'string',
+    clock,
+    logger,
+    ...options.security,
+  });
+  app.use(security);
+  app.post('/test/sign-in', (req, res, next) => {
+    req.session.regenerate((error: unknown) => {
+      if (error) return next(error);
+      req.session.user = 'ada';
+      res.json({ signedIn: true });
+    });
+  });
+  app.post('/test/sign-in-same-session', async (req, res) => {
+    req.session.user = 'ada';
+    await security.start(req);
+    res.json({ signedIn: true });
+  });
+  app.post('/test/forget-user', (req, res) => {
+    delete req.session.user;
+    res.json({ signedOut: true });
+  });
+  app.get('/', (req, res) => {
+    res.set('cache-control', 'no-store');
+    res
+      .type('html')
+      .send(req.session.user ? `<p>hello ${req.session.user}</p>` : '<p>anonymous</p>');
+  });
+  app.get(['/api/data', '/api/poll', '/events/stream'], (req, res) => {
+    res.json({ user: req.session.user ?? null });
+  });
+  const server = await listen(app);
+
+  async function signIn(): Promise<CookieJar> {
+    const jar = new CookieJar();
+    const reply = await send(server.origin, '/test/sign-in', { method: 'POST' }, jar);
+    if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
+    return jar;
+  }
+
+  return { ...server, clock, logger, signIn };
+}

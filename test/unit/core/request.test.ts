@@ -1,0 +1,243 @@
+// Unit tests of src/core/request.ts: what a request's headers say about it (navigation,
+// passive, cross-origin), DESIGN §3 step 3-4 and §3.1 403.
+
+import { describe, expect, it } from 'vitest';
+import type { PassiveRule } from '../../../src/core/options.js';
+import {
+  crossOriginReason,
+  type HeaderGetter,
+  isNavigation,
+  isPassive,
+} from '../../../src/core/request.js';
+
+/** A header getter over a plain object with lower-case names. */
+function headers(values: Record<string, string> = {}): HeaderGetter {
+  return (name) => values[name];
+}
+
+interface FakeRequest {
+  kind: string;
+}
+
+const req: FakeRequest = { kind: 'page' };
+const NO_TRUSTED: ReadonlySet<string> = new Set();
+const APP = 'https://app.example.com';
+const TRUSTED: ReadonlySet<string> = new Set(['https://admin.example.com']);
+
+/** Whether a request to `path` with `values` as headers is passive under `rules`. */
+function passive(
+  path: string,
+  values: Record<string, string> = {},
+  rules: readonly PassiveRule<FakeRequest>[] = [],
+  trusted: ReadonlySet<string> = NO_TRUSTED,
+  request: FakeRequest = req,
+): boolean {
+  return isPassive(request, path, headers(values), rules, trusted);
+}
+
+describe('isNavigation', () => {
+  it('is a navigation with Sec-Fetch-Mode: navigate', () => {
+    expect(isNavigation(headers({ 'sec-fetch-mode': 'navigate' }))).toBe(true);
+  });
+
+  it('is not a navigation with Sec-Fetch-Mode: cors, even accepting HTML', () => {
+    expect(isNavigation(headers({ 'sec-fetch-mode': 'cors', accept: 'text/html' }))).toBe(false);
+  });
+
+  it('is a navigation without Sec-Fetch-* when Accept asks for HTML', () => {
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    expect(isNavigation(headers({ accept }))).toBe(true);
+  });
+
+  it('is not a navigation without Sec-Fetch-* when Accept asks for JSON', () => {
+    expect(isNavigation(headers({ accept: 'application/json' }))).toBe(false);
+  });
+
+  it('is not a navigation without any header', () => {
+    expect(isNavigation(headers())).toBe(false);
+  });
+
+  it('is not a navigation with Sec-Fetch-Site but no Sec-Fetch-Mode, even accepting HTML', () => {
+    expect(isNavigation(headers({ 'sec-fetch-site': 'same-origin', accept: 'text/html' }))).toBe(
+      false,
+    );
+  });
+});
+
+describe('isPassive: headers', () => {
+  it('is active without any header or rule', () => {
+    expect(passive('/reports')).toBe(false);
+  });
+
+  it('is passive with X-Session-Security: passive', () => {
+    expect(passive('/reports', { 'x-session-security': 'passive' })).toBe(true);
+  });
+
+  it('is passive with X-Session-Security: Passive in another case', () => {
+    expect(passive('/reports', { 'x-session-security': ' Passive ' })).toBe(true);
+  });
+
+  it('is active with another X-Session-Security value', () => {
+    expect(passive('/reports', { 'x-session-security': 'active' })).toBe(false);
+  });
+
+  it('is passive with Sec-Purpose: prefetch', () => {
+    expect(passive('/reports', { 'sec-purpose': 'prefetch' })).toBe(true);
+  });
+
+  it('is passive with Sec-Purpose: prefetch;prerender', () => {
+    expect(passive('/reports', { 'sec-purpose': 'prefetch;prerender' })).toBe(true);
+  });
+
+  it('is passive with the legacy Purpose: prefetch', () => {
+    expect(passive('/reports', { purpose: 'prefetch' })).toBe(true);
+  });
+
+  it('is passive when made by a same-site page without a user navigation', () => {
+    expect(
+      passive('/reports', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' }),
+    ).toBe(true);
+  });
+
+  it('is passive when made by a cross-site page without a user navigation', () => {
+    expect(
+      passive('/reports', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }),
+    ).toBe(true);
+  });
+
+  it('is active for a cross-site navigation the user made', () => {
+    const values = {
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-user': '?1',
+    };
+    expect(passive('/reports', values)).toBe(false);
+  });
+
+  it('is passive for a cross-site request with Sec-Fetch-User: ?1 that is not a navigation', () => {
+    const values = {
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'cors',
+      'sec-fetch-user': '?1',
+    };
+    expect(passive('/reports', values)).toBe(true);
+  });
+
+  it('is active when made by the same origin', () => {
+    expect(passive('/reports', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' })).toBe(
+      false,
+    );
+  });
+
+  it('is active for a navigation the user typed (Sec-Fetch-Site: none)', () => {
+    expect(passive('/reports', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).toBe(
+      false,
+    );
+  });
+
+  it('is active when made by a trusted same-site origin', () => {
+    const values = {
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'cors',
+      origin: 'https://admin.example.com',
+    };
+    expect(passive('/reports', values, [], TRUSTED)).toBe(false);
+  });
+
+  it('is passive when made by an untrusted same-site origin', () => {
+    const values = {
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'cors',
+      origin: 'https://blog.example.com',
+    };
+    expect(passive('/reports', values, [], TRUSTED)).toBe(true);
+  });
+});
+
+describe('isPassive: rules', () => {
+  it('matches an exact path rule on that path only', () => {
+    expect(passive('/api/poll', {}, ['/api/poll'])).toBe(true);
+    expect(passive('/api/poll/1', {}, ['/api/poll'])).toBe(false);
+    expect(passive('/api', {}, ['/api/poll'])).toBe(false);
+  });
+
+  it("matches a '/api/*' prefix rule on '/api' and '/api/x' but not '/apix'", () => {
+    expect(passive('/api', {}, ['/api/*'])).toBe(true);
+    expect(passive('/api/x', {}, ['/api/*'])).toBe(true);
+    expect(passive('/api/x/y', {}, ['/api/*'])).toBe(true);
+    expect(passive('/apix', {}, ['/api/*'])).toBe(false);
+  });
+
+  it('matches a RegExp rule against the path', () => {
+    expect(passive('/metrics/cpu', {}, [/^\/metrics/])).toBe(true);
+    expect(passive('/reports', {}, [/^\/metrics/])).toBe(false);
+  });
+
+  it('gives the same answer twice in a row for a /g RegExp rule', () => {
+    const rules = [/poll/g];
+    expect(passive('/api/poll', {}, rules)).toBe(true);
+    expect(passive('/api/poll', {}, rules)).toBe(true);
+  });
+
+  it('asks a predicate rule about the request', () => {
+    const rules = [(request: FakeRequest) => request.kind === 'poll'];
+    expect(passive('/anything', {}, rules, NO_TRUSTED, { kind: 'poll' })).toBe(true);
+    expect(passive('/anything', {}, rules, NO_TRUSTED, { kind: 'page' })).toBe(false);
+  });
+
+  it('is passive when any of several rules matches', () => {
+    const rules: PassiveRule<FakeRequest>[] = ['/a', /^\/b/, () => false, '/events/*'];
+    expect(passive('/events/stream', {}, rules)).toBe(true);
+    expect(passive('/c', {}, rules)).toBe(false);
+  });
+});
+
+describe('crossOriginReason', () => {
+  function reason(values: Record<string, string>, trusted: ReadonlySet<string> = TRUSTED) {
+    return crossOriginReason(headers(values), APP, trusted);
+  }
+
+  it('allows a request without Origin or Sec-Fetch-Site (a non-browser client)', () => {
+    expect(reason({})).toBeUndefined();
+  });
+
+  it("allows the app's own Origin", () => {
+    expect(reason({ origin: APP })).toBeUndefined();
+  });
+
+  it('refuses a foreign Origin, naming it', () => {
+    const refused = reason({ origin: 'https://evil.example' });
+    expect(refused).toEqual(expect.any(String));
+    expect(refused).toContain('"https://evil.example"');
+  });
+
+  it('allows a trusted Origin', () => {
+    expect(reason({ origin: 'https://admin.example.com' })).toBeUndefined();
+  });
+
+  it('allows a trusted Origin even with Sec-Fetch-Site: same-site', () => {
+    expect(
+      reason({ origin: 'https://admin.example.com', 'sec-fetch-site': 'same-site' }),
+    ).toBeUndefined();
+  });
+
+  it("refuses the Origin 'null' (sandboxed frames, file: pages)", () => {
+    expect(reason({ origin: 'null' })).toContain('"null"');
+  });
+
+  it.each(['same-site', 'cross-site', 'none'])('refuses Sec-Fetch-Site: %s', (site) => {
+    expect(reason({ 'sec-fetch-site': site })).toContain(`"${site}"`);
+  });
+
+  it('allows Sec-Fetch-Site: same-origin', () => {
+    expect(reason({ 'sec-fetch-site': 'same-origin' })).toBeUndefined();
+  });
+
+  it("refuses the app's own Origin with Sec-Fetch-Site: cross-site", () => {
+    expect(reason({ origin: APP, 'sec-fetch-site': 'cross-site' })).toEqual(expect.any(String));
+  });
+
+  it('refuses an Origin that differs from the app only by scheme', () => {
+    expect(reason({ origin: 'http://app.example.com' }, NO_TRUSTED)).toEqual(expect.any(String));
+  });
+});
