@@ -137,18 +137,22 @@ export const answers = {
 };
 
 /**
- * Where an expired navigation goes: `loginUrl` with `next` (the path and query the user was
- * on) and `reason` added to its query.
+ * Where an expired navigation goes: `loginUrl` with `next` (the path to come back to, when
+ * there is one) and `reason` added to its query.
  *
  * @example
  * ```ts
  * loginLocation('/login', '/reports?page=2', 'idle'); // '/login?next=%2Freports%3Fpage%3D2&reason=idle'
  * ```
  */
-export function loginLocation(loginUrl: string, next: string, reason: ExpiryReason): string {
+export function loginLocation(
+  loginUrl: string,
+  next: string | undefined,
+  reason: ExpiryReason,
+): string {
   const isAbsolute = /^https?:\/\//i.test(loginUrl);
   const url = new URL(loginUrl, 'http://placeholder.invalid');
-  url.searchParams.set('next', next);
+  if (next !== undefined) url.searchParams.set('next', next);
   url.searchParams.set('reason', reason);
   return isAbsolute ? url.href : `${url.pathname}${url.search}${url.hash}`;
 }

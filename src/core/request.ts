@@ -85,3 +85,25 @@ export function crossOriginReason(
   }
   return undefined;
 }
+
+/**
+ * The path a user should come back to after signing in again, for the `next` of a login
+ * redirect. A GET is its own path and query; a form POST cannot be replayed as a GET, so it
+ * returns to the page the form was on (a same-origin `Referer`), or nowhere.
+ */
+export function returnPath(
+  method: string,
+  url: string,
+  header: HeaderGetter,
+  appOrigin: string,
+): string | undefined {
+  if (method === 'GET' || method === 'HEAD') return url;
+  const referer = header('referer');
+  if (referer === undefined) return undefined;
+  try {
+    const page = new URL(referer);
+    return page.origin === appOrigin ? `${page.pathname}${page.search}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -128,7 +128,9 @@ function regenerate(req: Request): Promise<void> {
 function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
   if (req.readableEnded) {
     const text =
-      typeof req.body === 'string' || req.body === undefined ? (req.body ?? '') : JSON.stringify(req.body);
+      typeof req.body === 'string' || req.body === undefined
+        ? (req.body ?? '')
+        : JSON.stringify(req.body);
     return Promise.resolve(
       Buffer.byteLength(text) > limitBytes ? { tooLarge: true } : { tooLarge: false, text },
     );

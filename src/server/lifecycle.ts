@@ -14,7 +14,13 @@ import {
   ROUTES,
   type Route,
 } from '../core/protocol.js';
-import { crossOriginReason, type HeaderGetter, isNavigation, isPassive } from '../core/request.js';
+import {
+  crossOriginReason,
+  type HeaderGetter,
+  isNavigation,
+  isPassive,
+  returnPath,
+} from '../core/request.js';
 
 const debug = debuglog('session-security');
 
@@ -77,6 +83,10 @@ export interface Lifecycle<Req> {
  */
 export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<Req> {
   const { clock, logger, prefix } = options;
+  const loginPath =
+    options.loginUrl?.startsWith('/') === true
+      ? new URL(options.loginUrl, 'http://placeholder.invalid').pathname
+      : undefined;
 
   /** Runs a store operation; a failure is logged and answered 503, never a sign-out nor a pass. */
   async function guarded(operation: () => unknown): Promise<Outcome | undefined> {
@@ -109,8 +119,10 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     if (failed) return failed;
     if (forRoute || !isNavigation(facts.header)) return answer(answers.expired(reason));
     // Why 303: a POST that finds the session expired must come back as a GET of the login page.
-    if (options.loginUrl !== undefined) {
-      return { kind: 'redirect', location: loginLocation(options.loginUrl, facts.url, reason) };
+    // The login page itself goes on: a sign-in posted with an expired cookie must work.
+    if (options.loginUrl !== undefined && facts.path !== loginPath) {
+      const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
+      return { kind: 'redirect', location: loginLocation(options.loginUrl, next, reason) };
     }
     return NEXT; // a fresh anonymous session: the app's own authentication takes over
   }

@@ -380,6 +380,45 @@ describe('every other request of a signed-in session', () => {
     expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
   });
 
+  it('sends an expired form POST back to the page the form was on', async () => {
+    await start({ security: { loginUrl: '/login' } });
+    const jar = await app.signIn();
+    await getPing(jar);
+    app.clock.advance(900);
+    const reply = await send(
+      app.origin,
+      '/orders/42/cancel',
+      { method: 'POST', headers: { ...NAVIGATE, referer: `${app.origin}/orders/42?tab=2` } },
+      jar,
+    );
+    expect(reply.status).toBe(303);
+    expect(reply.headers.location).toBe('/login?next=%2Forders%2F42%3Ftab%3D2&reason=idle');
+  });
+
+  it('gives an expired form POST from another site’s page no next', async () => {
+    await start({ security: { loginUrl: '/login' } });
+    const jar = await app.signIn();
+    await getPing(jar);
+    app.clock.advance(900);
+    const reply = await send(
+      app.origin,
+      '/orders/42/cancel',
+      { method: 'POST', headers: { ...NAVIGATE, referer: 'https://elsewhere.example/x' } },
+      jar,
+    );
+    expect(reply.headers.location).toBe('/login?reason=idle');
+  });
+
+  it('lets a navigation to the login page itself through after ending the expired session', async () => {
+    await start({ security: { loginUrl: '/login?lang=fr' } });
+    const jar = await app.signIn();
+    await getPing(jar);
+    app.clock.advance(900);
+    const reply = await send(app.origin, '/login?next=%2F', { headers: NAVIGATE }, jar);
+    expect(reply.status).toBe(404); // the test app has no login page: the request reached the app
+    expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
+  });
+
   it('treats a request without Sec-Fetch-* but with an HTML Accept as a navigation', async () => {
     await start({ security: { loginUrl: '/login' } });
     const jar = await app.signIn();

@@ -233,6 +233,10 @@ describe('isJsonContentType', () => {
 });
 
 describe('loginLocation', () => {
+  it('leaves next out when there is no page to return to', () => {
+    expect(loginLocation('/login', undefined, 'idle')).toBe('/login?reason=idle');
+  });
+
   it('adds the path and query as next, and the reason', () => {
     expect(loginLocation('/login', '/a?b=1', 'idle')).toBe('/login?next=%2Fa%3Fb%3D1&reason=idle');
   });

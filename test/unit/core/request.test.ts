@@ -8,6 +8,7 @@ import {
   type HeaderGetter,
   isNavigation,
   isPassive,
+  returnPath,
 } from '../../../src/core/request.js';
 
 /** A header getter over a plain object with lower-case names. */
@@ -239,5 +240,29 @@ describe('crossOriginReason', () => {
 
   it('refuses an Origin that differs from the app only by scheme', () => {
     expect(reason({ origin: 'http://app.example.com' }, NO_TRUSTED)).toEqual(expect.any(String));
+  });
+});
+
+describe('returnPath', () => {
+  const APP = 'http://127.0.0.1:3000';
+  const headersOf = (h: Record<string, string>) => (name: string) => h[name];
+
+  it('returns the path and query of a GET or HEAD', () => {
+    expect(returnPath('GET', '/a?b=1', headersOf({}), APP)).toBe('/a?b=1');
+    expect(returnPath('HEAD', '/a', headersOf({}), APP)).toBe('/a');
+  });
+
+  it('returns a POST to the same-origin page it was sent from', () => {
+    expect(returnPath('POST', '/form', headersOf({ referer: `${APP}/form?x=1#top` }), APP)).toBe(
+      '/form?x=1',
+    );
+  });
+
+  it('gives a POST without a same-origin Referer no return path', () => {
+    expect(returnPath('POST', '/form', headersOf({}), APP)).toBeUndefined();
+    expect(
+      returnPath('POST', '/form', headersOf({ referer: 'https://evil.example/form' }), APP),
+    ).toBeUndefined();
+    expect(returnPath('POST', '/form', headersOf({ referer: 'not a url' }), APP)).toBeUndefined();
   });
 });

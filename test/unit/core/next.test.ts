@@ -1,0 +1,59 @@
+// Unit tests of src/core/next.ts: `safeNextPath` keeps plain same-origin paths and refuses
+// every `next` a browser could read as another host (an open redirect at sign-in).
+
+import { safeNextPath } from 'session-security';
+import { describe, expect, it } from 'vitest';
+
+describe('safeNextPath accepts a path on this origin', () => {
+  it.each([
+    '/',
+    '/second',
+    '/form?x=1',
+    '/reports?page=2#top',
+    '/a/b/c?x=1&y=2#section-3',
+    '/search?q=a%20b',
+  ])('returns %j unchanged, query and hash included', (path) => {
+    expect(safeNextPath(path)).toBe(path);
+  });
+
+  it('accepts a path of exactly 2048 characters', () => {
+    const path = `/${'a'.repeat(2047)}`;
+    expect(safeNextPath(path)).toBe(path);
+  });
+});
+
+describe('safeNextPath refuses what could lead to another site', () => {
+  it.each([
+    ['a protocol-relative URL', '//evil.example'],
+    ['a backslash read as a slash', '/\\evil.example'],
+    ['two backslashes', '/\\\\evil'],
+    ['an absolute https URL', 'https://evil.example/'],
+    ['a scheme without slashes', 'http:evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['percent-encoded slashes', '/%2F%2Fevil.example'],
+    ['a percent-encoded backslash', '/%5Cevil.example'],
+    ['a leading space', ' /second'],
+    ['a tab between the slashes', '/\t/evil.example'],
+    ['a percent-encoded tab between the slashes', '/%09/evil.example'],
+    ['a newline between the slashes', '/\n/evil'],
+    ['a value not starting with a slash', '%2F%2Fevil.example'],
+    ['an empty string', ''],
+    ['malformed percent-encoding', '/%E0%A4%A'],
+  ])('refuses %s (%j)', (_label, value) => {
+    expect(safeNextPath(value)).toBeUndefined();
+  });
+
+  it('refuses a string longer than 2048 characters', () => {
+    expect(safeNextPath(`/${'a'.repeat(2048)}`)).toBeUndefined();
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['a number', 42],
+    ['an array of paths (a repeated query parameter)', ['/a']],
+    ['null', null],
+    ['an object (a nested query parameter)', { path: '/a' }],
+  ])('refuses a value that is not a string: %s', (_label, value) => {
+    expect(safeNextPath(value)).toBeUndefined();
+  });
+});
