@@ -21,6 +21,13 @@ afterEach(async () => {
 });
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
+/** Signs in, starts the session's clock with a first request, then lets it idle. */
+const signedInAndIdleFor = async (seconds: number) => {
+  const jar = await app.signIn();
+  await getPing(jar);
+  app.clock.advance(seconds);
+  return jar;
+};
 const getPing = (jar?: CookieJar, headers: Record<string, string> = SAME_ORIGIN_FETCH) =>
   send(app.origin, '/session-security/ping', { headers }, jar);
 const postPing = (
@@ -40,9 +47,7 @@ describe('GET {prefix}/ping', () => {
 
   it('reports the status of a signed-in session with every field', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(30);
+    const jar = await signedInAndIdleFor(30);
     const reply = await getPing(jar);
     expect(reply.status).toBe(200);
     expect(reply.headers['cache-control']).toBe('no-store');
@@ -60,9 +65,7 @@ describe('GET {prefix}/ping', () => {
 
   it('never extends the session', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(100);
+    const jar = await signedInAndIdleFor(100);
     expect((await getPing(jar)).json?.idleFor).toBe(100);
     app.clock.advance(100);
     expect((await getPing(jar)).json?.idleFor).toBe(200);
@@ -80,9 +83,7 @@ describe('GET {prefix}/ping', () => {
 
   it('finds an expired session expired, ends it, then answers anonymous', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await getPing(jar);
     expect(reply.status).toBe(401);
     expect(reply.json).toEqual({ status: 'expired', reason: 'idle' });
@@ -92,9 +93,7 @@ describe('GET {prefix}/ping', () => {
 
   it('lives one ms before expireAfter', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(899.999);
+    const jar = await signedInAndIdleFor(899.999);
     const reply = await getPing(jar);
     expect(reply.status).toBe(200);
     expect(reply.json?.expireIn).toBeCloseTo(0.001, 6);
@@ -104,9 +103,7 @@ describe('GET {prefix}/ping', () => {
 describe('POST {prefix}/ping', () => {
   it('merges sinceActivity: lastActivity = max(lastActivity, now - s)', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(100);
+    const jar = await signedInAndIdleFor(100);
     const reply = await postPing(jar, '{"sinceActivity": 10}');
     expect(reply.status).toBe(200);
     expect(reply.json?.idleFor).toBe(10);
@@ -115,18 +112,14 @@ describe('POST {prefix}/ping', () => {
 
   it('changes nothing when the reported input is older than the last activity', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(100);
+    const jar = await signedInAndIdleFor(100);
     expect((await postPing(jar, '{"sinceActivity": 5000}')).json?.idleFor).toBe(100);
     expect((await postPing(jar, '{"sinceActivity": 1e300}')).json?.idleFor).toBe(100);
   });
 
   it('never revives an expired session, even with sinceActivity 0', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await postPing(jar, '{"sinceActivity": 0}');
     expect(reply.status).toBe(401);
     expect(reply.json).toEqual({ status: 'expired', reason: 'idle' });
@@ -145,9 +138,7 @@ describe('POST {prefix}/ping', () => {
 
   it('reads the ping when a JSON body parser ran before session-security', async () => {
     await start({ before: (express_) => express_.use(express.json()) });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(60);
+    const jar = await signedInAndIdleFor(60);
     const reply = await postPing(jar, '{"sinceActivity": 20}');
     expect(reply.status).toBe(200);
     expect(reply.json?.idleFor).toBe(20);
@@ -284,9 +275,7 @@ describe('refusals and their order', () => {
 
   it('answers an expired session 401 expired before looking at a malformed body', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(901);
+    const jar = await signedInAndIdleFor(901);
     const reply = await postPing(jar, '{"sinceActivity": "soon"}');
     expect(reply.status).toBe(401);
     expect(reply.json).toEqual({ status: 'expired', reason: 'idle' });
@@ -354,18 +343,14 @@ describe('origin check', () => {
 describe('every other request of a signed-in session', () => {
   it('records an active request as activity', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(600);
+    const jar = await signedInAndIdleFor(600);
     await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
     expect((await getPing(jar)).json?.idleFor).toBe(0);
   });
 
   it('redirects an expired navigation 303 to loginUrl with next and reason', async () => {
     await start({ security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(
       app.origin,
       '/reports/2024?page=2&sort=a%20b',
@@ -382,9 +367,7 @@ describe('every other request of a signed-in session', () => {
 
   it('sends an expired form POST back to the page the form was on', async () => {
     await start({ security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(
       app.origin,
       '/orders/42/cancel',
@@ -397,9 +380,7 @@ describe('every other request of a signed-in session', () => {
 
   it('gives an expired form POST from another site’s page no next', async () => {
     await start({ security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(
       app.origin,
       '/orders/42/cancel',
@@ -411,9 +392,7 @@ describe('every other request of a signed-in session', () => {
 
   it('lets a navigation to the login page itself through after ending the expired session', async () => {
     await start({ security: { loginUrl: '/login?lang=fr' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(app.origin, '/login?next=%2F', { headers: NAVIGATE }, jar);
     expect(reply.status).toBe(404); // the test app has no login page: the request reached the app
     expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
@@ -421,9 +400,7 @@ describe('every other request of a signed-in session', () => {
 
   it('treats a request without Sec-Fetch-* but with an HTML Accept as a navigation', async () => {
     await start({ security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(app.origin, '/', { headers: { accept: 'text/html' } }, jar);
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe('/login?next=%2F&reason=idle');
@@ -431,9 +408,7 @@ describe('every other request of a signed-in session', () => {
 
   it('goes on as an anonymous request with a fresh session when there is no loginUrl', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(app.origin, '/', { headers: NAVIGATE }, jar);
     expect(reply.status).toBe(200);
     expect(reply.text).toContain('anonymous');
@@ -441,9 +416,7 @@ describe('every other request of a signed-in session', () => {
 
   it('answers an expired non-navigation 401 JSON', async () => {
     await start({ security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     const reply = await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
     expect(reply.status).toBe(401);
     expect(reply.json).toEqual({ status: 'expired', reason: 'idle' });
@@ -486,27 +459,21 @@ describe('every other request of a signed-in session', () => {
     ],
   ])('does not count %s as activity', async (_name, path, headers) => {
     await start({ security: { passive: ['/api/poll', '/events/*'] } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(600);
+    const jar = await signedInAndIdleFor(600);
     expect((await send(app.origin, path, { headers }, jar)).status).toBe(200);
     expect((await getPing(jar)).json?.idleFor).toBe(600);
   });
 
   it('counts a link the user followed from another site as activity', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(600);
+    const jar = await signedInAndIdleFor(600);
     await send(app.origin, '/', { headers: { ...NAVIGATE, 'sec-fetch-site': 'cross-site' } }, jar);
     expect((await getPing(jar)).json?.idleFor).toBe(0);
   });
 
   it('writes activity at most once a second', async () => {
     await start();
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(10);
+    const jar = await signedInAndIdleFor(10);
     await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
     app.clock.advance(0.5);
     await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
@@ -545,9 +512,7 @@ describe('when the session store fails', () => {
   it('answers 503 and keeps the session closed rather than letting an expired one through', async () => {
     const store = new FailingStore();
     await start({ store, security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(900);
+    const jar = await signedInAndIdleFor(900);
     store.failing = true;
     const oldCookie = jar.clone();
     const navigation = await send(app.origin, '/', { headers: NAVIGATE }, jar);
@@ -569,9 +534,7 @@ describe('when the session store fails', () => {
   it('answers 503 on a live session without signing the user out', async () => {
     const store = new FailingStore();
     await start({ store, security: { loginUrl: '/login' } });
-    const jar = await app.signIn();
-    await getPing(jar);
-    app.clock.advance(100);
+    const jar = await signedInAndIdleFor(100);
     store.failing = true;
     const logout = await send(
       app.origin,
