@@ -1,0 +1,40 @@
+// The client's message catalogue type and its English text, the only language in the bundle;
+// the server puts the page's catalogue into the config (see catalogues.ts).
+
+/** Every string the browser client shows or announces. `{duration}` and `{time}` are filled in with `Intl`. */
+export interface Messages {
+  /** Dialog title while an idle timeout approaches. */
+  title: string;
+  /** Dialog description while an idle timeout approaches. */
+  body: string;
+  /** Label before the visible `m:ss` countdown. */
+  timeLeft: string;
+  /** The button that extends the session. */
+  stay: string;
+  /** The button that signs out now. */
+  signOut: string;
+  /** Screen-reader announcement of the remaining time; `{duration}` is e.g. "2 minutes". */
+  announce: string;
+  /** Dialog title when the coming expiry is the absolute one, which nothing can extend. */
+  absoluteTitle: string;
+  /** Its description; `{time}` is the clock time the session ends, e.g. "14:05". */
+  absoluteBody: string;
+  /** The button that closes the absolute-timeout notice (it extends nothing). */
+  dismiss: string;
+  /** Shown instead of the page when the server cannot be reached after the session's deadline. */
+  offline: string;
+}
+
+export const en: Messages = {
+  title: 'Your session is about to expire',
+  body: 'For your security, you will be signed out because you have been inactive.',
+  timeLeft: 'Time left',
+  stay: 'Stay signed in',
+  signOut: 'Sign out',
+  announce: 'You will be signed out in {duration}.',
+  absoluteTitle: 'Your session will end soon',
+  absoluteBody:
+    'For your security, this session ends at {time} and cannot be extended. Save your work now.',
+  dismiss: 'OK',
+  offline: 'The server cannot be reached. This page stays hidden until the connection is back.',
+};
