@@ -152,8 +152,7 @@ export function createDemoApp(config: DemoConfig): express.Express {
     return {
       lang: pageLanguage(req.query.lang),
       user: req.session.user ?? '',
-      // The browser client's tags will go here.
-      clientTags: '',
+      clientTags: security.clientTags(req, { lang: pageLanguage(req.query.lang) }),
       expireAfter: config.expireAfter,
       warnAfter: config.warnAfter,
     };

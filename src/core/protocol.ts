@@ -13,10 +13,12 @@ export interface Answer {
 /** A ping or logout body larger than this is refused with 413. */
 export const MAX_BODY_BYTES = 1024;
 
-/** The library's routes under the prefix, with the methods each allows. */
+/** The library's routes under the prefix, with the methods each allows: the ping protocol and the client's assets. */
 export const ROUTES = {
   '/ping': ['GET', 'POST'],
   '/logout': ['POST'],
+  '/client.js': ['GET', 'HEAD'],
+  '/client.css': ['GET', 'HEAD'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Route = keyof typeof ROUTES;

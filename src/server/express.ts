@@ -5,6 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
+import { type ClientTagsOptions, renderClientTags } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
@@ -27,6 +28,17 @@ export interface ExpressSessionSecurity extends RequestHandler {
    * regenerating the session.
    */
   start(req: Request): Promise<void>;
+  /**
+   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
+   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
+   * Call it in the handler of the page, after this middleware has run.
+   *
+   * @example
+   * ```ts
+   * res.send(`<head>${security.clientTags(req, { lang: 'fr', nonce: res.locals.nonce })}</head>…`);
+   * ```
+   */
+  clientTags(req: Request, options?: ClientTagsOptions): string;
 }
 
 /**
@@ -78,8 +90,13 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
     try {
       const outcome = await lifecycle.handle(facts(req), access(req));
       if (outcome.kind === 'next') return next();
-      res.set('cache-control', 'no-store');
-      if (outcome.kind === 'redirect') return res.redirect(303, outcome.location);
+      if (outcome.kind === 'redirect') {
+        return res.set('cache-control', 'no-store').redirect(303, outcome.location);
+      }
+      if (outcome.kind === 'asset') {
+        res.status(outcome.status).set(outcome.headers).end(outcome.body);
+        return;
+      }
       res.status(outcome.answer.status).set(outcome.answer.headers).json(outcome.answer.body);
     } catch (error) {
       next(error);
@@ -88,6 +105,10 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
 
   return Object.assign(middleware, {
     start: (req: Request) => lifecycle.start(access(req)),
+    clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
+      const status = lifecycle.clientStatus(access(req));
+      return status ? renderClientTags(status, resolved, tagOptions) : '';
+    },
   });
 }
 

@@ -3,7 +3,14 @@
 
 import { debuglog } from 'node:util';
 import type { ResolvedOptions } from '../core/options.js';
-import { decide, randomId, readState, type SecurityState, statusOf } from '../core/policy.js';
+import {
+  type ActiveStatus,
+  decide,
+  randomId,
+  readState,
+  type SecurityState,
+  statusOf,
+} from '../core/policy.js';
 import {
   type Answer,
   answers,
@@ -21,6 +28,8 @@ import {
   isPassive,
   returnPath,
 } from '../core/request.js';
+
+import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
 
 const debug = debuglog('session-security');
 
@@ -59,7 +68,8 @@ export interface SessionAccess {
 export type Outcome =
   | { kind: 'next' }
   | { kind: 'answer'; answer: Answer }
-  | { kind: 'redirect'; location: string };
+  | { kind: 'redirect'; location: string }
+  | { kind: 'asset'; status: 200 | 304; headers: Record<string, string>; body?: Buffer };
 
 const NEXT: Outcome = { kind: 'next' };
 const answer = (a: Answer): Outcome => ({ kind: 'answer', answer: a });
@@ -70,6 +80,8 @@ export interface Lifecycle<Req> {
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
   /** Starts the clock of a new sign-in: both times now, a new marker. */
   start(session: SessionAccess): Promise<void>;
+  /** The status of a live session for a page's client config; undefined without one. */
+  clientStatus(session: SessionAccess): ActiveStatus | undefined;
 }
 
 /**
@@ -136,6 +148,8 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     }
     const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
     if (crossOrigin !== undefined) return answer(answers.forbidden(crossOrigin));
+
+    if (isAssetRoute(route)) return serveAsset(facts, route);
 
     const isPing = route === '/ping';
     const readsBody = isPing && facts.method === 'POST';
@@ -220,5 +234,33 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     await session.write({ lastActivity: now, startedAt: now, id: randomId() });
   }
 
-  return { handle, start };
+  function clientStatus(session: SessionAccess): ActiveStatus | undefined {
+    const stored = session.exists() ? readState(session.read()) : undefined;
+    if (stored === undefined || stored === 'invalid') return undefined;
+    const now = clock.now();
+    const decision = decide(stored, now, undefined, options, randomId);
+    return decision.outcome === 'continue' ? statusOf(decision.state, now, options) : undefined;
+  }
+
+  return { handle, start, clientStatus };
+}
+
+/** Serves the client's script or stylesheet: immutable under its hash, revalidated without it. */
+function serveAsset<Req>(facts: RequestFacts<Req>, route: AssetRoute): Outcome {
+  const asset = clientAssets()[route];
+  const etag = `"${asset.hash}"`;
+  const version = new URLSearchParams(facts.url.split('?')[1] ?? '').get('v');
+  const headers = {
+    'content-type': asset.contentType,
+    'cache-control': version === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+    etag,
+    'x-content-type-options': 'nosniff',
+  };
+  if (facts.header('if-none-match') === etag) return { kind: 'asset', status: 304, headers };
+  return {
+    kind: 'asset',
+    status: 200,
+    headers,
+    ...(facts.method === 'HEAD' ? {} : { body: asset.body }),
+  };
 }

@@ -1,0 +1,148 @@
+// The warning: a native modal <dialog> (the page behind is inert) with a visible countdown and
+// a screen-reader announcement at most once a minute, then every 20 s in the last minute.
+// Also the cover that hides the page when the server cannot be reached past the deadline.
+
+import type { Messages } from './messages.js';
+
+export interface DialogActions {
+  stay(): void;
+  signOut(): void;
+  dismiss(): void;
+}
+
+export interface WarningDialog {
+  show(expireAt: number, absolute: boolean): void;
+  hide(): void;
+  remove(): void;
+}
+
+const ID = 'session-security';
+
+/** `m:ss` for a number of milliseconds, rounded up to the second. */
+export function countdown(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/**
+ * What a screen reader hears, as [bucket, amount, unit]: whole minutes above one minute, then
+ * 60, 40 and 20 seconds. The text changes only when the bucket does.
+ */
+export function announcement(ms: number): [number, number, 'minute' | 'second'] {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  if (seconds > 60) {
+    const minutes = Math.ceil(seconds / 60);
+    return [minutes * 60, minutes, 'minute'];
+  }
+  const step = Math.max(20, Math.ceil(seconds / 20) * 20);
+  return [step, step, 'second'];
+}
+
+/** Builds the dialog lazily on first `show`; `now` is the page's clock. */
+export function createDialog(
+  messages: Messages,
+  lang: string,
+  actions: DialogActions,
+  now: () => number,
+): WarningDialog {
+  let dialog: HTMLDialogElement | undefined;
+  let returnFocus: Element | null = null;
+  let ticker: ReturnType<typeof setTimeout> | undefined;
+  let spoken = -1;
+  let isAbsolute = false;
+  const part = (selector: string) => dialog?.querySelector(selector) as HTMLElement;
+
+  const build = () => {
+    const element = document.createElement('dialog');
+    element.className = ID;
+    element.setAttribute('role', 'alertdialog');
+    element.setAttribute('aria-modal', 'true');
+    element.setAttribute('aria-labelledby', `${ID}-title`);
+    element.setAttribute('aria-describedby', `${ID}-body`);
+    element.innerHTML = `<h2 id="${ID}-title"></h2><p id="${ID}-body"></p><p class="${ID}-time" aria-hidden="true"><span></span> <strong></strong></p><p class="${ID}-live" role="status"></p><div class="${ID}-actions"><button type="button" autofocus></button><button type="button"></button></div>`;
+    const [first, second] = element.querySelectorAll('button');
+    first?.addEventListener('click', () => (isAbsolute ? actions.dismiss() : actions.stay()));
+    second?.addEventListener('click', () => actions.signOut());
+    // Escape is a deliberate answer: it extends (or, for the absolute notice, dismisses).
+    element.addEventListener('cancel', () => (isAbsolute ? actions.dismiss() : actions.stay()));
+    element.addEventListener('close', () => {
+      clearTimeout(ticker);
+      (returnFocus as HTMLElement | null)?.focus?.();
+    });
+    // Keep Tab inside the dialog: from the last button to the first and back.
+    element.addEventListener('keydown', (event) => {
+      if (event.key !== 'Tab' || !first || !second) return;
+      const edge = event.shiftKey ? first : second;
+      if (document.activeElement === edge) {
+        event.preventDefault();
+        (event.shiftKey ? second : first).focus();
+      }
+    });
+    document.body.append(element);
+    return element;
+  };
+
+  const tick = (expireAt: number) => {
+    const left = expireAt - now();
+    part(`.${ID}-time strong`).textContent = countdown(left);
+    const [bucket, amount, unit] = announcement(left);
+    if (bucket !== spoken) {
+      spoken = bucket;
+      const duration = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' });
+      part(`.${ID}-live`).textContent = messages.announce.replace(
+        '{duration}',
+        duration.format(amount),
+      );
+    }
+    // The only per-second timer of the client, and only while the dialog is open.
+    ticker = setTimeout(() => tick(expireAt), ((left % 1000) + 1000) % 1000 || 1000);
+  };
+
+  return {
+    show(expireAt, absolute) {
+      dialog ??= build();
+      isAbsolute = absolute;
+      const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' });
+      part(`#${ID}-title`).textContent = absolute ? messages.absoluteTitle : messages.title;
+      part(`#${ID}-body`).textContent = absolute
+        ? messages.absoluteBody.replace('{time}', time.format(expireAt))
+        : messages.body;
+      part(`.${ID}-time span`).textContent = messages.timeLeft;
+      const [first, second] = dialog.querySelectorAll('button');
+      if (first) first.textContent = absolute ? messages.dismiss : messages.stay;
+      if (second) second.textContent = messages.signOut;
+      clearTimeout(ticker);
+      spoken = -1;
+      tick(expireAt);
+      if (!dialog.open) {
+        returnFocus = document.activeElement;
+        dialog.showModal();
+        first?.focus();
+      }
+    },
+    hide() {
+      clearTimeout(ticker);
+      if (dialog?.open) dialog.close();
+    },
+    remove() {
+      this.hide();
+      dialog?.remove();
+      dialog = undefined;
+    },
+  };
+}
+
+/** Hides the page behind a notice (sensitive data must not stay on screen), or shows it again. */
+export function coverPage(covered: boolean, messages: Messages): void {
+  const root = document.documentElement;
+  let cover = document.getElementById(`${ID}-cover`);
+  root.classList.toggle(`${ID}-covered`, covered);
+  if (covered && !cover) {
+    cover = document.createElement('div');
+    cover.id = `${ID}-cover`;
+    cover.setAttribute('role', 'alert');
+    cover.textContent = messages.offline;
+    document.body.append(cover);
+  }
+  if (!covered) cover?.remove();
+}

@@ -1,0 +1,107 @@
+// The client's deadline maths: from the last server status, the last input in any tab and the
+// time, what to do now and when to look again. Pure: no DOM, no timers, no clock of its own.
+
+/** What the server last said, with `at` the local wall-clock time the answer arrived (ms). */
+export interface ServerStatus {
+  at: number;
+  idleMs: number;
+  warnInMs: number;
+  expireInMs: number;
+  absolute: boolean;
+}
+
+export interface ScheduleInput {
+  now: number;
+  status: ServerStatus;
+  /** The latest user input in any tab (ms), 0 when none since the page loaded. */
+  lastInput: number;
+  warnAfterMs: number;
+  expireAfterMs: number;
+  /** How long this tab lets a deadline pass before it pings itself: 0 for the leader. */
+  graceMs: number;
+  /** No ping before this time (backing off after a failed ping). */
+  pingNotBefore: number;
+}
+
+export interface Plan {
+  /** Ping now with this method; the answer brings a new status and a new plan. */
+  ping?: 'GET' | 'POST';
+  /** When to plan again if nothing else happens first. */
+  wakeAt: number;
+  /** The warning is due: the server confirmed the idle time reached `warnAfter`. */
+  warning: boolean;
+  warnAt: number;
+  expireAt: number;
+  absolute: boolean;
+}
+
+/** Input less than this much newer than the server's last activity is not worth a report (the server records activity at most once a second). */
+export const MIN_REPORT_MS = 1000;
+/** A status this close before a warning deadline is taken as the server's word on it. */
+export const FRESH_MS = 1000;
+/** A tab never sleeps longer than this between plans. */
+export const MAX_WAIT_MS = 3_600_000;
+
+/**
+ * How long before the server's idle time reaches `warnAfter` unreported input is reported:
+ * at least 10 s or a tenth of `warnAfter`, but no more than a third of it, so short test
+ * timeouts still leave the user time between reports.
+ */
+export function reportMarginMs(warnAfterMs: number): number {
+  return Math.min(Math.max(10_000, warnAfterMs / 10), warnAfterMs / 3);
+}
+
+/**
+ * Plans one tab's next step.
+ *
+ * The server is asked before a warning and before an expiry (another tab, device or request
+ * may have kept the session alive); input it has not heard of is reported before its idle time
+ * reaches `warnAfter`. A tab acts on a deadline itself only `graceMs` after it, so the leader's
+ * answer, shared with every tab, usually makes its own ping unnecessary.
+ *
+ * @example
+ * ```ts
+ * plan({ now, status, lastInput: 0, warnAfterMs: 90_000, expireAfterMs: 120_000, graceMs: 0, pingNotBefore: 0 });
+ * // { wakeAt: status.at - status.idleMs + 90_000, warning: false, ... }
+ * ```
+ */
+export function plan(input: ScheduleInput): Plan {
+  const { now, status, lastInput, warnAfterMs, expireAfterMs, graceMs } = input;
+  const serverActivity = status.at - status.idleMs;
+  const unreported = lastInput - serverActivity >= MIN_REPORT_MS;
+  const activity = Math.max(serverActivity, lastInput);
+  const serverWarnAt = status.at + status.warnInMs;
+  const serverExpireAt = status.at + status.expireInMs;
+  // Input cannot move an absolute deadline; otherwise the later of what the server said and
+  // what this browser saw since.
+  const warnAt = status.absolute ? serverWarnAt : Math.max(serverWarnAt, activity + warnAfterMs);
+  const expireAt = status.absolute
+    ? serverExpireAt
+    : Math.max(serverExpireAt, activity + expireAfterMs);
+  const reportAt = unreported
+    ? serverActivity + warnAfterMs - reportMarginMs(warnAfterMs)
+    : Number.POSITIVE_INFINITY;
+  const method = unreported ? 'POST' : 'GET';
+  const base = { warnAt, expireAt, absolute: status.absolute };
+
+  const ping = (pingMethod: 'GET' | 'POST', deadline: number, warning: boolean): Plan => {
+    const due = Math.max(deadline + graceMs, input.pingNotBefore);
+    return now >= due
+      ? { ...base, ping: pingMethod, wakeAt: now, warning }
+      : { ...base, wakeAt: due, warning };
+  };
+
+  if (unreported && now >= reportAt && now < warnAt) return ping('POST', reportAt, false);
+  if (now < warnAt) {
+    return {
+      ...base,
+      wakeAt: Math.min(reportAt + graceMs, warnAt, now + MAX_WAIT_MS),
+      warning: false,
+    };
+  }
+  // The warning deadline has come: only the server's word opens the dialog.
+  if (status.at < warnAt - FRESH_MS) return ping(method, warnAt, false);
+  // Warning. Expiry needs a status from after the deadline: a 200 then means someone extended.
+  if (now >= expireAt && status.at < expireAt) return ping('GET', expireAt, true);
+  return { ...base, wakeAt: Math.min(expireAt, now + MAX_WAIT_MS), warning: true };
+}

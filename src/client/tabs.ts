@@ -1,0 +1,89 @@
+// How the tabs of one browser talk: a BroadcastChannel (the `storage` event where there is
+// none), and which tab leads (Web Locks; without them no tab leads and deadlines decide).
+
+/** A message between the tabs of one browser. */
+export type TabMessage =
+  | { t: 'input'; at: number }
+  | { t: 'status'; status: import('./schedule.js').ServerStatus; session: string }
+  | { t: 'end'; reason: string; session: string }
+  | { t: 'dismiss' }
+  | { t: 'hello' };
+
+export interface Channel {
+  post(message: TabMessage): void;
+  close(): void;
+}
+
+/** Opens the channel `name`; `receive` gets every other tab's messages. */
+export function openChannel(name: string, receive: (message: TabMessage) => void): Channel {
+  if (typeof BroadcastChannel === 'function') {
+    const channel = new BroadcastChannel(name);
+    channel.onmessage = (event) => receive(event.data as TabMessage);
+    return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+  }
+  // Fallback: a `storage` event reaches every other tab of the origin when a key changes;
+  // the random suffix makes two equal messages two changes.
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === name && event.newValue) receive(JSON.parse(event.newValue).m as TabMessage);
+  };
+  addEventListener('storage', onStorage);
+  return {
+    post: (message) => {
+      try {
+        localStorage.setItem(name, JSON.stringify({ m: message, r: Math.random() }));
+      } catch {
+        // storage full or denied: this tab cannot tell the others, it still works alone
+      }
+    },
+    close: () => removeEventListener('storage', onStorage),
+  };
+}
+
+export interface Leadership {
+  /** Whether Web Locks elect a leader; without them every tab plans with a grace delay. */
+  readonly elected: boolean;
+  isLeader(): boolean;
+  /** Takes the lead from whichever tab has it (a visible tab from a hidden one). */
+  claim(): void;
+  release(): void;
+}
+
+/** Joins the election for `name`; `changed` is called when this tab gains or loses the lead. */
+export function joinElection(name: string, changed: () => void): Leadership {
+  const locks = navigator.locks;
+  let leader = false;
+  let stopped = false;
+  let releaseLock: (() => void) | undefined;
+
+  const request = (steal: boolean) => {
+    if (!locks || stopped) return;
+    locks
+      .request(name, steal ? { steal: true } : {}, () => {
+        leader = true;
+        changed();
+        return new Promise<void>((resolve) => {
+          releaseLock = resolve;
+        });
+      })
+      .catch(() => undefined) // stolen by another tab: AbortError
+      .finally(() => {
+        const was = leader;
+        leader = false;
+        if (was) changed();
+        if (!stopped && steal === false) request(false);
+      });
+  };
+  request(false);
+
+  return {
+    elected: locks !== undefined,
+    isLeader: () => leader,
+    claim: () => {
+      if (!leader) request(true);
+    },
+    release: () => {
+      stopped = true;
+      releaseLock?.();
+    },
+  };
+}

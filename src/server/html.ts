@@ -1,0 +1,71 @@
+// The HTML helper: the tags that put the browser client on a page (stylesheet, JSON config with
+// the page's catalogue, deferred script), the equivalent of Django's session_security/all.html.
+
+import { catalogueFor } from '../client/catalogues.js';
+import type { ClientOptions } from '../client/session-security.js';
+import { describeValue, SessionSecurityError } from '../core/errors.js';
+import type { ActiveStatus } from '../core/policy.js';
+import { clientAssets } from './assets.js';
+
+/** What a page passes to the helper. */
+export interface ClientTagsOptions {
+  /** The page's language (its `<html lang>`): picks the catalogue and `Intl` formats. Default `en`. */
+  lang?: string;
+  /** The CSP nonce of the page, set on the config tag and the script. */
+  nonce?: string;
+}
+
+/** The element id of the JSON config that the prebuilt script reads. */
+export const CONFIG_ELEMENT_ID = 'session-security-config';
+
+const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+/**
+ * Renders the client's tags for a page of a signed-in session.
+ *
+ * @param status - the session's status as the ping would report it
+ * @param settings - the prefix and the login URL
+ * @param options - the page's language and CSP nonce
+ * @example
+ * ```ts
+ * renderClientTags(statusOf(state, now, timeouts), { prefix: '/session-security' }, { lang: 'de' });
+ * // '<link rel="stylesheet" href="/session-security/client.css?v=…"><script type="application/json" …'
+ * ```
+ */
+export function renderClientTags(
+  status: ActiveStatus,
+  settings: { prefix: string; loginUrl?: string | undefined },
+  options: ClientTagsOptions = {},
+): string {
+  const { nonce, lang } = options;
+  if (nonce !== undefined && (typeof nonce !== 'string' || !/^[A-Za-z0-9+/_=-]+$/.test(nonce))) {
+    throw new SessionSecurityError(
+      `nonce (${describeValue(nonce)}) must be the page's CSP nonce: base64 characters only`,
+    );
+  }
+  const { prefix, loginUrl } = settings;
+  const catalogue = catalogueFor(lang);
+  const config: ClientOptions = {
+    pingUrl: `${prefix}/ping`,
+    logoutUrl: `${prefix}/logout`,
+    ...(loginUrl !== undefined ? { loginUrl } : {}),
+    expireAfter: status.expireAfter,
+    warnAfter: status.warnAfter,
+    idleFor: status.idleFor,
+    warnIn: status.warnIn,
+    expireIn: status.expireIn,
+    absolute: status.absolute,
+    session: status.session,
+    lang: catalogue.lang,
+    ...(catalogue.lang === 'en' ? {} : { messages: catalogue.messages }),
+  };
+  // `<` escaped so no text in the config can close the script element.
+  const json = JSON.stringify(config).replace(/</g, '\\u003c');
+  const nonceAttribute = nonce ? ` nonce="${attribute(nonce)}"` : '';
+  const assets = clientAssets();
+  return [
+    `<link rel="stylesheet" href="${prefix}/client.css?v=${assets['/client.css'].hash}">`,
+    `<script type="application/json" id="${CONFIG_ELEMENT_ID}"${nonceAttribute}>${json}</script>`,
+    `<script src="${prefix}/client.js?v=${assets['/client.js'].hash}" defer${nonceAttribute}></script>`,
+  ].join('\n');
+}
