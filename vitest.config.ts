@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
+    // Browser tests run on real short timeouts: one file at a time keeps a 2-core machine calm.
+    fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
-import { type Clock, safeNextPath } from 'session-security';
+import { type Clock, type Logger, safeNextPath } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { formPage, homePage, loginPage, pageLanguage, secondPage } from './pages.js';
 
@@ -25,6 +25,8 @@ export interface DemoConfig {
   /** A session store; default express-session's in-memory store. */
   store?: session.Store;
   clock?: Clock;
+  /** Where the library's warnings go; default console. */
+  logger?: Logger;
 }
 
 const USERS: Record<string, string> = { demo: 'demo' };
@@ -59,6 +61,7 @@ export function createDemoApp(config: DemoConfig): express.Express {
     passive: ['/api/poll'],
     isAuthenticated: (req) => typeof req.session.user === 'string',
     ...(config.clock ? { clock: config.clock } : {}),
+    ...(config.logger ? { logger: config.logger } : {}),
   });
 
   app.use(function securityHeaders(_req, res, next) {
@@ -68,6 +71,9 @@ export function createDemoApp(config: DemoConfig): express.Express {
       'referrer-policy': 'same-origin',
     });
     next();
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('cache-control', 'public, max-age=86400').end();
   });
   app.get('/demo.css', (_req, res) => {
     res.type('text/css').set('cache-control', 'public, max-age=3600').send(stylesheet);

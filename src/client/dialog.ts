@@ -25,17 +25,14 @@ export function countdown(ms: number): string {
 }
 
 /**
- * What a screen reader hears, as [bucket, amount, unit]: whole minutes above one minute, then
- * 60, 40 and 20 seconds. The text changes only when the bucket does.
+ * When a screen reader hears the remaining time, and what: the bucket changes once a minute,
+ * then every 20 s in the last minute; the amount is the time actually left, in whole minutes
+ * from one minute up, else in seconds.
  */
 export function announcement(ms: number): [number, number, 'minute' | 'second'] {
   const seconds = Math.max(0, Math.ceil(ms / 1000));
-  if (seconds > 60) {
-    const minutes = Math.ceil(seconds / 60);
-    return [minutes * 60, minutes, 'minute'];
-  }
-  const step = Math.max(20, Math.ceil(seconds / 20) * 20);
-  return [step, step, 'second'];
+  const bucket = seconds > 60 ? 3 + Math.ceil(seconds / 60) : Math.ceil(seconds / 20);
+  return seconds < 60 ? [bucket, seconds, 'second'] : [bucket, Math.round(seconds / 60), 'minute'];
 }
 
 /** Builds the dialog lazily on first `show`; `now` is the page's clock. */
@@ -86,7 +83,7 @@ export function createDialog(
     const left = expireAt - now();
     part(`.${ID}-time strong`).textContent = countdown(left);
     const [bucket, amount, unit] = announcement(left);
-    if (bucket !== spoken) {
+    if (bucket !== spoken && amount > 0) {
       spoken = bucket;
       const duration = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' });
       part(`.${ID}-live`).textContent = messages.announce.replace(

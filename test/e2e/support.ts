@@ -1,0 +1,131 @@
+// Browser test support: Debian's Chromium driven by playwright-core, the demo served on
+// 127.0.0.1 with short timeouts, and tools to sign in, hold a tab's timers (a simulated frozen
+// tab) and take away BroadcastChannel and Web Locks (so the fallbacks run).
+
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createDemoApp } from '../../examples/demo/app.js';
+import { listen } from '../support/http.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The flags TESTING.md found necessary here: no sandbox as root, no network of its own. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export interface DemoTimes {
+  expireAfter: number;
+  warnAfter: number;
+  absoluteTimeout?: number;
+}
+
+/** Serves the demo on 127.0.0.1:0; the library's warnings (short test windows) are collected, not printed. */
+export async function startDemo(times: DemoTimes) {
+  const warnings: string[] = [];
+  const app = createDemoApp({
+    absoluteTimeout: 0,
+    ...times,
+    sessionSecret: 'e2e secret',
+    logger: {
+      warn: (message) => warnings.push(message),
+      error: (message) => warnings.push(message),
+    },
+  });
+  const server = await listen(app);
+  return { ...server, warnings };
+}
+
+/** Signs in through the demo's form in `page` and waits for the protected page. */
+export async function signIn(page: Page, origin: string, path = '/'): Promise<void> {
+  await page.goto(`${origin}/login?next=${encodeURIComponent(path)}`);
+  await page.fill('input[name=username]', 'demo');
+  await page.fill('input[name=password]', 'demo');
+  await Promise.all([page.waitForURL(`${origin}${path}`), page.click('button[type=submit]')]);
+  await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
+}
+
+/** Opens another tab of the same browser on a protected page, its client running. */
+export async function openTab(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
+  return page;
+}
+
+/** The server's view of the session, read with the browser's cookies (GET never extends). */
+export async function serverStatus(context: BrowserContext, origin: string) {
+  const response = await context.request.get(`${origin}/session-security/ping`);
+  return { status: response.status(), body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * Installs, in every page of `context` opened afterwards, a switch that holds the page's timers:
+ * while held, a due timer waits, and on release it runs, as in a frozen tab that resumes.
+ */
+export async function installTimerHold(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const realSetTimeout = window.setTimeout.bind(window);
+    const hold = { held: false, due: [] as (() => void)[] };
+    (window as unknown as { __timerHold: typeof hold }).__timerHold = hold;
+    window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
+      realSetTimeout(() => {
+        const run = () => (typeof handler === 'function' ? handler(...args) : undefined);
+        if (hold.held) hold.due.push(run);
+        else run();
+      }, ms)) as typeof window.setTimeout;
+  });
+}
+
+export async function holdTimers(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { __timerHold: { held: boolean } }).__timerHold.held = true;
+  });
+}
+
+/** Releases a held page: its due timers run, then `resume` fires as when a frozen tab thaws. */
+export async function releaseTimers(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const hold = (window as unknown as { __timerHold: { held: boolean; due: (() => void)[] } })
+      .__timerHold;
+    hold.held = false;
+    for (const run of hold.due.splice(0)) run();
+    document.dispatchEvent(new Event('resume'));
+  });
+}
+
+/** Takes BroadcastChannel and Web Locks away from every page of `context`, so the fallbacks run. */
+export async function removeTabApis(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    Reflect.deleteProperty(window, 'BroadcastChannel');
+    Object.defineProperty(Navigator.prototype, 'locks', {
+      get: () => undefined,
+      configurable: true,
+    });
+  });
+}
+
+/** Collects Content-Security-Policy violations reported in a page. */
+export async function collectCspViolations(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (event) => {
+      seen.push(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+}
+
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
+}
