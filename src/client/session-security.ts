@@ -277,7 +277,8 @@ export class SessionSecurity extends EventTarget {
         this.#emit('warn', { expireAt: next.expireAt, absolute: next.absolute });
       } else {
         this.#dialog?.hide();
-        this.#emit('extend');
+        // A dismissed absolute notice extends nothing.
+        if (!next.warning) this.#emit('extend');
       }
     }
     coverPage(this.#failures > 0 && now >= next.expireAt, this.#messages);

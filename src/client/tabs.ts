@@ -51,39 +51,51 @@ export interface Leadership {
 /** Joins the election for `name`; `changed` is called when this tab gains or loses the lead. */
 export function joinElection(name: string, changed: () => void): Leadership {
   const locks = navigator.locks;
-  let leader = false;
+  let requests = 0;
+  // Which of this tab's requests holds the lock: a stolen request settles after its successor
+  // is granted, so only the holder's own settling may end the lead.
+  let holder: number | undefined;
+  let releaseHeld: (() => void) | undefined;
+  let waiting: AbortController | undefined;
   let stopped = false;
-  let releaseLock: (() => void) | undefined;
 
   const request = (steal: boolean) => {
     if (!locks || stopped) return;
+    const id = ++requests;
+    const controller = new AbortController();
+    waiting = steal ? undefined : controller;
     locks
-      .request(name, steal ? { steal: true } : {}, () => {
-        leader = true;
+      .request(name, steal ? { steal: true } : { signal: controller.signal }, () => {
+        holder = id;
+        if (waiting === controller) waiting = undefined;
         changed();
         return new Promise<void>((resolve) => {
-          releaseLock = resolve;
+          releaseHeld = resolve;
         });
       })
-      .catch(() => undefined) // stolen by another tab: AbortError
+      .catch(() => undefined) // aborted, or stolen by another tab
       .finally(() => {
-        const was = leader;
-        leader = false;
-        if (was) changed();
-        if (!stopped && steal === false) request(false);
+        if (holder === id) {
+          holder = undefined;
+          changed();
+        }
+        if (holder === undefined && waiting === undefined) request(false);
       });
   };
   request(false);
 
   return {
     elected: locks !== undefined,
-    isLeader: () => leader,
+    isLeader: () => holder !== undefined,
     claim: () => {
-      if (!leader) request(true);
+      if (holder !== undefined) return;
+      waiting?.abort();
+      request(true);
     },
     release: () => {
       stopped = true;
-      releaseLock?.();
+      waiting?.abort();
+      releaseHeld?.();
     },
   };
 }
