@@ -20,14 +20,13 @@ app.use(
   }),
 );
 // After the session middleware, before your routes and body parsers.
-app.use(
-  sessionSecurity({
-    expireAfter: 900, // sign out after 15 minutes without activity
-    loginUrl: '/login', // expired page loads go to /login?next=…&reason=idle
-    passive: ['/api/notifications'], // polling this does not keep the session alive
-    isAuthenticated: (req) => typeof req.session.user === 'string',
-  }),
-);
+const security = sessionSecurity({
+  expireAfter: 900, // sign out after 15 minutes without activity
+  loginUrl: '/login', // expired page loads go to /login?next=…&reason=idle
+  passive: ['/api/notifications'], // polling this does not keep the session alive
+  isAuthenticated: (req) => typeof req.session.user === 'string',
+});
+app.use(security);
 app.use(express.urlencoded({ extended: false }));
 
 app.get('/login', (req, res) => {
@@ -44,7 +43,9 @@ app.post('/login', (req, res, next) => {
 });
 app.get('/', (req, res) => {
   if (!req.session.user) return res.redirect(303, '/login?next=%2F');
-  res.send(`Hello ${req.session.user}`);
+  // The browser client: warning dialog, one clock for all tabs.
+  res.send(`<!doctype html><html lang="en"><head>${security.clientTags(req, { lang: 'en' })}</head>
+    <body>Hello ${req.session.user}</body></html>`);
 });
 app.get('/api/notifications', (_req, res) => {
   res.json([]);

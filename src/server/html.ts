@@ -13,6 +13,8 @@ export interface ClientTagsOptions {
   lang?: string;
   /** The CSP nonce of the page, set on the config tag and the script. */
   nonce?: string;
+  /** `false` renders the config alone, for an app that bundles `session-security/client` itself. Default true. */
+  script?: boolean;
 }
 
 /** The element id of the JSON config that the prebuilt script reads. */
@@ -62,10 +64,12 @@ export function renderClientTags(
   // `<` escaped so no text in the config can close the script element.
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
   const nonceAttribute = nonce ? ` nonce="${attribute(nonce)}"` : '';
+  const configTag = `<script type="application/json" id="${CONFIG_ELEMENT_ID}"${nonceAttribute}>${json}</script>`;
+  if (options.script === false) return configTag;
   const assets = clientAssets();
   return [
     `<link rel="stylesheet" href="${prefix}/client.css?v=${assets['/client.css'].hash}">`,
-    `<script type="application/json" id="${CONFIG_ELEMENT_ID}"${nonceAttribute}>${json}</script>`,
+    configTag,
     `<script src="${prefix}/client.js?v=${assets['/client.js'].hash}" defer${nonceAttribute}></script>`,
   ].join('\n');
 }

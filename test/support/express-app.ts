@@ -65,6 +65,16 @@ export async function startTestApp(options: TestAppOptions = {}) {
     delete req.session.user;
     res.json({ signedOut: true });
   });
+  app.get('/test/page', (req, res) => {
+    const { lang, nonce, script } = req.query as Record<string, string | undefined>;
+    res.type('html').send(
+      security.clientTags(req, {
+        ...(lang !== undefined ? { lang } : {}),
+        ...(nonce !== undefined ? { nonce } : {}),
+        script: script !== 'false',
+      }),
+    );
+  });
   app.get('/', (req, res) => {
     res.set('cache-control', 'no-store');
     res
