@@ -4,7 +4,7 @@
 
 import { coverPage, createDialog, type WarningDialog } from './dialog.js';
 import { en, type Messages } from './messages.js';
-import { plan, reportMarginMs, type ServerStatus } from './schedule.js';
+import { type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
 import {
   type Channel,
   joinElection,
@@ -82,6 +82,7 @@ export class SessionSecurity extends EventTarget {
   #lead: Leadership | undefined;
   #dialog: WarningDialog | undefined;
   #cleanups: (() => void)[] = [];
+  #plan: Plan | undefined;
 
   constructor(options: ClientOptions) {
     super();
@@ -268,6 +269,7 @@ export class SessionSecurity extends EventTarget {
       graceMs: this.#grace(),
       pingNotBefore: this.#pingNotBefore,
     });
+    this.#plan = next;
     const warning = next.warning && !(next.absolute && this.#dismissed);
     if (!next.warning) this.#dismissed = false;
     if (warning !== (this.#state === 'warning')) {
@@ -298,7 +300,11 @@ export class SessionSecurity extends EventTarget {
     this.#inFlight = false;
     if (this.#state === 'expired' || this.#state === 'stopped') return;
     if (result.kind === 'ended') {
-      this.#end(result.reason, true);
+      // Another tab's request may have ended the session first: then the server sees only an
+      // anonymous visitor, and the reason is this page's own passed deadline.
+      const last = this.#plan;
+      const passed = last !== undefined && this.#now() >= last.expireAt;
+      this.#end(result.reason || (passed ? (last.absolute ? 'absolute' : 'idle') : ''), true);
     } else if (result.kind === 'error') {
       this.#failures++;
       this.#pingNotBefore = this.#now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#failures);

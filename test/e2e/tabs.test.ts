@@ -1,0 +1,403 @@
+// Several tabs of one browser in a real Chromium (DESIGN §4 "Tabs"): input anywhere keeps every
+// tab from warning, extending anywhere closes every warning, expiry takes every tab to the
+// login page, a frozen tab signs nobody out, a new tab joins the shared clock, and idle tabs
+// do not each ping the server. Run twice: with BroadcastChannel and Web Locks, and without
+// them (the `storage`-event channel and no leader).
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  holdTimers,
+  installTimerHold,
+  launchChromium,
+  openTab,
+  releaseTimers,
+  removeTabApis,
+  serverStatus,
+  signIn,
+  startDemo,
+} from './support.js';
+
+/** Seconds: short real timeouts, a 2 s warning window. */
+const WARN_AFTER = 3;
+const EXPIRE_AFTER = 5;
+const WARN_MS = WARN_AFTER * 1000;
+const EXPIRE_MS = EXPIRE_AFTER * 1000;
+/** How often the "user" presses a key: faster than the client records input (once a second). */
+const KEY_EVERY_MS = 700;
+/** Slack for a loaded 2-core machine on anything that should happen "at" a deadline. */
+const LATE_MS = 2000;
+
+/** Any login page: wait for it, then compare the whole address, so a mismatch says what it was. */
+const LOGIN_PAGE = /\/login\?/;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Mode {
+  title: string;
+  /** Whether the pages keep BroadcastChannel and Web Locks. */
+  tabApis: boolean;
+}
+
+type InPage = Window & {
+  __warnedAt?: number[];
+  __clickedAt?: number;
+  __closedAt?: number;
+  __timerHold?: { held: boolean; due: (() => void)[] };
+};
+
+/**
+ * Extends support's timer hold to the messages from other tabs: a frozen tab runs no task at
+ * all, so while held, BroadcastChannel messages and `storage` events wait too and are delivered
+ * on release, in order with the timers. Without this the "frozen" tab would still act on every
+ * message another tab sends. Install after `installTimerHold`.
+ */
+async function holdTabMessagesToo(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const hold = () => (window as InPage).__timerHold;
+    if (typeof BroadcastChannel === 'function') {
+      const onmessage = Object.getOwnPropertyDescriptor(BroadcastChannel.prototype, 'onmessage');
+      Object.defineProperty(BroadcastChannel.prototype, 'onmessage', {
+        configurable: true,
+        get() {
+          return onmessage?.get?.call(this);
+        },
+        set(handler: ((event: MessageEvent) => void) | null) {
+          const held = (event: MessageEvent) => {
+            const h = hold();
+            if (h?.held) h.due.push(() => handler?.call(this, event));
+            else handler?.call(this, event);
+          };
+          onmessage?.set?.call(this, handler ? held : null);
+        },
+      });
+    }
+    window.addEventListener(
+      'storage',
+      (event) => {
+        const h = hold();
+        if (!h?.held) return;
+        event.stopImmediatePropagation();
+        const { key, newValue, oldValue, url, storageArea } = event;
+        h.due.push(() =>
+          window.dispatchEvent(
+            new StorageEvent('storage', { key, newValue, oldValue, url, storageArea }),
+          ),
+        );
+      },
+      { capture: true },
+    );
+  });
+}
+
+/** Every ping any tab of `context` sends, with the tab that sent it. */
+function recordPings(context: BrowserContext) {
+  const pings: { page: Page; method: string; at: number }[] = [];
+  context.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/session-security/ping') {
+      pings.push({ page: request.frame().page(), method: request.method(), at: Date.now() });
+    }
+  });
+  return pings;
+}
+
+/** Notes in the page the wall-clock time of every `warn` event of its client. */
+async function recordWarnings(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as InPage;
+    w.__warnedAt = [];
+    w.sessionSecurity?.addEventListener('warn', () => w.__warnedAt?.push(Date.now()));
+  });
+}
+
+function warnedAt(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as InPage).__warnedAt ?? []);
+}
+
+async function warningShown(page: Page): Promise<boolean> {
+  return (await page.locator('dialog[open]').count()) > 0;
+}
+
+function scenarios(mode: Mode): void {
+  let browser: Browser;
+  let demo: Awaited<ReturnType<typeof startDemo>>;
+  let origin: string;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    demo = await startDemo({ expireAfter: EXPIRE_AFTER, warnAfter: WARN_AFTER });
+    origin = demo.origin;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  /** A fresh browser (context) for one test, closed after it. */
+  async function newBrowser(options: { frozenTabs?: boolean } = {}): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    onTestFinished(() => context.close());
+    if (!mode.tabApis) await removeTabApis(context);
+    if (options.frozenTabs) {
+      await installTimerHold(context);
+      await holdTabMessagesToo(context);
+    }
+    return context;
+  }
+
+  /** Without the tab APIs, proves that the page really runs without them. */
+  async function expectTabApis(page: Page): Promise<void> {
+    const present = await page.evaluate(() => ({
+      broadcastChannel: typeof BroadcastChannel !== 'undefined',
+      locks: navigator.locks !== undefined,
+    }));
+    expect(present).toEqual({ broadcastChannel: mode.tabApis, locks: mode.tabApis });
+  }
+
+  /** Tab A signs in on `/`, tab B opens `/second`. */
+  async function twoTabs(context: BrowserContext): Promise<{ a: Page; b: Page }> {
+    const a = await context.newPage();
+    await signIn(a, origin, '/');
+    const b = await openTab(context, `${origin}/second`);
+    await expectTabApis(b);
+    return { a, b };
+  }
+
+  it('input in one tab keeps the other tab from warning', async () => {
+    const context = await newBrowser();
+    const { a, b } = await twoTabs(context);
+    await recordWarnings(b);
+    let maxIdle = 0;
+    const until = Date.now() + WARN_MS + 1200;
+    while (Date.now() < until) {
+      const next = Date.now() + KEY_EVERY_MS;
+      await a.keyboard.press('Shift');
+      expect(await warningShown(b)).toBe(false);
+      const { status, body } = await serverStatus(context, origin);
+      expect(status).toBe(200);
+      maxIdle = Math.max(maxIdle, Number(body.idleFor));
+      await sleep(next - Date.now());
+    }
+    expect(await warningShown(b)).toBe(false);
+    expect(await warningShown(a)).toBe(false);
+    expect(await warnedAt(b)).toEqual([]);
+    // The input was reported before the server's idle time reached warnAfter (DESIGN §4).
+    expect(maxIdle).toBeLessThan(WARN_AFTER);
+    expect(b.url()).toBe(`${origin}/second`);
+  });
+
+  it('extending in one tab closes the warning in the other within 0.5 s', async () => {
+    const context = await newBrowser();
+    const { a, b } = await twoTabs(context);
+    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
+    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    // Both tabs share the wall clock: A notes when the click happens, B when its dialog loses
+    // `open`. (Not B's `close` event: Chromium fires it with the next animation frame, and a tab
+    // behind gets about one a second in headless mode.)
+    await b.evaluate(() => {
+      const dialog = document.querySelector('dialog[open]');
+      if (!dialog) return;
+      const observer = new MutationObserver(() => {
+        if (dialog.hasAttribute('open')) return;
+        (window as InPage).__closedAt = Date.now();
+        observer.disconnect();
+      });
+      observer.observe(dialog, { attributes: true, attributeFilter: ['open'] });
+    });
+    await a.evaluate(() => {
+      document.addEventListener(
+        'click',
+        () => {
+          (window as InPage).__clickedAt = Date.now();
+        },
+        { capture: true, once: true },
+      );
+    });
+    // The user switches to tab A. (Headless Chromium also gives only the front tab animation
+    // frames; a click in a tab behind waits about a second per frame for the button to settle.)
+    await a.bringToFront();
+    await a.getByRole('button', { name: 'Stay signed in' }).click();
+    await b.waitForFunction(() => (window as InPage).__closedAt !== undefined, undefined, {
+      timeout: 2000,
+    });
+    const clickedAt = await a.evaluate(() => (window as InPage).__clickedAt ?? Number.NaN);
+    const closedAt = await b.evaluate(() => (window as InPage).__closedAt ?? Number.NaN);
+    const delay = closedAt - clickedAt;
+    console.log(`[tabs: ${mode.title}] the other tab's dialog closed ${delay} ms after the click`);
+    expect(delay).toBeGreaterThanOrEqual(0);
+    expect(delay).toBeLessThan(500);
+    expect(await warningShown(a)).toBe(false);
+    expect(await warningShown(b)).toBe(false);
+    const { status, body } = await serverStatus(context, origin);
+    expect(status).toBe(200);
+    expect(Number(body.idleFor)).toBeLessThan(1);
+  });
+
+  it('expiry takes every tab to the login page with its own path and reason idle', async () => {
+    const context = await newBrowser();
+    const { a, b } = await twoTabs(context);
+    await Promise.all([
+      a.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
+      b.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
+    ]);
+    expect([a.url(), b.url()]).toEqual([
+      `${origin}/login?next=%2F&reason=idle`,
+      `${origin}/login?next=%2Fsecond&reason=idle`,
+    ]);
+    expect(await a.textContent('.notice')).toMatch(/inactivity/);
+    expect(await b.textContent('.notice')).toMatch(/inactivity/);
+    expect((await serverStatus(context, origin)).status).toBe(401);
+  });
+
+  it('a frozen tab does not sign the user out while another tab is in use', async () => {
+    const context = await newBrowser({ frozenTabs: true });
+    const pings = recordPings(context);
+    const { a, b } = await twoTabs(context);
+    // A comes to the front again, so it is the tab that acts: with Web Locks it takes the lead
+    // (a visible tab takes it from the others); without them it acts like any visible tab.
+    await a.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await holdTimers(a);
+    const heldAt = Date.now();
+    while (Date.now() - heldAt < EXPIRE_MS + 500) {
+      const next = Date.now() + KEY_EVERY_MS;
+      await b.keyboard.press('Shift');
+      expect(await warningShown(b)).toBe(false);
+      await sleep(next - Date.now());
+    }
+    const releasedAt = Date.now();
+    const duringHold = pings.filter((p) => p.at >= heldAt && p.at < releasedAt);
+    // The frozen tab sent nothing; the tab in use reported its input itself.
+    expect(duringHold.filter((p) => p.page === a)).toEqual([]);
+    expect(duringHold.some((p) => p.page === b && p.method === 'POST')).toBe(true);
+
+    await releaseTimers(a);
+    await sleep(500);
+    expect(a.url()).toBe(`${origin}/`);
+    expect(await warningShown(a)).toBe(false);
+    expect(b.url()).toBe(`${origin}/second`);
+    expect(await warningShown(b)).toBe(false);
+    const { status, body } = await serverStatus(context, origin);
+    expect(status).toBe(200);
+    expect(body.status).toBe('active');
+
+    // Then both idle: they warn and expire as usual.
+    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
+    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    await Promise.all([
+      a.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
+      b.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
+    ]);
+    expect([a.url(), b.url()]).toEqual([
+      `${origin}/login?next=%2F&reason=idle`,
+      `${origin}/login?next=%2Fsecond&reason=idle`,
+    ]);
+  });
+
+  it('opening a tab counts as activity: the older tab postpones its warning and both warn together', async () => {
+    const context = await newBrowser();
+    const a = await context.newPage();
+    await signIn(a, origin, '/');
+    const signedInAt = Date.now();
+    await recordWarnings(a);
+    await sleep(WARN_MS - 1000);
+    const openingAt = Date.now();
+    const b = await openTab(context, `${origin}/second`);
+    await expectTabApis(b);
+    await recordWarnings(b);
+    // A's own warning would have come by now.
+    await sleep(signedInAt + WARN_MS + 700 - Date.now());
+    expect(await warnedAt(a)).toEqual([]);
+    expect(await warningShown(a)).toBe(false);
+
+    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
+    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    const [warnedA] = await warnedAt(a);
+    const [warnedB] = await warnedAt(b);
+    expect(warnedA).toBeDefined();
+    expect(warnedB).toBeDefined();
+    expect(Math.abs(Number(warnedA) - Number(warnedB))).toBeLessThan(500);
+    // Both warn warnAfter after B's page load, the latest activity, and not before.
+    expect(Number(warnedA)).toBeGreaterThanOrEqual(openingAt + WARN_MS - 50);
+  });
+
+  it('a tab whose page load did not count (a prefetch) learns the shared clock and warns with the older tab', async () => {
+    const context = await newBrowser();
+    const a = await context.newPage();
+    await signIn(a, origin, '/');
+    const signedInAt = Date.now();
+    await recordWarnings(a);
+    await sleep(WARN_MS - 1000);
+    // The page is fetched as a prefetch is (`Sec-Purpose: prefetch`), which the server does
+    // not count as activity (DESIGN §3 step 4); the tab must start from the server's idle time.
+    const b = await context.newPage();
+    await b.setExtraHTTPHeaders({ 'sec-purpose': 'prefetch' });
+    await b.goto(`${origin}/second`);
+    await b.waitForFunction(() => window.sessionSecurity?.state === 'active');
+    await b.setExtraHTTPHeaders({});
+    await expectTabApis(b);
+    await recordWarnings(b);
+    const { body } = await serverStatus(context, origin);
+    expect(Number(body.idleFor)).toBeGreaterThan(WARN_AFTER - 1.5);
+
+    await a.waitForSelector('dialog[open]', { timeout: LATE_MS });
+    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    const [warnedA] = await warnedAt(a);
+    const [warnedB] = await warnedAt(b);
+    expect(warnedA).toBeDefined();
+    expect(warnedB).toBeDefined();
+    expect(Math.abs(Number(warnedA) - Number(warnedB))).toBeLessThan(500);
+    // At A's own moment: warnAfter after sign-in, not postponed by B's load.
+    expect(Number(warnedB)).toBeLessThan(signedInAt + WARN_MS + 1000);
+  });
+
+  it('a frozen tab that thaws after a new tab found the session expired lands on the login page with reason idle', async () => {
+    const context = await newBrowser({ frozenTabs: true });
+    const a = await context.newPage();
+    await signIn(a, origin, '/');
+    await expectTabApis(a);
+    // Tab A is frozen past expiry (a background tab the browser froze, a computer asleep).
+    await holdTimers(a);
+    await sleep(EXPIRE_MS + 200);
+    // The user comes back and opens the app in a new tab: the server finds the session expired.
+    const b = await context.newPage();
+    await b.goto(`${origin}/second`);
+    expect(b.url()).toBe(`${origin}/login?next=%2Fsecond&reason=idle`);
+    // Then the user goes back to tab A, which thaws.
+    await releaseTimers(a);
+    await a.waitForURL(LOGIN_PAGE, { timeout: LATE_MS });
+    expect(a.url()).toBe(`${origin}/login?next=%2F&reason=idle`);
+  });
+
+  const pingBudget = mode.tabApis ? 6 : 15;
+  it(`five idle tabs send at most ${pingBudget} pings from sign-in to expiry`, async () => {
+    const context = await newBrowser();
+    const pings = recordPings(context);
+    const startedAt = Date.now();
+    const first = await context.newPage();
+    await signIn(first, origin, '/');
+    const tabs = [first];
+    for (const path of ['/second', '/', '/second', '/']) {
+      tabs.push(await openTab(context, `${origin}${path}`));
+    }
+    await expectTabApis(first);
+    await Promise.all(
+      tabs.map((tab) => tab.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS })),
+    );
+    await sleep(300);
+    console.log(
+      `[tabs: ${mode.title}] five tabs sent ${pings.length} pings: ${pings.map((p) => `${p.method} tab ${tabs.indexOf(p.page) + 1} at +${p.at - startedAt} ms`).join(', ')}`,
+    );
+    expect(tabs.map((tab) => tab.url())).toEqual(
+      tabs.map((_, i) => `${origin}/login?next=${i % 2 ? '%2Fsecond' : '%2F'}&reason=idle`),
+    );
+    expect(pings.length).toBeLessThanOrEqual(pingBudget);
+  });
+}
+
+describe('tabs with BroadcastChannel and Web Locks', () => {
+  scenarios({ title: 'BroadcastChannel + Web Locks', tabApis: true });
+});
+
+describe('tabs without BroadcastChannel and Web Locks (storage events, no leader)', () => {
+  scenarios({ title: 'storage events, no leader', tabApis: false });
+});
