@@ -179,6 +179,8 @@ describe.concurrent('with warnAfter 5 s and expireAfter 200 s', () => {
   it('axe-core finds no violation in the open dialog, nor WCAG 2 A/AA ones in the page', async () => {
     await signedIn(demo.origin, async (page) => {
       await page.locator(OPEN_DIALOG).waitFor({ timeout: 8000 });
+      // axe measures contrast as rendered: let the dialog's fade-in finish first.
+      await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
       // The demo's CSP refuses addScriptTag (an inline script): evaluate the source instead.
       await page.evaluate(AXE_SOURCE);
       const violations = (wholePage: boolean) =>
