@@ -13,7 +13,6 @@ export interface DialogActions {
 export interface WarningDialog {
   show(expireAt: number, absolute: boolean): void;
   hide(): void;
-  remove(): void;
 }
 
 const ID = 'session-security';
@@ -43,53 +42,53 @@ export function createDialog(
   now: () => number,
 ): WarningDialog {
   let dialog: HTMLDialogElement | undefined;
+  // Every element of the dialog, in document order (see the markup in build).
+  let parts: NodeListOf<HTMLElement>;
   let returnFocus: Element | null = null;
   let ticker: ReturnType<typeof setTimeout> | undefined;
   let spoken = -1;
   let isAbsolute = false;
-  const part = (selector: string) => dialog?.querySelector(selector) as HTMLElement;
 
   const build = () => {
-    const element = document.createElement('dialog');
-    element.className = ID;
-    element.setAttribute('role', 'alertdialog');
-    element.setAttribute('aria-modal', 'true');
-    element.setAttribute('aria-labelledby', `${ID}-title`);
-    element.setAttribute('aria-describedby', `${ID}-body`);
-    element.innerHTML = `<h2 id="${ID}-title"></h2><p id="${ID}-body"></p><p class="${ID}-time" aria-hidden="true"><span></span> <strong></strong></p><p class="${ID}-live" role="status"></p><div class="${ID}-actions"><button type="button" autofocus></button><button type="button"></button></div>`;
+    const holder = document.createElement('div');
+    holder.innerHTML = `<dialog class="${ID}" role="alertdialog" aria-modal="true" aria-labelledby="${ID}-title" aria-describedby="${ID}-body"><h2 id="${ID}-title"></h2><p id="${ID}-body"></p><p class="${ID}-time" aria-hidden="true"><span></span> <strong></strong></p><p class="${ID}-live" role="status"></p><div class="${ID}-actions"><button type="button" autofocus></button><button type="button"></button></div></dialog>`;
+    const element = holder.firstChild as HTMLDialogElement;
+    parts = element.querySelectorAll('*');
     const [first, second] = element.querySelectorAll('button');
-    first?.addEventListener('click', () => (isAbsolute ? actions.dismiss() : actions.stay()));
-    second?.addEventListener('click', () => actions.signOut());
+    const answer = () => (isAbsolute ? actions.dismiss() : actions.stay());
+    first?.addEventListener('click', answer);
+    second?.addEventListener('click', actions.signOut);
     // Escape is a deliberate answer: it extends (or, for the absolute notice, dismisses).
-    element.addEventListener('cancel', () => (isAbsolute ? actions.dismiss() : actions.stay()));
+    element.addEventListener('cancel', answer);
     element.addEventListener('close', () => {
       clearTimeout(ticker);
       (returnFocus as HTMLElement | null)?.focus?.();
     });
     // Keep Tab inside the dialog: from the last button to the first and back.
     element.addEventListener('keydown', (event) => {
-      if (event.key !== 'Tab' || !first || !second) return;
-      const edge = event.shiftKey ? first : second;
-      if (document.activeElement === edge) {
+      if (event.key === 'Tab' && document.activeElement === (event.shiftKey ? first : second)) {
         event.preventDefault();
-        (event.shiftKey ? second : first).focus();
+        (event.shiftKey ? second : first)?.focus();
       }
     });
     document.body.append(element);
     return element;
   };
 
+  /** Sets the text of the dialog's element number `index` (0 title, 1 description, 3 label, 4 countdown, 5 live region, 7 and 8 the buttons). */
+  const say = (index: number, text: string) => {
+    const part = parts[index];
+    if (part) part.textContent = text;
+  };
+
   const tick = (expireAt: number) => {
     const left = expireAt - now();
-    part(`.${ID}-time strong`).textContent = countdown(left);
+    say(4, countdown(left));
     const [bucket, amount, unit] = announcement(left);
     if (bucket !== spoken && amount > 0) {
       spoken = bucket;
       const duration = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' });
-      part(`.${ID}-live`).textContent = messages.announce.replace(
-        '{duration}',
-        duration.format(amount),
-      );
+      say(5, messages.announce.replace('{duration}', duration.format(amount)));
     }
     // The only per-second timer of the client, and only while the dialog is open.
     ticker = setTimeout(() => tick(expireAt), ((left % 1000) + 1000) % 1000 || 1000);
@@ -100,31 +99,26 @@ export function createDialog(
       dialog ??= build();
       isAbsolute = absolute;
       const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' });
-      part(`#${ID}-title`).textContent = absolute ? messages.absoluteTitle : messages.title;
-      part(`#${ID}-body`).textContent = absolute
-        ? messages.absoluteBody.replace('{time}', time.format(expireAt))
-        : messages.body;
-      part(`.${ID}-time span`).textContent = messages.timeLeft;
-      const [first, second] = dialog.querySelectorAll('button');
-      if (first) first.textContent = absolute ? messages.dismiss : messages.stay;
-      if (second) second.textContent = messages.signOut;
+      say(0, absolute ? messages.absoluteTitle : messages.title);
+      say(
+        1,
+        absolute ? messages.absoluteBody.replace('{time}', time.format(expireAt)) : messages.body,
+      );
+      say(3, messages.timeLeft);
+      say(7, absolute ? messages.dismiss : messages.stay);
+      say(8, messages.signOut);
       clearTimeout(ticker);
       spoken = -1;
       tick(expireAt);
       if (!dialog.open) {
         returnFocus = document.activeElement;
         dialog.showModal();
-        first?.focus();
+        parts[7]?.focus();
       }
     },
     hide() {
       clearTimeout(ticker);
       if (dialog?.open) dialog.close();
-    },
-    remove() {
-      this.hide();
-      dialog?.remove();
-      dialog = undefined;
     },
   };
 }

@@ -27,14 +27,13 @@ export interface Messages {
 
 export const en: Messages = {
   title: 'Your session is about to expire',
-  body: 'For your security, you will be signed out because you have been inactive.',
+  body: 'You will be signed out soon because you have been inactive.',
   timeLeft: 'Time left',
   stay: 'Stay signed in',
   signOut: 'Sign out',
   announce: 'You will be signed out in {duration}.',
   absoluteTitle: 'Your session will end soon',
-  absoluteBody:
-    'For your security, this session ends at {time} and cannot be extended. Save your work now.',
+  absoluteBody: 'This session ends at {time} and cannot be extended. Please save your work.',
   dismiss: 'OK',
-  offline: 'The server cannot be reached. This page stays hidden until the connection is back.',
+  offline: 'Cannot reach the server. This page is hidden until the connection is back.',
 };

@@ -1,13 +1,16 @@
 // The client's deadline maths: from the last server status, the last input in any tab and the
 // time, what to do now and when to look again. Pure: no DOM, no timers, no clock of its own.
 
-/** What the server last said, with `at` the local wall-clock time the answer arrived (ms). */
+/**
+ * What the server last said, in its own words (seconds, as the ping answers them), with `at`
+ * the local wall-clock time the answer arrived (ms).
+ */
 export interface ServerStatus {
   at: number;
-  idleMs: number;
-  warnInMs: number;
-  expireInMs: number;
-  absolute: boolean;
+  idleFor: number;
+  warnIn: number;
+  expireIn: number;
+  absolute?: boolean;
 }
 
 export interface ScheduleInput {
@@ -62,27 +65,26 @@ export function reportMarginMs(warnAfterMs: number): number {
  * @example
  * ```ts
  * plan({ now, status, lastInput: 0, warnAfterMs: 90_000, expireAfterMs: 120_000, graceMs: 0, pingNotBefore: 0 });
- * // { wakeAt: status.at - status.idleMs + 90_000, warning: false, ... }
+ * // { wakeAt: status.at + status.warnIn * 1000, warning: false, ... }
  * ```
  */
 export function plan(input: ScheduleInput): Plan {
   const { now, status, lastInput, warnAfterMs, expireAfterMs, graceMs } = input;
-  const serverActivity = status.at - status.idleMs;
+  const serverActivity = status.at - status.idleFor * 1000;
   const unreported = lastInput - serverActivity >= MIN_REPORT_MS;
   const activity = Math.max(serverActivity, lastInput);
-  const serverWarnAt = status.at + status.warnInMs;
-  const serverExpireAt = status.at + status.expireInMs;
+  const serverWarnAt = status.at + status.warnIn * 1000;
+  const serverExpireAt = status.at + status.expireIn * 1000;
+  const absolute = status.absolute === true;
   // Input cannot move an absolute deadline; otherwise the later of what the server said and
   // what this browser saw since.
-  const warnAt = status.absolute ? serverWarnAt : Math.max(serverWarnAt, activity + warnAfterMs);
-  const expireAt = status.absolute
-    ? serverExpireAt
-    : Math.max(serverExpireAt, activity + expireAfterMs);
+  const warnAt = absolute ? serverWarnAt : Math.max(serverWarnAt, activity + warnAfterMs);
+  const expireAt = absolute ? serverExpireAt : Math.max(serverExpireAt, activity + expireAfterMs);
   const reportAt = unreported
     ? serverActivity + warnAfterMs - reportMarginMs(warnAfterMs)
     : Number.POSITIVE_INFINITY;
   const method = unreported ? 'POST' : 'GET';
-  const base = { warnAt, expireAt, absolute: status.absolute };
+  const base = { warnAt, expireAt, absolute };
 
   const ping = (pingMethod: 'GET' | 'POST', deadline: number, warning: boolean): Plan => {
     const due = Math.max(deadline + graceMs, input.pingNotBefore);

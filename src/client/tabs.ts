@@ -6,8 +6,7 @@ export type TabMessage =
   | { t: 'input'; at: number }
   | { t: 'status'; status: import('./schedule.js').ServerStatus; session: string }
   | { t: 'end'; reason: string; session: string }
-  | { t: 'dismiss' }
-  | { t: 'hello' };
+  | { t: 'dismiss' };
 
 export interface Channel {
   post(message: TabMessage): void;

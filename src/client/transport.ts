@@ -1,67 +1,30 @@
-// Talks to the server's ping protocol (DESIGN §3.1) with fetch. Turns every answer into a
-// result the client acts on; a network failure or an unexpected answer is an error.
+// Talks to the server's routes with fetch: one JSON request, its status code and JSON body.
+// Interpreting the answer is the caller's; a network failure or a body that is not JSON is an Error.
 
-/** What the server answered, with times already in milliseconds. */
-export type PingResult =
-  | {
-      kind: 'active';
-      idleMs: number;
-      warnInMs: number;
-      expireInMs: number;
-      absolute: boolean;
-      session: string;
-    }
-  | { kind: 'ended'; reason: string }
-  | { kind: 'error'; error: Error };
-
-/**
- * Sends one ping. The ping marks itself passive (it never counts as activity) and sends
- * JSON, which the server requires of a POST so a cross-site form cannot forge one.
- */
-export async function ping(
-  url: string,
-  method: 'GET' | 'POST',
-  sinceActivitySeconds?: number,
-): Promise<PingResult> {
-  try {
-    const response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      headers: { 'content-type': 'application/json', 'x-session-security': 'passive' },
-      body: method === 'POST' ? JSON.stringify({ sinceActivity: sinceActivitySeconds ?? 0 }) : null,
-    });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (response.status === 200 && body.status === 'active') {
-      const seconds = (key: string) => Number(body[key]) * 1000;
-      return {
-        kind: 'active',
-        idleMs: seconds('idleFor'),
-        warnInMs: seconds('warnIn'),
-        expireInMs: seconds('expireIn'),
-        absolute: body.absolute === true,
-        session: String(body.session),
-      };
-    }
-    if (response.status === 401 || body.status === 'anonymous') {
-      return { kind: 'ended', reason: typeof body.reason === 'string' ? body.reason : '' };
-    }
-    return { kind: 'error', error: new Error(`ping answered ${response.status}`) };
-  } catch (error) {
-    return { kind: 'error', error: error as Error };
-  }
+export interface Answer {
+  code: number;
+  body: Record<string, unknown>;
 }
 
-/** Ends the session on the server (`POST {prefix}/logout`). */
-export async function logout(url: string): Promise<boolean> {
+/**
+ * Sends one request to a route of session-security. It marks itself passive (it never counts
+ * as activity) and sends JSON, which the server requires of a ping POST so that a cross-site
+ * form cannot forge one.
+ */
+export async function send(
+  url: string,
+  method: 'GET' | 'POST',
+  json?: Record<string, unknown>,
+): Promise<Answer | Error> {
   try {
+    // Same-origin credentials are fetch's default; the server answers `no-store`, so no cache.
     const response = await fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json' },
+      method,
+      headers: { 'content-type': 'application/json', 'x-session-security': 'passive' },
+      body: json ? JSON.stringify(json) : null,
     });
-    return response.ok;
-  } catch {
-    return false;
+    return { code: response.status, body: await response.json() };
+  } catch (error) {
+    return error as Error;
   }
 }

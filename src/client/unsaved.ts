@@ -2,16 +2,10 @@
 // when the library itself navigates on expiry, nor when the form is being submitted.
 
 function changed(element: Element): boolean {
-  if (element instanceof HTMLInputElement) {
-    return /^(checkbox|radio)$/.test(element.type)
-      ? element.checked !== element.defaultChecked
-      : element.value !== element.defaultValue;
-  }
-  if (element instanceof HTMLTextAreaElement) return element.value !== element.defaultValue;
-  if (element instanceof HTMLSelectElement) {
-    return [...element.options].some((option) => option.selected !== option.defaultSelected);
-  }
-  return false;
+  const field = element as HTMLInputElement & HTMLSelectElement;
+  if (field.options) return [...field.options].some((o) => o.selected !== o.defaultSelected);
+  if (/^(checkbox|radio)$/.test(field.type)) return field.checked !== field.defaultChecked;
+  return 'defaultValue' in field && field.value !== field.defaultValue;
 }
 
 /** Whether any form of the page holds a value the user changed. */

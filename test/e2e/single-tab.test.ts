@@ -377,9 +377,7 @@ describe.concurrent('with warnAfter 2 s and expireAfter 4 s', () => {
       expect(await page.locator('html.session-security-covered').count()).toBe(1);
       expect(await cover.isVisible()).toBe(true);
       expect(await cover.getAttribute('role')).toBe('alert');
-      expect(await cover.textContent()).toBe(
-        'The server cannot be reached. This page stays hidden until the connection is back.',
-      );
+      expect(await cover.textContent()).toBe(CATALOGUES.en?.offline);
       expect(await page.getByText('Welcome, demo').isVisible()).toBe(false);
 
       // The client backs off after failures: the next retry comes within 2^failures seconds.
@@ -454,7 +452,7 @@ describe('with absoluteTimeout 4 s before the idle deadline (expireAfter 30 s, w
       await dialog.waitFor({ timeout: 2000 });
       expect(await dialog.locator('h2').textContent()).toBe('Your session will end soon');
       expect(await dialog.locator('p').first().textContent()).toMatch(
-        /^For your security, this session ends at \d{1,2}:\d{2}(\s?[AP]M)? and cannot be extended\./,
+        /^This session ends at \d{1,2}:\d{2}(\s?[AP]M)? and cannot be extended\./,
       );
       expect(await buttonTexts(page)).toEqual(['OK', 'Sign out']);
 

@@ -22,9 +22,9 @@ function status(at: number, idle: number, absoluteExpireIn?: number): ServerStat
   const expireInMs = Math.min(idleExpireIn, absoluteExpireIn ?? Number.POSITIVE_INFINITY);
   return {
     at,
-    idleMs: idle,
-    expireInMs,
-    warnInMs: Math.max(0, expireInMs - (E - W)),
+    idleFor: idle / S,
+    expireIn: expireInMs / S,
+    warnIn: Math.max(0, expireInMs - (E - W)) / S,
     absolute: absoluteExpireIn !== undefined && absoluteExpireIn < idleExpireIn,
   };
 }
@@ -184,13 +184,7 @@ function simulate(options: {
     }
     server = decision.state;
     const s = statusOf(server, now, timeouts);
-    clientStatus = {
-      at: now,
-      idleMs: s.idleFor * S,
-      warnInMs: s.warnIn * S,
-      expireInMs: s.expireIn * S,
-      absolute: false,
-    };
+    clientStatus = { ...s, at: now };
   };
   const step = () => {
     if (server) counts.maxServerIdle = Math.max(counts.maxServerIdle, now - server.lastActivity);

@@ -1,0 +1,303 @@
+// The client's wiring, kept in one closure (local names minify to a letter, which keeps the
+// script small): input, tabs, pings, dialog and expiry around the pure plan of schedule.ts.
+
+import { coverPage, createDialog, type WarningDialog } from './dialog.js';
+import { en, type Messages } from './messages.js';
+import { type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
+import {
+  type Channel,
+  joinElection,
+  type Leadership,
+  openChannel,
+  type TabMessage,
+} from './tabs.js';
+import { send } from './transport.js';
+import { guardUnsavedForms } from './unsaved.js';
+
+/** The client's options: what the server's HTML helper writes into the page's config. Times in seconds. */
+export interface ClientOptions {
+  /** `{prefix}/ping`. */
+  pingUrl: string;
+  /** `{prefix}/logout`. */
+  logoutUrl: string;
+  /** Where tabs go on expiry, with `next` and `reason`; without it they reload. */
+  loginUrl?: string;
+  expireAfter: number;
+  warnAfter: number;
+  /** The server's status when it rendered the page: the page's clock starts from it, not from its load. */
+  idleFor: number;
+  warnIn: number;
+  expireIn: number;
+  absolute?: boolean;
+  /** The server's marker of this sign-in; an answer with another means signed out. */
+  session: string;
+  /** The page's language, for `Intl` durations and times. Default `<html lang>` or `en`. */
+  lang?: string;
+  /** The page's catalogue; English fills in what is missing. */
+  messages?: Partial<Messages>;
+  /** `false` for headless mode: no dialog, only events. Default true. */
+  ui?: boolean;
+  /** The input events that count as activity. */
+  events?: readonly string[];
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+export type ClientState = 'active' | 'warning' | 'expired' | 'stopped';
+
+/** Dispatches a client event; returns false when a listener cancelled it. */
+export type Emit = (type: string, detail?: unknown, cancelable?: boolean) => boolean;
+
+export interface Engine {
+  start(): void;
+  stop(): void;
+  extend(): Promise<void>;
+  signOut(): Promise<void>;
+  wake(event?: Event): void;
+  state(): ClientState;
+}
+
+const DEFAULT_EVENTS = 'keydown pointerdown pointermove wheel scroll touchstart'.split(' ');
+const WAKE_EVENTS = 'visibilitychange focus pageshow online resume'.split(' ');
+const CHANNEL = 'session-security';
+const MAX_BACKOFF_MS = 30_000;
+/** The times that the config and every ping answer carry, in seconds. */
+const TIMES = ['expireAfter', 'warnAfter', 'idleFor', 'warnIn', 'expireIn'] as const;
+
+/** The first of TIMES that is not a finite number in `source`. */
+const invalidTime = (source: object) =>
+  TIMES.find((key) => !Number.isFinite((source as Record<string, unknown>)[key]));
+
+/**
+ * Builds the engine behind `SessionSecurity`.
+ *
+ * @throws TypeError when a time of the options is not a finite number
+ */
+export function createEngine(options: ClientOptions, emit: Emit): Engine {
+  const bad = invalidTime(options);
+  if (bad) {
+    throw new TypeError(`session-security: ${bad} (${options[bad]}) must be a number of seconds`);
+  }
+  const now = options.now ?? Date.now;
+  const messages: Messages = { ...en, ...options.messages };
+  const warnAfterMs = options.warnAfter * 1000;
+  const expireAfterMs = options.expireAfter * 1000;
+  const mySession = options.session;
+  // The page's config is the server's status when it rendered the page.
+  let status: ServerStatus = { ...options, at: now() };
+  let state: ClientState = 'stopped';
+  let lastInput = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight = false;
+  let failures = 0;
+  let pingNotBefore = 0;
+  let dismissed = false;
+  let leaving = false;
+  let lastPlan: Plan | undefined;
+  const jitter = Math.random();
+  let channel: Channel | undefined;
+  let lead: Leadership | undefined;
+  const cleanups: (() => void)[] = [];
+
+  /** Whether this client no longer acts: stopped, or leaving for the login page. */
+  const ended = () => state === 'expired' || state === 'stopped';
+  /** Tells the other tabs what this tab knows of the server. */
+  const share = () => channel?.post({ t: 'status', status, session: mySession });
+
+  const record = (at: number) => {
+    lastInput = at;
+    channel?.post({ t: 'input', at });
+  };
+
+  const onInput = (event: Event) => {
+    // Only the user's own input in a page they can see; the open warning ignores input:
+    // only a deliberate action extends.
+    if (!event.isTrusted || state !== 'active' || document.visibilityState === 'hidden') return;
+    const at = now();
+    if (at - lastInput < 1000) return;
+    record(at);
+    emit('activity');
+    evaluate();
+  };
+
+  const receive = (message: TabMessage) => {
+    if (ended()) return;
+    if (message.t === 'input' && message.at > lastInput) lastInput = message.at;
+    if (message.t === 'dismiss') dismissed = true;
+    if (message.t === 'end' || message.t === 'status') {
+      // Another sign-in's news means this one is over: the browser has one session cookie.
+      if (message.session !== mySession) return end('', false);
+      if (message.t === 'end') return end(message.reason, false);
+      if (message.status.at <= status.at) return;
+      status = message.status;
+      failures = pingNotBefore = 0;
+    }
+    emit('sync', message);
+    evaluate();
+  };
+
+  /** How long this tab lets a deadline pass before acting itself: the leader not at all. */
+  const grace = () => {
+    if (lead?.isLeader()) return 0;
+    const graceMs = reportMarginMs(warnAfterMs) / 2;
+    // Without an elected leader, visible tabs go first, each at its own moment.
+    if (lead?.elected === false && document.visibilityState === 'visible') {
+      return (graceMs * jitter) / 4;
+    }
+    return graceMs * (1 + jitter / 4);
+  };
+
+  const evaluate = (): void => {
+    if (ended()) return;
+    clearTimeout(timer);
+    const at = now();
+    const next = plan({
+      now: at,
+      status,
+      lastInput,
+      warnAfterMs,
+      expireAfterMs,
+      graceMs: grace(),
+      pingNotBefore,
+    });
+    lastPlan = next;
+    const warning = next.warning && !(next.absolute && dismissed);
+    if (!next.warning) dismissed = false;
+    if (warning !== (state === 'warning')) {
+      state = warning ? 'warning' : 'active';
+      if (warning) {
+        dialog?.show(next.expireAt, next.absolute);
+        emit('warn', { expireAt: next.expireAt, absolute: next.absolute });
+      } else {
+        dialog?.hide();
+        // A dismissed absolute notice extends nothing.
+        if (!next.warning) emit('extend');
+      }
+    }
+    coverPage(failures > 0 && at >= next.expireAt, messages);
+    if (next.ping && !inFlight) return void ping(next.ping);
+    timer = setTimeout(evaluate, Math.max(0, next.wakeAt - at));
+  };
+
+  const ping = async (method: 'GET' | 'POST') => {
+    if (inFlight) return;
+    inFlight = true;
+    const sinceActivity = Math.max(0, now() - lastInput) / 1000;
+    const answer = await send(
+      options.pingUrl,
+      method,
+      method === 'POST' ? { sinceActivity } : undefined,
+    );
+    inFlight = false;
+    if (ended()) return;
+    const body = answer instanceof Error ? {} : answer.body;
+    const code = answer instanceof Error ? 0 : answer.code;
+    if (code === 401) {
+      // Another tab's request may have ended the session first: then the server sees only an
+      // anonymous visitor, and the reason is this page's own passed deadline.
+      const passed = lastPlan !== undefined && now() >= lastPlan.expireAt;
+      const reason = String(body.reason || '');
+      return end(reason || (passed ? (lastPlan?.absolute ? 'absolute' : 'idle') : ''), true);
+    }
+    if (code !== 200 || body.status !== 'active' || invalidTime(body)) {
+      failures++;
+      pingNotBefore = now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures);
+      emit('error', answer); // the network's Error, or the server's unexpected { code, body }
+    } else if (body.session !== mySession) {
+      return end('', true);
+    } else {
+      status = { ...(body as unknown as ServerStatus), at: now() };
+      share();
+      failures = pingNotBefore = 0;
+    }
+    evaluate();
+  };
+
+  const stop = () => {
+    if (state !== 'expired') state = 'stopped';
+    clearTimeout(timer);
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    channel?.close();
+    lead?.release();
+    dialog?.hide();
+  };
+
+  /** Ends this page: every tab goes to the login page with `next` and the server's reason. */
+  const end = (reason: string, tellOthers: boolean) => {
+    if (state === 'expired') return;
+    if (tellOthers) channel?.post({ t: 'end', reason, session: mySession });
+    stop();
+    state = 'expired';
+    if (!emit('expire', { reason }, true)) return;
+    leaving = true;
+    if (!options.loginUrl) return location.reload();
+    const url = new URL(options.loginUrl, location.href);
+    url.searchParams.set('next', location.pathname + location.search);
+    if (reason) url.searchParams.set('reason', reason);
+    location.assign(url.href);
+  };
+
+  const extend = async () => {
+    if (ended()) return;
+    record(now());
+    failures = pingNotBefore = 0;
+    await ping('POST');
+  };
+
+  const signOut = async () => {
+    if (ended()) return;
+    await send(options.logoutUrl, 'POST');
+    end('logout', true);
+  };
+
+  const wake = (event?: Event) => {
+    if (ended()) return;
+    if (event?.type === 'visibilitychange' && document.visibilityState === 'visible') {
+      lead?.claim();
+    }
+    if (event?.type === 'online') pingNotBefore = 0;
+    // A page restored from the back-forward cache asks the server before anything else.
+    if ((event as PageTransitionEvent | undefined)?.persisted) void ping('GET');
+    else evaluate();
+  };
+
+  const dismiss = () => {
+    dismissed = true;
+    channel?.post({ t: 'dismiss' });
+    evaluate();
+  };
+  const dialog: WarningDialog | undefined =
+    options.ui === false
+      ? undefined
+      : createDialog(
+          messages,
+          options.lang || document.documentElement.lang || 'en',
+          { stay: () => void extend(), signOut: () => void signOut(), dismiss },
+          now,
+        );
+
+  const listen = (target: EventTarget, names: readonly string[], handler: (e: Event) => void) => {
+    for (const name of names)
+      target.addEventListener(name, handler, { capture: true, passive: true });
+    cleanups.push(() => {
+      for (const name of names) target.removeEventListener(name, handler, { capture: true });
+    });
+  };
+
+  const start = () => {
+    if (state !== 'stopped') return;
+    state = 'active';
+    listen(window, options.events ?? DEFAULT_EVENTS, onInput);
+    // Capturing on window also hears the events fired at document (visibilitychange, resume).
+    listen(window, WAKE_EVENTS, wake);
+    cleanups.push(guardUnsavedForms(() => leaving));
+    channel = openChannel(CHANNEL, receive);
+    // This page's load reached the server: its status is news to the other tabs.
+    share();
+    lead = joinElection(CHANNEL, evaluate);
+    if (document.visibilityState === 'visible') lead.claim();
+    evaluate();
+  };
+
+  return { start, stop, extend, signOut, wake, state: () => state };
+}
