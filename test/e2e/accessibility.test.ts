@@ -7,9 +7,7 @@ import type AxeCore from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/client/messages.js';
-import { launchChromium, serverStatus, signIn, startDemo } from './support.js';
-
-type Demo = Awaited<ReturnType<typeof startDemo>>;
+import { launchChromium, serverStatus, signIn, useDemo } from './support.js';
 
 const OPEN_DIALOG = 'dialog[open]';
 /** The nav link focused before the warning opens, so focus has somewhere to return to. */
@@ -26,23 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Serves the demo with these times for the tests of the enclosing describe. */
-function useDemo(times: Parameters<typeof startDemo>[0]): { readonly origin: string } {
-  let demo: Demo | undefined;
-  beforeAll(async () => {
-    demo = await startDemo(times);
-  });
-  afterAll(async () => {
-    await demo?.close();
-  });
-  return {
-    get origin() {
-      if (!demo) throw new Error('the demo is not running');
-      return demo.origin;
-    },
-  };
-}
 
 /** Signs in on a page of a fresh browser context, runs `test`, closes the context. */
 async function signedIn(

@@ -12,10 +12,8 @@ import {
   launchChromium,
   serverStatus,
   signIn,
-  startDemo,
+  useDemo,
 } from './support.js';
-
-type Demo = Awaited<ReturnType<typeof startDemo>>;
 
 const OPEN_DIALOG = 'dialog[open]';
 
@@ -26,23 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Serves the demo with these times for the tests of the enclosing describe. */
-function useDemo(times: Parameters<typeof startDemo>[0]): { readonly origin: string } {
-  let demo: Demo | undefined;
-  beforeAll(async () => {
-    demo = await startDemo(times);
-  });
-  afterAll(async () => {
-    await demo?.close();
-  });
-  return {
-    get origin() {
-      if (!demo) throw new Error('the demo is not running');
-      return demo.origin;
-    },
-  };
-}
 
 /** Runs `test` in a fresh browser context (a separate browser profile), closed afterwards. */
 async function inContext<T>(
