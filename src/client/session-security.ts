@@ -5,6 +5,9 @@ import { type ClientOptions, type ClientState, createEngine, type Engine } from 
 
 export type { ClientOptions, ClientState } from './engine.js';
 
+/** The id of the JSON config element that the server's HTML helper writes and the prebuilt script reads. */
+export const CONFIG_ELEMENT_ID = 'session-security-config';
+
 /**
  * The browser half of session-security: one clock for all tabs, kept in step with the server
  * through the ping, a warning before expiry, and every tab to the login page after it.

@@ -2,7 +2,7 @@
 // the page's catalogue, deferred script), the equivalent of Django's session_security/all.html.
 
 import { catalogueFor } from '../client/catalogues.js';
-import type { ClientOptions } from '../client/session-security.js';
+import { type ClientOptions, CONFIG_ELEMENT_ID } from '../client/session-security.js';
 import { describeValue, SessionSecurityError } from '../core/errors.js';
 import type { ActiveStatus } from '../core/policy.js';
 import { clientAssets } from './assets.js';
@@ -16,9 +16,6 @@ export interface ClientTagsOptions {
   /** `false` renders the config alone, for an app that bundles `session-security/client` itself. Default true. */
   script?: boolean;
 }
-
-/** The element id of the JSON config that the prebuilt script reads. */
-export const CONFIG_ELEMENT_ID = 'session-security-config';
 
 const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
