@@ -3,6 +3,7 @@
 
 import { type Clock, systemClock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
+import { safeNextPath } from './next.js';
 
 /** A request that never counts as activity: an exact path, a `/prefix/*`, a RegExp or a predicate. */
 export type PassiveRule<Req> = string | RegExp | ((req: Req) => boolean);
@@ -31,6 +32,10 @@ export interface SessionSecurityOptions<Req> {
   passive?: readonly PassiveRule<Req>[];
   /** Extra origins (`https://host[:port]`) allowed to call the ping; the app's own always is. Default `[]`. */
   trustedOrigins?: readonly string[];
+  /** What `Clear-Site-Data` the library's explicit sign-out asks for (never sent on expiry). Default `['cache']`. */
+  clearSiteData?: readonly ClearSiteDataType[];
+  /** Whether the browser client may run inside a frame. Default false: a framed page reports no input. */
+  allowFrames?: boolean;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
   prefix?: string;
   /** The clock, for tests. Default the system clock. */
@@ -50,10 +55,25 @@ export interface ResolvedOptions<Req> {
   loginUrl: string | undefined;
   passive: readonly PassiveRule<Req>[];
   trustedOrigins: ReadonlySet<string>;
+  clearSiteData: readonly ClearSiteDataType[];
+  allowFrames: boolean;
   prefix: string;
   clock: Clock;
   logger: Logger;
 }
+
+/**
+ * A `Clear-Site-Data` directive. `cookies` and `storage` clear the whole registrable domain
+ * (every subdomain's cookies, every origin's storage under it), so they are opt-in.
+ */
+export type ClearSiteDataType = 'cache' | 'cookies' | 'storage' | 'executionContexts';
+
+const CLEAR_SITE_DATA_TYPES: readonly ClearSiteDataType[] = [
+  'cache',
+  'cookies',
+  'storage',
+  'executionContexts',
+];
 
 export const DEFAULT_EXPIRE_AFTER_SECONDS = 900;
 export const DEFAULT_PREFIX = '/session-security';
@@ -69,6 +89,8 @@ const OPTION_NAMES = [
   'loginUrl',
   'passive',
   'trustedOrigins',
+  'clearSiteData',
+  'allowFrames',
   'prefix',
   'clock',
   'logger',
@@ -148,8 +170,8 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     logger.warn(
       `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); ${
         expireAfter > MIN_ACCESSIBLE_WARNING_SECONDS
-          ? `lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}`
-          : `raise expireAfter above ${MIN_ACCESSIBLE_WARNING_SECONDS}`
+          ? `lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}, or raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
+          : `raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
       }`,
     );
   }
@@ -163,6 +185,8 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     loginUrl: loginUrl(input.loginUrl),
     passive: passiveRules(input.passive),
     trustedOrigins: trustedOrigins(input.trustedOrigins),
+    clearSiteData: clearSiteData(input.clearSiteData),
+    allowFrames: allowFrames(input.allowFrames),
     prefix: prefix(input.prefix),
     clock,
     logger,
@@ -216,14 +240,15 @@ function seconds(
 function loginUrl(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const fix =
-    'must be a path on this site starting with "/" (e.g. "/login") or an absolute http(s) URL';
+    'must be a plain path on this site starting with "/" (e.g. "/login"; no "//", "\\", dot segments or characters to escape) or an absolute http(s) URL';
   if (typeof value !== 'string' || value === '') {
     throw new SessionSecurityConfigError('loginUrl', `loginUrl (${describeValue(value)}) ${fix}`);
   }
-  const isLocalPath = value.startsWith('/') && !value.startsWith('//') && !value.includes('\\');
-  if (isLocalPath || /^https?:\/\/[^/]/i.test(value)) {
+  // A path gets the check `next` gets: "/.//evil.example" is "//evil.example" to a browser.
+  if (value.startsWith('/') && safeNextPath(value) === value) return value;
+  if (/^https?:\/\/[^/\\]/i.test(value) && !/[\s\p{Cc}\\]/u.test(value)) {
     try {
-      new URL(value, 'http://localhost');
+      new URL(value);
       return value;
     } catch {
       // falls through to the error below
@@ -265,6 +290,12 @@ function trustedOrigins(value: unknown): ReadonlySet<string> {
   }
   const origins = new Set<string>();
   value.forEach((entry: unknown, index) => {
+    if (typeof entry === 'string' && entry.includes('*')) {
+      throw new SessionSecurityConfigError(
+        'trustedOrigins',
+        `trustedOrigins[${index}] (${describeValue(entry)}) has a wildcard, which is not supported: list each origin in full, e.g. "https://admin.example.com"`,
+      );
+    }
     const origin = typeof entry === 'string' ? originOf(entry) : undefined;
     if (origin === undefined) {
       throw new SessionSecurityConfigError(
@@ -287,6 +318,29 @@ function originOf(text: string): string | undefined {
   }
   const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
   return /^https?:$/.test(url.protocol) && bare ? url.origin : undefined;
+}
+
+function clearSiteData(value: unknown): readonly ClearSiteDataType[] {
+  if (value === undefined) return ['cache'];
+  const known: readonly unknown[] = CLEAR_SITE_DATA_TYPES;
+  if (!Array.isArray(value) || !value.every((entry) => known.includes(entry))) {
+    throw new SessionSecurityConfigError(
+      'clearSiteData',
+      `clearSiteData (${describeValue(value)}) must be an array of ${CLEAR_SITE_DATA_TYPES.map((type) => JSON.stringify(type)).join(', ')}, e.g. ['cache'] (the default) or [] for none`,
+    );
+  }
+  return [...new Set<ClearSiteDataType>(value)];
+}
+
+function allowFrames(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw new SessionSecurityConfigError(
+      'allowFrames',
+      `allowFrames (${describeValue(value)}) must be true or false (the default: the client does not run inside frames)`,
+    );
+  }
+  return value;
 }
 
 function prefix(value: unknown): string {

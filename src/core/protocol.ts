@@ -159,6 +159,18 @@ export function loginLocation(
   return isAbsolute ? url.href : `${url.pathname}${url.search}${url.hash}`;
 }
 
+/**
+ * The `Clear-Site-Data` header value for these directives, or undefined for none.
+ *
+ * @example
+ * ```ts
+ * clearSiteDataHeader(['cache', 'storage']); // '"cache", "storage"'
+ * ```
+ */
+export function clearSiteDataHeader(types: readonly string[]): string | undefined {
+  return types.length === 0 ? undefined : types.map((type) => `"${type}"`).join(', ');
+}
+
 /** Whether a `Content-Type` header names JSON (`application/json`, with any parameters). */
 export function isJsonContentType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';

@@ -1,6 +1,7 @@
 // What a request's headers say about it: a page navigation, a request another origin made,
 // a request that opted out of counting as activity. Pure: headers come in through a getter.
 
+import { safeNextPath } from './next.js';
 import type { PassiveRule } from './options.js';
 
 /** Reads one request header by lower-case name; undefined when absent. */
@@ -24,41 +25,92 @@ export function isNavigation(header: HeaderGetter): boolean {
  * Whether the request must not count as activity (DESIGN §3 step 4), apart from the
  * library's own routes, which the caller handles.
  *
- * Why the origin rule: a page on a sibling subdomain could otherwise keep sessions alive
- * forever with `<img>` tags or frames; only a navigation the user made counts.
+ * Why the origin rule: a page elsewhere (a sibling subdomain, another port, another site)
+ * could otherwise keep sessions alive forever with `<img>` tags, frames, click-driven frame
+ * navigations or popups. Only the app's own pages and navigations the user started from the
+ * browser itself count; a page reached from elsewhere counts once the user interacts with it
+ * (its client reports the input through the ping).
  */
 export function isPassive<Req>(
   req: Req,
   path: string,
   header: HeaderGetter,
   rules: readonly PassiveRule<Req>[],
-  trustedOrigins: ReadonlySet<string>,
+  appOrigin: string,
 ): boolean {
   if ((header('x-session-security') ?? '').trim().toLowerCase() === 'passive') return true;
   if (/(^|[\s,;])prefetch($|[\s,;])/i.test(header('sec-purpose') ?? header('purpose') ?? '')) {
     return true;
   }
-  const site = header('sec-fetch-site');
-  const origin = header('origin');
-  const fromElsewhere = site === 'same-site' || site === 'cross-site';
-  const userNavigation =
-    header('sec-fetch-user') === '?1' && header('sec-fetch-mode') === 'navigate';
-  const trusted = origin !== undefined && trustedOrigins.has(origin);
-  if (fromElsewhere && !userNavigation && !trusted) return true;
-  return rules.some((rule) => matchesRule(rule, req, path));
+  if (isFromElsewhere(header, appOrigin)) return true;
+  const comparable = comparablePath(path);
+  return rules.some((rule) => matchesRule(rule, req, path, comparable));
 }
 
-function matchesRule<Req>(rule: PassiveRule<Req>, req: Req, path: string): boolean {
+/**
+ * Whether another origin made the request, by every sign a browser gives: a foreign `Origin`
+ * (or `null`), a `Sec-Fetch-Site` other than `same-origin` (`none`, the user's own address-bar
+ * or bookmark navigation, counts as ours for a top-level navigation only), and, where
+ * `Sec-Fetch-*` is absent (older browsers, some proxies), a foreign `Referer`. A request with no
+ * sign at all (a non-browser client) is taken as the app's own.
+ */
+export function isFromElsewhere(header: HeaderGetter, appOrigin: string): boolean {
+  const origin = header('origin');
+  if (origin !== undefined && origin !== appOrigin) return true;
+  const site = header('sec-fetch-site');
+  if (site !== undefined) {
+    if (site === 'same-origin') return false;
+    const dest = header('sec-fetch-dest');
+    const topLevel = header('sec-fetch-mode') === 'navigate' && (dest ?? 'document') === 'document';
+    return !(site === 'none' && topLevel);
+  }
+  if (origin !== undefined) return false;
+  const referer = header('referer');
+  return referer !== undefined && originOfUrl(referer) !== appOrigin;
+}
+
+function originOfUrl(text: string): string | undefined {
+  try {
+    return new URL(text).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path as passive rules compare it: lower case, without trailing slashes. Routers match
+ * more loosely than exact strings (Express ignores case and one trailing slash by default);
+ * a rule that matches more than the router does is harmless, one that matches less is a hole.
+ */
+function comparablePath(path: string): string {
+  const lower = path.toLowerCase();
+  const trimmed = lower.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+/** Case-insensitive copies of RegExp rules, made once per rule. */
+const insensitiveRules = new WeakMap<RegExp, RegExp>();
+
+function matchesRule<Req>(
+  rule: PassiveRule<Req>,
+  req: Req,
+  path: string,
+  comparable: string,
+): boolean {
   if (typeof rule === 'function') return rule(req) === true;
   if (rule instanceof RegExp) {
-    rule.lastIndex = 0; // a /g or /y RegExp keeps state between tests
-    return rule.test(path);
+    let insensitive = insensitiveRules.get(rule);
+    if (insensitive === undefined) {
+      // Without g or y, a RegExp keeps no state between tests.
+      insensitive = new RegExp(rule.source, `${rule.flags.replace(/[gyi]/g, '')}i`);
+      insensitiveRules.set(rule, insensitive);
+    }
+    return insensitive.test(path) || insensitive.test(comparable);
   }
-  if (rule.endsWith('/*')) {
-    const base = rule.slice(0, -2);
-    return path === base || path.startsWith(`${base}/`);
-  }
-  return path === rule;
+  const wildcard = rule.endsWith('/*');
+  const base = comparablePath(wildcard ? rule.slice(0, -2) : rule);
+  if (!wildcard) return comparable === base;
+  return comparable === base || comparable.startsWith(base === '/' ? '/' : `${base}/`);
 }
 
 /**
@@ -89,7 +141,8 @@ export function crossOriginReason(
 /**
  * The path a user should come back to after signing in again, for the `next` of a login
  * redirect. A GET is its own path and query; a form POST cannot be replayed as a GET, so it
- * returns to the page the form was on (a same-origin `Referer`), or nowhere.
+ * returns to the page the form was on (a same-origin `Referer`), or nowhere. Whatever
+ * `safeNextPath` refuses is left out, so the library never carries a redirect to another host.
  */
 export function returnPath(
   method: string,
@@ -97,12 +150,12 @@ export function returnPath(
   header: HeaderGetter,
   appOrigin: string,
 ): string | undefined {
-  if (method === 'GET' || method === 'HEAD') return url;
+  if (method === 'GET' || method === 'HEAD') return safeNextPath(url);
   const referer = header('referer');
   if (referer === undefined) return undefined;
   try {
     const page = new URL(referer);
-    return page.origin === appOrigin ? `${page.pathname}${page.search}` : undefined;
+    return page.origin === appOrigin ? safeNextPath(`${page.pathname}${page.search}`) : undefined;
   } catch {
     return undefined;
   }

@@ -39,6 +39,22 @@ export interface ExpressSessionSecurity extends RequestHandler {
    * ```
    */
   clientTags(req: Request, options?: ClientTagsOptions): string;
+  /**
+   * Signs the user out for good, from the app's own sign-out route: ends the session (the
+   * `logout` hook, or `req.session.destroy()`: no session is left for the rest of the request),
+   * remembers the sign-in as ended so that no request still in flight can save it back, clears
+   * the session cookie and sends `Clear-Site-Data` (`clearSiteData`). Then answer, e.g. with a
+   * redirect to the login page.
+   *
+   * @example
+   * ```ts
+   * app.post('/logout', async (req, res) => {
+   *   await security.signOut(req);
+   *   res.redirect(303, '/login');
+   * });
+   * ```
+   */
+  signOut(req: Request): Promise<void>;
 }
 
 /**
@@ -66,6 +82,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   function access(req: Request): SessionAccess {
     return {
       exists: () => req.session !== undefined,
+      id: () => (req.session ? req.sessionID : undefined),
       read: () => req.session?.sessionSecurity,
       write: (state) => {
         req.session.sessionSecurity = state;
@@ -73,11 +90,13 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       clear: () => {
         delete req.session.sessionSecurity;
       },
-      end: async () => {
+      end: async (keepSession) => {
+        const endedId = req.sessionID;
         if (resolved.logout) await resolved.logout(req);
-        else await regenerate(req);
+        else await (keepSession ? regenerate(req) : destroy(req));
         // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
         if (req.session) delete req.session.sessionSecurity;
+        clearSessionCookie(req, endedId);
       },
     };
   }
@@ -109,7 +128,40 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       const status = lifecycle.clientStatus(access(req));
       return status ? renderClientTags(status, resolved, tagOptions) : '';
     },
+    signOut: async (req: Request) => {
+      await lifecycle.signOut(access(req));
+      if (lifecycle.clearSiteData !== undefined && !req.res?.headersSent) {
+        req.res?.set('clear-site-data', lifecycle.clearSiteData);
+      }
+    },
   });
+}
+
+/**
+ * Clears the cookie that named an ended session, unless the session lives on under that id.
+ * express-session does not expose its cookie's name: it is the cookie whose signed value
+ * (`s:<id>.<signature>`) carries the ended id. A regenerated session that is saved sets its own
+ * cookie after this one, which then wins.
+ */
+function clearSessionCookie(req: Request, endedId: string | undefined): void {
+  const livesOn = req.session !== undefined && req.sessionID === endedId;
+  if (endedId === undefined || livesOn || req.res?.headersSent !== false) return;
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at < 0) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      continue;
+    }
+    if (!value.startsWith(`s:${endedId}.`)) continue;
+    const cookie = req.session?.cookie;
+    req.res.clearCookie(pair.slice(0, at).trim(), {
+      path: cookie?.path ?? '/',
+      ...(cookie?.domain ? { domain: cookie.domain } : {}),
+    });
+  }
 }
 
 function facts(req: Request): RequestFacts<Request> {
@@ -136,6 +188,12 @@ function appOrigin(req: Request): string {
   }
 }
 
+function destroy(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.destroy((error: unknown) => (error ? reject(error) : resolve()));
+  });
+}
+
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.regenerate((error: unknown) => (error ? reject(error) : resolve()));
@@ -153,13 +211,13 @@ function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
         ? (req.body ?? '')
         : JSON.stringify(req.body);
     return Promise.resolve(
-      Buffer.byteLength(text) > limitBytes ? { tooLarge: true } : { tooLarge: false, text },
+      Buffer.byteLength(text) > limitBytes ? { kind: 'tooLarge' } : { kind: 'text', text },
     );
   }
   if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
-    return Promise.resolve({ tooLarge: true });
+    return Promise.resolve({ kind: 'tooLarge' });
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -167,26 +225,29 @@ function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
       if (size > limitBytes) {
         cleanup();
         req.resume(); // discard the rest so the connection can be reused
-        resolve({ tooLarge: true });
+        resolve({ kind: 'tooLarge' });
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve({ tooLarge: false, text: Buffer.concat(chunks).toString('utf8') });
+      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
     };
-    const onError = (error: Error) => {
+    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
+    const onAborted = () => {
       cleanup();
-      reject(error);
+      resolve({ kind: 'aborted' });
     };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onAborted);
+      req.off('close', onAborted);
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', onAborted);
+    req.on('close', onAborted);
   });
 }

@@ -14,6 +14,7 @@ import {
 import {
   type Answer,
   answers,
+  clearSiteDataHeader,
   isJsonContentType,
   loginLocation,
   MAX_BODY_BYTES,
@@ -28,13 +29,17 @@ import {
   isPassive,
   returnPath,
 } from '../core/request.js';
+import { type EndReason, Tombstones } from '../core/tombstones.js';
 
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
 
 const debug = debuglog('session-security');
 
-/** The result of reading a request body with a size limit. */
-export type BodyRead = { tooLarge: true } | { tooLarge: false; text: string };
+/** The result of reading a request body with a size limit: the text, too large, or cut off by the client. */
+export type BodyRead = { kind: 'text'; text: string } | { kind: 'tooLarge' } | { kind: 'aborted' };
+
+/** The security state as read from the session: a state, none, or a damaged value. */
+type StoredState = SecurityState | undefined | 'invalid';
 
 /** What an adapter tells the lifecycle about one request. */
 export interface RequestFacts<Req> {
@@ -48,7 +53,7 @@ export interface RequestFacts<Req> {
   header: HeaderGetter;
   /** The app's own origin, from the framework's trusted-proxy settings. */
   appOrigin: string;
-  /** Reads the body as text; reports `tooLarge` past `limitBytes` without buffering the rest. */
+  /** Reads the body as text; reports `tooLarge` past `limitBytes` without buffering the rest, `aborted` when the client gave up. */
   readBody(limitBytes: number): Promise<BodyRead>;
 }
 
@@ -56,12 +61,18 @@ export interface RequestFacts<Req> {
 export interface SessionAccess {
   /** False when the framework has no session for the request (its store failed). */
   exists(): boolean;
+  /** The framework's id of the session (the one its cookie names), when it has one. */
+  id(): string | undefined;
   /** The stored security state, as stored (validated by the lifecycle). */
   read(): unknown;
   write(state: SecurityState): void | Promise<void>;
   clear(): void | Promise<void>;
-  /** Ends the session (the `logout` hook or the adapter's default) and drops the state. */
-  end(): Promise<void>;
+  /**
+   * Ends the session (the `logout` hook, or the adapter's default) and drops the state. With
+   * `keepSession` the request goes on to the app, which needs a fresh anonymous session;
+   * without it no session is left at all (the library answers the request itself).
+   */
+  end(keepSession: boolean): Promise<void>;
 }
 
 /** What the adapter must do with the request. */
@@ -80,6 +91,10 @@ export interface Lifecycle<Req> {
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
   /** Starts the clock of a new sign-in: both times now, a new marker. */
   start(session: SessionAccess): Promise<void>;
+  /** Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back; no session is left. */
+  signOut(session: SessionAccess): Promise<void>;
+  /** The `Clear-Site-Data` an explicit sign-out sends, or undefined for none. */
+  readonly clearSiteData: string | undefined;
   /** The status of a live session for a page's client config; undefined without one. */
   clientStatus(session: SessionAccess): ActiveStatus | undefined;
 }
@@ -95,6 +110,13 @@ export interface Lifecycle<Req> {
  */
 export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<Req> {
   const { clock, logger, prefix } = options;
+  const clearSiteData = clearSiteDataHeader(options.clearSiteData);
+  const ended = new Tombstones();
+  const markerKey = (id: string) => `m:${id}`;
+  const sessionKey = (id: string) => `s:${id}`;
+  let lastEvictionWarningMs = -Infinity;
+  let lastMissingSessionLogMs = -Infinity;
+  let missingSessionsUnlogged = 0;
   const loginPath =
     options.loginUrl?.startsWith('/') === true
       ? new URL(options.loginUrl, 'http://placeholder.invalid').pathname
@@ -112,7 +134,7 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
   }
 
   /** Reads the state; a damaged record counts as expired, never as a fresh start. */
-  function storedState(session: SessionAccess): SecurityState | undefined | 'invalid' {
+  function storedState(session: SessionAccess): StoredState {
     const stored = readState(session.read());
     if (stored === 'invalid') {
       logger.error('session-security: the stored security state is damaged; ending the session');
@@ -120,15 +142,64 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     return stored;
   }
 
-  async function expire(
+  /**
+   * Remembers a sign-in as ended, by its marker and by its session id, for as long as it could
+   * otherwise live: no copy of it holds a `lastActivity` later than now, so none outlives
+   * now + expireAfter (nor its absolute deadline).
+   */
+  function bury(session: SessionAccess, stored: StoredState, now: number, reason: EndReason) {
+    const idleUntil = now + options.expireAfterMs;
+    const keys: [string, number][] = [];
+    if (stored !== undefined && stored !== 'invalid') {
+      const absoluteUntil =
+        options.absoluteTimeoutMs > 0 ? stored.startedAt + options.absoluteTimeoutMs : Infinity;
+      keys.push([markerKey(stored.id), Math.min(idleUntil, absoluteUntil)]);
+    }
+    const sessionId = session.id();
+    // A session that comes back without a clock must not start a new one for this sign-in.
+    if (sessionId !== undefined) keys.push([sessionKey(sessionId), idleUntil]);
+    for (const [key, until] of keys) {
+      if (until <= now || ended.add(key, now, until, reason)) continue;
+      if (now - lastEvictionWarningMs >= 60_000) {
+        lastEvictionWarningMs = now;
+        logger.warn(
+          'session-security: too many sign-ins ended within expireAfter to remember them all in memory; the oldest are forgotten. Keep them in a shared store (Redis) instead',
+        );
+      }
+    }
+  }
+
+  /** Why this session's sign-in has already ended, when it has: a copy saved back by a request that was in flight. */
+  function endedReason(session: SessionAccess, stored: StoredState, now: number) {
+    const sessionId = session.id();
+    const byMarker =
+      stored !== undefined && stored !== 'invalid'
+        ? ended.find(markerKey(stored.id), now)
+        : undefined;
+    return (
+      byMarker ?? (sessionId === undefined ? undefined : ended.find(sessionKey(sessionId), now))
+    );
+  }
+
+  /** Ends a sign-in for good (`reason` says why) and answers the request. */
+  async function endSignIn(
     facts: RequestFacts<Req>,
     session: SessionAccess,
-    reason: 'idle' | 'absolute',
+    stored: StoredState,
+    reason: EndReason,
     forRoute: boolean,
   ): Promise<Outcome> {
-    debug('%s %s: session expired (%s)', facts.method, facts.path, reason);
-    const failed = await guarded(() => session.end());
-    if (failed) return failed;
+    debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
+    bury(session, stored, clock.now(), reason);
+    const outcome = endedOutcome(facts, reason, forRoute);
+    // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
+    const failed = await guarded(() => session.end(outcome.kind === 'next'));
+    return failed ?? outcome;
+  }
+
+  /** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
+  function endedOutcome(facts: RequestFacts<Req>, reason: EndReason, forRoute: boolean): Outcome {
+    if (reason === 'logout') return forRoute ? answer(answers.anonymous()) : NEXT;
     if (forRoute || !isNavigation(facts.header)) return answer(answers.expired(reason));
     // Why 303: a POST that finds the session expired must come back as a GET of the login page.
     // The login page itself goes on: a sign-in posted with an expired cookie must work.
@@ -137,6 +208,16 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       return { kind: 'redirect', location: loginLocation(options.loginUrl, next, reason) };
     }
     return NEXT; // a fresh anonymous session: the app's own authentication takes over
+  }
+
+  /**
+   * The state of a signed-in session, or why its sign-in is over: expired (by the policy),
+   * damaged, or already ended by a sign-out or an expiry that a saved-back copy hides.
+   */
+  function checkSignIn(session: SessionAccess, now: number) {
+    const stored = storedState(session);
+    const reason = endedReason(session, stored, now) ?? (stored === 'invalid' ? 'idle' : undefined);
+    return { stored, reason };
   }
 
   async function handleRoute(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
@@ -158,27 +239,34 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       return answer(answers.unsupportedMediaType(facts.header('content-type')));
     }
     const body = readsBody ? await facts.readBody(MAX_BODY_BYTES) : undefined;
-    if (body?.tooLarge) return answer(answers.tooLarge());
+    if (body?.kind === 'tooLarge') return answer(answers.tooLarge());
+    if (body?.kind === 'aborted') {
+      debug('%s %s: the client gave up sending its body', facts.method, facts.path);
+      return answer(answers.badRequest('the body was cut off before its end'));
+    }
 
     if (!(await options.isAuthenticated(facts.req))) {
       if (session.read() !== undefined) await guarded(() => session.clear());
-      return answer(isPing ? answers.anonymous() : answers.signedOut());
+      return answer(isPing ? answers.anonymous() : signedOut());
     }
+    const now = clock.now();
     if (!isPing) {
       debug('%s %s: signed out', facts.method, facts.path);
-      return (await guarded(() => session.end())) ?? answer(answers.signedOut());
+      bury(session, storedState(session), now, 'logout');
+      return (await guarded(() => session.end(false))) ?? answer(signedOut());
     }
 
-    const now = clock.now();
-    const stored = storedState(session);
-    if (stored === 'invalid') return expire(facts, session, 'idle', true);
+    const { stored, reason } = checkSignIn(session, now);
+    if (reason !== undefined) return endSignIn(facts, session, stored, reason, true);
     // Expiry first: a ping must never revive an expired session.
-    const current = decide(stored, now, undefined, options, randomId);
-    if (current.outcome === 'expired') return expire(facts, session, current.reason, true);
+    const current = decide(stored as SecurityState | undefined, now, undefined, options, randomId);
+    if (current.outcome === 'expired') {
+      return endSignIn(facts, session, stored, current.reason, true);
+    }
 
     let state = current.state;
     let write = current.write;
-    if (body !== undefined) {
+    if (body?.kind === 'text') {
       const ping = parsePingBody(body.text);
       if (!ping.ok) return answer(answers.badRequest(ping.error));
       const merged = decide(state, now, now - ping.sinceActivitySeconds * 1000, options, randomId);
@@ -194,11 +282,30 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     return answer(answers.active(statusOf(state, now, options)));
   }
 
+  /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
+  function signedOut(): Answer {
+    const signedOutAnswer = answers.signedOut();
+    if (clearSiteData !== undefined) signedOutAnswer.headers['clear-site-data'] = clearSiteData;
+    return signedOutAnswer;
+  }
+
+  /** Logs a request without a session, at most once a minute: a client can send many. */
+  function reportMissingSession(now: number) {
+    missingSessionsUnlogged++;
+    if (now - lastMissingSessionLogMs < 60_000) return;
+    logger.error(
+      `session-security: ${missingSessionsUnlogged} request(s) had no session: mount the session middleware before session-security, and check its store`,
+    );
+    lastMissingSessionLogMs = now;
+    missingSessionsUnlogged = 0;
+  }
+
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
     if (!session.exists()) {
-      logger.error(
-        'session-security: the request has no session: mount the session middleware before session-security, and check its store',
-      );
+      // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
+      // reaches no page to protect.
+      if (!facts.url.startsWith('/')) return NEXT;
+      reportMissingSession(clock.now());
       return answer(answers.unavailable());
     }
     if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
@@ -211,17 +318,25 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     }
 
     const now = clock.now();
-    const stored = storedState(session);
-    if (stored === 'invalid') return expire(facts, session, 'idle', false);
+    const { stored, reason } = checkSignIn(session, now);
+    if (reason !== undefined) return endSignIn(facts, session, stored, reason, false);
     const passive = isPassive(
       facts.req,
       facts.path,
       facts.header,
       options.passive,
-      options.trustedOrigins,
+      facts.appOrigin,
     );
-    const decision = decide(stored, now, passive ? undefined : now, options, randomId);
-    if (decision.outcome === 'expired') return expire(facts, session, decision.reason, false);
+    const decision = decide(
+      stored as SecurityState | undefined,
+      now,
+      passive ? undefined : now,
+      options,
+      randomId,
+    );
+    if (decision.outcome === 'expired') {
+      return endSignIn(facts, session, stored, decision.reason, false);
+    }
     if (decision.write) {
       debug('%s %s: activity recorded', facts.method, facts.path);
       return (await guarded(() => session.write(decision.state))) ?? NEXT;
@@ -231,18 +346,30 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
 
   async function start(session: SessionAccess): Promise<void> {
     const now = clock.now();
+    // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that kept
+    // the session id): the session id is free again; the old marker stays ended.
+    const sessionId = session.id();
+    if (sessionId !== undefined) ended.delete(sessionKey(sessionId));
     await session.write({ lastActivity: now, startedAt: now, id: randomId() });
+  }
+
+  async function signOut(session: SessionAccess): Promise<void> {
+    if (!session.exists()) return;
+    debug('signed out by the app');
+    bury(session, storedState(session), clock.now(), 'logout');
+    await session.end(false);
   }
 
   function clientStatus(session: SessionAccess): ActiveStatus | undefined {
     const stored = session.exists() ? readState(session.read()) : undefined;
     if (stored === undefined || stored === 'invalid') return undefined;
     const now = clock.now();
+    if (endedReason(session, stored, now) !== undefined) return undefined;
     const decision = decide(stored, now, undefined, options, randomId);
     return decision.outcome === 'continue' ? statusOf(decision.state, now, options) : undefined;
   }
 
-  return { handle, start, clientStatus };
+  return { handle, start, signOut, clientStatus, clearSiteData };
 }
 
 /** Serves the client's script or stylesheet: immutable under its hash, revalidated without it. */

@@ -122,11 +122,13 @@ describe('clientTags', () => {
 
   it('escapes "<" in the config so no text can close the script element', async () => {
     app = await startTestApp({
-      security: { loginUrl: '/login?x=</script><script>alert(1)</script>' },
+      security: { loginUrl: 'https://login.example/?x=</script><script>alert(1)</script>' },
     });
     const jar = await app.signIn();
     const page = (await send(app.origin, '/test/page', {}, jar)).text;
     expect(page).not.toContain('</script><script>alert');
-    expect(configOf(page).loginUrl).toBe('/login?x=</script><script>alert(1)</script>');
+    expect(configOf(page).loginUrl).toBe(
+      'https://login.example/?x=</script><script>alert(1)</script>',
+    );
   });
 });

@@ -30,16 +30,10 @@ export async function startTestApp(options: TestAppOptions = {}) {
       this.errors.push(message);
     },
   };
+  const store = options.store ?? new session.MemoryStore();
   const app = express();
   options.before?.(app);
-  app.use(
-    session({
-      secret: 'test secret',
-      resave: false,
-      saveUninitialized: false,
-      ...(options.store ? { store: options.store } : {}),
-    }),
-  );
+  app.use(session({ secret: 'test secret', resave: false, saveUninitialized: false, store }));
   const security = sessionSecurity({
     expireAfter: 900,
     warnAfter: 780,
@@ -60,6 +54,18 @@ export async function startTestApp(options: TestAppOptions = {}) {
     req.session.user = 'ada';
     await security.start(req);
     res.json({ signedIn: true });
+  });
+  app.post('/test/sign-out', async (req, res, next) => {
+    try {
+      await security.signOut(req);
+      res.json({ signedOut: true });
+    } catch (error) {
+      next(error);
+    }
+  });
+  // A form post whose body the test may send slowly: a request in flight across a sign-out.
+  app.post('/form', express.urlencoded({ extended: false }), (req, res) => {
+    res.json({ note: (req.body as Record<string, unknown>).note ?? null });
   });
   app.post('/test/forget-user', (req, res) => {
     delete req.session.user;
@@ -93,5 +99,5 @@ export async function startTestApp(options: TestAppOptions = {}) {
     return jar;
   }
 
-  return { ...server, clock, logger, signIn };
+  return { ...server, clock, logger, signIn, store, security };
 }

@@ -1,7 +1,12 @@
 // Test support: real HTTP on 127.0.0.1 with node:http, so tests can send the exact headers a
 // browser sends (fetch always adds Sec-Fetch-Mode: cors), and a cookie jar.
 
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  type ClientRequest,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -64,12 +69,32 @@ export class CookieJar {
   }
 }
 
+/**
+ * A request whose body arrives in two parts: the first at once, the rest when the test calls
+ * `finish()`. The server has the request in flight in between (its middleware has run).
+ */
+export function sendSlowly(
+  origin: string,
+  path: string,
+  options: RequestOptions & { body: string },
+  jar?: CookieJar,
+): { reply: Promise<Reply>; finish: () => void } {
+  const half = Math.floor(options.body.length / 2);
+  let finish = () => {};
+  const reply = send(origin, path, options, jar, (req) => {
+    req.write(options.body.slice(0, half));
+    finish = () => req.end(options.body.slice(half));
+  });
+  return { reply, finish: () => finish() };
+}
+
 /** One HTTP request; a jar, when given, sends and keeps cookies. */
 export function send(
   origin: string,
   path: string,
   options: RequestOptions = {},
   jar?: CookieJar,
+  writeBody?: (req: ClientRequest) => void,
 ): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   const cookie = jar?.header();
@@ -99,6 +124,7 @@ export function send(
       },
     );
     req.on('error', reject);
+    if (writeBody) return writeBody(req);
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });

@@ -21,19 +21,17 @@ interface FakeRequest {
 }
 
 const req: FakeRequest = { kind: 'page' };
-const NO_TRUSTED: ReadonlySet<string> = new Set();
 const APP = 'https://app.example.com';
 const TRUSTED: ReadonlySet<string> = new Set(['https://admin.example.com']);
 
-/** Whether a request to `path` with `values` as headers is passive under `rules`. */
+/** Whether a request to `path` of the app at APP, with `values` as headers, is passive under `rules`. */
 function passive(
   path: string,
   values: Record<string, string> = {},
   rules: readonly PassiveRule<FakeRequest>[] = [],
-  trusted: ReadonlySet<string> = NO_TRUSTED,
   request: FakeRequest = req,
 ): boolean {
-  return isPassive(request, path, headers(values), rules, trusted);
+  return isPassive(request, path, headers(values), rules, APP);
 }
 
 describe('isNavigation', () => {
@@ -106,13 +104,24 @@ describe('isPassive: headers', () => {
     ).toBe(true);
   });
 
-  it('is active for a cross-site navigation the user made', () => {
+  it('is passive for a cross-site navigation, even one the user made (the page counts once the user uses it)', () => {
     const values = {
       'sec-fetch-site': 'cross-site',
       'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'document',
       'sec-fetch-user': '?1',
     };
-    expect(passive('/reports', values)).toBe(false);
+    expect(passive('/reports', values)).toBe(true);
+  });
+
+  it('is passive for a click-driven frame navigation from a same-site page (Sec-Fetch-User: ?1, Dest: iframe)', () => {
+    const values = {
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'iframe',
+      'sec-fetch-user': '?1',
+    };
+    expect(passive('/reports', values)).toBe(true);
   });
 
   it('is passive for a cross-site request with Sec-Fetch-User: ?1 that is not a navigation', () => {
@@ -134,24 +143,73 @@ describe('isPassive: headers', () => {
     expect(passive('/reports', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).toBe(
       false,
     );
+    const document = {
+      'sec-fetch-site': 'none',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'document',
+    };
+    expect(passive('/reports', document)).toBe(false);
   });
 
-  it('is active when made by a trusted same-site origin', () => {
+  it('is passive for Sec-Fetch-Site: none that is not a top-level navigation', () => {
+    expect(passive('/reports', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'no-cors' })).toBe(
+      true,
+    );
+    const framed = {
+      'sec-fetch-site': 'none',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'iframe',
+    };
+    expect(passive('/reports', framed)).toBe(true);
+  });
+
+  it('is passive for an unknown Sec-Fetch-Site value', () => {
+    expect(passive('/reports', { 'sec-fetch-site': 'same-origin-ish' })).toBe(true);
+  });
+
+  it('is passive when made by another origin, even a trusted one (its input counts through the ping)', () => {
     const values = {
       'sec-fetch-site': 'same-site',
       'sec-fetch-mode': 'cors',
       origin: 'https://admin.example.com',
     };
-    expect(passive('/reports', values, [], TRUSTED)).toBe(false);
+    expect(passive('/reports', values)).toBe(true);
   });
 
-  it('is passive when made by an untrusted same-site origin', () => {
-    const values = {
-      'sec-fetch-site': 'same-site',
-      'sec-fetch-mode': 'cors',
-      origin: 'https://blog.example.com',
-    };
-    expect(passive('/reports', values, [], TRUSTED)).toBe(true);
+  it('is passive with a foreign Origin and no Sec-Fetch-* (older browsers, some proxies)', () => {
+    expect(passive('/reports', { origin: 'http://evil.example' })).toBe(true);
+  });
+
+  it('is passive with Origin: null and no Sec-Fetch-*', () => {
+    expect(passive('/reports', { origin: 'null' })).toBe(true);
+  });
+
+  it('is passive with a foreign Origin whatever Sec-Fetch-Site claims', () => {
+    expect(
+      passive('/reports', { origin: 'http://evil.example', 'sec-fetch-site': 'same-origin' }),
+    ).toBe(true);
+  });
+
+  it("is active with the app's own Origin and no Sec-Fetch-*", () => {
+    expect(passive('/reports', { origin: APP })).toBe(false);
+  });
+
+  it('is passive with a foreign Referer and neither Origin nor Sec-Fetch-*', () => {
+    expect(passive('/reports', { referer: 'http://evil.example/page' })).toBe(true);
+    expect(passive('/reports', { referer: 'not a url' })).toBe(true);
+  });
+
+  it("is active with the app's own Referer and neither Origin nor Sec-Fetch-*", () => {
+    expect(passive('/reports', { referer: `${APP}/home?x=1` })).toBe(false);
+  });
+
+  it('ignores the Referer when Sec-Fetch-Site says same-origin', () => {
+    expect(
+      passive('/reports', {
+        referer: 'http://elsewhere.example/',
+        'sec-fetch-site': 'same-origin',
+      }),
+    ).toBe(false);
   });
 });
 
@@ -182,8 +240,24 @@ describe('isPassive: rules', () => {
 
   it('asks a predicate rule about the request', () => {
     const rules = [(request: FakeRequest) => request.kind === 'poll'];
-    expect(passive('/anything', {}, rules, NO_TRUSTED, { kind: 'poll' })).toBe(true);
-    expect(passive('/anything', {}, rules, NO_TRUSTED, { kind: 'page' })).toBe(false);
+    expect(passive('/anything', {}, rules, { kind: 'poll' })).toBe(true);
+    expect(passive('/anything', {}, rules, { kind: 'page' })).toBe(false);
+  });
+
+  it('matches path rules without regard to case or a trailing slash, as routers do', () => {
+    for (const path of ['/api/poll/', '/API/POLL', '/Api/Poll//']) {
+      expect(passive(path, {}, ['/api/poll'])).toBe(true);
+      expect(passive(path, {}, ['/API/Poll/'])).toBe(true);
+      expect(passive(path, {}, ['/api/*'])).toBe(true);
+      expect(passive(path, {}, [/^\/api\/poll$/])).toBe(true);
+    }
+    expect(passive('/EVENTS/stream/', {}, ['/events/*'])).toBe(true);
+    expect(passive('/api/pollx', {}, ['/api/poll'])).toBe(false);
+  });
+
+  it("matches a '/*' rule on every path", () => {
+    expect(passive('/', {}, ['/*'])).toBe(true);
+    expect(passive('/a/b', {}, ['/*'])).toBe(true);
   });
 
   it('is passive when any of several rules matches', () => {
@@ -194,6 +268,7 @@ describe('isPassive: rules', () => {
 });
 
 describe('crossOriginReason', () => {
+  const NO_TRUSTED: ReadonlySet<string> = new Set();
   function reason(values: Record<string, string>, trusted: ReadonlySet<string> = TRUSTED) {
     return crossOriginReason(headers(values), APP, trusted);
   }
@@ -256,6 +331,21 @@ describe('returnPath', () => {
     expect(returnPath('POST', '/form', headersOf({ referer: `${APP}/form?x=1#top` }), APP)).toBe(
       '/form?x=1',
     );
+  });
+
+  it('gives no return path that could leave the origin', () => {
+    for (const url of [
+      '/.//evil.com',
+      '/a/..//evil.com',
+      '/%2e//evil.com',
+      '//evil.com',
+      '/\\evil.com',
+    ]) {
+      expect(returnPath('GET', url, headersOf({}), APP)).toBeUndefined();
+    }
+    expect(
+      returnPath('POST', '/form', headersOf({ referer: `${APP}/a/..//evil.com` }), APP),
+    ).toBeUndefined();
   });
 
   it('gives a POST without a same-origin Referer no return path', () => {
