@@ -67,6 +67,8 @@ export function createDemoApp(config: DemoConfig): express.Express {
   app.use(function securityHeaders(_req, res, next) {
     res.set({
       'content-security-policy': CONTENT_SECURITY_POLICY,
+      // For browsers that do not know frame-ancestors.
+      'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'same-origin',
     });
@@ -137,11 +139,14 @@ export function createDemoApp(config: DemoConfig): express.Express {
     }
   });
 
-  app.post('/logout', (req, res, next) => {
-    req.session.destroy((error: unknown) => {
-      if (error) return next(error);
-      res.clearCookie('demo.sid').redirect(303, '/login');
-    });
+  app.post('/logout', async (req, res, next) => {
+    try {
+      // Final: a request still in flight cannot save this sign-in back.
+      await security.signOut(req);
+      res.redirect(303, '/login');
+    } catch (error) {
+      next(error);
+    }
   });
 
   app.get('/api/poll', (req, res) => {
@@ -177,7 +182,29 @@ export function createDemoApp(config: DemoConfig): express.Express {
     res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
   });
 
+  app.use(answerErrorsPlainly);
   return app;
+}
+
+/**
+ * The last word on errors: a short plain page with the status, never a stack trace or a file
+ * path. Body parser errors (too large, bad charset or encoding) keep their 4xx status.
+ */
+function answerErrorsPlainly(error: unknown, _req: Request, res: Response, next: NextFunction) {
+  if (res.headersSent) return next(error);
+  const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
+  const code = [status, statusCode].find(
+    (value): value is number =>
+      Number.isInteger(value) && Number(value) >= 400 && Number(value) < 600,
+  );
+  if (code === undefined || code >= 500) console.error('demo: request failed', error);
+  res
+    .status(code ?? 500)
+    .set('cache-control', 'no-store')
+    .type('text/plain')
+    .send(
+      code !== undefined && code < 500 ? 'The request could not be read.' : 'Something went wrong.',
+    );
 }
 
 function checkPassword(username: string, password: string): boolean {
@@ -193,10 +220,17 @@ function requireUser(req: Request, res: Response, next: NextFunction): void {
   res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
 }
 
-/** Forms are same-origin only: a page elsewhere must not sign users in or out. */
+/**
+ * Forms are same-origin only: a page elsewhere must not sign users in or out. Browsers say
+ * where a post comes from with Sec-Fetch-Site, and with Origin where Sec-Fetch-* is missing
+ * (older browsers, plain-HTTP hosts); a foreign Origin, or `null`, is refused either way.
+ */
 function refuseCrossSitePosts(req: Request, res: Response, next: NextFunction): void {
   const site = req.get('sec-fetch-site');
-  if (req.method === 'POST' && site !== undefined && site !== 'same-origin' && site !== 'none') {
+  const origin = req.get('origin');
+  const foreignSite = site !== undefined && site !== 'same-origin' && site !== 'none';
+  const foreignOrigin = origin !== undefined && origin !== `${req.protocol}://${req.host}`;
+  if (req.method === 'POST' && (foreignSite || foreignOrigin)) {
     res.status(403).type('text/plain').send('Cross-site form posts are refused.');
     return;
   }

@@ -73,7 +73,10 @@ export function loginPage(options: {
   error?: string;
   username?: string;
 }): string {
-  const notice = typeof options.reason === 'string' ? NOTICES[options.reason] : undefined;
+  // Own keys only: `?reason=constructor` must not find Object.prototype.constructor.
+  const reason = options.reason;
+  const notice =
+    typeof reason === 'string' && Object.hasOwn(NOTICES, reason) ? NOTICES[reason] : undefined;
   const action = link('/login', options.lang);
   return layout({
     title: 'Sign in',

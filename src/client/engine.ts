@@ -37,6 +37,11 @@ export interface ClientOptions {
   messages?: Partial<Messages>;
   /** `false` for headless mode: no dialog, only events. Default true. */
   ui?: boolean;
+  /**
+   * Whether the client runs inside a frame. Default false: a page framed by another site
+   * must not report the user's pointer moves over that site as activity.
+   */
+  allowFrames?: boolean;
   /** The input events that count as activity. */
   events?: readonly string[];
   /** The clock, for tests. */
@@ -285,7 +290,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
   };
 
   const start = () => {
-    if (state !== 'stopped') return;
+    if (state !== 'stopped' || (window.top !== window && !options.allowFrames)) return;
     state = 'active';
     listen(window, options.events ?? DEFAULT_EVENTS, onInput);
     // Capturing on window also hears the events fired at document (visibilitychange, resume).

@@ -23,7 +23,7 @@ const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&
  * Renders the client's tags for a page of a signed-in session.
  *
  * @param status - the session's status as the ping would report it
- * @param settings - the prefix and the login URL
+ * @param settings - the prefix, the login URL and whether the client may run in frames
  * @param options - the page's language and CSP nonce
  * @example
  * ```ts
@@ -33,7 +33,7 @@ const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&
  */
 export function renderClientTags(
   status: ActiveStatus,
-  settings: { prefix: string; loginUrl?: string | undefined },
+  settings: { prefix: string; loginUrl?: string | undefined; allowFrames?: boolean },
   options: ClientTagsOptions = {},
 ): string {
   const { nonce, lang } = options;
@@ -48,6 +48,7 @@ export function renderClientTags(
     pingUrl: `${prefix}/ping`,
     logoutUrl: `${prefix}/logout`,
     ...(loginUrl !== undefined ? { loginUrl } : {}),
+    ...(settings.allowFrames ? { allowFrames: true } : {}),
     expireAfter: status.expireAfter,
     warnAfter: status.warnAfter,
     idleFor: status.idleFor,

@@ -12,6 +12,7 @@ import {
   type Reply,
   SAME_ORIGIN_FETCH,
   send,
+  sendSlowly,
 } from '../support/http.js';
 
 const EXPIRE_AFTER = 120;
@@ -674,6 +675,151 @@ describe('sign-out', () => {
 
     expect(reply.status).toBe(403);
     expect((await navigate(demo.origin, '/', jar)).status).toBe(200);
+  });
+});
+
+describe('sign-out is final', () => {
+  beforeEach(async () => {
+    demo = await startDemo();
+  });
+
+  it('sends Clear-Site-Data: "cache" and clears the cookie on POST /logout', async () => {
+    const jar = new CookieJar();
+    await signIn(demo.origin, jar);
+    const reply = await send(
+      demo.origin,
+      '/logout',
+      { method: 'POST', headers: formPostHeaders(demo.origin), body: '' },
+      jar,
+    );
+    expect(reply.headers['clear-site-data']).toBe('"cache"');
+    expect(jar.cookies.has(COOKIE_NAME)).toBe(false);
+  });
+
+  it('keeps the user signed out when a form post that was in flight finishes after POST /logout', async () => {
+    const jar = new CookieJar();
+    await signIn(demo.origin, jar);
+    demo.clock.advance(2);
+    const oldCookie = jar.clone();
+    const slow = sendSlowly(
+      demo.origin,
+      '/form',
+      { method: 'POST', headers: formPostHeaders(demo.origin), body: 'note=in+flight' },
+      jar.clone(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const logout = await send(
+      demo.origin,
+      '/logout',
+      { method: 'POST', headers: formPostHeaders(demo.origin), body: '' },
+      jar,
+    );
+    expect(logout.status).toBe(303);
+    slow.finish();
+    expect((await slow.reply).status).toBe(200);
+    await expectSignedOut(demo.origin, oldCookie);
+    expect((await fetchFromPage(demo.origin, '/session-security/ping', oldCookie)).status).toBe(
+      401,
+    );
+  });
+});
+
+describe('hostile input to the demo', () => {
+  beforeEach(async () => {
+    demo = await startDemo();
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'shows the login page without a notice for reason=%s',
+    async (reason) => {
+      const reply = await navigate(demo.origin, `/login?reason=${reason}`, new CookieJar());
+      expect(reply.status).toBe(200);
+      expect(reply.text).toContain('<h1>Sign in</h1>');
+      expect(reply.text).not.toContain('class="notice"');
+    },
+  );
+
+  it.each([
+    [
+      'an oversized form',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      `note=${'x'.repeat(20_000)}`,
+      413,
+    ],
+    [
+      'an unknown charset',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=x-bogus' },
+      'note=a',
+      415,
+    ],
+    [
+      'an unknown content encoding',
+      { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'bogus' },
+      'note=a',
+      415,
+    ],
+    [
+      'a corrupt gzip body',
+      { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+      'not gzip at all',
+      400,
+    ],
+  ])(
+    'answers %s with its 4xx status and a plain page, no stack trace',
+    async (_name, headers, body, status) => {
+      const jar = new CookieJar();
+      await signIn(demo.origin, jar);
+      const reply = await send(
+        demo.origin,
+        '/form',
+        { method: 'POST', headers: { ...formPostHeaders(demo.origin), ...headers }, body },
+        jar,
+      );
+      expect(reply.status).toBe(status);
+      expect(reply.headers['content-type']).toMatch(/^text\/plain/);
+      expect(reply.text).not.toMatch(/at |node_modules|\.ts|\/work\//);
+    },
+  );
+
+  it.each([
+    ['a foreign Origin', { origin: 'http://evil.example' }],
+    ['Origin: null', { origin: 'null' }],
+  ])('refuses a sign-in POST with %s and no Sec-Fetch-* (login CSRF)', async (_name, headers) => {
+    const jar = new CookieJar();
+    const reply = await send(
+      demo.origin,
+      '/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: 'username=demo&password=demo',
+      },
+      jar,
+    );
+    expect(reply.status).toBe(403);
+    expect(jar.cookies.has(COOKIE_NAME)).toBe(false);
+  });
+
+  it('accepts a sign-in POST with its own Origin and no Sec-Fetch-*', async () => {
+    const jar = new CookieJar();
+    const reply = await send(
+      demo.origin,
+      '/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: demo.origin },
+        body: 'username=demo&password=demo',
+      },
+      jar,
+    );
+    expect(reply.status).toBe(303);
+  });
+
+  it('sends X-Frame-Options: DENY for browsers without frame-ancestors', async () => {
+    for (const path of ['/login', '/']) {
+      const reply = await navigate(demo.origin, path, new CookieJar());
+      expect(reply.headers['x-frame-options']).toBe('DENY');
+    }
   });
 });
 

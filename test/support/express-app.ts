@@ -90,6 +90,14 @@ export async function startTestApp(options: TestAppOptions = {}) {
   app.get(['/api/data', '/api/poll', '/events/stream'], (req, res) => {
     res.json({ user: req.session.user ?? null });
   });
+  /** Errors that reached Express's error handling (an unhandled error: a 500 and a logged stack). */
+  const appErrors: unknown[] = [];
+  app.use(
+    (error: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+      appErrors.push(error);
+      next(error);
+    },
+  );
   const server = await listen(app);
 
   async function signIn(): Promise<CookieJar> {
@@ -99,5 +107,5 @@ export async function startTestApp(options: TestAppOptions = {}) {
     return jar;
   }
 
-  return { ...server, clock, logger, signIn, store, security };
+  return { ...server, clock, logger, appErrors, signIn, store, security };
 }
