@@ -39,9 +39,24 @@ describe('safeNextPath refuses what could lead to another site', () => {
     ['a value not starting with a slash', '%2F%2Fevil.example'],
     ['an empty string', ''],
     ['malformed percent-encoding', '/%E0%A4%A'],
+    ['a dot segment before a double slash', '/.//evil.com'],
+    ['a parent segment before a double slash', '/a/..//evil.com'],
+    ['an encoded dot segment before a double slash', '/%2e//evil.com'],
+    ['encoded parent segments in mixed case', '/%2E%2E//evil.com/x'],
+    ['a harmless dot segment (it would need normalising)', '/a/./b'],
+    ['a trailing parent segment', '/a/..'],
+    ['a character the URL parser escapes', '/caf\u00e9'],
   ])('refuses %s (%j)', (_label, value) => {
     expect(safeNextPath(value)).toBeUndefined();
   });
+
+  it.each(['/', '/second', '/form?x=1', '/reports?page=2#top', '/a?next=/b', '/%C3%A9t%C3%A9'])(
+    'is stable: what it accepts it returns as given, and accepts again (%j)',
+    (path) => {
+      expect(safeNextPath(path)).toBe(path);
+      expect(safeNextPath(safeNextPath(path))).toBe(path);
+    },
+  );
 
   it('refuses a string longer than 2048 characters', () => {
     expect(safeNextPath(`/${'a'.repeat(2048)}`)).toBeUndefined();

@@ -192,6 +192,13 @@ describe('resolveOptions checks loginUrl', () => {
     '',
     '/\\evil.com',
     'ftp://files.example.com/login',
+    '/.//evil.com',
+    '/a/..//evil.com',
+    '/%2e//evil.com',
+    '/%2E%2E//evil.com/x',
+    '/login/../admin',
+    '/log in',
+    'https://\\evil.com',
   ])('rejects loginUrl %j', (value) => {
     const error = rejectionOf('loginUrl', value);
     expect(error.option).toBe('loginUrl');
@@ -238,7 +245,45 @@ describe('resolveOptions checks passive rules', () => {
   });
 });
 
+describe('resolveOptions checks clearSiteData and allowFrames', () => {
+  it('clears the cache only by default, and lets frames run no client', () => {
+    const resolved = resolve();
+    expect(resolved.clearSiteData).toEqual(['cache']);
+    expect(resolved.allowFrames).toBe(false);
+  });
+
+  it('takes the Clear-Site-Data types it knows, once each, or none', () => {
+    expect(resolve({ clearSiteData: ['cache', 'storage', 'cache'] }).clearSiteData).toEqual([
+      'cache',
+      'storage',
+    ]);
+    expect(resolve({ clearSiteData: [] }).clearSiteData).toEqual([]);
+  });
+
+  it.each([['*'], 'cache', [42], ['"cache"'], null])('rejects clearSiteData %j', (value) => {
+    const error = rejectionOf('clearSiteData', value);
+    expect(error.option).toBe('clearSiteData');
+    expect(error.message).toContain('"executionContexts"');
+  });
+
+  it.each(['yes', 1, null])('rejects allowFrames %j', (value) => {
+    const error = rejectionOf('allowFrames', value);
+    expect(error.option).toBe('allowFrames');
+    expect(error.message).toContain('true or false');
+  });
+});
+
 describe('resolveOptions checks trustedOrigins', () => {
+  it.each(['https://*.example.com', '*', 'https://admin.example.*'])(
+    'refuses the wildcard origin %j with a clear error, since it would never match',
+    (origin) => {
+      const error = rejectionOf('trustedOrigins', [origin]);
+      expect(error.option).toBe('trustedOrigins');
+      expect(error.message).toContain('wildcard');
+      expect(error.message).toContain(JSON.stringify(origin));
+    },
+  );
+
   it('rejects trustedOrigins that is not an array', () => {
     const error = rejectionOf('trustedOrigins', 'https://admin.example.com');
     expect(error.option).toBe('trustedOrigins');
@@ -354,6 +399,22 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
     resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 60 });
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.warn.mock.calls[0]?.[0]).toContain('WCAG 2.2.1');
+  });
+
+  it('gives advice that would work: never "raise expireAfter above 20" when it already is 20', () => {
+    const logger = spyLogger();
+    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 20, warnAfter: 5 });
+    const message = logger.warn.mock.calls[0]?.[0] ?? '';
+    expect(message).toContain('raise expireAfter to at least 25');
+    expect(message).not.toContain('above 20');
+  });
+
+  it('offers both fixes when warnAfter can be lowered (600/590: warnAfter <= 580 or expireAfter >= 610)', () => {
+    const logger = spyLogger();
+    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 600, warnAfter: 590 });
+    const message = logger.warn.mock.calls[0]?.[0] ?? '';
+    expect(message).toContain('lower warnAfter to at most 580');
+    expect(message).toContain('raise expireAfter to at least 610');
   });
 
   it('does not warn for a window of exactly 20 s', () => {
