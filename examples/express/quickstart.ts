@@ -45,10 +45,14 @@ app.get('/', (req, res) => {
   if (!req.session.user) return res.redirect(303, '/login?next=%2F');
   // The browser client: warning dialog, one clock for all tabs.
   res.send(`<!doctype html><html lang="en"><head>${security.clientTags(req, { lang: 'en' })}</head>
-    <body>Hello ${req.session.user}</body></html>`);
+    <body>Hello ${req.session.user}<form method="post" action="/logout"><button>Sign out</button></form></body></html>`);
 });
 app.get('/api/notifications', (_req, res) => {
   res.json([]);
+});
+app.post('/logout', async (req, res) => {
+  await security.signOut(req); // final: no request still in flight can sign the user back in
+  res.redirect(303, '/login');
 });
 
 app.listen(3000, '127.0.0.1');
