@@ -220,7 +220,11 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     return { stored, reason };
   }
 
-  async function handleRoute(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
+  async function handleRoute(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    authenticated: boolean,
+  ): Promise<Outcome> {
     const route = facts.path.slice(prefix.length);
     if (!Object.hasOwn(ROUTES, route)) return answer(answers.notFound(facts.path));
     const allowed: readonly string[] = ROUTES[route as Route];
@@ -245,7 +249,7 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       return answer(answers.badRequest('the body was cut off before its end'));
     }
 
-    if (!(await options.isAuthenticated(facts.req))) {
+    if (!authenticated) {
       if (session.read() !== undefined) await guarded(() => session.clear());
       return answer(isPing ? answers.anonymous() : signedOut());
     }
@@ -300,6 +304,19 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     missingSessionsUnlogged = 0;
   }
 
+  /**
+   * Starts the clock of a signed-in session that has none (its sign-in's first request), unless
+   * its session id belongs to an ended sign-in. Every request that passes here, whatever its
+   * answer, leaves a clock in its copy of the session: a copy saved back without one could
+   * otherwise start a new clock for an ended sign-in once the memory of that end has lapsed.
+   */
+  async function ensureClock(session: SessionAccess): Promise<Outcome | undefined> {
+    if (session.read() !== undefined) return undefined;
+    const now = clock.now();
+    if (endedReason(session, undefined, now) !== undefined) return undefined;
+    return guarded(() => session.write({ lastActivity: now, startedAt: now, id: randomId() }));
+  }
+
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
     if (!session.exists()) {
       // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
@@ -308,10 +325,15 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       reportMissingSession(clock.now());
       return answer(answers.unavailable());
     }
-    if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
-      return handleRoute(facts, session);
+    const authenticated = await options.isAuthenticated(facts.req);
+    if (authenticated) {
+      const failed = await ensureClock(session);
+      if (failed) return failed;
     }
-    if (!(await options.isAuthenticated(facts.req))) {
+    if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
+      return handleRoute(facts, session, authenticated);
+    }
+    if (!authenticated) {
       // An anonymous session keeps no clock, so the next sign-in starts a fresh one.
       if (session.read() !== undefined) return (await guarded(() => session.clear())) ?? NEXT;
       return NEXT;

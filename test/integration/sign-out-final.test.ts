@@ -2,6 +2,7 @@
 // ended, and no session saved back over the end, brings it back. Real Express + express-session
 // on 127.0.0.1, a fake server clock, request bodies sent slowly to hold requests in flight.
 
+import { connect } from 'node:net';
 import type { SessionData } from 'express-session';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestAppOptions } from '../support/express-app.js';
@@ -132,6 +133,41 @@ describe('a request in flight across a sign-out', () => {
 });
 
 describe('a session saved back after its sign-in ended', () => {
+  it('cannot come back once the memory of the end lapses: every request leaves a clock in its copy', async () => {
+    // resave: true saves even an untouched session, here a ping that never got its whole body.
+    await start({ session: { resave: true } });
+    const jar = await app.signIn(); // no start(): the session has no clock yet
+    const oldCookie = jar.clone();
+    const cookie = jar.header() ?? '';
+    const aborted = new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(app.origin).port), '127.0.0.1');
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+      socket.write(
+        [
+          'POST /session-security/ping HTTP/1.1',
+          'Host: 127.0.0.1',
+          'Content-Type: application/json',
+          'Sec-Fetch-Site: same-origin',
+          'Content-Length: 50',
+          `Cookie: ${cookie}`,
+          '',
+          '{"since',
+        ].join('\r\n'),
+      );
+      setTimeout(async () => {
+        await libraryLogout(jar);
+        socket.destroy();
+      }, 100);
+    });
+    await aborted;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the copy is saved back
+    app.clock.advance(901); // past the memory of the sign-out
+    const reply = await getPing(oldCookie);
+    expect(reply.status).toBe(401);
+    expect((await getPing(oldCookie)).status).toBe(401);
+  });
+
   it('does not start a new clock when it comes back without one', async () => {
     await start();
     const jar = await signedIn();

@@ -16,6 +16,8 @@ declare module 'express-session' {
 export interface TestAppOptions {
   security?: Partial<SessionSecurityOptions<express.Request>>;
   store?: session.Store;
+  /** express-session options over the defaults (resave and saveUninitialized false). */
+  session?: Partial<session.SessionOptions>;
   /** Runs before session-security (e.g. a body parser or `trust proxy`). */
   before?: (app: express.Express) => void;
 }
@@ -33,7 +35,15 @@ export async function startTestApp(options: TestAppOptions = {}) {
   const store = options.store ?? new session.MemoryStore();
   const app = express();
   options.before?.(app);
-  app.use(session({ secret: 'test secret', resave: false, saveUninitialized: false, store }));
+  app.use(
+    session({
+      secret: 'test secret',
+      resave: false,
+      saveUninitialized: false,
+      store,
+      ...options.session,
+    }),
+  );
   const security = sessionSecurity({
     expireAfter: 900,
     warnAfter: 780,
