@@ -2,7 +2,11 @@
 // adapters and for apps that need them. Framework adapters live in their own subpaths.
 
 export { type Clock, systemClock } from './core/clock.js';
-export { SessionSecurityConfigError, SessionSecurityError } from './core/errors.js';
+export {
+  SessionSecurityConfigError,
+  SessionSecurityError,
+  SessionSecurityRequestError,
+} from './core/errors.js';
 export { safeNextPath } from './core/next.js';
 export {
   DEFAULT_EXPIRE_AFTER_SECONDS,

@@ -49,3 +49,21 @@ export function describeValue(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * A request the library refuses to act on, with the HTTP status to answer (Express and most
+ * frameworks answer an error's `status`). Thrown by `signOut(req)` for a request that another
+ * origin made: a page elsewhere must not sign users out.
+ */
+export class SessionSecurityRequestError extends SessionSecurityError {
+  /** The HTTP status to answer. */
+  readonly status: number;
+  /** The message is safe to show: it holds nothing secret. */
+  readonly expose = true;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'SessionSecurityRequestError';
+    this.status = status;
+  }
+}

@@ -44,7 +44,9 @@ export interface ExpressSessionSecurity extends RequestHandler {
    * `logout` hook, or `req.session.destroy()`: no session is left for the rest of the request),
    * remembers the sign-in as ended so that no request still in flight can save it back, clears
    * the session cookie and sends `Clear-Site-Data` (`clearSiteData`). Then answer, e.g. with a
-   * redirect to the login page.
+   * redirect to the login page. A request that another origin made (a foreign `Origin`, or a
+   * `Sec-Fetch-Site` other than `same-origin`) is refused: it rejects with a
+   * `SessionSecurityRequestError` whose `status` is 403, and nothing is ended.
    *
    * @example
    * ```ts
@@ -129,7 +131,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       return status ? renderClientTags(status, resolved, tagOptions) : '';
     },
     signOut: async (req: Request) => {
-      await lifecycle.signOut(access(req));
+      await lifecycle.signOut(facts(req), access(req));
       if (lifecycle.clearSiteData !== undefined && !req.res?.headersSent) {
         req.res?.set('clear-site-data', lifecycle.clearSiteData);
       }

@@ -2,6 +2,7 @@
 // policy for every other request, over a small SessionAccess. Holds no framework code.
 
 import { debuglog } from 'node:util';
+import { SessionSecurityRequestError } from '../core/errors.js';
 import type { ResolvedOptions } from '../core/options.js';
 import {
   type ActiveStatus,
@@ -91,8 +92,13 @@ export interface Lifecycle<Req> {
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
   /** Starts the clock of a new sign-in: both times now, a new marker. */
   start(session: SessionAccess): Promise<void>;
-  /** Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back; no session is left. */
-  signOut(session: SessionAccess): Promise<void>;
+  /**
+   * Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back;
+   * no session is left.
+   *
+   * @throws SessionSecurityRequestError (403) when another origin made the request
+   */
+  signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
   /** The `Clear-Site-Data` an explicit sign-out sends, or undefined for none. */
   readonly clearSiteData: string | undefined;
   /** The status of a live session for a page's client config; undefined without one. */
@@ -375,7 +381,10 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     await session.write({ lastActivity: now, startedAt: now, id: randomId() });
   }
 
-  async function signOut(session: SessionAccess): Promise<void> {
+  async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+    // The logout route's rule: a page elsewhere (a form, a beacon) must not sign users out.
+    const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
+    if (crossOrigin !== undefined) throw new SessionSecurityRequestError(403, crossOrigin);
     if (!session.exists()) return;
     debug('signed out by the app');
     bury(session, storedState(session), clock.now(), 'logout');

@@ -238,10 +238,7 @@ ${security.clientTags(req, { lang: 'en' })}</head>
   });
   app.post('/logout', async (req, res, next) => {
     try {
-      // switch to security.signOut(req)
-      await new Promise<void>((resolve, reject) =>
-        req.session.destroy((error: unknown) => (error ? reject(error) : resolve())),
-      );
+      await security.signOut(req);
       res.redirect(303, '/login');
     } catch (error) {
       next(error);

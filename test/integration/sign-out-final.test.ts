@@ -206,6 +206,37 @@ describe('a session saved back after its sign-in ended', () => {
   });
 });
 
+describe('security.signOut(req) from another origin', () => {
+  it.each([
+    ['a foreign Origin', { origin: 'http://evil.example' }],
+    ['Origin: null', { origin: 'null' }],
+    ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }],
+  ])('refuses a request with %s: 403, and the user stays signed in', async (_name, headers) => {
+    await start();
+    const jar = await signedIn();
+    const reply = await send(app.origin, '/test/sign-out', { method: 'POST', headers }, jar);
+    expect(reply.status).toBe(403);
+    expect(reply.headers['clear-site-data']).toBeUndefined();
+    expect((await getPing(jar)).status).toBe(200);
+    expect(app.appErrors).toHaveLength(1);
+    expect((app.appErrors[0] as Error).name).toBe('SessionSecurityRequestError');
+  });
+
+  it("signs out a request with the app's own Origin, or with no browser headers at all", async () => {
+    await start();
+    const own = await signedIn();
+    const mine = { origin: app.origin, 'sec-fetch-site': 'same-origin' };
+    expect(
+      (await send(app.origin, '/test/sign-out', { method: 'POST', headers: mine }, own)).status,
+    ).toBe(200);
+    expect((await getPing(own)).status).toBe(401);
+    const bare = await signedIn();
+    expect((await send(app.origin, '/test/sign-out', { method: 'POST' }, bare)).status).toBe(200);
+    expect((await getPing(bare)).status).toBe(401);
+  });
+});
+
 describe('what a sign-out leaves behind', () => {
   it.each([
     ["the library's logout route", libraryLogout],
