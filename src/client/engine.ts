@@ -181,7 +181,8 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     }
     coverPage(failures > 0 && at >= next.expireAt, messages);
     if (next.ping && !inFlight) return void ping(next.ping);
-    timer = setTimeout(evaluate, Math.max(0, next.wakeAt - at));
+    // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once.
+    timer = setTimeout(evaluate, Math.min(2 ** 31 - 1, Math.max(0, next.wakeAt - at)));
   };
 
   const ping = async (method: 'GET' | 'POST') => {

@@ -80,7 +80,8 @@ export const DEFAULT_PREFIX = '/session-security';
 /** WCAG 2.2.1 asks for at least 20 seconds to react to a time limit. */
 export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
 
-const OPTION_NAMES = [
+/** Every option's name: anything else is refused as unknown. */
+export const OPTION_NAMES = [
   'expireAfter',
   'warnAfter',
   'absoluteTimeout',
@@ -122,11 +123,14 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
   }
   rejectUnknownNames(input);
 
+  // At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
   const expireAfter = seconds('expireAfter', input.expireAfter, DEFAULT_EXPIRE_AFTER_SECONDS, {
     allowZero: false,
+    min: 1,
   });
   const warnAfter = seconds('warnAfter', input.warnAfter, defaultWarnAfter(expireAfter), {
     allowZero: false,
+    min: 0,
   });
   if (warnAfter >= expireAfter) {
     throw new SessionSecurityConfigError(
@@ -134,7 +138,10 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
       `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
     );
   }
-  const absoluteTimeout = seconds('absoluteTimeout', input.absoluteTimeout, 0, { allowZero: true });
+  const absoluteTimeout = seconds('absoluteTimeout', input.absoluteTimeout, 0, {
+    allowZero: true,
+    min: 1,
+  });
 
   const isAuthenticated = input.isAuthenticated;
   if (typeof isAuthenticated !== 'function') {
@@ -215,23 +222,28 @@ function closestName(name: string): string | undefined {
   });
 }
 
+/** The longest time an option takes: a year. Longer is a mistake, and past it times lose precision. */
+export const MAX_SECONDS = 365 * 24 * 3600;
+
 function seconds(
   option: string,
   value: unknown,
   fallback: number,
-  { allowZero }: { allowZero: boolean },
+  { allowZero, min }: { allowZero: boolean; min: number },
 ): number {
   if (value === undefined) return fallback;
+  const range = `${min > 0 ? `at least ${min}` : 'greater than 0'} and at most ${MAX_SECONDS} (a year)`;
   const expected = allowZero
-    ? 'a finite number of seconds, 0 or more (0 turns it off)'
-    : 'a finite number of seconds greater than 0';
+    ? `a finite number of seconds, 0 (off) or ${range}`
+    : `a finite number of seconds, ${range}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new SessionSecurityConfigError(
       option,
       `${option} (${describeValue(value)}) must be ${expected}, e.g. ${option}: 900`,
     );
   }
-  if (value < 0 || (!allowZero && value === 0)) {
+  const off = allowZero && value === 0;
+  if (!off && (value <= 0 || value < min || value > MAX_SECONDS)) {
     throw new SessionSecurityConfigError(option, `${option} (${value}) must be ${expected}`);
   }
   return value;

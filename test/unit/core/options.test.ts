@@ -245,6 +245,34 @@ describe('resolveOptions checks passive rules', () => {
   });
 });
 
+describe('resolveOptions bounds the times', () => {
+  it.each([
+    ['expireAfter', 1e300],
+    ['expireAfter', 1152921504606847200],
+    ['expireAfter', 5e-324],
+    ['expireAfter', 0.5],
+    ['expireAfter', 365 * 24 * 3600 + 1],
+    ['absoluteTimeout', 0.5],
+    ['absoluteTimeout', 1e9],
+  ])('refuses %s %d, naming it and the range', (option, value) => {
+    const error = rejectionOf(option, value);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain('at most 31536000 (a year)');
+  });
+
+  it('refuses a warnAfter over a year, naming warnAfter', () => {
+    const error = rejectionOf('warnAfter', 1e12);
+    expect(error.option).toBe('warnAfter');
+  });
+
+  it('accepts a year and a second at the edges', () => {
+    const resolved = resolve({ expireAfter: 365 * 24 * 3600, absoluteTimeout: 1, warnAfter: 0.5 });
+    expect(resolved.expireAfterMs).toBe(31_536_000_000);
+    expect(resolved.absoluteTimeoutMs).toBe(1000);
+    expect(resolve({ expireAfter: 1 }).warnAfterMs).toBe(750);
+  });
+});
+
 describe('resolveOptions checks clearSiteData and allowFrames', () => {
   it('clears the cache only by default, and lets frames run no client', () => {
     const resolved = resolve();
