@@ -58,10 +58,7 @@ async function focusedElement(page: Page) {
   }, SECOND_PAGE_LINK);
 }
 
-/**
- * Waits until the server's idle time is back near 0, as after an extension. (A loop, not
- * `expect.poll`, which concurrent tests cannot use with the global `expect`.)
- */
+/** Waits until the server's idle time is back near 0, as after an extension. */
 async function expectExtendedOnServer(context: BrowserContext, origin: string): Promise<void> {
   const deadline = Date.now() + 1500;
   let idleFor = Number((await serverStatus(context, origin)).body.idleFor);
@@ -85,7 +82,8 @@ async function expectKeyExtends(page: Page, context: BrowserContext, origin: str
   expect(await page.evaluate(() => window.sessionSecurity?.state)).toBe('active');
 }
 
-describe.concurrent('with warnAfter 2 s and expireAfter 4 s', () => {
+// One test at a time: real-time deadlines of a few seconds (see single-tab.test.ts).
+describe('with warnAfter 2 s and expireAfter 4 s', () => {
   const demo = useDemo({ expireAfter: 4, warnAfter: 2 });
 
   it('puts focus on "Stay signed in" and keeps Tab and Shift+Tab inside the dialog', async () => {
@@ -154,7 +152,7 @@ describe.concurrent('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 });
 
-describe.concurrent('with warnAfter 5 s and expireAfter 200 s', () => {
+describe('with warnAfter 5 s and expireAfter 200 s', () => {
   const demo = useDemo({ expireAfter: 200, warnAfter: 5 });
 
   it('axe-core finds no violation in the open dialog, nor WCAG 2 A/AA ones in the page', async () => {
