@@ -42,6 +42,11 @@ export type BodyRead = { kind: 'text'; text: string } | { kind: 'tooLarge' } | {
 /** The security state as read from the session: a state, none, or a damaged value. */
 type StoredState = SecurityState | undefined | 'invalid';
 
+/** A signed-in session's state, or why its sign-in is already over. */
+type SignIn =
+  | { ended: EndReason; stored: StoredState }
+  | { ended: undefined; stored: SecurityState | undefined };
+
 /** What an adapter tells the lifecycle about one request. */
 export interface RequestFacts<Req> {
   /** The framework's request, handed to `isAuthenticated`, `logout` and passive predicates. */
@@ -217,13 +222,14 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
   }
 
   /**
-   * The state of a signed-in session, or why its sign-in is over: expired (by the policy),
-   * damaged, or already ended by a sign-out or an expiry that a saved-back copy hides.
+   * The state of a signed-in session, or why its sign-in is over: damaged (read as expired), or
+   * already ended by a sign-out or an expiry that a saved-back copy hides.
    */
-  function checkSignIn(session: SessionAccess, now: number) {
+  function checkSignIn(session: SessionAccess, now: number): SignIn {
     const stored = storedState(session);
-    const reason = endedReason(session, stored, now) ?? (stored === 'invalid' ? 'idle' : undefined);
-    return { stored, reason };
+    const ended = endedReason(session, stored, now);
+    if (ended !== undefined) return { ended, stored };
+    return stored === 'invalid' ? { ended: 'idle', stored } : { ended: undefined, stored };
   }
 
   async function handleRoute(
@@ -266,12 +272,14 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       return (await guarded(() => session.end(false))) ?? answer(signedOut());
     }
 
-    const { stored, reason } = checkSignIn(session, now);
-    if (reason !== undefined) return endSignIn(facts, session, stored, reason, true);
+    const signIn = checkSignIn(session, now);
+    if (signIn.ended !== undefined) {
+      return endSignIn(facts, session, signIn.stored, signIn.ended, true);
+    }
     // Expiry first: a ping must never revive an expired session.
-    const current = decide(stored as SecurityState | undefined, now, undefined, options, randomId);
+    const current = decide(signIn.stored, now, undefined, options, randomId);
     if (current.outcome === 'expired') {
-      return endSignIn(facts, session, stored, current.reason, true);
+      return endSignIn(facts, session, signIn.stored, current.reason, true);
     }
 
     let state = current.state;
@@ -346,8 +354,10 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     }
 
     const now = clock.now();
-    const { stored, reason } = checkSignIn(session, now);
-    if (reason !== undefined) return endSignIn(facts, session, stored, reason, false);
+    const signIn = checkSignIn(session, now);
+    if (signIn.ended !== undefined) {
+      return endSignIn(facts, session, signIn.stored, signIn.ended, false);
+    }
     const passive = isPassive(
       facts.req,
       facts.path,
@@ -355,15 +365,9 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       options.passive,
       facts.appOrigin,
     );
-    const decision = decide(
-      stored as SecurityState | undefined,
-      now,
-      passive ? undefined : now,
-      options,
-      randomId,
-    );
+    const decision = decide(signIn.stored, now, passive ? undefined : now, options, randomId);
     if (decision.outcome === 'expired') {
-      return endSignIn(facts, session, stored, decision.reason, false);
+      return endSignIn(facts, session, signIn.stored, decision.reason, false);
     }
     if (decision.write) {
       debug('%s %s: activity recorded', facts.method, facts.path);
