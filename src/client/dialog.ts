@@ -54,7 +54,7 @@ export function createDialog(
     // refuses innerHTML.
     const make = (
       tag: string,
-      attributes: Record<string, string>,
+      attributes: Record<string, string> = {},
       ...children: (Node | string)[]
     ) => {
       const node = document.createElement(tag);
@@ -73,20 +73,10 @@ export function createDialog(
       },
       make('h2', { id: `${ID}-title` }),
       make('p', { id: `${ID}-body` }),
-      make(
-        'p',
-        { class: `${ID}-time`, 'aria-hidden': 'true' },
-        make('span', {}),
-        ' ',
-        make('strong', {}),
-      ),
+      make('p', { class: `${ID}-time`, 'aria-hidden': 'true' }, make('span'), ' ', make('strong')),
       make('p', { class: `${ID}-live`, role: 'status' }),
-      make(
-        'div',
-        { class: `${ID}-actions` },
-        make('button', { type: 'button', autofocus: '' }),
-        make('button', { type: 'button' }),
-      ),
+      // Focus goes to the first button on opening (below); outside a form a button submits nothing.
+      make('div', { class: `${ID}-actions` }, make('button'), make('button')),
     ) as HTMLDialogElement;
     parts = element.querySelectorAll('*');
     const [first, second] = element.querySelectorAll('button');
