@@ -28,3 +28,5 @@ export {
   type Timeouts,
 } from './core/policy.js';
 export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
+export type { ActivityStore, SessionAccess, Touch } from './core/store.js';
+export type { EndReason } from './core/tombstones.js';

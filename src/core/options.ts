@@ -4,6 +4,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
 import { safeNextPath } from './next.js';
+import type { ActivityStore } from './store.js';
 
 /** A request that never counts as activity: an exact path, a `/prefix/*`, a RegExp or a predicate. */
 export type PassiveRule<Req> = string | RegExp | ((req: Req) => boolean);
@@ -36,6 +37,8 @@ export interface SessionSecurityOptions<Req> {
   clearSiteData?: readonly ClearSiteDataType[];
   /** Whether the browser client may run inside a frame. Default false: a framed page reports no input. */
   allowFrames?: boolean;
+  /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
+  store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
   prefix?: string;
   /** The clock, for tests. Default the system clock. */
@@ -57,6 +60,8 @@ export interface ResolvedOptions<Req> {
   trustedOrigins: ReadonlySet<string>;
   clearSiteData: readonly ClearSiteDataType[];
   allowFrames: boolean;
+  /** Undefined for the default: the session object. */
+  store: ActivityStore | undefined;
   prefix: string;
   clock: Clock;
   logger: Logger;
@@ -92,6 +97,7 @@ export const OPTION_NAMES = [
   'trustedOrigins',
   'clearSiteData',
   'allowFrames',
+  'store',
   'prefix',
   'clock',
   'logger',
@@ -194,6 +200,7 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     trustedOrigins: trustedOrigins(input.trustedOrigins),
     clearSiteData: clearSiteData(input.clearSiteData),
     allowFrames: allowFrames(input.allowFrames),
+    store: store(input.store),
     prefix: prefix(input.prefix),
     clock,
     logger,
@@ -353,6 +360,22 @@ function allowFrames(value: unknown): boolean {
     );
   }
   return value;
+}
+
+function store(value: unknown): ActivityStore | undefined {
+  if (value === undefined) return undefined;
+  const methods = ['touch', 'start', 'end', 'peek'];
+  const isStore =
+    value !== null &&
+    typeof value === 'object' &&
+    methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+  if (!isStore) {
+    throw new SessionSecurityConfigError(
+      'store',
+      `store (${describeValue(value)}) must be an activity store with ${methods.join(', ')} methods, e.g. redisStore({ client }) from 'session-security/redis', or be left out to keep clocks in the session`,
+    );
+  }
+  return value as ActivityStore;
 }
 
 function prefix(value: unknown): string {

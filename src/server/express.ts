@@ -15,8 +15,8 @@ import {
 
 declare module 'express-session' {
   interface SessionData {
-    /** The inactivity clock of session-security. */
-    sessionSecurity: SecurityState;
+    /** The inactivity clock of session-security, or with an external store only its sign-in's marker. */
+    sessionSecurity: SecurityState | { id: string };
   }
 }
 
@@ -86,8 +86,8 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       exists: () => req.session !== undefined,
       id: () => (req.session ? req.sessionID : undefined),
       read: () => req.session?.sessionSecurity,
-      write: (state) => {
-        req.session.sessionSecurity = state;
+      write: (value) => {
+        req.session.sessionSecurity = value as SecurityState | { id: string };
       },
       clear: () => {
         delete req.session.sessionSecurity;
@@ -125,9 +125,9 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   };
 
   return Object.assign(middleware, {
-    start: (req: Request) => lifecycle.start(access(req)),
+    start: (req: Request) => lifecycle.start(req, access(req)),
     clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
-      const status = lifecycle.clientStatus(access(req));
+      const status = lifecycle.clientStatus(req, access(req));
       return status ? renderClientTags(status, resolved, tagOptions) : '';
     },
     signOut: async (req: Request) => {

@@ -4,14 +4,7 @@
 import { debuglog } from 'node:util';
 import { SessionSecurityRequestError } from '../core/errors.js';
 import type { ResolvedOptions } from '../core/options.js';
-import {
-  type ActiveStatus,
-  decide,
-  randomId,
-  readState,
-  type SecurityState,
-  statusOf,
-} from '../core/policy.js';
+import { type ActiveStatus, statusOf } from '../core/policy.js';
 import {
   type Answer,
   answers,
@@ -30,22 +23,17 @@ import {
   isPassive,
   returnPath,
 } from '../core/request.js';
-import { type EndReason, Tombstones } from '../core/tombstones.js';
-
+import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
+import type { EndReason } from '../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
+import { sessionObjectStore } from './store.js';
+
+export type { SessionAccess } from '../core/store.js';
 
 const debug = debuglog('session-security');
 
 /** The result of reading a request body with a size limit: the text, too large, or cut off by the client. */
 export type BodyRead = { kind: 'text'; text: string } | { kind: 'tooLarge' } | { kind: 'aborted' };
-
-/** The security state as read from the session: a state, none, or a damaged value. */
-type StoredState = SecurityState | undefined | 'invalid';
-
-/** A signed-in session's state, or why its sign-in is already over. */
-type SignIn =
-  | { ended: EndReason; stored: StoredState }
-  | { ended: undefined; stored: SecurityState | undefined };
 
 /** What an adapter tells the lifecycle about one request. */
 export interface RequestFacts<Req> {
@@ -63,24 +51,6 @@ export interface RequestFacts<Req> {
   readBody(limitBytes: number): Promise<BodyRead>;
 }
 
-/** How the lifecycle reaches the session of one request. */
-export interface SessionAccess {
-  /** False when the framework has no session for the request (its store failed). */
-  exists(): boolean;
-  /** The framework's id of the session (the one its cookie names), when it has one. */
-  id(): string | undefined;
-  /** The stored security state, as stored (validated by the lifecycle). */
-  read(): unknown;
-  write(state: SecurityState): void | Promise<void>;
-  clear(): void | Promise<void>;
-  /**
-   * Ends the session (the `logout` hook, or the adapter's default) and drops the state. With
-   * `keepSession` the request goes on to the app, which needs a fresh anonymous session;
-   * without it no session is left at all (the library answers the request itself).
-   */
-  end(keepSession: boolean): Promise<void>;
-}
-
 /** What the adapter must do with the request. */
 export type Outcome =
   | { kind: 'next' }
@@ -96,7 +66,7 @@ export interface Lifecycle<Req> {
   /** Decides one request; the adapter translates the outcome. */
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
   /** Starts the clock of a new sign-in: both times now, a new marker. */
-  start(session: SessionAccess): Promise<void>;
+  start(req: Req, session: SessionAccess): Promise<void>;
   /**
    * Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back;
    * no session is left.
@@ -106,8 +76,11 @@ export interface Lifecycle<Req> {
   signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
   /** The `Clear-Site-Data` an explicit sign-out sends, or undefined for none. */
   readonly clearSiteData: string | undefined;
-  /** The status of a live session for a page's client config; undefined without one. */
-  clientStatus(session: SessionAccess): ActiveStatus | undefined;
+  /**
+   * The status of a live session for a page's client config, from this request's own step on
+   * the store (no second round trip); undefined without a live session.
+   */
+  clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined;
 }
 
 /**
@@ -119,14 +92,13 @@ export interface Lifecycle<Req> {
  * const outcome = await lifecycle.handle(facts, session); // { kind: 'next' } for an anonymous request
  * ```
  */
-export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<Req> {
+export function createLifecycle<Req extends object>(options: ResolvedOptions<Req>): Lifecycle<Req> {
   const { clock, logger, prefix } = options;
+  const store: ActivityStore = options.store ?? sessionObjectStore({ now: () => clock.now(), logger });
   const clearSiteData = clearSiteDataHeader(options.clearSiteData);
-  const ended = new Tombstones();
-  const markerKey = (id: string) => `m:${id}`;
-  const sessionKey = (id: string) => `s:${id}`;
-  let lastEvictionWarningMs = -Infinity;
-  let lastMissingSessionLogMs = -Infinity;
+  /** Each request's latest step on the store, for its page's client config. */
+  const touched = new WeakMap<object, Touch>();
+  let lastMissingSessionLogMs = Number.NEGATIVE_INFINITY;
   let missingSessionsUnlogged = 0;
   const loginPath =
     options.loginUrl?.startsWith('/') === true
@@ -134,78 +106,40 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       : undefined;
 
   /** Runs a store operation; a failure is logged and answered 503, never a sign-out nor a pass. */
-  async function guarded(operation: () => unknown): Promise<Outcome | undefined> {
+  async function guarded<T>(
+    operation: () => T | Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; outcome: Outcome }> {
     try {
-      await operation();
-      return undefined;
+      return { ok: true, value: await operation() };
     } catch (error) {
       logger.error('session-security: the session store failed; answering 503', error);
-      return answer(answers.unavailable());
+      return { ok: false, outcome: answer(answers.unavailable()) };
     }
   }
 
-  /** Reads the state; a damaged record counts as expired, never as a fresh start. */
-  function storedState(session: SessionAccess): StoredState {
-    const stored = readState(session.read());
-    if (stored === 'invalid') {
-      logger.error('session-security: the stored security state is damaged; ending the session');
-    }
-    return stored;
+  /** One step on the store for a signed-in request, remembered for the page's client config. */
+  async function touch(facts: RequestFacts<Req>, session: SessionAccess, offsetMs?: number) {
+    const result = await guarded(() => store.touch(session, offsetMs, options));
+    if (result.ok) touched.set(facts.req, result.value);
+    return result;
   }
 
   /**
-   * Remembers a sign-in as ended, by its marker and by its session id, for as long as it could
-   * otherwise live: no copy of it holds a `lastActivity` later than now, so none outlives
-   * now + expireAfter (nor its absolute deadline).
+   * Ends the session of a sign-in that is over (`reason` says why; the store has recorded it)
+   * and answers the request.
    */
-  function bury(session: SessionAccess, stored: StoredState, now: number, reason: EndReason) {
-    const idleUntil = now + options.expireAfterMs;
-    const keys: [string, number][] = [];
-    if (stored !== undefined && stored !== 'invalid') {
-      const absoluteUntil =
-        options.absoluteTimeoutMs > 0 ? stored.startedAt + options.absoluteTimeoutMs : Infinity;
-      keys.push([markerKey(stored.id), Math.min(idleUntil, absoluteUntil)]);
-    }
-    const sessionId = session.id();
-    // A session that comes back without a clock must not start a new one for this sign-in.
-    if (sessionId !== undefined) keys.push([sessionKey(sessionId), idleUntil]);
-    for (const [key, until] of keys) {
-      if (until <= now || ended.add(key, now, until, reason)) continue;
-      if (now - lastEvictionWarningMs >= 60_000) {
-        lastEvictionWarningMs = now;
-        logger.warn(
-          'session-security: too many sign-ins ended within expireAfter to remember them all in memory; the oldest are forgotten. Keep them in a shared store (Redis) instead',
-        );
-      }
-    }
-  }
-
-  /** Why this session's sign-in has already ended, when it has: a copy saved back by a request that was in flight. */
-  function endedReason(session: SessionAccess, stored: StoredState, now: number) {
-    const sessionId = session.id();
-    const byMarker =
-      stored !== undefined && stored !== 'invalid'
-        ? ended.find(markerKey(stored.id), now)
-        : undefined;
-    return (
-      byMarker ?? (sessionId === undefined ? undefined : ended.find(sessionKey(sessionId), now))
-    );
-  }
-
-  /** Ends a sign-in for good (`reason` says why) and answers the request. */
-  async function endSignIn(
+  async function endSession(
     facts: RequestFacts<Req>,
     session: SessionAccess,
-    stored: StoredState,
     reason: EndReason,
     forRoute: boolean,
   ): Promise<Outcome> {
     debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
-    bury(session, stored, clock.now(), reason);
+    touched.delete(facts.req);
     const outcome = endedOutcome(facts, reason, forRoute);
     // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
-    const failed = await guarded(() => session.end(outcome.kind === 'next'));
-    return failed ?? outcome;
+    const ended = await guarded(() => session.end(outcome.kind === 'next'));
+    return ended.ok ? outcome : ended.outcome;
   }
 
   /** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
@@ -222,14 +156,15 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
   }
 
   /**
-   * The state of a signed-in session, or why its sign-in is over: damaged (read as expired), or
-   * already ended by a sign-out or an expiry that a saved-back copy hides.
+   * Ends a sign-in on purpose (the logout route, `signOut`): the store remembers it as ended
+   * first, then the session goes, even when the store failed (the user asked to leave).
    */
-  function checkSignIn(session: SessionAccess, now: number): SignIn {
-    const stored = storedState(session);
-    const ended = endedReason(session, stored, now);
-    if (ended !== undefined) return { ended, stored };
-    return stored === 'invalid' ? { ended: 'idle', stored } : { ended: undefined, stored };
+  async function signOutSession(req: Req, session: SessionAccess): Promise<Outcome | undefined> {
+    touched.delete(req);
+    const recorded = await guarded(() => store.end(session, 'logout', options));
+    const ended = await guarded(() => session.end(false));
+    if (!recorded.ok) return recorded.outcome;
+    return ended.ok ? undefined : ended.outcome;
   }
 
   async function handleRoute(
@@ -262,42 +197,26 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     }
 
     if (!authenticated) {
-      if (session.read() !== undefined) await guarded(() => session.clear());
+      if (session.read() !== undefined) {
+        const cleared = await guarded(() => session.clear());
+        if (!cleared.ok) return cleared.outcome;
+      }
       return answer(isPing ? answers.anonymous() : signedOut());
     }
-    const now = clock.now();
     if (!isPing) {
       debug('%s %s: signed out', facts.method, facts.path);
-      bury(session, storedState(session), now, 'logout');
-      return (await guarded(() => session.end(false))) ?? answer(signedOut());
+      return (await signOutSession(facts.req, session)) ?? answer(signedOut());
     }
 
-    const signIn = checkSignIn(session, now);
-    if (signIn.ended !== undefined) {
-      return endSignIn(facts, session, signIn.stored, signIn.ended, true);
-    }
-    // Expiry first: a ping must never revive an expired session.
-    const current = decide(signIn.stored, now, undefined, options, randomId);
-    if (current.outcome === 'expired') {
-      return endSignIn(facts, session, signIn.stored, current.reason, true);
-    }
-
-    let state = current.state;
-    let write = current.write;
-    if (body?.kind === 'text') {
-      const ping = parsePingBody(body.text);
-      if (!ping.ok) return answer(answers.badRequest(ping.error));
-      const merged = decide(state, now, now - ping.sinceActivitySeconds * 1000, options, randomId);
-      if (merged.outcome === 'continue') {
-        state = merged.state;
-        write ||= merged.write;
-      }
-    }
-    if (write) {
-      const failed = await guarded(() => session.write(state));
-      if (failed) return failed;
-    }
-    return answer(answers.active(statusOf(state, now, options)));
+    const ping = body?.kind === 'text' ? parsePingBody(body.text) : undefined;
+    // Expiry first, in the same step: a ping must never revive an expired session. A
+    // malformed ping records nothing, but an expired session is still told so (401 before 400).
+    const offsetMs = ping?.ok ? ping.sinceActivitySeconds * 1000 : undefined;
+    const step = await touch(facts, session, offsetMs);
+    if (!step.ok) return step.outcome;
+    if (step.value.kind === 'ended') return endSession(facts, session, step.value.reason, true);
+    if (ping?.ok === false) return answer(answers.badRequest(ping.error));
+    return answer(answers.active(statusOf(step.value.state, step.value.nowMs, options)));
   }
 
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
@@ -318,19 +237,6 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     missingSessionsUnlogged = 0;
   }
 
-  /**
-   * Starts the clock of a signed-in session that has none (its sign-in's first request), unless
-   * its session id belongs to an ended sign-in. Every request that passes here, whatever its
-   * answer, leaves a clock in its copy of the session: a copy saved back without one could
-   * otherwise start a new clock for an ended sign-in once the memory of that end has lapsed.
-   */
-  async function ensureClock(session: SessionAccess): Promise<Outcome | undefined> {
-    if (session.read() !== undefined) return undefined;
-    const now = clock.now();
-    if (endedReason(session, undefined, now) !== undefined) return undefined;
-    return guarded(() => session.write({ lastActivity: now, startedAt: now, id: randomId() }));
-  }
-
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
     if (!session.exists()) {
       // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
@@ -340,24 +246,20 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       return answer(answers.unavailable());
     }
     const authenticated = await options.isAuthenticated(facts.req);
-    if (authenticated) {
-      const failed = await ensureClock(session);
-      if (failed) return failed;
+    if (authenticated && store.prepare) {
+      const prepared = await guarded(() => store.prepare?.(session, options));
+      if (!prepared.ok) return prepared.outcome;
     }
     if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
       return handleRoute(facts, session, authenticated);
     }
     if (!authenticated) {
       // An anonymous session keeps no clock, so the next sign-in starts a fresh one.
-      if (session.read() !== undefined) return (await guarded(() => session.clear())) ?? NEXT;
-      return NEXT;
+      if (session.read() === undefined) return NEXT;
+      const cleared = await guarded(() => session.clear());
+      return cleared.ok ? NEXT : cleared.outcome;
     }
 
-    const now = clock.now();
-    const signIn = checkSignIn(session, now);
-    if (signIn.ended !== undefined) {
-      return endSignIn(facts, session, signIn.stored, signIn.ended, false);
-    }
     const passive = isPassive(
       facts.req,
       facts.path,
@@ -365,24 +267,15 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
       options.passive,
       facts.appOrigin,
     );
-    const decision = decide(signIn.stored, now, passive ? undefined : now, options, randomId);
-    if (decision.outcome === 'expired') {
-      return endSignIn(facts, session, signIn.stored, decision.reason, false);
-    }
-    if (decision.write) {
-      debug('%s %s: activity recorded', facts.method, facts.path);
-      return (await guarded(() => session.write(decision.state))) ?? NEXT;
-    }
+    const step = await touch(facts, session, passive ? undefined : 0);
+    if (!step.ok) return step.outcome;
+    if (step.value.kind === 'ended') return endSession(facts, session, step.value.reason, false);
+    debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
     return NEXT;
   }
 
-  async function start(session: SessionAccess): Promise<void> {
-    const now = clock.now();
-    // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that kept
-    // the session id): the session id is free again; the old marker stays ended.
-    const sessionId = session.id();
-    if (sessionId !== undefined) ended.delete(sessionKey(sessionId));
-    await session.write({ lastActivity: now, startedAt: now, id: randomId() });
+  async function start(req: Req, session: SessionAccess): Promise<void> {
+    touched.set(req, await store.start(session, options));
   }
 
   async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
@@ -391,17 +284,14 @@ export function createLifecycle<Req>(options: ResolvedOptions<Req>): Lifecycle<R
     if (crossOrigin !== undefined) throw new SessionSecurityRequestError(403, crossOrigin);
     if (!session.exists()) return;
     debug('signed out by the app');
-    bury(session, storedState(session), clock.now(), 'logout');
+    touched.delete(facts.req);
+    await store.end(session, 'logout', options);
     await session.end(false);
   }
 
-  function clientStatus(session: SessionAccess): ActiveStatus | undefined {
-    const stored = session.exists() ? readState(session.read()) : undefined;
-    if (stored === undefined || stored === 'invalid') return undefined;
-    const now = clock.now();
-    if (endedReason(session, stored, now) !== undefined) return undefined;
-    const decision = decide(stored, now, undefined, options, randomId);
-    return decision.outcome === 'continue' ? statusOf(decision.state, now, options) : undefined;
+  function clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined {
+    const step = touched.get(req) ?? (session.exists() ? store.peek(session, options) : undefined);
+    return step?.kind === 'active' ? statusOf(step.state, step.nowMs, options) : undefined;
   }
 
   return { handle, start, signOut, clientStatus, clearSiteData };

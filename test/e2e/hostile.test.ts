@@ -12,6 +12,7 @@
 // sees activity when there is some.
 
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import type { SecurityState } from 'session-security';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportMarginMs } from '../../src/client/schedule.js';
 import {
@@ -64,7 +65,8 @@ interface SignedIn {
 /** The session as stored, with its clock. */
 async function stored(sid: string) {
   const data = await readSession(app.store, sid);
-  return { data, user: data?.user, clock: data?.sessionSecurity };
+  // The default store keeps the whole clock in the session.
+  return { data, user: data?.user, clock: data?.sessionSecurity as SecurityState | undefined };
 }
 
 /**

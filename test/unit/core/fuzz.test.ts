@@ -361,6 +361,7 @@ const VALID: Record<(typeof OPTION_NAMES)[number], fc.Arbitrary<unknown>> = {
   trustedOrigins: fc.constant(['https://admin.example', 'http://localhost:8080']),
   clearSiteData: fc.constantFrom([], ['cache'], ['cache', 'storage']),
   allowFrames: fc.boolean(),
+  store: fc.constant(undefined),
   prefix: fc.constantFrom('/session-security', '/ss', '/a/b'),
   clock: fc.constant({ now: () => 0 }),
   logger: fc.constant(silentLogger),
