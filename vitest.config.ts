@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests import the package by its public names, as users do, but run the sources.
     alias: [
       { find: /^session-security\/express$/, replacement: src('server/express.ts') },
+      { find: /^session-security\/redis$/, replacement: src('stores/redis.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security$/, replacement: src('index.ts') },
     ],

@@ -1,0 +1,469 @@
+// The Redis activity store: each sign-in's clock in one Redis hash, checked and updated by one
+// atomic Lua script per request on Redis's own clock, so every instance of the app agrees.
+// Must not: import a Redis client at runtime (both are optional peers), wait on a client's offline
+// queue, or sign anybody out because Redis failed (it rejects; the lifecycle answers 503).
+
+import { createHash } from 'node:crypto';
+import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
+import type { Logger } from '../core/options.js';
+import { MIN_WRITE_INTERVAL_MS, randomId } from '../core/policy.js';
+import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
+import type { EndReason } from '../core/tombstones.js';
+
+/** The part of an ioredis client (`new Redis()`) the store uses. */
+interface IoredisClient {
+  readonly status: string;
+  evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  script(subcommand: 'LOAD', script: string): Promise<unknown>;
+}
+
+/** The part of a node-redis v5 client (`createClient()`) the store uses. */
+interface NodeRedisClient {
+  readonly isReady: boolean;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  scriptLoad(script: string): Promise<unknown>;
+}
+
+/**
+ * A connected Redis client: ioredis 5 (`new Redis(url)`) or node-redis 5 (`await
+ * createClient({ url }).connect()`), told apart by shape.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const client: RedisClient = new Redis('redis://127.0.0.1:6379');
+ * ```
+ */
+export type RedisClient = IoredisClient | NodeRedisClient;
+
+/**
+ * The options of {@link redisStore}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions = { client, prefix: 'myapp:signins:', graceSeconds: 600 };
+ * ```
+ */
+export interface RedisStoreOptions {
+  /** A connected ioredis or node-redis v5 client. Required. */
+  client: RedisClient;
+  /** The start of every key, a non-empty string without whitespace. Default `'session-security:'`. */
+  prefix?: string;
+  /** Milliseconds a store operation may take before it fails (and the request gets a 503). Default 1000. */
+  commandTimeout?: number;
+  /**
+   * Seconds a record outlives its deadline, so that the next request can still tell an idle from
+   * an absolute expiry, and a sign-out from an expiry. Default 3600.
+   */
+  graceSeconds?: number;
+  /** A clock in milliseconds, for tests only. Default: Redis's own clock (`TIME`), the same for every instance. */
+  now?: () => number;
+  /** Where warnings and errors go. Default `console`. */
+  logger?: Logger;
+}
+
+const DEFAULT_PREFIX = 'session-security:';
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+const DEFAULT_GRACE_SECONDS = 3600;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const OPTION_NAMES = ['client', 'prefix', 'commandTimeout', 'graceSeconds', 'now', 'logger'];
+const END_REASONS: readonly string[] = ['idle', 'absolute', 'logout'] satisfies EndReason[];
+
+// Every script touches exactly one key, the sign-in's hash, passed in KEYS: Redis Cluster routes it
+// to that key's node without hash tags (SCRIPT LOAD names no key, so a cluster client may load the
+// script on another node; tested with single-node clients). Times are milliseconds, in and out as
+// strings ('%.17g' keeps every double exactly), so the script computes exactly what decide() does.
+const PRELUDE = `
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local function fmt(n) return string.format('%.17g', n) end
+local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])) end
+`;
+
+/**
+ * ARGV: now ('' = Redis TIME), grace, activity offset ('' = none), expireAfter, absoluteTimeout
+ * (0 = off), minimum write interval. Returns {'active', lastActivity, startedAt, now},
+ * {'ended', reason} or {'ended', 'idle', 'damaged'}.
+ */
+const TOUCH_SCRIPT = `${PRELUDE}
+local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended')
+-- No record: it timed out, or never existed (a replayed cookie). Never create one here.
+if not record[1] and not record[2] and not record[3] then return {'ended', 'idle'} end
+if record[3] then return {'ended', record[3]} end
+local function time(value)
+  local n = tonumber(value)
+  if n and n == n and n > -math.huge and n < math.huge then return n end
+end
+local storedLast, storedStart = time(record[1]), time(record[2])
+if not storedLast or not storedStart then
+  redis.call('HSET', key, 'ended', 'idle')
+  redis.call('PEXPIRE', key, ttl(now))
+  return {'ended', 'idle', 'damaged'}
+end
+local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- Times past now (a clock set back) are read as now, and stored back.
+local lastActivity, startedAt = math.min(storedLast, now), math.min(storedStart, now)
+local write = lastActivity ~= storedLast or startedAt ~= storedStart
+-- Expiry first: nothing this request carries can revive a sign-in that has expired.
+local idleDeadline = lastActivity + expireAfter
+local absoluteDeadline = math.huge
+if absoluteTimeout > 0 then absoluteDeadline = startedAt + absoluteTimeout end
+if now >= idleDeadline or now >= absoluteDeadline then
+  local reason = 'idle'
+  if absoluteDeadline < idleDeadline then reason = 'absolute' end
+  redis.call('HSET', key, 'ended', reason)
+  redis.call('PEXPIRE', key, ttl(now))
+  return {'ended', reason}
+end
+if ARGV[3] ~= '' then
+  local reported = math.min(now - tonumber(ARGV[3]), now)
+  if reported - lastActivity >= tonumber(ARGV[6]) then
+    lastActivity = reported
+    write = true
+  end
+end
+if write then
+  redis.call('HSET', key, 'lastActivity', fmt(lastActivity), 'startedAt', fmt(startedAt))
+  redis.call('PEXPIRE', key, ttl(math.min(lastActivity + expireAfter, absoluteDeadline)))
+end
+return {'active', fmt(lastActivity), fmt(startedAt), fmt(now)}
+`;
+
+/** ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off). Returns now. */
+const START_SCRIPT = `${PRELUDE}
+local deadline = now + tonumber(ARGV[3])
+local absoluteTimeout = tonumber(ARGV[4])
+if absoluteTimeout > 0 then deadline = math.min(deadline, now + absoluteTimeout) end
+redis.call('HSET', key, 'lastActivity', fmt(now), 'startedAt', fmt(now))
+redis.call('PEXPIRE', key, ttl(deadline))
+return fmt(now)
+`;
+
+/**
+ * ARGV: now ('' = Redis TIME), grace, reason. A missing record stays missing; an ended one keeps
+ * the reason it ended for. Returns 1 when this call ended the sign-in.
+ */
+const END_SCRIPT = `${PRELUDE}
+if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ended') == 1 then return 0 end
+redis.call('HSET', key, 'ended', ARGV[3])
+redis.call('PEXPIRE', key, ttl(now))
+return 1
+`;
+
+interface Script {
+  name: string;
+  text: string;
+  sha: string;
+}
+
+const defineScript = (name: string, text: string): Script => ({
+  name,
+  text,
+  sha: createHash('sha1').update(text).digest('hex'),
+});
+const TOUCH = defineScript('touch', TOUCH_SCRIPT);
+const START = defineScript('start', START_SCRIPT);
+const END = defineScript('end', END_SCRIPT);
+
+/** One warning per process about sessions without a marker: the app does not call start(). */
+let warnedMissingMarker = false;
+
+/** The two commands the store sends, whichever the client; `notReady` says why it cannot send now. */
+interface Commands {
+  notReady(): string | undefined;
+  evalSha(sha: string, key: string, args: string[]): Promise<unknown>;
+  scriptLoad(text: string): Promise<unknown>;
+}
+
+/**
+ * A store that keeps each sign-in's clock in Redis, shared by every instance of the app: one atomic
+ * script per request checks expiry on Redis's clock and records activity. A record outlives its
+ * deadline by `graceSeconds`, then expires; a session whose record is missing has expired, so no
+ * sign-in ever comes back. The app must call `security.start(req)` at sign-in.
+ *
+ * @param options - the client (connected), and optionally prefix, commandTimeout, graceSeconds
+ * @returns the store, to pass as the `store` option
+ * @throws SessionSecurityConfigError naming the wrong option
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { redisStore } from 'session-security/redis';
+ * const security = sessionSecurity({
+ *   isAuthenticated: (req) => req.session.user !== undefined,
+ *   store: redisStore({ client: new Redis(process.env.REDIS_URL) }),
+ * });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): ActivityStore {
+  if (options === null || typeof options !== 'object') {
+    throw new SessionSecurityConfigError(
+      'options',
+      `redisStore options (${describeValue(options)}) must be an object such as { client }`,
+    );
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(name)) {
+      throw new SessionSecurityConfigError(
+        name,
+        `redisStore has no option ${JSON.stringify(name)}: expected ${OPTION_NAMES.join(', ')}`,
+      );
+    }
+  }
+  const commands = commandsOf(options.client);
+  const prefix = validPrefix(options.prefix);
+  const commandTimeoutMs = validCommandTimeout(options.commandTimeout);
+  const graceMs = Math.ceil(validGraceSeconds(options.graceSeconds) * 1000);
+  const now = validNow(options.now);
+  const logger = validLogger(options.logger);
+
+  /** The time argument of every script: the test clock, or '' for Redis's own `TIME`. */
+  function nowArgument(): string {
+    if (now === undefined) return '';
+    const nowMs = now();
+    if (!Number.isFinite(nowMs)) throw new Error(`session-security: now() returned ${nowMs}`);
+    return String(nowMs);
+  }
+
+  /** Runs a script in one round trip (two more after a Redis restart or SCRIPT FLUSH), within the timeout. */
+  function run(script: Script, marker: string, args: string[]): Promise<unknown> {
+    const key = `${prefix}${marker}`;
+    const send = <T>(command: () => Promise<T>): Promise<T> => {
+      // Checked before each command: a client's offline queue would hold it past any deadline.
+      const notReady = commands.notReady();
+      if (notReady !== undefined) {
+        return Promise.reject(
+          new Error(`session-security: the Redis client is not ready (${notReady})`),
+        );
+      }
+      return command();
+    };
+    const attempt = async () => {
+      try {
+        return await send(() => commands.evalSha(script.sha, key, args));
+      } catch (error) {
+        if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+        await send(() => commands.scriptLoad(script.text));
+        return await send(() => commands.evalSha(script.sha, key, args));
+      }
+    };
+    return withTimeout(attempt(), commandTimeoutMs, `the ${script.name} script`);
+  }
+
+  /** The sign-in marker the session holds, or undefined when it holds none. */
+  function markerOf(session: SessionAccess): string | undefined {
+    const value = session.read();
+    if (value === null || typeof value !== 'object') return undefined;
+    const { id } = value as Record<string, unknown>;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
+  return {
+    async touch(session, activityOffsetMs, timeouts) {
+      const marker = markerOf(session);
+      if (marker === undefined) {
+        // Why: with the clock outside the session, a missing clock cannot be told from a record
+        // that timed out, so it is expired; starting one here would revive ended sign-ins.
+        if (!warnedMissingMarker) {
+          warnedMissingMarker = true;
+          logger.warn(
+            'session-security: a signed-in session has no Redis clock, so it is treated as expired; call `await security.start(req)` at sign-in',
+          );
+        }
+        return { kind: 'ended', reason: 'idle' };
+      }
+      if (activityOffsetMs !== undefined && !Number.isFinite(activityOffsetMs)) {
+        throw new Error(
+          `session-security: activityOffsetMs (${activityOffsetMs}) must be a finite number`,
+        );
+      }
+      const reply = await run(TOUCH, marker, [
+        nowArgument(),
+        String(graceMs),
+        activityOffsetMs === undefined ? '' : String(activityOffsetMs),
+        String(timeouts.expireAfterMs),
+        String(timeouts.absoluteTimeoutMs),
+        String(MIN_WRITE_INTERVAL_MS),
+      ]);
+      const touch = readTouchReply(reply, marker);
+      if (touch === 'damaged') {
+        logger.error('session-security: the stored security state is damaged; ending the session');
+        return { kind: 'ended', reason: 'idle' };
+      }
+      return touch;
+    },
+
+    async start(session, timeouts) {
+      const id = randomId();
+      const reply = await run(START, id, [
+        nowArgument(),
+        String(graceMs),
+        String(timeouts.expireAfterMs),
+        String(timeouts.absoluteTimeoutMs),
+      ]);
+      const nowMs = Number(stringOf(reply));
+      if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
+      // Only the marker goes in the session: activity never rewrites it.
+      await session.write({ id });
+      return { kind: 'active', state: { lastActivity: nowMs, startedAt: nowMs, id }, nowMs };
+    },
+
+    async end(session, reason) {
+      const marker = markerOf(session);
+      if (marker === undefined) return;
+      await run(END, marker, [nowArgument(), String(graceMs), reason]);
+    },
+
+    peek() {
+      // The lifecycle reuses the result of the request's own touch: no second round trip.
+      return undefined;
+    },
+  };
+}
+
+/** Reads the touch script's reply; 'damaged' when the record was not a clock. */
+function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
+  if (!Array.isArray(reply)) throw unexpectedReply('touch', reply);
+  const [kind, ...rest] = reply.map(stringOf);
+  if (kind === 'ended') {
+    if (rest[1] === 'damaged') return 'damaged';
+    const reason = rest[0];
+    // A reason this version does not know ended the sign-in all the same.
+    return { kind: 'ended', reason: isEndReason(reason) ? reason : 'idle' };
+  }
+  const [lastActivity, startedAt, nowMs] = rest.map(Number);
+  if (
+    kind !== 'active' ||
+    !Number.isFinite(lastActivity) ||
+    !Number.isFinite(startedAt) ||
+    !Number.isFinite(nowMs)
+  ) {
+    throw unexpectedReply('touch', reply);
+  }
+  return {
+    kind: 'active',
+    state: { lastActivity: lastActivity as number, startedAt: startedAt as number, id },
+    nowMs: nowMs as number,
+  };
+}
+
+function isEndReason(value: string | undefined): value is EndReason {
+  return value !== undefined && END_REASONS.includes(value);
+}
+
+/** A reply element as text (node-redis may map strings to Buffers, whose String() is their text). */
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function unexpectedReply(script: string, reply: unknown): Error {
+  return new Error(
+    `session-security: unexpected reply from the Redis ${script} script: ${describeValue(reply)}`,
+  );
+}
+
+/** Rejects when `work` has not settled within `ms`; the late answer, if any, is dropped. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`session-security: Redis did not answer ${what} within ${ms} ms`)),
+      ms,
+    );
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Tells node-redis from ioredis by shape, without importing either. */
+function commandsOf(client: unknown): Commands {
+  const has = (name: string) =>
+    typeof (client as Record<string, unknown> | null)?.[name] === 'function';
+  if (client !== null && typeof client === 'object') {
+    if (has('evalSha') && has('scriptLoad') && 'isReady' in client) {
+      const nodeRedis = client as NodeRedisClient;
+      return {
+        notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
+        evalSha: (sha, key, args) => nodeRedis.evalSha(sha, { keys: [key], arguments: args }),
+        scriptLoad: (text) => nodeRedis.scriptLoad(text),
+      };
+    }
+    if (has('evalsha') && has('script') && typeof (client as IoredisClient).status === 'string') {
+      const ioredis = client as IoredisClient;
+      return {
+        notReady: () =>
+          ioredis.status === 'ready' ? undefined : `status ${JSON.stringify(ioredis.status)}`,
+        evalSha: (sha, key, args) => ioredis.evalsha(sha, 1, key, ...args),
+        scriptLoad: (text) => ioredis.script('LOAD', text),
+      };
+    }
+  }
+  throw new SessionSecurityConfigError(
+    'client',
+    `client (${describeValue(client)}) must be an ioredis client (new Redis(url)) or a node-redis v5 client (createClient({ url })), connected`,
+  );
+}
+
+function validPrefix(value: unknown): string {
+  if (value === undefined) return DEFAULT_PREFIX;
+  if (typeof value !== 'string' || !/^\S+$/.test(value)) {
+    throw new SessionSecurityConfigError(
+      'prefix',
+      `prefix (${describeValue(value)}) must be a non-empty string without whitespace, such as "myapp:session-security:"`,
+    );
+  }
+  return value;
+}
+
+function validCommandTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_COMMAND_TIMEOUT_MS;
+  if (typeof value !== 'number' || !(value > 0 && value <= MAX_TIMER_MS)) {
+    throw new SessionSecurityConfigError(
+      'commandTimeout',
+      `commandTimeout (${describeValue(value)}) must be a number of milliseconds above 0 (default ${DEFAULT_COMMAND_TIMEOUT_MS})`,
+    );
+  }
+  return value;
+}
+
+function validGraceSeconds(value: unknown): number {
+  if (value === undefined) return DEFAULT_GRACE_SECONDS;
+  if (typeof value !== 'number' || !(value > 0 && value <= 365 * 24 * 3600)) {
+    throw new SessionSecurityConfigError(
+      'graceSeconds',
+      `graceSeconds (${describeValue(value)}) must be a number of seconds above 0, at most a year (default ${DEFAULT_GRACE_SECONDS})`,
+    );
+  }
+  return value;
+}
+
+function validNow(value: unknown): (() => number) | undefined {
+  if (value === undefined || typeof value === 'function')
+    return value as (() => number) | undefined;
+  throw new SessionSecurityConfigError(
+    'now',
+    `now (${describeValue(value)}) must be a function returning milliseconds (for tests), or be left out to use Redis's clock`,
+  );
+}
+
+function validLogger(value: unknown): Logger {
+  if (value === undefined) return console;
+  const logger = value as Partial<Logger> | null;
+  if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function') {
+    throw new SessionSecurityConfigError(
+      'logger',
+      `logger (${describeValue(value)}) must have warn(message) and error(message, error) methods`,
+    );
+  }
+  return logger as Logger;
+}
