@@ -1,6 +1,7 @@
 // Run by `npm test` before Vitest: builds the browser client and makes sure the browser tests
-// have a Chromium. As root on Debian a missing Chromium is installed with apt-get; otherwise
-// the run stops at once with the command to run. Never downloads a browser build.
+// have a Chromium and the Redis tests a redis-server (and a Redis answering on 127.0.0.1:6379).
+// As root on Debian what is missing is installed with apt-get; otherwise the run stops at once
+// with the command to run. Never downloads a browser build.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,4 +31,62 @@ if (!existsSync(CHROMIUM)) {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+}
+
+// The Redis tests use a Redis on 127.0.0.1:6379 and start servers of their own: redis-server must
+// be installed, and a shared one answering.
+const which = (command) => {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+if (!which('redis-server') || !which('redis-cli')) {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    console.error(
+      'npm test: the Redis tests need redis-server and redis-cli, and they are missing.\n' +
+        'Install them with: sudo apt-get update && sudo apt-get install -y redis-server',
+    );
+    process.exit(1);
+  }
+  console.log('npm test: installing Redis (apt-get install -y redis-server) for the Redis tests');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+const redisAnswers = () => {
+  try {
+    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {
+      encoding: 'utf8',
+      timeout: 3000,
+    }).includes('PONG');
+  } catch {
+    return false;
+  }
+};
+if (!redisAnswers()) {
+  console.log('npm test: starting a Redis on 127.0.0.1:6379 (no persistence) for the Redis tests');
+  execFileSync('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    '6379',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  for (let i = 0; i < 50 && !redisAnswers(); i++) execFileSync('sleep', ['0.1']);
+  if (!redisAnswers()) {
+    console.error(
+      'npm test: the Redis on 127.0.0.1:6379 does not answer; start one with redis-server',
+    );
+    process.exit(1);
+  }
 }
