@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
-import { type Clock, type Logger, safeNextPath } from 'session-security';
+import { type ActivityStore, type Clock, type Logger, safeNextPath } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { formPage, homePage, loginPage, pageLanguage, secondPage } from './pages.js';
 
@@ -24,6 +24,8 @@ export interface DemoConfig {
   sessionSecret: string;
   /** A session store; default express-session's in-memory store. */
   store?: session.Store;
+  /** Where sign-in clocks live; default the session object. */
+  activityStore?: ActivityStore;
   clock?: Clock;
   /** Where the library's warnings go; default console. */
   logger?: Logger;
@@ -62,6 +64,7 @@ export function createDemoApp(config: DemoConfig): express.Express {
     isAuthenticated: (req) => typeof req.session.user === 'string',
     ...(config.clock ? { clock: config.clock } : {}),
     ...(config.logger ? { logger: config.logger } : {}),
+    ...(config.activityStore ? { store: config.activityStore } : {}),
   });
 
   app.use(function securityHeaders(_req, res, next) {

@@ -2,7 +2,7 @@
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, REDIS_URL. Stops with a clear message on a bad value.
 
 import type session from 'express-session';
-import { defaultWarnAfter } from 'session-security';
+import { type ActivityStore, defaultWarnAfter } from 'session-security';
 import { createDemoApp } from './app.js';
 
 const DEMO_EXPIRE_AFTER = 120;
@@ -44,9 +44,11 @@ if (sessionSecret === DEMO_SECRET) {
 }
 
 let store: session.Store | undefined;
+let activityStore: ActivityStore | undefined;
 if (process.env.REDIS_URL) {
   const { createClient } = await import('redis');
   const { RedisStore } = await import('connect-redis');
+  const { redisStore } = await import('session-security/redis');
   const client = createClient({ url: process.env.REDIS_URL });
   client.on('error', (error: Error) => console.error(`demo: Redis: ${error.message}`));
   try {
@@ -55,6 +57,8 @@ if (process.env.REDIS_URL) {
     fail(`cannot reach Redis at REDIS_URL=${process.env.REDIS_URL}: ${(error as Error).message}`);
   }
   store = new RedisStore({ client, prefix: 'session-security-demo:' });
+  // Sign-in clocks outside the session: one script per request, shared by every instance.
+  activityStore = redisStore({ client, prefix: 'session-security-demo:clock:' });
 }
 
 let app: ReturnType<typeof createDemoApp>;
@@ -65,6 +69,7 @@ try {
     absoluteTimeout,
     sessionSecret,
     ...(store ? { store } : {}),
+    ...(activityStore ? { activityStore } : {}),
   });
 } catch (error) {
   fail((error as Error).message);
@@ -74,7 +79,7 @@ const server = app.listen(port, '127.0.0.1', () => {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   console.log(`session-security demo on http://127.0.0.1:${actualPort}  (sign in as demo / demo)`);
   console.log(
-    `expireAfter ${expireAfter} s, warnAfter ${warnAfter} s, absoluteTimeout ${absoluteTimeout || 'off'}, sessions in ${store ? 'Redis' : 'memory'}`,
+    `expireAfter ${expireAfter} s, warnAfter ${warnAfter} s, absoluteTimeout ${absoluteTimeout || 'off'}, sessions and sign-in clocks in ${store ? 'Redis' : 'memory'}`,
   );
 });
 server.on('error', (error) => fail(`cannot listen on 127.0.0.1:${port}: ${error.message}`));
