@@ -1,5 +1,6 @@
 // Run by `npm test` before Vitest: builds the browser client and makes sure the browser tests
-// have a Chromium and the Redis tests a redis-server (and a Redis answering on 127.0.0.1:6379).
+// have a Chromium, the Redis tests a redis-server (and a Redis answering on 127.0.0.1:6379) and
+// the several-instance tests nginx.
 // As root on Debian what is missing is installed with apt-get; otherwise the run stops at once
 // with the command to run. Never downloads a browser build.
 
@@ -34,7 +35,7 @@ if (!existsSync(CHROMIUM)) {
 }
 
 // The Redis tests use a Redis on 127.0.0.1:6379 and start servers of their own: redis-server must
-// be installed, and a shared one answering.
+// be installed, and a shared one answering; the several-instance tests run nginx.
 const which = (command) => {
   try {
     return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
@@ -42,22 +43,27 @@ const which = (command) => {
     return '';
   }
 };
-if (!which('redis-server') || !which('redis-cli')) {
+/** Installs Debian packages as root, or stops with the command to run. */
+function requirePackages(what, packages, commands) {
+  if (commands.every((command) => which(command))) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
     console.error(
-      'npm test: the Redis tests need redis-server and redis-cli, and they are missing.\n' +
-        'Install them with: sudo apt-get update && sudo apt-get install -y redis-server',
+      `npm test: ${what} need ${commands.join(' and ')}, and ${commands.length > 1 ? 'they are' : 'it is'} missing.\n` +
+        `Install with: sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`,
     );
     process.exit(1);
   }
-  console.log('npm test: installing Redis (apt-get install -y redis-server) for the Redis tests');
+  console.log(`npm test: installing ${packages.join(' ')} (apt-get) for ${what}`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', ...packages], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
+requirePackages('the Redis tests', ['redis-server'], ['redis-server', 'redis-cli']);
+// nginx is run by the tests as their own process, in front of two app instances.
+requirePackages('the several-instance tests', ['nginx'], ['nginx']);
 const redisAnswers = () => {
   try {
     return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {

@@ -26,6 +26,8 @@ export interface DemoConfig {
   store?: session.Store;
   /** Where sign-in clocks live; default the session object. */
   activityStore?: ActivityStore;
+  /** Express's `trust proxy`, behind a reverse proxy (nginx): the origin is then the one the browser sees. */
+  trustProxy?: boolean | number | string;
   clock?: Clock;
   /** Where the library's warnings go; default console. */
   logger?: Logger;
@@ -54,6 +56,7 @@ const stylesheet = readFileSync(new URL('./demo.css', import.meta.url), 'utf8');
 export function createDemoApp(config: DemoConfig): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
   const security = sessionSecurity({
     expireAfter: config.expireAfter,

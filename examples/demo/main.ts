@@ -1,5 +1,5 @@
 // Starts the demo from the environment (DESIGN §6): PORT, EXPIRE_AFTER, WARN_AFTER,
-// ABSOLUTE_TIMEOUT, SESSION_SECRET, REDIS_URL. Stops with a clear message on a bad value.
+// ABSOLUTE_TIMEOUT, SESSION_SECRET, REDIS_URL, TRUST_PROXY. Stops with a clear message on a bad value.
 
 import type session from 'express-session';
 import { type ActivityStore, defaultWarnAfter } from 'session-security';
@@ -43,6 +43,17 @@ if (sessionSecret === DEMO_SECRET) {
   console.warn('demo: SESSION_SECRET is not set; using a fixed demo secret that anyone can read');
 }
 
+// Behind a reverse proxy: `1` trusts one hop (its X-Forwarded-Proto and Host), as Express reads it.
+const trustProxyText = process.env.TRUST_PROXY?.trim();
+const trustProxy =
+  trustProxyText === undefined || trustProxyText === ''
+    ? undefined
+    : /^\d+$/.test(trustProxyText)
+      ? Number(trustProxyText)
+      : trustProxyText === 'true'
+        ? true
+        : trustProxyText;
+
 let store: session.Store | undefined;
 let activityStore: ActivityStore | undefined;
 if (process.env.REDIS_URL) {
@@ -70,6 +81,7 @@ try {
     sessionSecret,
     ...(store ? { store } : {}),
     ...(activityStore ? { activityStore } : {}),
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
   });
 } catch (error) {
   fail((error as Error).message);
