@@ -11,7 +11,7 @@ import {
   type Timeouts,
 } from '../core/policy.js';
 import type { ActivityStore, SessionAccess } from '../core/store.js';
-import { type EndReason, Tombstones } from '../core/tombstones.js';
+import { DEFAULT_MAX_TOMBSTONES, type EndReason, Tombstones } from '../core/tombstones.js';
 
 export type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 
@@ -27,6 +27,7 @@ export interface SessionObjectStoreOptions {
  */
 export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): ActivityStore {
   const ended = new Tombstones();
+  const latest = new LatestActivity();
   const markerKey = (id: string) => `m:${id}`;
   const sessionKey = (id: string) => `s:${id}`;
   let lastEvictionWarningMs = -Infinity;
@@ -99,14 +100,24 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         bury(session, state, nowMs, 'idle', timeouts);
         return { kind: 'ended', reason: 'idle' };
       }
+      // A slow request saves its copy of the session at its end, over the activity a ping or
+      // another request recorded meanwhile: the latest time this process recorded wins.
+      const known = state === undefined ? undefined : latest.get(state.id);
+      const restored =
+        state !== undefined && known !== undefined && known > state.lastActivity
+          ? { ...state, lastActivity: Math.min(known, nowMs) }
+          : state;
       const activityAt = activityOffsetMs === undefined ? undefined : nowMs - activityOffsetMs;
       // The sign-in's first tracked request starts its clock (no start() was called).
-      const decision = decide(state, nowMs, activityAt, timeouts, randomId);
+      const decision = decide(restored, nowMs, activityAt, timeouts, randomId);
       if (decision.outcome === 'expired') {
         bury(session, state, nowMs, decision.reason, timeouts);
         return { kind: 'ended', reason: decision.reason };
       }
-      if (decision.write) await session.write(decision.state);
+      if (decision.write || restored !== state) {
+        await session.write(decision.state);
+        latest.set(decision.state.id, decision.state.lastActivity, nowMs, timeouts.expireAfterMs);
+      }
       return { kind: 'active', state: decision.state, nowMs };
     },
 
@@ -144,4 +155,31 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         : { kind: 'active', state: decision.state, nowMs };
     },
   };
+}
+
+/**
+ * The latest activity this process recorded per sign-in, so that a copy of the session saved back
+ * by a slow request cannot move it back. Bounded: an entry older than expireAfter is worthless
+ * (its sign-in has expired) and is dropped; past the bound the oldest go first.
+ */
+class LatestActivity {
+  readonly #entries = new Map<string, number>();
+  readonly #maxEntries: number;
+
+  constructor(maxEntries = DEFAULT_MAX_TOMBSTONES) {
+    this.#maxEntries = maxEntries;
+  }
+
+  get(id: string): number | undefined {
+    return this.#entries.get(id);
+  }
+
+  set(id: string, lastActivityMs: number, nowMs: number, expireAfterMs: number): void {
+    this.#entries.delete(id); // re-inserted last: entries stay in the order they were recorded
+    this.#entries.set(id, lastActivityMs);
+    for (const [oldest, at] of this.#entries) {
+      if (at + expireAfterMs > nowMs && this.#entries.size <= this.#maxEntries) break;
+      this.#entries.delete(oldest);
+    }
+  }
 }

@@ -57,7 +57,9 @@ export async function startTestApp(options: TestAppOptions = {}) {
     req.session.regenerate((error: unknown) => {
       if (error) return next(error);
       req.session.user = 'ada';
-      res.json({ signedIn: true });
+      // `?start=1` starts the clock explicitly, as an external store requires.
+      const started = req.query.start ? security.start(req) : Promise.resolve();
+      started.then(() => res.json({ signedIn: true }), next);
     });
   });
   app.post('/test/sign-in-same-session', async (req, res) => {
@@ -110,9 +112,10 @@ export async function startTestApp(options: TestAppOptions = {}) {
   );
   const server = await listen(app);
 
-  async function signIn(): Promise<CookieJar> {
+  async function signIn({ start = false } = {}): Promise<CookieJar> {
     const jar = new CookieJar();
-    const reply = await send(server.origin, '/test/sign-in', { method: 'POST' }, jar);
+    const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
+    const reply = await send(server.origin, path, { method: 'POST' }, jar);
     if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
     return jar;
   }
