@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { type ActivityStore, type Clock, type Logger, safeNextPath } from 'session-security';
-import { sessionSecurity } from 'session-security/express';
+import { sessionSecurity, storeUnavailableHandler } from 'session-security/express';
 import { formPage, homePage, loginPage, pageLanguage, secondPage } from './pages.js';
 
 declare module 'express-session' {
@@ -188,6 +188,8 @@ export function createDemoApp(config: DemoConfig): express.Express {
     res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
   });
 
+  // A session store that failed or timed out (guardSessionStore) is a 503, never a sign-out.
+  app.use(storeUnavailableHandler());
   app.use(answerErrorsPlainly);
   return app;
 }

@@ -60,6 +60,7 @@ if (process.env.REDIS_URL) {
   const { createClient } = await import('redis');
   const { RedisStore } = await import('connect-redis');
   const { redisStore } = await import('session-security/redis');
+  const { guardSessionStore } = await import('session-security/express');
   const client = createClient({ url: process.env.REDIS_URL });
   client.on('error', (error: Error) => console.error(`demo: Redis: ${error.message}`));
   try {
@@ -67,7 +68,8 @@ if (process.env.REDIS_URL) {
   } catch (error) {
     fail(`cannot reach Redis at REDIS_URL=${process.env.REDIS_URL}: ${(error as Error).message}`);
   }
-  store = new RedisStore({ client, prefix: 'session-security-demo:' });
+  // Fail fast while Redis is away (503), instead of waiting in the client's offline queue.
+  store = guardSessionStore(new RedisStore({ client, prefix: 'session-security-demo:' }));
   // Sign-in clocks outside the session: one script per request, shared by every instance.
   activityStore = redisStore({ client, prefix: 'session-security-demo:clock:' });
 }

@@ -13,6 +13,13 @@ import {
   type SessionAccess,
 } from './lifecycle.js';
 
+export {
+  guardSessionStore,
+  type SessionStoreGuardOptions,
+  SessionStoreUnavailableError,
+  storeUnavailableHandler,
+} from './session-store-guard.js';
+
 declare module 'express-session' {
   interface SessionData {
     /** The inactivity clock of session-security, or with an external store only its sign-in's marker. */

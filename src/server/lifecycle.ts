@@ -24,6 +24,7 @@ import {
   returnPath,
 } from '../core/request.js';
 import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
+import { logThrottle } from '../core/throttle.js';
 import type { EndReason } from '../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
 import { sessionObjectStore } from './store.js';
@@ -94,12 +95,12 @@ export interface Lifecycle<Req> {
  */
 export function createLifecycle<Req extends object>(options: ResolvedOptions<Req>): Lifecycle<Req> {
   const { clock, logger, prefix } = options;
-  const store: ActivityStore = options.store ?? sessionObjectStore({ now: () => clock.now(), logger });
+  const store: ActivityStore =
+    options.store ?? sessionObjectStore({ now: () => clock.now(), logger });
   const clearSiteData = clearSiteDataHeader(options.clearSiteData);
   /** Each request's latest step on the store, for its page's client config. */
   const touched = new WeakMap<object, Touch>();
-  let lastMissingSessionLogMs = Number.NEGATIVE_INFINITY;
-  let missingSessionsUnlogged = 0;
+  const throttle = logThrottle();
   const loginPath =
     options.loginUrl?.startsWith('/') === true
       ? new URL(options.loginUrl, 'http://placeholder.invalid').pathname
@@ -112,7 +113,14 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     try {
       return { ok: true, value: await operation() };
     } catch (error) {
-      logger.error('session-security: the session store failed; answering 503', error);
+      // One line per kind of failure a minute, not one per request, while a store is down.
+      const count = throttle(`store: ${describeFailure(error)}`, clock.now());
+      if (count !== undefined) {
+        logger.error(
+          `session-security: the store failed (${count} request(s) answered 503 since the last report of this failure)`,
+          error,
+        );
+      }
       return { ok: false, outcome: answer(answers.unavailable()) };
     }
   }
@@ -228,13 +236,11 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
 
   /** Logs a request without a session, at most once a minute: a client can send many. */
   function reportMissingSession(now: number) {
-    missingSessionsUnlogged++;
-    if (now - lastMissingSessionLogMs < 60_000) return;
+    const count = throttle('no session', now);
+    if (count === undefined) return;
     logger.error(
-      `session-security: ${missingSessionsUnlogged} request(s) had no session: mount the session middleware before session-security, and check its store`,
+      `session-security: ${count} request(s) had no session: mount the session middleware before session-security, and check its store`,
     );
-    lastMissingSessionLogMs = now;
-    missingSessionsUnlogged = 0;
   }
 
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
@@ -315,4 +321,11 @@ function serveAsset<Req>(facts: RequestFacts<Req>, route: AssetRoute): Outcome {
     headers,
     ...(facts.method === 'HEAD' ? {} : { body: asset.body }),
   };
+}
+
+/** A failure's kind for the log: its name and code, not its message (which may carry ids). */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
 }
