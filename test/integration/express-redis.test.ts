@@ -52,7 +52,12 @@ async function startInstance(name: string) {
     warnAfter: 780,
     loginUrl: '/login',
     isAuthenticated: (req) => typeof req.session.user === 'string',
-    store: redisStore({ client, prefix: `${RUN}clock:`, now: () => clock.now() }),
+    store: redisStore({
+      client,
+      prefix: `${RUN}clock:`,
+      now: () => clock.now(),
+      logger: { warn: () => {}, error: () => {} },
+    }),
     clock,
     logger: { warn: () => {}, error: () => {} },
   });
