@@ -2,14 +2,7 @@
 // sign-ins in this process. Applies the core's policy; holds no framework code.
 
 import type { Logger } from '../core/options.js';
-import {
-  decide,
-  type ExpiryReason,
-  randomId,
-  readState,
-  type SecurityState,
-  type Timeouts,
-} from '../core/policy.js';
+import { decide, randomId, readState, type SecurityState, type Timeouts } from '../core/policy.js';
 import type { ActivityStore, SessionAccess } from '../core/store.js';
 import { DEFAULT_MAX_TOMBSTONES, type EndReason, Tombstones } from '../core/tombstones.js';
 
@@ -90,6 +83,17 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
     }
   }
 
+  /**
+   * A slow request saves its copy of the session at its end, over the activity a ping or another
+   * request recorded meanwhile: the latest time this process recorded wins over the copy's.
+   */
+  function withLatest(state: SecurityState | undefined, nowMs: number) {
+    const known = state === undefined ? undefined : latest.get(state.id);
+    return state !== undefined && known !== undefined && known > state.lastActivity
+      ? { ...state, lastActivity: Math.min(known, nowMs) }
+      : state;
+  }
+
   return {
     async touch(session, activityOffsetMs, timeouts) {
       const nowMs = now();
@@ -100,13 +104,7 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         bury(session, state, nowMs, 'idle', timeouts);
         return { kind: 'ended', reason: 'idle' };
       }
-      // A slow request saves its copy of the session at its end, over the activity a ping or
-      // another request recorded meanwhile: the latest time this process recorded wins.
-      const known = state === undefined ? undefined : latest.get(state.id);
-      const restored =
-        state !== undefined && known !== undefined && known > state.lastActivity
-          ? { ...state, lastActivity: Math.min(known, nowMs) }
-          : state;
+      const restored = withLatest(state, nowMs);
       const activityAt = activityOffsetMs === undefined ? undefined : nowMs - activityOffsetMs;
       // The sign-in's first tracked request starts its clock (no start() was called).
       const decision = decide(restored, nowMs, activityAt, timeouts, randomId);
@@ -149,9 +147,9 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       if (state === undefined || state === 'invalid') return undefined;
       const endedBefore = endedReason(session, state, nowMs);
       if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
-      const decision = decide(state, nowMs, undefined, timeouts, randomId);
+      const decision = decide(withLatest(state, nowMs), nowMs, undefined, timeouts, randomId);
       return decision.outcome === 'expired'
-        ? { kind: 'ended', reason: decision.reason satisfies ExpiryReason }
+        ? { kind: 'ended', reason: decision.reason }
         : { kind: 'active', state: decision.state, nowMs };
     },
   };
