@@ -6,12 +6,14 @@
 //   default   session-security with the clock in the session object.
 // Measured in one run, each against the baseline of the same run (absolute numbers are noise):
 //   1. requests per second of a small JSON page for many signed-in sessions, every request
-//      counting as activity; the setups take turns round after round (medians, ratios);
+//      counting as activity; the setups take turns round after round (medians, ratios); and the
+//      CPU time each request cost the app's process and Redis over the same samples (steadier
+//      than req/s on a shared machine, where the load generator, the app and Redis share cores);
 //   2. Redis commands per request, untimed, from MONITOR: session-security's own (EVALSHA) apart
 //      from connect-redis's GET/SET/EXPIRE;
 //   3. session rewrites (connect-redis `set` calls) over the same requests: what the Redis store
 //      saves over the default store, which rewrites the session for activity once a second.
-// The servers of (1) run in a child process (this file with --serve), so that autocannon does not
+// The library is the built package (dist/). The servers of (1) run in a child process (this file with --serve), so that autocannon does not
 // share their event loop. Every key of the run starts with one prefix and is deleted at the end.
 // Performance is measured here, never asserted in tests.
 //
@@ -30,8 +32,23 @@ import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
 import { createClient } from 'redis';
-import { type ExpressSessionSecurity, sessionSecurity } from 'session-security/express';
-import { redisStore } from 'session-security/redis';
+import type { ExpressSessionSecurity } from 'session-security/express';
+
+// The built package (`npm run build`, which `npm run bench` runs first), as users run it: the
+// TypeScript sources through tsx would carry the transform's own per-function costs.
+const built = async <T>(path: string): Promise<T> => {
+  const url = new URL(`../dist/${path}`, import.meta.url);
+  try {
+    return (await import(url.href)) as T;
+  } catch (error) {
+    throw new Error(
+      `server bench: cannot load ${fileURLToPath(url)}: run \`npm run build\` first (${(error as Error).message})`,
+    );
+  }
+};
+const { sessionSecurity } =
+  await built<typeof import('session-security/express')>('server/express.js');
+const { redisStore } = await built<typeof import('session-security/redis')>('stores/redis.js');
 
 declare module 'express-session' {
   interface SessionData {
@@ -222,6 +239,7 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 
 type ServerMessage =
   | { kind: 'ready'; origins: Record<Setup, string> }
+  | { kind: 'cpu'; micros: number }
   | { kind: 'failed'; message: string }
   | { kind: 'cleaned'; deleted: number };
 
@@ -234,6 +252,10 @@ async function serve(): Promise<void> {
   });
   process.on('message', (message: { kind?: string }) => {
     if (message?.kind === 'stop') stop();
+    if (message?.kind === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ kind: 'cpu', micros: user + system } satisfies ServerMessage);
+    }
   });
   process.once('disconnect', stop); // the parent went away: clean up all the same
   process.once('SIGINT', stop);
@@ -292,6 +314,7 @@ function startServerProcess(run: string) {
       30_000,
     );
     child.on('message', (message: ServerMessage) => {
+      if (message.kind === 'cpu') return;
       if (message.kind === 'cleaned') {
         console.log(
           `   (the server process stopped and deleted its ${message.deleted} Redis key(s))`,
@@ -310,6 +333,22 @@ function startServerProcess(run: string) {
   ready.catch(() => {}); // whoever awaits it sees the rejection
   return {
     ready,
+    /** The CPU time (user + system, microseconds) the apps' process has used so far. */
+    cpu(): Promise<number> {
+      return within(
+        new Promise<number>((resolve) => {
+          const onMessage = (message: ServerMessage) => {
+            if (message.kind !== 'cpu') return;
+            child.off('message', onMessage);
+            resolve(message.micros);
+          };
+          child.on('message', onMessage);
+          child.send({ kind: 'cpu' });
+        }),
+        5000,
+        "reading the server process's CPU time",
+      );
+    },
     async stop(): Promise<void> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected) child.send({ kind: 'stop' });
@@ -406,6 +445,25 @@ interface Sample {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU microseconds per answered request: the apps' process, and Redis. */
+  appCpu: number;
+  redisCpu: number;
+}
+
+/** Where the CPU time of a sample is read: the apps' process, and Redis (INFO cpu). */
+interface CpuMeters {
+  app(): Promise<number>;
+  redis(): Promise<number>;
+}
+
+/** Redis's own CPU time so far (used_cpu_user + used_cpu_sys), in microseconds. */
+async function redisCpu(client: Client): Promise<number> {
+  const info = await client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  const seconds = field('used_cpu_user') + field('used_cpu_sys');
+  if (!Number.isFinite(seconds))
+    throw new Error(`server bench: INFO cpu gave no CPU time: ${info}`);
+  return seconds * 1e6;
 }
 
 let currentCannon: autocannon.Instance | undefined;
@@ -450,8 +508,11 @@ async function sample(
   origin: string,
   cookies: string[],
   seconds: number,
+  meters: CpuMeters,
 ): Promise<Sample> {
+  const [app0, redis0] = [await meters.app(), await meters.redis()];
   const result = await cannon(origin, cookies, seconds);
+  const [app1, redis1] = [await meters.app(), await meters.redis()];
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(
       `server bench: ${LABELS[setup]}: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors, ${result.timeouts} timeouts: the measurement is void`,
@@ -463,6 +524,8 @@ async function sample(
     rps: result['2xx'] / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    appCpu: (app1 - app0) / result['2xx'],
+    redisCpu: (redis1 - redis0) / result['2xx'],
   };
 }
 
@@ -496,9 +559,14 @@ interface Throughput {
   rps: Record<Setup, number>;
   redisRatio: number;
   defaultRatio: number;
+  /** Median CPU microseconds per request, app process + Redis, and its ratio to the baseline's. */
+  cpu: Record<Setup, number>;
 }
 
-async function measureThroughput(origins: Record<Setup, string>): Promise<Throughput> {
+async function measureThroughput(
+  origins: Record<Setup, string>,
+  meters: CpuMeters,
+): Promise<Throughput> {
   console.log(
     `\n1. requests per second: GET ${PAGE} (small JSON), ${SESSIONS} signed-in sessions per setup,` +
       `\n   each request the next session's cookie, same-origin (activity), ${CONNECTIONS} connections,` +
@@ -515,7 +583,7 @@ async function measureThroughput(origins: Record<Setup, string>): Promise<Throug
   if (WARMUP > 0) {
     const warm: string[] = [];
     for (const setup of SETUPS) {
-      const s = await sample(setup, 0, origins[setup], cookiesOf(setup), WARMUP);
+      const s = await sample(setup, 0, origins[setup], cookiesOf(setup), WARMUP, meters);
       warm.push(`${LABELS[setup]} ${Math.round(s.rps)}`);
     }
     console.log(`   warm-up (${WARMUP} s each, not counted): ${warm.join(', ')} req/s`);
@@ -525,10 +593,11 @@ async function measureThroughput(origins: Record<Setup, string>): Promise<Throug
   for (let round = 1; round <= ROUNDS; round++) {
     const order = SETUPS.map((_, i) => SETUPS[(i + round - 1) % SETUPS.length] as Setup);
     for (const setup of order) {
-      const s = await sample(setup, round, origins[setup], cookiesOf(setup), DURATION);
+      const s = await sample(setup, round, origins[setup], cookiesOf(setup), DURATION, meters);
       samples.push(s);
       console.log(
-        `   round ${round}/${ROUNDS}  ${LABELS[setup].padEnd(22)} ${Math.round(s.rps).toString().padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms`,
+        `   round ${round}/${ROUNDS}  ${LABELS[setup].padEnd(22)} ${Math.round(s.rps).toString().padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
+          `  CPU/request: app ${s.appCpu.toFixed(0)} us, Redis ${s.redisCpu.toFixed(1)} us`,
       );
     }
   }
@@ -565,13 +634,41 @@ async function measureThroughput(origins: Record<Setup, string>): Promise<Throug
   console.log(
     `   Redis store / baseline ${redisRatio.toFixed(2)} (goal >= ${RATIO_GOAL}: ${redisRatio >= RATIO_GOAL ? 'met' : 'missed'}); default / baseline ${defaultRatio.toFixed(2)}`,
   );
+  // CPU per request: what each setup costs, whatever else the machine was doing meanwhile.
+  const cpuOf = (setup: Setup, part: 'appCpu' | 'redisCpu') =>
+    median(samples.filter((s) => s.setup === setup).map((s) => s[part]));
+  const cpu = Object.fromEntries(
+    SETUPS.map((setup) => [setup, cpuOf(setup, 'appCpu') + cpuOf(setup, 'redisCpu')]),
+  ) as Record<Setup, number>;
+  console.log();
+  console.log(
+    table([
+      [
+        'CPU per request (medians)',
+        'app process us',
+        'Redis us',
+        'both us',
+        'baseline / this (a req/s ratio if CPU bound)',
+      ],
+      ...SETUPS.map((setup) => [
+        LABELS[setup],
+        cpuOf(setup, 'appCpu').toFixed(0),
+        cpuOf(setup, 'redisCpu').toFixed(1),
+        cpu[setup].toFixed(0),
+        (cpu.baseline / cpu[setup]).toFixed(2),
+      ]),
+    ]),
+  );
+  console.log(
+    '   (the load generator shares the same cores; its CPU per request is the same in every setup and is not counted)',
+  );
   const perSession = rps.redis / SESSIONS;
   console.log(
     `   each session got about ${perSession.toFixed(1)} requests a second; session-security records activity at most` +
       `\n   once a second per session, so the default store rewrote each session about ${Math.min(1, perSession).toFixed(1)} time(s) a second` +
       `\n   (a connect-redis SET instead of EXPIRE) and the Redis store updated its hash as often, inside the same EVALSHA`,
   );
-  return { rps, redisRatio, defaultRatio };
+  return { rps, redisRatio, defaultRatio, cpu };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -816,14 +913,18 @@ async function measure(run: string, cleanups: Cleanup[]): Promise<string> {
 
   const servers = startServerProcess(run);
   cleanups.push({ what: 'the server process', run: () => servers.stop() });
-  const throughput = await measureThroughput(await servers.ready);
+  const throughput = await measureThroughput(await servers.ready, {
+    app: () => servers.cpu(),
+    redis: () => redisCpu(client),
+  });
   await servers.stop(); // idle from here on: nothing of it should compete with the counts
 
   const commands = await measureCommands(client, run, cleanups);
-  const { redisRatio, defaultRatio } = throughput;
+  const { redisRatio, defaultRatio, cpu } = throughput;
   return (
     `summary: Redis store ${redisRatio.toFixed(2)}x baseline req/s (goal >= ${RATIO_GOAL}: ${redisRatio >= RATIO_GOAL ? 'met' : 'missed'}),` +
-    ` default ${defaultRatio.toFixed(2)}x; ${commands.evalshaPerRequest.toFixed(2)} EVALSHA per request (goal 1: ${commands.evalshaGoalMet ? 'met' : 'missed'});` +
+    ` default ${defaultRatio.toFixed(2)}x; CPU per request (app + Redis) baseline/Redis store ${(cpu.baseline / cpu.redis).toFixed(2)},` +
+    ` baseline/default ${(cpu.baseline / cpu.default).toFixed(2)}; ${commands.evalshaPerRequest.toFixed(2)} EVALSHA per request (goal 1: ${commands.evalshaGoalMet ? 'met' : 'missed'});` +
     ` ${commands.rewrites.default - commands.rewrites.redis} of ${commands.rewrites.default} session rewrites saved over ${commands.requests} requests`
   );
 }

@@ -22,6 +22,12 @@ export function isNavigation(header: HeaderGetter): boolean {
 }
 
 /**
+ * The app's own origin, or a function that works it out: most requests carry no `Origin` or
+ * `Referer`, and then it is never needed.
+ */
+export type AppOrigin = string | (() => string);
+
+/**
  * Whether the request must not count as activity (DESIGN §3 step 4), apart from the
  * library's own routes, which the caller handles.
  *
@@ -36,7 +42,7 @@ export function isPassive<Req>(
   path: string,
   header: HeaderGetter,
   rules: readonly PassiveRule<Req>[],
-  appOrigin: string,
+  appOrigin: AppOrigin,
 ): boolean {
   if ((header('x-session-security') ?? '').trim().toLowerCase() === 'passive') return true;
   if (/(^|[\s,;])prefetch($|[\s,;])/i.test(header('sec-purpose') ?? header('purpose') ?? '')) {
@@ -54,9 +60,10 @@ export function isPassive<Req>(
  * `Sec-Fetch-*` is absent (older browsers, some proxies), a foreign `Referer`. A request with no
  * sign at all (a non-browser client) is taken as the app's own.
  */
-export function isFromElsewhere(header: HeaderGetter, appOrigin: string): boolean {
+export function isFromElsewhere(header: HeaderGetter, appOrigin: AppOrigin): boolean {
+  const own = () => (typeof appOrigin === 'string' ? appOrigin : appOrigin());
   const origin = header('origin');
-  if (origin !== undefined && origin !== appOrigin) return true;
+  if (origin !== undefined && origin !== own()) return true;
   const site = header('sec-fetch-site');
   if (site !== undefined) {
     if (site === 'same-origin') return false;
@@ -66,7 +73,7 @@ export function isFromElsewhere(header: HeaderGetter, appOrigin: string): boolea
   }
   if (origin !== undefined) return false;
   const referer = header('referer');
-  return referer !== undefined && originOfUrl(referer) !== appOrigin;
+  return referer !== undefined && originOfUrl(referer) !== own();
 }
 
 function originOfUrl(text: string): string | undefined {

@@ -88,27 +88,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   const resolved = resolveOptions(options);
   const lifecycle = createLifecycle(resolved);
 
-  function access(req: Request): SessionAccess {
-    return {
-      exists: () => req.session !== undefined,
-      id: () => (req.session ? req.sessionID : undefined),
-      read: () => req.session?.sessionSecurity,
-      write: (value) => {
-        req.session.sessionSecurity = value as SecurityState | { id: string };
-      },
-      clear: () => {
-        delete req.session.sessionSecurity;
-      },
-      end: async (keepSession) => {
-        const endedId = req.sessionID;
-        if (resolved.logout) await resolved.logout(req);
-        else await (keepSession ? regenerate(req) : destroy(req));
-        // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
-        if (req.session) delete req.session.sessionSecurity;
-        clearSessionCookie(req, endedId);
-      },
-    };
-  }
+  const access = (req: Request): SessionAccess => new ExpressSessionAccess(req, resolved.logout);
 
   const middleware = async function sessionSecurity(
     req: Request,
@@ -147,6 +127,41 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
 }
 
 /**
+ * The session of one request as the lifecycle sees it. A class, not an object of closures: it is
+ * made for every request, and its methods are shared.
+ */
+class ExpressSessionAccess implements SessionAccess {
+  constructor(
+    private readonly req: Request,
+    private readonly logout: ((req: Request) => void | Promise<void>) | undefined,
+  ) {}
+  exists(): boolean {
+    return this.req.session !== undefined;
+  }
+  id(): string | undefined {
+    return this.req.session ? this.req.sessionID : undefined;
+  }
+  read(): unknown {
+    return this.req.session?.sessionSecurity;
+  }
+  write(value: unknown): void {
+    this.req.session.sessionSecurity = value as SecurityState | { id: string };
+  }
+  clear(): void {
+    delete this.req.session.sessionSecurity;
+  }
+  async end(keepSession: boolean): Promise<void> {
+    const { req } = this;
+    const endedId = req.sessionID;
+    if (this.logout) await this.logout(req);
+    else await (keepSession ? regenerate(req) : destroy(req));
+    // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
+    if (req.session) delete req.session.sessionSecurity;
+    clearSessionCookie(req, endedId);
+  }
+}
+
+/**
  * Clears the cookie that named an ended session, unless the session lives on under that id.
  * express-session does not expose its cookie's name: it is the cookie whose signed value
  * (`s:<id>.<signature>`) carries the ended id. A regenerated session that is saved sets its own
@@ -174,18 +189,37 @@ function clearSessionCookie(req: Request, endedId: string | undefined): void {
 }
 
 function facts(req: Request): RequestFacts<Request> {
-  return {
-    req,
-    method: req.method,
-    path: req.path,
-    url: req.originalUrl,
-    header: (name) => {
-      const value = req.headers[name];
+  return new ExpressFacts(req);
+}
+
+/** What the lifecycle needs to know of a request; made for every request, so a class. */
+class ExpressFacts implements RequestFacts<Request> {
+  readonly method: string;
+  readonly path: string;
+  readonly url: string;
+  readonly header: (name: string) => string | undefined;
+  #origin: string | undefined;
+  constructor(readonly req: Request) {
+    this.method = req.method;
+    this.path = req.path;
+    this.url = req.originalUrl;
+    const { headers } = req;
+    this.header = (name) => {
+      const value = headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
-    },
-    appOrigin: appOrigin(req),
-    readBody: (limitBytes) => readBody(req, limitBytes),
-  };
+    };
+  }
+  /**
+   * Worked out only when a check needs it (most requests carry no Origin): req.protocol and
+   * req.host cost more than the rest of the facts together.
+   */
+  get appOrigin(): string {
+    this.#origin ??= appOrigin(this.req);
+    return this.#origin;
+  }
+  readBody(limitBytes: number): Promise<BodyRead> {
+    return readBody(this.req, limitBytes);
+  }
 }
 
 /** The app's origin as Express sees it: `req.protocol` and `req.host` honour `trust proxy`. */

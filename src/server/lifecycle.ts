@@ -98,8 +98,21 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   const store: ActivityStore =
     options.store ?? sessionObjectStore({ now: () => clock.now(), logger });
   const clearSiteData = clearSiteDataHeader(options.clearSiteData);
-  /** Each request's latest step on the store, for its page's client config. */
-  const touched = new WeakMap<object, Touch>();
+  /**
+   * Each request's latest step on the store, for its page's client config: a property of the
+   * request under a symbol of this lifecycle's own (not a WeakMap: made and dropped for every
+   * request, WeakMap entries cost the garbage collector more than the whole step).
+   */
+  const touchedKey = Symbol('session-security: touched');
+  const touched = {
+    get: (req: object): Touch | undefined => (req as Record<symbol, Touch | undefined>)[touchedKey],
+    set: (req: object, value: Touch) => {
+      (req as Record<symbol, Touch | undefined>)[touchedKey] = value;
+    },
+    delete: (req: object) => {
+      (req as Record<symbol, Touch | undefined>)[touchedKey] = undefined;
+    },
+  };
   const throttle = logThrottle();
   const loginPath =
     options.loginUrl?.startsWith('/') === true
@@ -271,12 +284,13 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       facts.path,
       facts.header,
       options.passive,
-      facts.appOrigin,
+      () => facts.appOrigin,
     );
     const step = await touch(facts, session, passive ? undefined : 0);
     if (!step.ok) return step.outcome;
     if (step.value.kind === 'ended') return endSession(facts, session, step.value.reason, false);
-    debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
+    if (debug.enabled)
+      debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
     return NEXT;
   }
 

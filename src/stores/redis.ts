@@ -71,8 +71,9 @@ const END_REASONS: readonly string[] = ['idle', 'absolute', 'logout'] satisfies 
 
 // Every script touches exactly one key, the sign-in's hash, passed in KEYS: Redis Cluster routes it
 // to that key's node without hash tags (SCRIPT LOAD names no key, so a cluster client may load the
-// script on another node; tested with single-node clients). Times are milliseconds, in and out as
-// strings ('%.17g' keeps every double exactly), so the script computes exactly what decide() does.
+// script on another node; tested with single-node clients). Times are milliseconds, in as strings
+// and out as integer replies or '%.17g' strings, both exact, so the script computes exactly what
+// decide() does.
 const PRELUDE = `
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -87,50 +88,66 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
 /**
  * ARGV: now ('' = Redis TIME), grace, activity offset ('' = none), expireAfter, absoluteTimeout
  * (0 = off), minimum write interval. Returns {'active', lastActivity, startedAt, now},
- * {'ended', reason} or {'ended', 'idle', 'damaged'}.
+ * {'ended', reason} or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written
+ * for cost: no prelude, no closures, TIME only when there is a clock to check, and times that are
+ * whole numbers (the usual case) go back as integer replies instead of formatted strings.
  */
-const TOUCH_SCRIPT = `${PRELUDE}
+const TOUCH_SCRIPT = `
+local key = KEYS[1]
 local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended')
--- No record: it timed out, or never existed (a replayed cookie). Never create one here.
-if not record[1] and not record[2] and not record[3] then return {'ended', 'idle'} end
 if record[3] then return {'ended', record[3]} end
-local function time(value)
-  local n = tonumber(value)
-  if n and n == n and n > -math.huge and n < math.huge then return n end
+-- No record: it timed out, or never existed (a replayed cookie). Never create one here.
+if not record[1] and not record[2] then return {'ended', 'idle'} end
+local now = tonumber(ARGV[1])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
-local storedLast, storedStart = time(record[1]), time(record[2])
-if not storedLast or not storedStart then
+local grace, huge = tonumber(ARGV[2]), math.huge
+local storedLast, storedStart = tonumber(record[1]), tonumber(record[2])
+if not (storedLast and storedLast == storedLast and storedLast > -huge and storedLast < huge
+    and storedStart and storedStart == storedStart and storedStart > -huge and storedStart < huge) then
   redis.call('HSET', key, 'ended', 'idle')
-  redis.call('PEXPIRE', key, ttl(now))
+  redis.call('PEXPIRE', key, math.ceil(grace))
   return {'ended', 'idle', 'damaged'}
 end
 local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
 -- Times past now (a clock set back) are read as now, and stored back.
-local lastActivity, startedAt = math.min(storedLast, now), math.min(storedStart, now)
-local write = lastActivity ~= storedLast or startedAt ~= storedStart
+local lastActivity, startedAt, write = storedLast, storedStart, false
+if lastActivity > now then lastActivity, write = now, true end
+if startedAt > now then startedAt, write = now, true end
 -- Expiry first: nothing this request carries can revive a sign-in that has expired.
-local idleDeadline = lastActivity + expireAfter
-local absoluteDeadline = math.huge
+local idleDeadline, absoluteDeadline = lastActivity + expireAfter, huge
 if absoluteTimeout > 0 then absoluteDeadline = startedAt + absoluteTimeout end
 if now >= idleDeadline or now >= absoluteDeadline then
   local reason = 'idle'
   if absoluteDeadline < idleDeadline then reason = 'absolute' end
   redis.call('HSET', key, 'ended', reason)
-  redis.call('PEXPIRE', key, ttl(now))
+  redis.call('PEXPIRE', key, math.ceil(grace))
   return {'ended', reason}
 end
 if ARGV[3] ~= '' then
-  local reported = math.min(now - tonumber(ARGV[3]), now)
-  if reported - lastActivity >= tonumber(ARGV[6]) then
-    lastActivity = reported
-    write = true
-  end
+  local reported = now - tonumber(ARGV[3])
+  if reported > now then reported = now end
+  if reported - lastActivity >= tonumber(ARGV[6]) then lastActivity, write = reported, true end
 end
 if write then
-  redis.call('HSET', key, 'lastActivity', fmt(lastActivity), 'startedAt', fmt(startedAt))
-  redis.call('PEXPIRE', key, ttl(math.min(lastActivity + expireAfter, absoluteDeadline)))
+  -- '%.17g' keeps every double exactly.
+  redis.call('HSET', key, 'lastActivity', string.format('%.17g', lastActivity),
+    'startedAt', string.format('%.17g', startedAt))
+  local deadline = lastActivity + expireAfter
+  if absoluteDeadline < deadline then deadline = absoluteDeadline end
+  redis.call('PEXPIRE', key, math.ceil(deadline - now + grace))
 end
-return {'active', fmt(lastActivity), fmt(startedAt), fmt(now)}
+local reply = {'active', lastActivity, startedAt, now}
+for i = 2, 4 do
+  local n = reply[i]
+  -- A Lua number becomes an integer reply: exact only for whole numbers below 2^53.
+  if n % 1 ~= 0 or n <= -9007199254740992 or n >= 9007199254740992 then
+    reply[i] = string.format('%.17g', n)
+  end
+end
+return reply
 `;
 
 /** ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off). Returns now. */
@@ -327,14 +344,16 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
 /** Reads the touch script's reply; 'damaged' when the record was not a clock. */
 function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
   if (!Array.isArray(reply)) throw unexpectedReply('touch', reply);
-  const [kind, ...rest] = reply.map(stringOf);
+  const kind = stringOf(reply[0]);
   if (kind === 'ended') {
+    const rest = reply.slice(1).map(stringOf);
     if (rest[1] === 'damaged') return 'damaged';
     const reason = rest[0];
     // A reason this version does not know ended the sign-in all the same.
     return { kind: 'ended', reason: isEndReason(reason) ? reason : 'idle' };
   }
-  const [lastActivity, startedAt, nowMs] = rest.map(Number);
+  // Whole-number times come back as integer replies, others as text: Number() reads both exactly.
+  const [lastActivity, startedAt, nowMs] = reply.slice(1).map(numberOf);
   if (
     kind !== 'active' ||
     !Number.isFinite(lastActivity) ||
@@ -352,6 +371,11 @@ function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
 
 function isEndReason(value: string | undefined): value is EndReason {
   return value !== undefined && END_REASONS.includes(value);
+}
+
+/** A reply element as a number: an integer reply as it is, a text reply parsed. */
+function numberOf(value: unknown): number {
+  return typeof value === 'number' ? value : Number(stringOf(value));
 }
 
 /** A reply element as text (node-redis may map strings to Buffers, whose String() is their text). */

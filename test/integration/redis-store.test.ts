@@ -494,6 +494,36 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     expect(await admin.pttl(keyOf(session))).toBeLessThanOrEqual(GRACE_MS);
   });
 
+  it('reads stored times exactly, whole or not, and ends one it cannot read as a finite time', async () => {
+    const error = vi.fn();
+    const store = makeStore({ logger: { warn: () => {}, error } });
+    const cases: Array<[string, string, ReturnType<typeof active> | { kind: 'ended' }]> = [
+      // A fraction of a millisecond, as a ping's offset can leave: sent back as text, exactly.
+      [String(T0 - 0.25), String(T0 - 1000.125), active(T0 - 0.25, T0 - 1000.125, '', T0)],
+      // Far in the future (1e300 is whole, but no integer reply holds it): read as now.
+      ['1e300', String(T0), active(T0, T0, '', T0)],
+      // Too far in the past: idle for ages.
+      ['-1e300', String(T0), { kind: 'ended' }],
+      ['inf', String(T0), { kind: 'ended' }],
+      ['nan', String(T0), { kind: 'ended' }],
+    ];
+    for (const [lastActivity, startedAt, expected] of cases) {
+      const { session } = fakeSession({ id: `stored-${randomUUID()}` });
+      await admin.hset(keyOf(session), { lastActivity, startedAt });
+      const touch = await store.touch(session, undefined, TIMEOUTS);
+      if (expected.kind === 'ended') {
+        expect(touch, lastActivity).toMatchObject({ kind: 'ended', reason: 'idle' });
+      } else {
+        expect(touch, lastActivity).toEqual({
+          ...expected,
+          state: { ...expected.state, id: markerOf(session) },
+        });
+      }
+    }
+    // 'inf' and 'nan' are damaged records; -1e300 is a plain idle expiry.
+    expect(error).toHaveBeenCalledTimes(2);
+  });
+
   it('reads a time in the future as now, and stores it back', async () => {
     clockMs = T0 + 60_000;
     const store = makeStore();
