@@ -9,6 +9,10 @@ export default defineConfig({
     alias: [
       { find: /^session-security\/express$/, replacement: src('server/express.ts') },
       { find: /^session-security\/redis$/, replacement: src('stores/redis.ts') },
+      { find: /^session-security\/fastify$/, replacement: src('server/fastify.ts') },
+      { find: /^session-security\/koa$/, replacement: src('server/koa.ts') },
+      { find: /^session-security\/hono$/, replacement: src('server/hono.ts') },
+      { find: /^session-security\/react$/, replacement: src('react/index.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security$/, replacement: src('index.ts') },
     ],

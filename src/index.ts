@@ -6,6 +6,7 @@ export {
   SessionSecurityConfigError,
   SessionSecurityError,
   SessionSecurityRequestError,
+  SessionStoreUnavailableError,
 } from './core/errors.js';
 export { safeNextPath } from './core/next.js';
 export {

@@ -56,8 +56,10 @@ export function describeValue(value: unknown): string {
  * origin made: a page elsewhere must not sign users out.
  */
 export class SessionSecurityRequestError extends SessionSecurityError {
-  /** The HTTP status to answer. */
+  /** The HTTP status to answer (Express, Koa). */
   readonly status: number;
+  /** The same status, under the name Fastify reads. */
+  readonly statusCode: number;
   /** The message is safe to show: it holds nothing secret. */
   readonly expose = true;
 
@@ -65,5 +67,25 @@ export class SessionSecurityRequestError extends SessionSecurityError {
     super(message);
     this.name = 'SessionSecurityRequestError';
     this.status = status;
+    this.statusCode = status;
+  }
+}
+
+/**
+ * A session store operation that failed or took too long: answered 503, never a sign-out. The
+ * session store guards of the adapters throw it; frameworks answer its `status` / `statusCode`.
+ */
+export class SessionStoreUnavailableError extends SessionSecurityError {
+  /** The HTTP status to answer (Express, Koa). */
+  readonly status = 503;
+  /** The same status, under the name Fastify reads. */
+  readonly statusCode = 503;
+  /** The message is safe to show: it holds nothing secret. */
+  readonly expose = true;
+
+  constructor(operation: string, reason: string, options?: { cause?: unknown }) {
+    super(`the session store could not ${operation} a session: ${reason}`);
+    this.name = 'SessionStoreUnavailableError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

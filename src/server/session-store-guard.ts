@@ -4,24 +4,12 @@
 
 import type { ErrorRequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { SessionSecurityError } from '../core/errors.js';
+import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import { answers } from '../core/protocol.js';
 import { logThrottle } from '../core/throttle.js';
 
-/** A session store operation that failed or took too long: answered 503, never a sign-out. */
-export class SessionStoreUnavailableError extends SessionSecurityError {
-  /** The HTTP status to answer. */
-  readonly status = 503;
-  /** The message is safe to show: it holds nothing secret. */
-  readonly expose = true;
-
-  constructor(operation: string, reason: string, options?: { cause?: unknown }) {
-    super(`the session store could not ${operation} a session: ${reason}`);
-    this.name = 'SessionStoreUnavailableError';
-    if (options?.cause !== undefined) this.cause = options.cause;
-  }
-}
+export { SessionStoreUnavailableError };
 
 /** Options of {@link guardSessionStore}. */
 export interface SessionStoreGuardOptions {

@@ -1,0 +1,139 @@
+// The conformance harness for Express 5 + express-session (MemoryStore, server-side), with
+// guardSessionStore and storeUnavailableHandler as the README tells Express apps to mount them.
+
+import express from 'express';
+import session from 'express-session';
+import {
+  guardSessionStore,
+  sessionSecurity,
+  storeUnavailableHandler,
+} from 'session-security/express';
+import { CookieJar, FakeClock, listen, send } from '../support/http.js';
+import { type Harness, type HarnessOptions, testLogger } from './harness.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: string;
+  }
+}
+
+/** Makes each operation of `store` fail while `fails()` says so, as a store whose server is down. */
+function failing<S extends session.Store>(store: S, fails: () => boolean): S {
+  for (const name of ['get', 'set', 'destroy', 'touch'] as const) {
+    const original = store[name]?.bind(store) as ((...args: unknown[]) => void) | undefined;
+    if (!original) continue;
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const callback = args.at(-1);
+      if (fails() && typeof callback === 'function') {
+        callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        return;
+      }
+      original(...args);
+    };
+  }
+  return store;
+}
+
+export const expressHarness: Harness = {
+  framework: 'express',
+  async start(options: HarnessOptions = {}) {
+    const clock = new FakeClock();
+    const logger = testLogger();
+    const memory = new session.MemoryStore();
+    const store = guardSessionStore(
+      options.sessionStoreFails ? failing(memory, options.sessionStoreFails) : memory,
+      { timeout: 1000, logger },
+    );
+    const app = express();
+    if (options.trustProxy) app.set('trust proxy', true);
+    app.use(session({ secret: 'test secret', resave: false, saveUninitialized: false, store }));
+    const security = sessionSecurity({
+      expireAfter: 900,
+      warnAfter: 780,
+      isAuthenticated: (req) => typeof req.session.user === 'string',
+      clock,
+      logger,
+      ...options.security,
+    });
+    app.use(security);
+    app.post('/test/sign-in', (req, res, next) => {
+      req.session.regenerate((error: unknown) => {
+        if (error) return next(error);
+        req.session.user = 'ada';
+        const started = req.query.start ? security.start(req) : Promise.resolve();
+        started.then(() => res.json({ signedIn: true }), next);
+      });
+    });
+    app.post('/test/sign-in-same-session', async (req, res, next) => {
+      try {
+        req.session.user = 'ada';
+        await security.start(req);
+        res.json({ signedIn: true });
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.post('/test/sign-out', async (req, res, next) => {
+      try {
+        await security.signOut(req);
+        res.json({ signedOut: true });
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.post('/test/forget-user', (req, res) => {
+      delete req.session.user;
+      res.json({ signedOut: true });
+    });
+    app.post('/form', express.urlencoded({ extended: false }), (req, res) => {
+      res.json({ note: (req.body as Record<string, unknown>).note ?? null });
+    });
+    app.get('/', (req, res) => {
+      res.set('cache-control', 'no-store');
+      res
+        .type('html')
+        .send(req.session.user ? `<p>hello ${req.session.user}</p>` : '<p>anonymous</p>');
+    });
+    app.get(['/api/data', '/api/poll', '/events/stream'], (req, res) => {
+      res.json({ user: req.session.user ?? null });
+    });
+    app.get('/test/page', (req, res) => {
+      const { lang, nonce, script } = req.query as Record<string, string | undefined>;
+      res.type('html').send(
+        security.clientTags(req, {
+          ...(lang !== undefined ? { lang } : {}),
+          ...(nonce !== undefined ? { nonce } : {}),
+          script: script !== 'false',
+        }),
+      );
+    });
+    const appErrors: unknown[] = [];
+    app.use(storeUnavailableHandler());
+    app.use(
+      (
+        error: unknown,
+        _req: express.Request,
+        _res: express.Response,
+        next: express.NextFunction,
+      ) => {
+        appErrors.push(error);
+        next(error);
+      },
+    );
+    const server = await listen(app);
+    return {
+      origin: server.origin,
+      clock,
+      logger,
+      appErrors,
+      close: server.close,
+      async signIn({ start = false } = {}) {
+        const jar = new CookieJar();
+        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
+        const reply = await send(server.origin, path, { method: 'POST' }, jar);
+        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
+        return jar;
+      },
+    };
+  },
+};

@@ -1,0 +1,76 @@
+// The contract between the conformance suite and each server adapter's test app. The suite is
+// written once against this; each adapter provides a `Harness` that starts its framework's real
+// server on 127.0.0.1:0 with its real session plugin and a server-side session store.
+
+import type { SessionSecurityOptions } from 'session-security';
+import type { CookieJar, FakeClock } from '../support/http.js';
+
+/** A logger that keeps what session-security reported as errors. */
+export interface TestLogger {
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+  readonly errors: string[];
+}
+
+export interface HarnessOptions {
+  /**
+   * session-security options over the harness's own: `expireAfter: 900`, `warnAfter: 780`,
+   * `isAuthenticated` (the session holds `user`), `clock` (the app's FakeClock) and `logger`.
+   * `store` selects the activity store (the session-object default when absent).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each framework has its own request type
+  security?: Partial<SessionSecurityOptions<any>>;
+  /**
+   * While this returns true, every operation of the framework's session store fails (as a store
+   * whose server is down fails: an error from get/set/destroy). The app must answer 503.
+   */
+  sessionStoreFails?: () => boolean;
+  /** The framework's trusted-proxy setting on (X-Forwarded-Proto / -Host honoured). */
+  trustProxy?: boolean;
+}
+
+/**
+ * A running test app. Routes every harness app has (same answers whatever the framework):
+ * - `POST /test/sign-in[?start=1]`: a new session (regenerated) with `user = 'ada'`; with
+ *   `start=1`, `await security.start(req)` before answering `200 {"signedIn":true}`.
+ * - `POST /test/sign-in-same-session`: sets `user` in the current session, `start`, 200.
+ * - `POST /test/sign-out`: `await security.signOut(req)`, then `200 {"signedOut":true}`; a
+ *   `SessionSecurityRequestError` is answered with its `status` (403) by the framework.
+ * - `POST /test/forget-user`: removes `user` from the session (anonymous, same session), 200.
+ * - `POST /form`: reads an `application/x-www-form-urlencoded` body with the framework's own
+ *   body parsing and answers `200 {"note": <the note field or null>}`.
+ * - `GET /`: `text/html`, `<p>hello ada</p>` signed in, `<p>anonymous</p>` otherwise,
+ *   `Cache-Control: no-store`.
+ * - `GET /api/data`, `/api/poll`, `/events/stream`: `200 {"user": "ada" | null}`.
+ * - `GET /test/page?lang=&nonce=&script=false`: `text/html` with `security.clientTags(req,
+ *   { lang, nonce, script })`.
+ * Errors that reach the framework's own error handling (and would be a 500) are kept in
+ * `appErrors`.
+ */
+export interface ConformanceApp {
+  origin: string;
+  clock: FakeClock;
+  logger: TestLogger;
+  appErrors: unknown[];
+  /** Signs in through `POST /test/sign-in`; a jar holding the session cookie. */
+  signIn(options?: { start?: boolean }): Promise<CookieJar>;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  /** The framework, as the test titles name it: 'express', 'fastify', 'koa', 'hono'. */
+  framework: string;
+  start(options?: HarnessOptions): Promise<ConformanceApp>;
+}
+
+/** The logger every harness hands to session-security. */
+export function testLogger(): TestLogger {
+  const errors: string[] = [];
+  return {
+    errors,
+    warn: () => {},
+    error: (message: string) => {
+      errors.push(message);
+    },
+  };
+}
