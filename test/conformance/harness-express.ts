@@ -9,7 +9,12 @@ import {
   storeUnavailableHandler,
 } from 'session-security/express';
 import { CookieJar, FakeClock, listen, send } from '../support/http.js';
-import { type Harness, type HarnessOptions, testLogger } from './harness.js';
+import {
+  type Harness,
+  type HarnessOptions,
+  type SessionStoreOperation,
+  testLogger,
+} from './harness.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -18,13 +23,16 @@ declare module 'express-session' {
 }
 
 /** Makes each operation of `store` fail while `fails()` says so, as a store whose server is down. */
-function failing<S extends session.Store>(store: S, fails: () => boolean): S {
+function failing<S extends session.Store>(
+  store: S,
+  fails: (operation: SessionStoreOperation) => boolean,
+): S {
   for (const name of ['get', 'set', 'destroy', 'touch'] as const) {
     const original = store[name]?.bind(store) as ((...args: unknown[]) => void) | undefined;
     if (!original) continue;
     (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
       const callback = args.at(-1);
-      if (fails() && typeof callback === 'function') {
+      if (fails(name === 'touch' ? 'set' : name) && typeof callback === 'function') {
         callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
         return;
       }

@@ -12,6 +12,9 @@ export interface TestLogger {
   readonly errors: string[];
 }
 
+/** The operations of a session store, as the fault injection names them. */
+export type SessionStoreOperation = 'get' | 'set' | 'destroy';
+
 export interface HarnessOptions {
   /**
    * session-security options over the harness's own: `expireAfter: 900`, `warnAfter: 780`,
@@ -21,10 +24,11 @@ export interface HarnessOptions {
   // biome-ignore lint/suspicious/noExplicitAny: each framework has its own request type
   security?: Partial<SessionSecurityOptions<any>>;
   /**
-   * While this returns true, every operation of the framework's session store fails (as a store
-   * whose server is down fails: an error from get/set/destroy). The app must answer 503.
+   * While this returns true for an operation, that operation of the framework's session store
+   * fails (as a store whose server is down fails: an error from get/set/destroy). The app must
+   * answer 503, never a 500 and never an anonymous visitor.
    */
-  sessionStoreFails?: () => boolean;
+  sessionStoreFails?: (operation: SessionStoreOperation) => boolean;
   /** The framework's trusted-proxy setting on (X-Forwarded-Proto / -Host honoured). */
   trustProxy?: boolean;
 }
