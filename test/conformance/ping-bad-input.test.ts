@@ -1,11 +1,11 @@
-// Malformed pings over real HTTP: each gets its documented status and a message saying what is
-// expected, never a 500, and leaves the session exactly as it was.
+// Conformance: malformed pings over real HTTP, against every adapter and store: each gets its
+// documented status and a message saying what is expected, never a 500, and leaves the session
+// exactly as it was.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp } from '../support/express-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CookieJar, SAME_ORIGIN_FETCH, send } from '../support/http.js';
-
-type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+import { CASES, useAdapter } from './adapters.js';
+import type { ConformanceApp } from './harness.js';
 
 const JSON_TYPE = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 const EXPECTS = /sinceActivity/;
@@ -154,74 +154,80 @@ const BAD_PINGS: BadPing[] = [
   },
 ];
 
-describe('malformed pings', () => {
-  let app: TestApp;
-  let jar: CookieJar;
+describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) => {
+  const adapter = useAdapter(harness, storeKind);
 
-  beforeAll(async () => {
-    app = await startTestApp();
-    jar = await app.signIn();
-    await send(app.origin, '/session-security/ping', { headers: SAME_ORIGIN_FETCH }, jar);
-    app.clock.advance(300);
-  });
-  afterAll(() => app.close());
+  describe('malformed pings', () => {
+    let app: ConformanceApp;
+    let jar: CookieJar;
 
-  it.each(BAD_PINGS)(
-    'answers $name with $status, says what is expected, and leaves the session untouched',
-    async ({ body, headers, method, status, says }) => {
-      const before = await send(
-        app.origin,
-        '/session-security/ping',
-        { headers: SAME_ORIGIN_FETCH },
-        jar,
-      );
+    beforeAll(async () => {
+      app = await adapter.start();
+      jar = await app.signIn();
+      await send(app.origin, '/session-security/ping', { headers: SAME_ORIGIN_FETCH }, jar);
+      app.clock.advance(300);
+    });
+
+    it.each(BAD_PINGS)(
+      'answers $name with $status, says what is expected, and leaves the session untouched',
+      async ({ body, headers, method, status, says }) => {
+        const before = await send(
+          app.origin,
+          '/session-security/ping',
+          { headers: SAME_ORIGIN_FETCH },
+          jar,
+        );
+        const reply = await send(
+          app.origin,
+          '/session-security/ping',
+          { method: method ?? 'POST', headers: headers ?? JSON_TYPE, body },
+          jar,
+        );
+        expect(reply.status).toBe(status);
+        expect(reply.headers['cache-control']).toBe('no-store');
+        expect(reply.json?.status).toBe('error');
+        expect(String(reply.json?.error)).toMatch(says);
+        if (status === 400) expect(String(reply.json?.error)).toMatch(EXPECTS);
+        expect(reply.headers['set-cookie'] ?? []).not.toContainEqual(
+          expect.stringMatching(/expires=Thu, 01 Jan 1970/i),
+        );
+        expect(app.appErrors).toEqual([]);
+        const after = await send(
+          app.origin,
+          '/session-security/ping',
+          { headers: SAME_ORIGIN_FETCH },
+          jar,
+        );
+        expect(after.json).toEqual(before.json);
+        expect(after.json?.idleFor).toBe(300);
+      },
+    );
+
+    it('reads a body whose bytes are not valid UTF-8 as text that is not JSON, not as a crash', async () => {
+      const body = Buffer.concat([
+        Buffer.from('{"sinceActivity": '),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('}'),
+      ]);
       const reply = await send(
         app.origin,
         '/session-security/ping',
-        { method: method ?? 'POST', headers: headers ?? JSON_TYPE, body },
+        { method: 'POST', headers: JSON_TYPE, body },
         jar,
       );
-      expect(reply.status).toBe(status);
-      expect(reply.headers['cache-control']).toBe('no-store');
-      expect(reply.json?.status).toBe('error');
-      expect(String(reply.json?.error)).toMatch(says);
-      if (status === 400) expect(String(reply.json?.error)).toMatch(EXPECTS);
-      expect(reply.headers['set-cookie']).toBeUndefined();
-      const after = await send(
+      expect(reply.status).toBe(400);
+      expect(String(reply.json?.error)).toMatch(/not valid JSON.*sinceActivity/);
+    });
+
+    it('accepts a valid ping after all of them, so none broke the session', async () => {
+      const reply = await send(
         app.origin,
         '/session-security/ping',
-        { headers: SAME_ORIGIN_FETCH },
+        { method: 'POST', headers: JSON_TYPE, body: '{"sinceActivity": 12}' },
         jar,
       );
-      expect(after.json).toEqual(before.json);
-      expect(after.json?.idleFor).toBe(300);
-    },
-  );
-
-  it('reads a body whose bytes are not valid UTF-8 as text that is not JSON, not as a crash', async () => {
-    const body = Buffer.concat([
-      Buffer.from('{"sinceActivity": '),
-      Buffer.from([0xff, 0xfe]),
-      Buffer.from('}'),
-    ]);
-    const reply = await send(
-      app.origin,
-      '/session-security/ping',
-      { method: 'POST', headers: JSON_TYPE, body },
-      jar,
-    );
-    expect(reply.status).toBe(400);
-    expect(String(reply.json?.error)).toMatch(/not valid JSON.*sinceActivity/);
-  });
-
-  it('accepts a valid ping after all of them, so none broke the session', async () => {
-    const reply = await send(
-      app.origin,
-      '/session-security/ping',
-      { method: 'POST', headers: JSON_TYPE, body: '{"sinceActivity": 12}' },
-      jar,
-    );
-    expect(reply.status).toBe(200);
-    expect(reply.json?.idleFor).toBe(12);
+      expect(reply.status).toBe(200);
+      expect(reply.json?.idleFor).toBe(12);
+    });
   });
 });
