@@ -135,6 +135,12 @@ export const expressHarness: Harness = {
       logger,
       appErrors,
       close: server.close,
+      sessionCount: () =>
+        new Promise<number>((resolve, reject) =>
+          memory.all((error: unknown, sessions) =>
+            error ? reject(error) : resolve(Object.keys(sessions ?? {}).length),
+          ),
+        ),
       async signIn({ start = false } = {}) {
         const jar = new CookieJar();
         const path = start ? '/test/sign-in?start=1' : '/test/sign-in';

@@ -58,6 +58,8 @@ export interface ConformanceApp {
   appErrors: unknown[];
   /** Signs in through `POST /test/sign-in`; a jar holding the session cookie. */
   signIn(options?: { start?: boolean }): Promise<CookieJar>;
+  /** How many sessions the server-side session store holds now (signed in or not). */
+  sessionCount(): Promise<number>;
   close(): Promise<void>;
 }
 
