@@ -56,6 +56,8 @@ export function useAdapter(harness: Harness, storeKind: StoreKind) {
   }
 
   return {
+    /** The activity store under test, on the app's fake clock (undefined for the default). */
+    store,
     /** Starts a fresh app (closing the previous one); with the Redis store, sign-ins call start. */
     async start(options: HarnessOptions = {}): Promise<ConformanceApp> {
       await current?.close();

@@ -5,6 +5,7 @@
 
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ActivityStore } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
@@ -565,6 +566,52 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       expect(reply.headers['set-cookie']).toBeUndefined();
     });
   });
+
+  if (storeKind === 'redis') {
+    describe('when the activity store fails', () => {
+      it('answers 503 to every signed-in request, never a 500, and resumes with the same cookie', async () => {
+        const working = adapter.store();
+        if (!working) throw new Error('no Redis store');
+        const down = { on: false };
+        const failure = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        const store: ActivityStore = {
+          touch: (...args) => (down.on ? failure() : working.touch(...args)),
+          start: (...args) => (down.on ? failure() : working.start(...args)),
+          end: (...args) => (down.on ? failure() : working.end(...args)),
+          peek: (...args) => working.peek(...args),
+        };
+        await start({ security: { store, loginUrl: '/login' } });
+        const jar = await signedInAndIdleFor(10);
+        down.on = true;
+        const page = await send(app.origin, '/', { headers: NAVIGATE }, jar);
+        expect(page.status).toBe(503);
+        expect(page.text).not.toContain('hello');
+        expect((await getPing(jar)).status).toBe(503);
+        expect((await postPing(jar, '{"sinceActivity":0}')).status).toBe(503);
+        expect(app.appErrors).toEqual([]);
+        expect(app.logger.errors.length).toBeGreaterThan(0);
+        down.on = false;
+        const back = await getPing(jar);
+        expect(back.status).toBe(200);
+        expect(back.json?.idleFor).toBe(10);
+        expect((await send(app.origin, '/', { headers: NAVIGATE }, jar)).text).toContain(
+          'hello ada',
+        );
+        // A sign-out during an outage answers 503, and holds once the store is back.
+        down.on = true;
+        const logout = await send(
+          app.origin,
+          '/session-security/logout',
+          { method: 'POST', headers: SAME_ORIGIN_FETCH },
+          jar.clone(),
+        );
+        expect(logout.status).toBe(503);
+        down.on = false;
+        expect((await getPing(jar.clone())).status).toBe(401);
+        expect(app.appErrors).toEqual([]);
+      });
+    });
+  }
 
   describe('when the session store fails', () => {
     /** Fails the given operations of the framework's session store while `on` is true. */
