@@ -1,0 +1,165 @@
+// The hook's store without a browser: snapshots, the countdown, one client through StrictMode's
+// remount, a client of the app's own left alone; and server rendering of the hook itself.
+
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import type { ClientState, SessionSecurity } from 'session-security/client';
+import { useSessionSecurity } from 'session-security/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createClientStore } from '../../../src/react/client-store.js';
+
+/** Stands in for the browser client: an EventTarget with a state the test sets. */
+class FakeClient extends EventTarget {
+  state: ClientState = 'stopped';
+  starts = 0;
+  stops = 0;
+  extends = 0;
+  start() {
+    this.starts++;
+    this.state = 'active';
+    return this;
+  }
+  stop() {
+    this.stops++;
+    this.state = 'stopped';
+  }
+  async extend() {
+    this.extends++;
+    this.state = 'active';
+    this.dispatchEvent(new CustomEvent('extend'));
+  }
+  async signOut() {
+    this.state = 'expired';
+    this.dispatchEvent(new CustomEvent('expire', { detail: { reason: 'logout' } }));
+  }
+  warn(expireAt: number, absolute = false) {
+    this.state = 'warning';
+    this.dispatchEvent(new CustomEvent('warn', { detail: { expireAt, absolute } }));
+  }
+}
+
+const asClient = (fake: FakeClient) => fake as unknown as SessionSecurity;
+const now = () => Date.now();
+const microtasks = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_700_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the store of useSessionSecurity', () => {
+  it('makes and starts one client through subscribe, unsubscribe, subscribe (StrictMode), and stops it after the last unsubscribe', async () => {
+    const made: FakeClient[] = [];
+    const store = createClientStore(() => {
+      const fake = new FakeClient();
+      made.push(fake);
+      return asClient(fake);
+    });
+    const first = store.subscribe(() => {}, { now });
+    first();
+    const second = store.subscribe(() => {}, { now });
+    const third = store.subscribe(() => {}, { now });
+    await microtasks();
+    expect(made).toHaveLength(1);
+    expect(made[0]?.starts).toBe(1);
+    expect(made[0]?.stops).toBe(0);
+    expect(store.getSnapshot().state).toBe('active');
+
+    second();
+    await microtasks();
+    expect(made[0]?.stops).toBe(0);
+    third();
+    await microtasks();
+    expect(made[0]?.stops).toBe(1);
+    expect(store.getSnapshot().state).toBe('stopped');
+    expect(store.getSnapshot().client).toBeUndefined();
+  });
+
+  it('counts the seconds left down once a second while warning, with the same snapshot in between', () => {
+    const fake = new FakeClient();
+    const store = createClientStore(() => asClient(fake));
+    const changes: (number | null)[] = [];
+    store.subscribe(() => changes.push(store.getSnapshot().secondsLeft), { now });
+
+    fake.warn(Date.now() + 3_500);
+    const warning = store.getSnapshot();
+    expect(warning).toMatchObject({ state: 'warning', secondsLeft: 4, absolute: false });
+    expect(warning.expireAt).toBe(Date.now() + 3_500);
+
+    vi.advanceTimersByTime(499);
+    expect(store.getSnapshot()).toBe(warning);
+    vi.advanceTimersByTime(1);
+    expect(store.getSnapshot().secondsLeft).toBe(3);
+    vi.advanceTimersByTime(3_000);
+    expect(store.getSnapshot().secondsLeft).toBe(0);
+    expect(changes).toEqual([4, 3, 2, 1, 0]);
+
+    // Past the deadline nothing changes until the client leaves the warning.
+    vi.advanceTimersByTime(5_000);
+    expect(changes).toEqual([4, 3, 2, 1, 0]);
+  });
+
+  it('shows the state again after extend() and forgets the countdown', async () => {
+    const fake = new FakeClient();
+    const store = createClientStore(() => asClient(fake));
+    store.subscribe(() => {}, { now });
+    fake.warn(Date.now() + 10_000);
+    await store.getSnapshot().extend();
+    expect(fake.extends).toBe(1);
+    expect(store.getSnapshot()).toMatchObject({
+      state: 'active',
+      secondsLeft: null,
+      expireAt: null,
+    });
+  });
+
+  it('notices within a second a warning that ends without an event (an absolute notice dismissed in another tab)', () => {
+    const fake = new FakeClient();
+    const store = createClientStore(() => asClient(fake));
+    store.subscribe(() => {}, { now });
+    fake.warn(Date.now() + 60_000, true);
+    expect(store.getSnapshot()).toMatchObject({ state: 'warning', absolute: true });
+    fake.state = 'active';
+    vi.advanceTimersByTime(1_000);
+    expect(store.getSnapshot()).toMatchObject({ state: 'active', absolute: false });
+  });
+
+  it('reads a client of the app without starting or stopping it', async () => {
+    const fake = new FakeClient().start();
+    const store = createClientStore(asClient(fake));
+    expect(store.getSnapshot().state).toBe('active');
+    const unsubscribe = store.subscribe(() => {});
+    fake.warn(Date.now() + 2_000);
+    expect(store.getSnapshot()).toMatchObject({ state: 'warning', secondsLeft: 2 });
+    unsubscribe();
+    await microtasks();
+    expect(fake.starts).toBe(1);
+    expect(fake.stops).toBe(0);
+    expect(store.getSnapshot().client).toBe(fake);
+  });
+
+  it('shows stopped on a page without config, where extend() and signOut() do nothing', async () => {
+    const store = createClientStore(() => undefined);
+    store.subscribe(() => {});
+    const snapshot = store.getSnapshot();
+    expect(snapshot).toMatchObject({ state: 'stopped', secondsLeft: null, client: undefined });
+    await expect(snapshot.extend()).resolves.toBeUndefined();
+    await expect(snapshot.signOut()).resolves.toBeUndefined();
+    expect(store.getSnapshot()).toBe(snapshot);
+  });
+});
+
+/** A component that shows what the hook says. */
+function Status() {
+  const { state, secondsLeft } = useSessionSecurity();
+  return createElement('p', null, `state: ${state}, seconds left: ${String(secondsLeft)}`);
+}
+
+describe('useSessionSecurity on the server', () => {
+  it('renders the stopped state without a window or a document', () => {
+    expect(typeof window).toBe('undefined');
+    expect(renderToString(createElement(Status))).toBe('<p>state: stopped, seconds left: null</p>');
+  });
+});
