@@ -80,12 +80,16 @@ export class SessionStoreUnavailableError extends SessionSecurityError {
   readonly status = 503;
   /** The same status, under the name Fastify reads. */
   readonly statusCode = 503;
-  /** The message is safe to show: it holds nothing secret. */
+  /** The message is safe to show: it names the operation only, never the store's own error. */
   readonly expose = true;
+  /** Why the store failed (its own error: may name hosts and ports), for the logs only. */
+  readonly reason: string;
 
   constructor(operation: string, reason: string, options?: { cause?: unknown }) {
-    super(`the session store could not ${operation} a session: ${reason}`);
+    // Why: frameworks show an exposed message to the client; the store's error stays in the logs.
+    super(`the session store could not ${operation} a session`);
     this.name = 'SessionStoreUnavailableError';
+    this.reason = reason;
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

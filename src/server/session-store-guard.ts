@@ -70,10 +70,10 @@ export function guardSessionStore<S extends Store>(
         const failure = new SessionStoreUnavailableError(VERBS[name], describe(error), {
           cause: error,
         });
-        const count = throttle(`${name}: ${failure.message}`, Date.now());
+        const count = throttle(`${name}: ${failure.reason}`, Date.now());
         if (count !== undefined) {
           logger.error(
-            `session-security: ${failure.message} (${count} time(s) since the last report; answering 503)`,
+            `${failure.message}: ${failure.reason} (${count} time(s) since the last report; answering 503)`,
           );
         }
         callback(failure);

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { FakeClock } from '../support/http.js';
 import type { ConformanceApp, Harness, HarnessOptions } from './harness.js';
 import { expressHarness } from './harness-express.js';
+import { koaHarness } from './harness-koa.js';
 
-export const HARNESSES: readonly Harness[] = [expressHarness];
+export const HARNESSES: readonly Harness[] = [expressHarness, koaHarness];
 
 export type StoreKind = 'default' | 'redis';
 export const STORES: readonly StoreKind[] = ['default', 'redis'];

@@ -1,0 +1,436 @@
+// The Koa adapter: translates Koa + koa-session requests for the lifecycle and its outcomes back
+// into responses, and guards koa-session's external store. Holds no policy.
+
+import type { Context, Next } from 'koa';
+import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
+import { type Logger, resolveOptions, type SessionSecurityOptions } from '../core/options.js';
+import { answers } from '../core/protocol.js';
+import { logThrottle } from '../core/throttle.js';
+import { type ClientTagsOptions, renderClientTags } from './html.js';
+import {
+  type BodyRead,
+  createLifecycle,
+  type RequestFacts,
+  type SessionAccess,
+} from './lifecycle.js';
+
+export { SessionStoreUnavailableError };
+
+/**
+ * The middleware, with what an app calls at sign-in, in its pages and at sign-out.
+ *
+ * @example
+ * ```ts
+ * const security: KoaSessionSecurity = sessionSecurity({ isAuthenticated: (ctx) => Boolean(ctx.session?.user) });
+ * app.use(security);
+ * ```
+ */
+export interface KoaSessionSecurity {
+  /**
+   * The middleware itself: mount it right after koa-session, before your routes and body parsers.
+   *
+   * @example
+   * ```ts
+   * app.use(session({ store, key: 'sid' }, app));
+   * app.use(security);
+   * ```
+   */
+  (ctx: Context, next: Next): Promise<void>;
+  /**
+   * Starts a fresh inactivity clock for a new sign-in. Optional with the default store when the
+   * session is regenerated at sign-in; required with the Redis store.
+   *
+   * @example
+   * ```ts
+   * ctx.session.user = 'ada';
+   * await security.start(ctx);
+   * ```
+   */
+  start(ctx: Context): Promise<void>;
+  /**
+   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
+   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
+   *
+   * @example
+   * ```ts
+   * ctx.body = `<head>${security.clientTags(ctx, { lang: 'fr', nonce: ctx.state.nonce })}</head>…`;
+   * ```
+   */
+  clientTags(ctx: Context, options?: ClientTagsOptions): string;
+  /**
+   * Signs the user out for good, from the app's own sign-out route: ends the session (the `logout`
+   * hook, or `ctx.session = null`: koa-session then destroys it and clears its cookie), remembers
+   * the sign-in as ended so that no request still in flight can save it back, and sends
+   * `Clear-Site-Data` (`clearSiteData`). A request that another origin made is refused: it
+   * rejects with a `SessionSecurityRequestError` whose `status` is 403, which Koa answers.
+   *
+   * @example
+   * ```ts
+   * app.use(async (ctx, next) => {
+   *   if (ctx.method !== 'POST' || ctx.path !== '/logout') return next();
+   *   await security.signOut(ctx);
+   *   ctx.status = 303;
+   *   ctx.redirect('/login');
+   * });
+   * ```
+   */
+  signOut(ctx: Context): Promise<void>;
+}
+
+/** What the adapter uses of a koa-session 7 session (`ctx.session`). */
+interface KoaSession {
+  [key: string]: unknown;
+  /** The key of the session in an external store (koa-session's session id); undefined for cookie sessions. */
+  readonly externalKey?: string | undefined;
+  /** True when koa-session made this session rather than loading it. */
+  isNew?: boolean;
+  toJSON(): Record<string, unknown>;
+  regenerate(): Promise<void> | undefined;
+}
+
+/** The koa-session properties of a context, which @types/koa does not declare. */
+interface KoaSessionContext {
+  session?: KoaSession | null;
+  sessionOptions?: { key?: string; signed?: boolean; store?: unknown };
+}
+
+const sessionContext = (ctx: Context) => ctx as unknown as KoaSessionContext;
+
+/**
+ * Server-enforced inactivity timeout for Koa 3 with koa-session 7, and the ping protocol under
+ * `prefix`. The state lives in `ctx.session.sessionSecurity`. Give koa-session an external
+ * `store` (wrapped in {@link guardSessionStore}): its key is the session id that ended sign-ins
+ * are remembered by; a session held whole in the cookie has the limits the README describes.
+ *
+ * @param options - DESIGN §2; `isAuthenticated(ctx)` is required
+ * @returns the middleware, with `start`, `clientTags` and `signOut`
+ * @throws SessionSecurityConfigError at construction for a bad option
+ * @example
+ * ```ts
+ * import Koa from 'koa';
+ * import session from 'koa-session';
+ * import { guardSessionStore, sessionSecurity } from 'session-security/koa';
+ *
+ * const app = new Koa();
+ * app.keys = [process.env.SESSION_SECRET!];
+ * app.use(session({ store: guardSessionStore(myStore) }, app));
+ * const security = sessionSecurity({ expireAfter: 900, loginUrl: '/login', isAuthenticated: (ctx) => Boolean(ctx.session?.user) });
+ * app.use(security);
+ * ```
+ */
+export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSessionSecurity {
+  const resolved = resolveOptions(options);
+  const lifecycle = createLifecycle(resolved);
+
+  const access = (ctx: Context): SessionAccess => new KoaSessionAccess(ctx, resolved.logout);
+
+  const middleware = async function sessionSecurity(ctx: Context, next: Next): Promise<void> {
+    const outcome = await lifecycle.handle(new KoaFacts(ctx), access(ctx));
+    if (outcome.kind === 'next') return next();
+    if (outcome.kind === 'redirect') {
+      ctx.status = 303; // set first: Koa's redirect keeps a redirect status, else answers 302
+      ctx.redirect(outcome.location);
+      ctx.set('cache-control', 'no-store');
+      return;
+    }
+    if (outcome.kind === 'asset') {
+      ctx.status = outcome.status;
+      ctx.set(outcome.headers);
+      if (outcome.body !== undefined) ctx.body = outcome.body;
+      return;
+    }
+    ctx.status = outcome.answer.status;
+    ctx.set(outcome.answer.headers);
+    ctx.body = outcome.answer.body;
+  };
+
+  return Object.assign(middleware, {
+    start: (ctx: Context) => lifecycle.start(ctx, access(ctx)),
+    clientTags: (ctx: Context, tagOptions?: ClientTagsOptions) => {
+      const status = lifecycle.clientStatus(ctx, access(ctx));
+      return status ? renderClientTags(status, resolved, tagOptions) : '';
+    },
+    signOut: async (ctx: Context) => {
+      await lifecycle.signOut(new KoaFacts(ctx), access(ctx));
+      if (lifecycle.clearSiteData !== undefined && !ctx.headerSent) {
+        ctx.set('clear-site-data', lifecycle.clearSiteData);
+      }
+    },
+  });
+}
+
+/** The session of one request as the lifecycle sees it; made for every request, so a class. */
+class KoaSessionAccess implements SessionAccess {
+  constructor(
+    private readonly ctx: Context,
+    private readonly logout: ((ctx: Context) => void | Promise<void>) | undefined,
+  ) {}
+  private get session(): KoaSession | null | undefined {
+    return sessionContext(this.ctx).session;
+  }
+  /**
+   * koa-session never hands a request on without a session: a store error is thrown (a 503 with
+   * {@link guardSessionStore}). But a session read before koa-session's middleware ran is a new,
+   * empty one whatever the cookie says; with a guarded store that is told apart from a session the
+   * store no longer has, and is no session at all rather than an anonymous visitor.
+   */
+  exists(): boolean {
+    const session = this.session;
+    if (session == null) return false;
+    if (session.isNew !== true) return true;
+    const { key, signed, store } = sessionContext(this.ctx).sessionOptions ?? {};
+    if (key === undefined || !guardedStores.has(store as object)) return true;
+    const cookie = this.ctx.cookies.get(key, { signed: signed !== false });
+    return cookie === undefined || lookedUp.has(this.ctx);
+  }
+  id(): string | undefined {
+    return this.session?.externalKey;
+  }
+  read(): unknown {
+    return this.session?.sessionSecurity;
+  }
+  write(value: unknown): void {
+    const session = this.session;
+    if (session) session.sessionSecurity = value;
+  }
+  clear(): void {
+    const session = this.session;
+    if (session) delete session.sessionSecurity;
+  }
+  async end(keepSession: boolean): Promise<void> {
+    const { ctx } = this;
+    if (this.logout) await this.logout(ctx);
+    else if (keepSession) await regenerate(ctx);
+    // koa-session destroys the session and clears its cookie when it commits, at the end of the
+    // request (a store failure then is the guard's 503); `ctx.session` is null from now on.
+    else sessionContext(ctx).session = null;
+    // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
+    const session = this.session;
+    if (session) delete session.sessionSecurity;
+  }
+}
+
+/**
+ * A fresh anonymous session under a new key. koa-session's `regenerate()` keeps the data and
+ * changes only the key (destroying the old one), so the data goes first.
+ */
+async function regenerate(ctx: Context): Promise<void> {
+  const session = sessionContext(ctx).session;
+  if (!session) return;
+  for (const key of Object.keys(session.toJSON())) delete session[key];
+  await session.regenerate();
+}
+
+/** What the lifecycle needs to know of a request; made for every request, so a class. */
+class KoaFacts implements RequestFacts<Context> {
+  readonly method: string;
+  readonly path: string;
+  readonly url: string;
+  readonly header: (name: string) => string | undefined;
+  #origin: string | undefined;
+  constructor(readonly req: Context) {
+    this.method = req.method;
+    this.path = req.path;
+    this.url = req.originalUrl;
+    const { headers } = req.req;
+    this.header = (name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+  }
+  /** Worked out only when a check needs it; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
+  get appOrigin(): string {
+    this.#origin ??= appOrigin(this.req);
+    return this.#origin;
+  }
+  readBody(limitBytes: number): Promise<BodyRead> {
+    return readBody(this.req, limitBytes);
+  }
+}
+
+function appOrigin(ctx: Context): string {
+  try {
+    return new URL(`${ctx.protocol}://${ctx.host}`).origin;
+  } catch {
+    return ''; // no usable Host: no Origin can match it
+  }
+}
+
+/**
+ * Reads the raw body up to a limit. When a body parser ran first, the stream is spent and its
+ * result is in `ctx.request` (`rawBody` keeps duplicated keys; `body` has merged them: mount
+ * session-security first).
+ */
+function readBody(ctx: Context, limitBytes: number): Promise<BodyRead> {
+  const { req } = ctx;
+  const parsed = ctx.request as { body?: unknown; rawBody?: unknown };
+  if (req.readableEnded || parsed.body !== undefined || typeof parsed.rawBody === 'string') {
+    const text =
+      typeof parsed.rawBody === 'string'
+        ? parsed.rawBody
+        : typeof parsed.body === 'string' || parsed.body === undefined
+          ? (parsed.body ?? '')
+          : JSON.stringify(parsed.body);
+    return Promise.resolve(
+      Buffer.byteLength(text) > limitBytes ? { kind: 'tooLarge' } : { kind: 'text', text },
+    );
+  }
+  if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
+    return Promise.resolve({ kind: 'tooLarge' });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        req.resume(); // discard the rest so the connection can be reused
+        resolve({ kind: 'tooLarge' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
+    };
+    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
+    const onAborted = () => {
+      cleanup();
+      resolve({ kind: 'aborted' });
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAborted);
+      req.off('close', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAborted);
+    req.on('close', onAborted);
+  });
+}
+
+/**
+ * An external store of koa-session 7: `get`, `set` and `destroy`, each returning a Promise.
+ *
+ * @example
+ * ```ts
+ * const sessions = new Map<string, string>();
+ * const store: KoaSessionStore = {
+ *   get: async (key) => JSON.parse(sessions.get(key) ?? 'null'),
+ *   set: async (key, data) => void sessions.set(key, JSON.stringify(data)),
+ *   destroy: async (key) => void sessions.delete(key),
+ * };
+ * ```
+ */
+export interface KoaSessionStore {
+  get(key: string, maxAge: unknown, data: { rolling?: boolean; ctx?: unknown }): Promise<unknown>;
+  set(key: string, session: unknown, maxAge: unknown, data: { ctx?: unknown }): Promise<void>;
+  destroy(key: string, data: { ctx?: unknown }): Promise<void>;
+}
+
+/**
+ * Options of {@link guardSessionStore}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionStoreGuardOptions = { timeout: 500, logger: pino() };
+ * ```
+ */
+export interface SessionStoreGuardOptions {
+  /** Milliseconds an operation may take before it fails. Default 1000. */
+  timeout?: number;
+  /** Where failures are reported, one line per kind a minute. Default `console`. */
+  logger?: Logger;
+}
+
+/** Stores wrapped by {@link guardSessionStore}, and the requests whose session they looked up. */
+const guardedStores = new WeakSet<object>();
+const lookedUp = new WeakSet<object>();
+
+const GUARDED = ['get', 'set', 'destroy'] as const;
+const VERBS: Record<(typeof GUARDED)[number], string> = {
+  get: 'read',
+  set: 'save',
+  destroy: 'destroy',
+};
+
+/**
+ * Makes a koa-session external store fail fast: each `get`, `set` and `destroy` that fails or
+ * takes longer than `timeout` rejects with a {@link SessionStoreUnavailableError}, which Koa
+ * answers 503 (with `Retry-After: 5` and `Cache-Control: no-store`) instead of a 500 or a request
+ * that waits in a Redis client's offline queue. Changes the store in place and returns it.
+ *
+ * @param store - the store handed to koa-session's `store` option
+ * @param options - the time limit in milliseconds (default 1000) and the logger (default `console`)
+ * @returns the same store
+ * @throws SessionSecurityError for a timeout that is not a number of milliseconds above 0
+ * @example
+ * ```ts
+ * app.use(session({ store: guardSessionStore(redisSessionStore, { timeout: 1000 }) }, app));
+ * ```
+ */
+export function guardSessionStore<S extends KoaSessionStore>(
+  store: S,
+  options: SessionStoreGuardOptions = {},
+): S {
+  const timeoutMs = options.timeout ?? 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new SessionSecurityError(
+      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
+    );
+  }
+  const logger = options.logger ?? console;
+  const throttle = logThrottle();
+  for (const name of GUARDED) {
+    const original = (store[name] as (...args: unknown[]) => unknown).bind(store);
+    const guarded = async (...args: unknown[]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        // A late answer after the time limit is dropped.
+        const result = await Promise.race([Promise.resolve().then(() => original(...args)), late]);
+        const ctx = (args.at(-1) as { ctx?: unknown } | undefined)?.ctx;
+        if (name === 'get' && typeof ctx === 'object' && ctx !== null) lookedUp.add(ctx);
+        return result;
+      } catch (error) {
+        throw unavailable(VERBS[name], error, throttle, logger);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
+  }
+  guardedStores.add(store);
+  return store;
+}
+
+/**
+ * The error Koa answers: 503, with headers Koa sets from `error.headers`. Its message, which Koa
+ * shows, says nothing of the store's own error (a host name, an address); the log does.
+ */
+function unavailable(
+  verb: string,
+  error: unknown,
+  throttle: (kind: string, nowMs: number) => number | undefined,
+  logger: Logger,
+): SessionStoreUnavailableError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const failure = new SessionStoreUnavailableError(verb, 'it failed or did not answer in time', {
+    cause: error,
+  });
+  const count = throttle(`${verb}: ${reason}`, Date.now());
+  if (count !== undefined) {
+    logger.error(
+      `session-security: the session store could not ${verb} a session: ${reason} (${count} time(s) since the last report; answering 503)`,
+    );
+  }
+  return Object.assign(failure, {
+    headers: { ...answers.unavailable().headers, 'retry-after': '5' },
+  });
+}

@@ -1,0 +1,186 @@
+// The conformance harness for Koa 3 + koa-session 7 with an external (server-side) in-memory
+// store wrapped in guardSessionStore, routes written as plain Koa middleware.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa, { type Context, type Next } from 'koa';
+import session from 'koa-session';
+import { guardSessionStore, type KoaSessionStore, sessionSecurity } from 'session-security/koa';
+import { CookieJar, FakeClock, send } from '../support/http.js';
+import {
+  type Harness,
+  type HarnessOptions,
+  type SessionStoreOperation,
+  testLogger,
+} from './harness.js';
+
+/** A koa-session external store in memory; each session is kept as JSON, as a real store would. */
+export class MapSessionStore implements KoaSessionStore {
+  readonly sessions = new Map<string, string>();
+  constructor(
+    private readonly fails: (operation: SessionStoreOperation) => boolean = () => false,
+  ) {}
+  async get(key: string): Promise<unknown> {
+    this.check('get');
+    const json = this.sessions.get(key);
+    return json === undefined ? undefined : JSON.parse(json);
+  }
+  async set(key: string, data: unknown): Promise<void> {
+    this.check('set');
+    this.sessions.set(key, JSON.stringify(data));
+  }
+  async destroy(key: string): Promise<void> {
+    this.check('destroy');
+    this.sessions.delete(key);
+  }
+  /** As a store whose server is down fails. */
+  private check(operation: SessionStoreOperation): void {
+    if (this.fails(operation)) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+  }
+}
+
+/** What the harness's routes keep in koa-session's session. */
+interface AppSession {
+  user?: string;
+  toJSON(): Record<string, unknown>;
+  regenerate(): Promise<void>;
+}
+
+const sessionOf = (ctx: Context) => (ctx as unknown as { session: AppSession | null }).session;
+
+/** A fresh session under a new key, as at every sign-in (koa-session's regenerate keeps the data). */
+async function regenerate(ctx: Context): Promise<AppSession> {
+  const current = sessionOf(ctx);
+  if (!current) throw new Error('no session: is koa-session mounted?');
+  for (const key of Object.keys(current.toJSON()))
+    delete (current as unknown as Record<string, unknown>)[key];
+  await current.regenerate();
+  return current;
+}
+
+/** Reads an `application/x-www-form-urlencoded` body, as a small body parser would. */
+async function formBody(ctx: Context): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+type Route = (ctx: Context) => Promise<void> | void;
+
+/** Routes by method and path, without regard to case or a trailing slash, as routers match. */
+function routes(table: Record<string, Route>) {
+  return async function router(ctx: Context, next: Next): Promise<void> {
+    const path = ctx.path.toLowerCase().replace(/(.)\/+$/, '$1');
+    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    const route = table[`${method} ${path}`];
+    if (route) return route(ctx);
+    return next();
+  };
+}
+
+export const koaHarness: Harness = {
+  framework: 'koa',
+  async start(options: HarnessOptions = {}) {
+    const clock = new FakeClock();
+    const logger = testLogger();
+    const memory = new MapSessionStore(options.sessionStoreFails);
+    const store = guardSessionStore(memory, {
+      timeout: 1000,
+      logger,
+    });
+    const app = new Koa();
+    app.keys = ['test secret'];
+    if (options.trustProxy) app.proxy = true;
+    const appErrors: unknown[] = [];
+    // Koa's own rule (its default logger's): an exposed error (the guard's 503, signOut's 403)
+    // is answered with its status and is no app error; anything else would be a 500.
+    app.on('error', (error: { expose?: unknown; status?: unknown }) => {
+      if (error.expose !== true && error.status !== 404) appErrors.push(error);
+    });
+    app.use(session({ store }, app));
+    const security = sessionSecurity({
+      expireAfter: 900,
+      warnAfter: 780,
+      isAuthenticated: (ctx) => typeof sessionOf(ctx)?.user === 'string',
+      clock,
+      logger,
+      ...options.security,
+    });
+    app.use(security);
+    const user = (ctx: Context) => ({ user: sessionOf(ctx)?.user ?? null });
+    app.use(
+      routes({
+        'POST /test/sign-in': async (ctx) => {
+          const fresh = await regenerate(ctx);
+          fresh.user = 'ada';
+          if (ctx.query.start) await security.start(ctx);
+          ctx.body = { signedIn: true };
+        },
+        'POST /test/sign-in-same-session': async (ctx) => {
+          const current = sessionOf(ctx);
+          if (current) current.user = 'ada';
+          await security.start(ctx);
+          ctx.body = { signedIn: true };
+        },
+        'POST /test/sign-out': async (ctx) => {
+          await security.signOut(ctx);
+          ctx.body = { signedOut: true };
+        },
+        'POST /test/forget-user': (ctx) => {
+          const current = sessionOf(ctx);
+          if (current) delete current.user;
+          ctx.body = { signedOut: true };
+        },
+        'POST /form': async (ctx) => {
+          ctx.body = { note: (await formBody(ctx)).get('note') };
+        },
+        'GET /': (ctx) => {
+          const name = sessionOf(ctx)?.user;
+          ctx.set('cache-control', 'no-store');
+          ctx.type = 'html';
+          ctx.body = name ? `<p>hello ${name}</p>` : '<p>anonymous</p>';
+        },
+        'GET /api/data': (ctx) => {
+          ctx.body = user(ctx);
+        },
+        'GET /api/poll': (ctx) => {
+          ctx.body = user(ctx);
+        },
+        'GET /events/stream': (ctx) => {
+          ctx.body = user(ctx);
+        },
+        'GET /test/page': (ctx) => {
+          const { lang, nonce, script } = ctx.query as Record<string, string | undefined>;
+          ctx.type = 'html';
+          ctx.body = security.clientTags(ctx, {
+            ...(lang !== undefined ? { lang } : {}),
+            ...(nonce !== undefined ? { nonce } : {}),
+            script: script !== 'false',
+          });
+        },
+      }),
+    );
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      origin,
+      clock,
+      logger,
+      appErrors,
+      sessionCount: async () => memory.sessions.size,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((error) => (error ? reject(error) : resolve()));
+        }),
+      async signIn({ start = false } = {}) {
+        const jar = new CookieJar();
+        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
+        const reply = await send(origin, path, { method: 'POST' }, jar);
+        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
+        return jar;
+      },
+    };
+  },
+};
