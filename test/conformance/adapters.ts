@@ -8,9 +8,16 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { FakeClock } from '../support/http.js';
 import type { ConformanceApp, Harness, HarnessOptions } from './harness.js';
 import { expressHarness } from './harness-express.js';
+import { fastifyHarness } from './harness-fastify.js';
+import { honoHarness } from './harness-hono.js';
 import { koaHarness } from './harness-koa.js';
 
-export const HARNESSES: readonly Harness[] = [expressHarness, koaHarness];
+export const HARNESSES: readonly Harness[] = [
+  expressHarness,
+  fastifyHarness,
+  koaHarness,
+  honoHarness,
+];
 
 export type StoreKind = 'default' | 'redis';
 export const STORES: readonly StoreKind[] = ['default', 'redis'];

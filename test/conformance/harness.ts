@@ -66,6 +66,12 @@ export interface ConformanceApp {
 export interface Harness {
   /** The framework, as the test titles name it: 'express', 'fastify', 'koa', 'hono'. */
   framework: string;
+  /**
+   * The session plugin stores a session and sets its cookie for every visitor, anonymous or not
+   * (hono-sessions 0.8 has no `saveUninitialized: false`): what session-security adds to an
+   * anonymous request is then checked without that cookie.
+   */
+  sessionForEveryVisitor?: boolean;
   start(options?: HarnessOptions): Promise<ConformanceApp>;
 }
 

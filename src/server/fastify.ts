@@ -1,0 +1,417 @@
+// The Fastify 5 adapter (@fastify/session 11): translates Fastify requests for the lifecycle and
+// its outcomes back into replies, from an onRequest hook. Holds no policy.
+
+import type { IncomingMessage } from 'node:http';
+import type {} from '@fastify/cookie';
+import type { FastifySessionObject, SessionStore } from '@fastify/session';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
+import { type Logger, resolveOptions, type SessionSecurityOptions } from '../core/options.js';
+import type { SecurityState } from '../core/policy.js';
+import { logThrottle } from '../core/throttle.js';
+import { type ClientTagsOptions, renderClientTags } from './html.js';
+import {
+  type BodyRead,
+  createLifecycle,
+  type RequestFacts,
+  type SessionAccess,
+} from './lifecycle.js';
+
+export type { ClientTagsOptions };
+export { SessionStoreUnavailableError };
+
+declare module 'fastify' {
+  interface Session {
+    /** The inactivity clock of session-security, or with an external store only its sign-in's marker. */
+    sessionSecurity?: SecurityState | { id: string };
+  }
+}
+
+/**
+ * The plugin, with what an app calls at sign-in, on its pages and at sign-out.
+ *
+ * @example
+ * ```ts
+ * const security: FastifySessionSecurity = sessionSecurity({ isAuthenticated: (request) => Boolean(request.session.user) });
+ * await app.register(security); // after @fastify/cookie and @fastify/session
+ * ```
+ */
+export interface FastifySessionSecurity {
+  /** The plugin itself: `await app.register(security)`. Registers no route, only a global hook. */
+  (instance: FastifyInstance): Promise<void>;
+  /**
+   * Starts a fresh inactivity clock for a new sign-in. Optional with the default store when the
+   * app regenerates the session at sign-in (the first request of a signed-in session without a
+   * clock starts one); required with the Redis store, and after a sign-in that keeps the session id.
+   *
+   * @example
+   * ```ts
+   * app.post('/login', async (request, reply) => {
+   *   await request.session.regenerate();
+   *   request.session.set('user', 'ada');
+   *   await security.start(request);
+   *   return reply.redirect('/', 303);
+   * });
+   * ```
+   */
+  start(request: FastifyRequest): Promise<void>;
+  /**
+   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
+   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
+   *
+   * @example
+   * ```ts
+   * app.get('/', async (request, reply) =>
+   *   reply.type('text/html').send(`<head>${security.clientTags(request, { lang: 'fr' })}</head>…`),
+   * );
+   * ```
+   */
+  clientTags(request: FastifyRequest, options?: ClientTagsOptions): string;
+  /**
+   * Signs the user out for good, from the app's own sign-out route: ends the session (the
+   * `logout` hook, or `request.session.destroy()`: no session is left for the rest of the
+   * request), remembers the sign-in as ended so that no request still in flight can save it
+   * back, clears the session cookie and sends `Clear-Site-Data` (`clearSiteData`). A request
+   * that another origin made is refused: it rejects with a `SessionSecurityRequestError` whose
+   * `statusCode` is 403, which Fastify answers as such, and nothing is ended.
+   *
+   * @example
+   * ```ts
+   * app.post('/logout', async (request, reply) => {
+   *   await security.signOut(request, reply);
+   *   return reply.redirect('/login', 303);
+   * });
+   * ```
+   */
+  signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
+/**
+ * Server-enforced inactivity timeout for Fastify 5 with @fastify/session, and the ping protocol
+ * under `prefix`. Register it on the root instance, after `@fastify/cookie` and
+ * `@fastify/session` (Fastify refuses it otherwise). It is not encapsulated (as a fastify-plugin
+ * would be): its `onRequest` hook runs for every route of the app, in every plugin, and for
+ * unmatched ones, before Fastify's routing answers (404) and before any body parsing (415, 413,
+ * merged duplicate JSON keys), so the library's own checks keep their order. A store error of
+ * @fastify/session is Fastify's error: wrap the store with {@link guardSessionStore} to make it 503.
+ *
+ * @param options - DESIGN §2; `isAuthenticated(request)` is required
+ * @returns the plugin, with `start`, `clientTags` and `signOut`
+ * @throws SessionSecurityConfigError at construction for a bad option
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import cookie from '@fastify/cookie';
+ * import session from '@fastify/session';
+ * import { guardSessionStore, sessionSecurity } from 'session-security/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(cookie);
+ * await app.register(session, { secret: process.env.SESSION_SECRET!, saveUninitialized: false, store: guardSessionStore(new session.MemoryStore()) });
+ * const security = sessionSecurity({ expireAfter: 900, loginUrl: '/login', isAuthenticated: (request) => Boolean(request.session.user) });
+ * await app.register(security);
+ * ```
+ */
+export function sessionSecurity(
+  options: SessionSecurityOptions<FastifyRequest>,
+): FastifySessionSecurity {
+  const resolved = resolveOptions(options);
+  const lifecycle = createLifecycle(resolved);
+
+  const access = (request: FastifyRequest, reply?: FastifyReply): SessionAccess =>
+    new FastifySessionAccess(request, reply, resolved.logout);
+
+  // Why onRequest: later, Fastify has already answered unknown routes, content types and sizes
+  // on its own and merged duplicated JSON keys; @fastify/session's onRequest has run before it.
+  async function sessionSecurityHook(request: FastifyRequest, reply: FastifyReply) {
+    const outcome = await lifecycle.handle(new FastifyFacts(request), access(request, reply));
+    if (outcome.kind === 'next') return;
+    if (outcome.kind === 'redirect') {
+      reply.header('cache-control', 'no-store').redirect(outcome.location, 303);
+    } else if (outcome.kind === 'asset') {
+      reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    } else {
+      reply.code(outcome.answer.status).headers(outcome.answer.headers).send(outcome.answer.body);
+    }
+    return reply;
+  }
+
+  const plugin = async function sessionSecurity(instance: FastifyInstance): Promise<void> {
+    instance.addHook('onRequest', sessionSecurityHook);
+  };
+  // What fastify-plugin sets: the hook belongs to the instance that registers it, not to a child.
+  Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'session-security',
+    [Symbol.for('plugin-meta')]: {
+      name: 'session-security',
+      fastify: '5.x',
+      dependencies: ['@fastify/cookie', '@fastify/session'],
+    },
+  });
+
+  return Object.assign(plugin, {
+    start: (request: FastifyRequest) => lifecycle.start(request, access(request)),
+    clientTags: (request: FastifyRequest, tagOptions?: ClientTagsOptions) => {
+      const status = lifecycle.clientStatus(request, access(request));
+      return status ? renderClientTags(status, resolved, tagOptions) : '';
+    },
+    signOut: async (request: FastifyRequest, reply: FastifyReply) => {
+      await lifecycle.signOut(new FastifyFacts(request), access(request, reply));
+      if (lifecycle.clearSiteData !== undefined && !reply.sent) {
+        reply.header('clear-site-data', lifecycle.clearSiteData);
+      }
+    },
+  });
+}
+
+/** The session of one request as the lifecycle sees it; made for every request, so a class. */
+class FastifySessionAccess implements SessionAccess {
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply | undefined,
+    private readonly logout: ((request: FastifyRequest) => void | Promise<void>) | undefined,
+  ) {}
+  /** @fastify/session sets `{}` before it has a session, and `null` once one is destroyed. */
+  private session(): FastifySessionObject | undefined {
+    const session = this.request.session as FastifySessionObject | null | undefined;
+    return typeof session?.sessionId === 'string' ? session : undefined;
+  }
+  exists(): boolean {
+    return this.session() !== undefined;
+  }
+  id(): string | undefined {
+    return this.session()?.sessionId;
+  }
+  read(): unknown {
+    return this.session()?.sessionSecurity;
+  }
+  write(value: unknown): void {
+    this.request.session.sessionSecurity = value as SecurityState | { id: string };
+  }
+  clear(): void {
+    delete this.request.session.sessionSecurity;
+  }
+  async end(keepSession: boolean): Promise<void> {
+    const ended = this.session();
+    if (this.logout) await this.logout(this.request);
+    else if (keepSession) await this.request.session.regenerate();
+    else await this.request.session.destroy();
+    // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
+    const after = this.session();
+    if (after) delete after.sessionSecurity;
+    if (ended && after?.sessionId !== ended.sessionId) this.clearCookie(ended);
+  }
+  /**
+   * Clears the cookie that named an ended session. @fastify/session does not expose its cookie's
+   * name: it is the cookie whose value is `<cookiePrefix><id>.<signature>` for the ended id (the
+   * signature may be an older secret's). A new session that @fastify/session saves sets its own
+   * cookie after this, which then wins.
+   */
+  private clearCookie(ended: FastifySessionObject): void {
+    const { reply, request } = this;
+    if (reply === undefined || reply.sent) return;
+    const signedId = `${ended.sessionId}.`;
+    for (const [name, value] of Object.entries(request.cookies ?? {})) {
+      if (typeof value !== 'string' || !value.includes(signedId)) continue;
+      reply.clearCookie(name, {
+        path: ended.cookie.path ?? '/',
+        ...(ended.cookie.domain ? { domain: ended.cookie.domain } : {}),
+      });
+    }
+  }
+}
+
+/** What the lifecycle needs to know of a request; made for every request, so a class. */
+class FastifyFacts implements RequestFacts<FastifyRequest> {
+  readonly method: string;
+  readonly path: string;
+  readonly url: string;
+  readonly header: (name: string) => string | undefined;
+  #origin: string | undefined;
+  constructor(readonly req: FastifyRequest) {
+    this.method = req.method;
+    this.url = req.url;
+    const query = this.url.indexOf('?');
+    this.path = query < 0 ? this.url : this.url.slice(0, query);
+    const { headers } = req;
+    this.header = (name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+  }
+  /** Worked out only when a check needs it: `protocol` and `host` honour Fastify's `trustProxy`. */
+  get appOrigin(): string {
+    if (this.#origin === undefined) {
+      try {
+        this.#origin = new URL(`${this.req.protocol}://${this.req.host}`).origin;
+      } catch {
+        this.#origin = ''; // no usable Host: no Origin can match it
+      }
+    }
+    return this.#origin;
+  }
+  readBody(limitBytes: number): Promise<BodyRead> {
+    return readBody(this.req.raw, limitBytes);
+  }
+}
+
+/** Reads the raw body up to a limit, in the onRequest hook, before Fastify's own parsing. */
+function readBody(raw: IncomingMessage, limitBytes: number): Promise<BodyRead> {
+  // Spent by an earlier onRequest hook of the app: nothing left to read, and no 'end' to wait for.
+  if (raw.readableEnded) return Promise.resolve({ kind: 'aborted' });
+  if (Number(raw.headers['content-length'] ?? 0) > limitBytes) {
+    return Promise.resolve({ kind: 'tooLarge' });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        raw.resume(); // discard the rest so the connection can be reused
+        resolve({ kind: 'tooLarge' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
+    };
+    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
+    const onAborted = () => {
+      cleanup();
+      resolve({ kind: 'aborted' });
+    };
+    const cleanup = () => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onAborted);
+      raw.off('close', onAborted);
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onAborted);
+    raw.on('close', onAborted);
+  });
+}
+
+/**
+ * Options of {@link guardSessionStore}.
+ *
+ * @example
+ * ```ts
+ * guardSessionStore(store, { timeout: 500, logger: console });
+ * ```
+ */
+export interface SessionStoreGuardOptions {
+  /** Milliseconds an operation may take before it fails. Default 1000. */
+  timeout?: number;
+  /** Where failures are reported, one line per kind a minute. Default `console`. */
+  logger?: Logger;
+}
+
+const GUARDED = ['get', 'set', 'destroy'] as const;
+const VERBS: Record<(typeof GUARDED)[number], string> = {
+  get: 'read',
+  set: 'save',
+  destroy: 'destroy',
+};
+
+/** What Fastify's default error handler adds to the 503 of a store failure. */
+const UNAVAILABLE_HEADERS = { 'cache-control': 'no-store', 'retry-after': '5' };
+
+/**
+ * Makes a @fastify/session store fail fast and answer 503: each `get`, `set` and `destroy` that
+ * fails or takes longer than `timeout` calls back with a {@link SessionStoreUnavailableError}
+ * (`statusCode` 503, and `headers` with `Retry-After: 5` that Fastify's default error handler
+ * sends), instead of a 500 or a request waiting in a Redis client's offline queue.
+ * @fastify/session hands a failed read to Fastify's error handling, so a request carrying a
+ * session cookie never goes on as an anonymous visitor; a custom error handler should answer
+ * `error.statusCode`. A read that reports `ENOENT` (no such session) is passed through as such.
+ * Changes the store in place and returns it; the store's error is logged, not sent to the client.
+ *
+ * @example
+ * ```ts
+ * import session from '@fastify/session';
+ * import { guardSessionStore } from 'session-security/fastify';
+ *
+ * const store = guardSessionStore(new RedisStore({ client }), { timeout: 1000 });
+ * await app.register(session, { secret, store, saveUninitialized: false });
+ * ```
+ */
+export function guardSessionStore<S extends SessionStore>(
+  store: S,
+  options: SessionStoreGuardOptions = {},
+): S {
+  const timeoutMs = options.timeout ?? 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new SessionSecurityError(
+      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
+    );
+  }
+  const logger = options.logger ?? console;
+  const throttle = logThrottle();
+  for (const name of GUARDED) {
+    const original = store[name] as ((...args: unknown[]) => unknown) | undefined;
+    if (typeof original !== 'function') continue;
+    const bound = original.bind(store);
+    const guarded = (...args: unknown[]) => {
+      const callback = args.at(-1);
+      if (typeof callback !== 'function') return bound(...args);
+      let settled = false;
+      const settle = (error: unknown, ...results: unknown[]) => {
+        if (settled) return; // a late answer after the time limit is dropped
+        settled = true;
+        clearTimeout(timer);
+        if (!error || (name === 'get' && isNotFound(error))) return callback(error, ...results);
+        const timedOut = error === TIMED_OUT;
+        const detail = timedOut ? `no answer in ${timeoutMs} ms` : describe(error);
+        // What the client may see says no more than that: the store's own error (hosts, ports)
+        // goes to the log and the error's cause only.
+        const failure = new SessionStoreUnavailableError(
+          VERBS[name],
+          timedOut ? detail : 'the store reported an error',
+          timedOut ? {} : { cause: error },
+        );
+        const kind = timedOut ? 'timeout' : failureKind(error);
+        const count = throttle(`${name}: ${kind}`, Date.now());
+        if (count !== undefined) {
+          logger.error(
+            `session-security: the session store could not ${VERBS[name]} a session: ${detail} (${count} time(s) since the last report; answering 503)`,
+          );
+        }
+        callback(Object.assign(failure, { headers: UNAVAILABLE_HEADERS }));
+      };
+      const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
+      try {
+        bound(...args.slice(0, -1), settle);
+      } catch (error) {
+        settle(error);
+      }
+      return undefined;
+    };
+    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
+  }
+  return store;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A failure's kind for the log: its name and code, not its message (which may carry ids). */
+function failureKind(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+}
+
+/** @fastify/session reads an `ENOENT` error from `get` as "no such session": not a failure. */
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}

@@ -1,0 +1,163 @@
+// The conformance harness for Fastify 5 + @fastify/cookie + @fastify/session (its MemoryStore,
+// server-side), with guardSessionStore as the adapter's documentation tells Fastify apps to use it.
+
+import cookie from '@fastify/cookie';
+import session, { type SessionStore } from '@fastify/session';
+import Fastify, { type FastifyRequest, type Session } from 'fastify';
+import { guardSessionStore, sessionSecurity } from 'session-security/fastify';
+import { CookieJar, FakeClock, send } from '../support/http.js';
+import {
+  type Harness,
+  type HarnessOptions,
+  type SessionStoreOperation,
+  testLogger,
+} from './harness.js';
+
+declare module 'fastify' {
+  interface Session {
+    user?: string;
+  }
+}
+
+/** Makes each operation of `store` fail while `fails` says so, as a store whose server is down. */
+function failing<S extends SessionStore>(
+  store: S,
+  fails: (operation: SessionStoreOperation) => boolean,
+): S {
+  for (const name of ['get', 'set', 'destroy'] as const) {
+    const original = (store[name] as (...args: unknown[]) => void).bind(store);
+    Object.defineProperty(store, name, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        const callback = args.at(-1);
+        if (fails(name) && typeof callback === 'function') {
+          callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+          return;
+        }
+        original(...args);
+      },
+    });
+  }
+  return store;
+}
+
+/** A query parameter as one string, or undefined. */
+function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export const fastifyHarness: Harness = {
+  framework: 'fastify',
+  async start(options: HarnessOptions = {}) {
+    const clock = new FakeClock();
+    const logger = testLogger();
+    const sessions = new Map<string, Session>();
+    const memory = new session.MemoryStore(sessions);
+    const store = guardSessionStore(
+      options.sessionStoreFails ? failing(memory, options.sessionStoreFails) : memory,
+      { timeout: 1000, logger },
+    );
+    const app = Fastify({ trustProxy: options.trustProxy === true });
+    await app.register(cookie);
+    await app.register(session, {
+      secret: 'test secret that is at least 32 characters long',
+      saveUninitialized: false,
+      cookie: { secure: false },
+      store,
+    });
+    const security = sessionSecurity({
+      expireAfter: 900,
+      warnAfter: 780,
+      isAuthenticated: (request) => typeof request.session.user === 'string',
+      clock,
+      logger,
+      ...options.security,
+    });
+    await app.register(security);
+    // No @fastify/formbody here: the app's own body parsing, in a few lines.
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      },
+    );
+    const appErrors: unknown[] = [];
+    app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+      const status = error.statusCode ?? 500;
+      if (status !== 500) return reply.code(status).send({ status: 'error', error: error.message });
+      appErrors.push(error);
+      return reply.code(500).send({ status: 'error', error: 'internal server error' });
+    });
+
+    app.post('/test/sign-in', async (request) => {
+      await request.session.regenerate();
+      request.session.set('user', 'ada');
+      if (queryParam(request, 'start')) await security.start(request);
+      return { signedIn: true };
+    });
+    app.post('/test/sign-in-same-session', async (request) => {
+      request.session.set('user', 'ada');
+      await security.start(request);
+      return { signedIn: true };
+    });
+    app.post('/test/sign-out', async (request, reply) => {
+      await security.signOut(request, reply);
+      return { signedOut: true };
+    });
+    app.post('/test/forget-user', async (request) => {
+      delete request.session.user;
+      return { signedOut: true };
+    });
+    app.post('/form', async (request) => {
+      const note = (request.body as Record<string, unknown> | undefined)?.note;
+      return { note: note ?? null };
+    });
+    app.get('/', async (request, reply) => {
+      const user = request.session.user;
+      return reply
+        .header('cache-control', 'no-store')
+        .type('text/html')
+        .send(user ? `<p>hello ${user}</p>` : '<p>anonymous</p>');
+    });
+    for (const path of ['/api/data', '/api/poll', '/events/stream']) {
+      app.get(path, async (request) => ({ user: request.session.user ?? null }));
+    }
+    app.get('/test/page', async (request, reply) => {
+      const lang = queryParam(request, 'lang');
+      const nonce = queryParam(request, 'nonce');
+      return reply.type('text/html').send(
+        security.clientTags(request, {
+          ...(lang !== undefined ? { lang } : {}),
+          ...(nonce !== undefined ? { nonce } : {}),
+          script: queryParam(request, 'script') !== 'false',
+        }),
+      );
+    });
+
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const origin = `http://127.0.0.1:${address.port}`;
+    return {
+      origin,
+      clock,
+      logger,
+      appErrors,
+      sessionCount: async () => sessions.size,
+      close: async () => {
+        app.server.closeAllConnections();
+        await app.close();
+      },
+      async signIn({ start = false } = {}) {
+        const jar = new CookieJar();
+        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
+        const reply = await send(origin, path, { method: 'POST' }, jar);
+        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
+        return jar;
+      },
+    };
+  },
+};

@@ -1,0 +1,364 @@
+// The Web-standard handler of session-security/hono with plain Request/Response and no server:
+// a Next.js-style route handler over a Map-based session the app loads from its own cookie.
+
+import { SessionSecurityRequestError } from 'session-security';
+import {
+  errorResponse,
+  type SessionSecurityHandler,
+  type SessionSecurityHandlerOptions,
+  sessionSecurityHandler,
+  type WebSession,
+} from 'session-security/hono';
+import { describe, expect, it } from 'vitest';
+import { FakeClock, NAVIGATE, SAME_ORIGIN_FETCH } from '../support/http.js';
+
+const ORIGIN = 'http://app.test';
+const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
+
+/** Sessions in a Map, named by a `sid` cookie; `down` makes loading fail as a store outage does. */
+class MapSessions {
+  readonly sessions = new Map<string, Map<string, unknown>>();
+  down = false;
+  #next = 0;
+
+  create(values: Record<string, unknown> = {}): string {
+    const id = `s${++this.#next}`;
+    this.sessions.set(id, new Map(Object.entries(values)));
+    return id;
+  }
+
+  /** The request's session; undefined without a cookie, or when the store is down. */
+  load(request: Request): (WebSession & { current: () => string | undefined }) | undefined {
+    const sid = /(?:^|;\s*)sid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+    if (sid === undefined || this.down) return undefined;
+    let id: string | undefined = sid;
+    if (!this.sessions.has(sid)) this.sessions.set(sid, new Map());
+    const data = () => (id === undefined ? undefined : this.sessions.get(id));
+    return {
+      current: () => id,
+      id: () => id,
+      get: (key) => data()?.get(key),
+      set: (key, value) => {
+        data()?.set(key, value);
+      },
+      delete: (key) => {
+        data()?.delete(key);
+      },
+      destroy: () => {
+        if (id !== undefined) this.sessions.delete(id);
+        id = undefined;
+      },
+      regenerate: () => {
+        if (id !== undefined) this.sessions.delete(id);
+        id = this.create();
+      },
+    };
+  }
+}
+
+function setUp(options: Partial<SessionSecurityHandlerOptions> = {}) {
+  const clock = new FakeClock();
+  const sessions = new MapSessions();
+  const errors: string[] = [];
+  const security = sessionSecurityHandler({
+    expireAfter: 900,
+    warnAfter: 780,
+    loginUrl: '/login',
+    isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
+    clock,
+    logger: { warn: () => {}, error: (message) => errors.push(message) },
+    sessionCookieName: 'sid',
+    ...options,
+  });
+  return { clock, sessions, errors, security, ...routeHandler(security, sessions) };
+}
+
+/** The shape of a Next.js route handler (and middleware) using the handler. */
+function routeHandler(security: SessionSecurityHandler, sessions: MapSessions) {
+  async function pageRoute(request: Request): Promise<Response> {
+    const session = sessions.load(request);
+    const refused = await security.check(request, session);
+    if (refused) return refused;
+    const user = session?.get('user');
+    const head = security.clientTags(request, session, { lang: 'en' });
+    return new Response(
+      `<head>${head}</head><p>${typeof user === 'string' ? user : 'anonymous'}</p>`,
+      {
+        headers: { 'content-type': 'text/html' },
+      },
+    );
+  }
+  /** `app/session-security/[...route]/route.ts`: the library's routes, 404 for the rest. */
+  async function library(request: Request): Promise<Response> {
+    return (
+      (await security.handle(request, sessions.load(request))) ??
+      new Response(null, { status: 404 })
+    );
+  }
+  return { pageRoute, library };
+}
+
+const request = (path: string, init: RequestInit & { sid?: string } = {}) => {
+  const { sid, headers, ...rest } = init;
+  return new Request(`${ORIGIN}${path}`, {
+    ...rest,
+    headers: { ...(headers as Record<string, string>), ...(sid ? { cookie: `sid=${sid}` } : {}) },
+  });
+};
+const ping = (sid?: string) =>
+  request('/session-security/ping', { headers: SAME_ORIGIN_FETCH, sid });
+
+describe('handle(request, session)', () => {
+  it("answers the library's routes and leaves every other request untouched", async () => {
+    const { sessions, security, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    const first = await library(ping(sid));
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(await first.json()).toMatchObject({ status: 'active', idleFor: 0, expireAfter: 900 });
+    const other = request('/dashboard', { headers: NAVIGATE, sid });
+    expect(await security.handle(other, sessions.load(other))).toBeUndefined();
+    expect(sessions.sessions.get(sid)?.has('sessionSecurity')).toBe(true);
+    const script = await library(request('/session-security/client.js'));
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(1000);
+  });
+
+  it('merges a POST ping and refuses a cross-origin one first', async () => {
+    const { clock, sessions, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(60);
+    const body = '{"sinceActivity": 4}';
+    const posted = await library(
+      request('/session-security/ping', { method: 'POST', headers: JSON_POST, body, sid }),
+    );
+    expect((await posted.json()).idleFor).toBe(4);
+    const foreign = await library(
+      request('/session-security/ping', {
+        method: 'POST',
+        headers: { ...JSON_POST, origin: 'https://evil.example' },
+        body,
+        sid,
+      }),
+    );
+    expect(foreign.status).toBe(403);
+  });
+
+  it('refuses a streamed body over 1 KB with 413 without reading it all', async () => {
+    const { sessions, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    let pulls = 0;
+    const chunk = new TextEncoder().encode('x'.repeat(512));
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        if (pulls > 2000)
+          controller.close(); // a 1 MB body, if it were all read
+        else controller.enqueue(chunk);
+      },
+    });
+    const reply = await library(
+      new Request(`${ORIGIN}/session-security/ping`, {
+        method: 'POST',
+        headers: { ...JSON_POST, cookie: `sid=${sid}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(reply.status).toBe(413);
+    expect(pulls).toBeLessThan(10);
+  });
+
+  it('refuses a declared Content-Length over 1 KB without reading the body at all', async () => {
+    const { sessions, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.close();
+      },
+    });
+    const reply = await library(
+      new Request(`${ORIGIN}/session-security/ping`, {
+        method: 'POST',
+        headers: { ...JSON_POST, cookie: `sid=${sid}`, 'content-length': '5000' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(reply.status).toBe(413);
+    expect(pulls).toBeLessThanOrEqual(1); // at most the stream's own first pull, never a read
+  });
+
+  it('answers 400 to a body that fails mid-way (the client hung up), and records nothing', async () => {
+    const { clock, sessions, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(30);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"sinceAct'));
+        controller.error(new Error('aborted'));
+      },
+    });
+    const reply = await library(
+      new Request(`${ORIGIN}/session-security/ping`, {
+        method: 'POST',
+        headers: { ...JSON_POST, cookie: `sid=${sid}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(reply.status).toBe(400);
+    expect((await (await library(ping(sid))).json()).idleFor).toBe(30);
+  });
+});
+
+describe('check(request, session)', () => {
+  it('lets a live session through and records its activity', async () => {
+    const { clock, sessions, pageRoute, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(100);
+    const page = await pageRoute(request('/reports?year=2026', { headers: NAVIGATE, sid }));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<p>ada</p>');
+    expect(html).toContain('"pingUrl":"/session-security/ping"');
+    expect(html).toContain('"idleFor":0');
+    expect((await (await library(ping(sid))).json()).idleFor).toBe(0);
+  });
+
+  it('redirects an expired page load 303 to the login page with next, and ends the session', async () => {
+    const { clock, sessions, pageRoute, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(900);
+    const page = await pageRoute(request('/reports?year=2026', { headers: NAVIGATE, sid }));
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login?next=%2Freports%3Fyear%3D2026&reason=idle');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(sessions.sessions.has(sid)).toBe(false);
+  });
+
+  it('answers an expired fetch 401 JSON', async () => {
+    const { clock, sessions, pageRoute, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(901);
+    const data = await pageRoute(request('/api/data', { headers: SAME_ORIGIN_FETCH, sid }));
+    expect(data.status).toBe(401);
+    expect(await data.json()).toEqual({ status: 'expired', reason: 'idle' });
+  });
+
+  it('goes on with a regenerated, anonymous session for an expired page load without loginUrl', async () => {
+    const { clock, sessions, security, library } = setUp({ loginUrl: undefined });
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(900);
+    const page = request('/', { headers: NAVIGATE, sid });
+    const session = sessions.load(page);
+    expect(await security.check(page, session)).toBeUndefined();
+    expect(session?.current()).not.toBe(sid);
+    expect(session?.get('user')).toBeUndefined();
+    expect(security.clientTags(page, session)).toBe('');
+  });
+
+  it('answers 503 when the session cookie came but the store could not load the session', async () => {
+    const { sessions, errors, pageRoute, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    sessions.down = true;
+    const page = await pageRoute(request('/', { headers: NAVIGATE, sid }));
+    expect(page.status).toBe(503);
+    expect(await page.json()).toMatchObject({ status: 'error' });
+    expect((await library(ping(sid))).status).toBe(503);
+    expect(errors.length).toBeGreaterThan(0);
+    sessions.down = false;
+    expect((await library(ping(sid))).status).toBe(200);
+  });
+
+  it('treats a request without a session cookie and without a session as anonymous', async () => {
+    const { pageRoute, library } = setUp();
+    const page = await pageRoute(request('/', { headers: NAVIGATE }));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe('<head></head><p>anonymous</p>');
+    const reply = await library(ping());
+    expect(reply.status).toBe(401);
+    expect(await reply.json()).toEqual({ status: 'anonymous' });
+  });
+
+  it("takes the app's origin from X-Forwarded-* only with trustProxy", async () => {
+    const proxied = {
+      ...JSON_POST,
+      origin: 'https://app.example.com',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'app.example.com',
+    };
+    for (const [trustProxy, status] of [
+      [true, 200],
+      [false, 403],
+    ] as const) {
+      const { sessions, library } = setUp({ trustProxy });
+      const sid = sessions.create({ user: 'ada' });
+      const reply = await library(
+        request('/session-security/ping', {
+          method: 'POST',
+          headers: proxied,
+          body: '{"sinceActivity":0}',
+          sid,
+        }),
+      );
+      expect(reply.status).toBe(status);
+    }
+  });
+});
+
+describe('start, signOut and clientTags', () => {
+  it('start(request, session) starts a fresh clock in the same session', async () => {
+    const { clock, sessions, security, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    clock.advance(500);
+    const signIn = request('/login', { method: 'POST', headers: NAVIGATE, sid });
+    const session = sessions.load(signIn);
+    if (!session) throw new Error('no session');
+    await security.start(signIn, session);
+    expect(security.clientTags(signIn, session, { script: false })).toContain('"idleFor":0');
+    clock.advance(3);
+    expect((await (await library(ping(sid))).json()).idleFor).toBe(3);
+  });
+
+  it('signOut ends the session for good and hands back Clear-Site-Data', async () => {
+    const { sessions, security, library } = setUp({ clearSiteData: ['cache', 'storage'] });
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    const out = request('/logout', { method: 'POST', headers: SAME_ORIGIN_FETCH, sid });
+    const headers = await security.signOut(out, sessions.load(out));
+    expect(headers.get('clear-site-data')).toBe('"cache", "storage"');
+    expect(sessions.sessions.has(sid)).toBe(false);
+    // The same id comes back (a copy saved back): it opens nothing.
+    sessions.sessions.set(sid, new Map([['user', 'ada']]));
+    expect(await (await library(ping(sid))).json()).toEqual({ status: 'anonymous' });
+  });
+
+  it('signOut refuses another origin with a SessionSecurityRequestError that errorResponse answers 403', async () => {
+    const { sessions, security, library } = setUp();
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    const out = request('/logout', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+      sid,
+    });
+    const failure = await security.signOut(out, sessions.load(out)).catch((error) => error);
+    expect(failure).toBeInstanceOf(SessionSecurityRequestError);
+    const answer = errorResponse(failure, out);
+    expect(answer?.status).toBe(403);
+    expect((await library(ping(sid))).status).toBe(200);
+    expect(errorResponse(new Error('other'))).toBeUndefined();
+  });
+});
