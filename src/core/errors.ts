@@ -74,6 +74,14 @@ export class SessionSecurityRequestError extends SessionSecurityError {
 /**
  * A session store operation that failed or took too long: answered 503, never a sign-out. The
  * session store guards of the adapters throw it; frameworks answer its `status` / `statusCode`.
+ *
+ * @example
+ * ```ts
+ * app.setErrorHandler((error, request, reply) => {
+ *   if (error instanceof SessionStoreUnavailableError) return reply.code(503).headers(error.headers).send();
+ *   return reply.send(error);
+ * });
+ * ```
  */
 export class SessionStoreUnavailableError extends SessionSecurityError {
   /** The HTTP status to answer (Express, Koa). */
@@ -84,6 +92,11 @@ export class SessionStoreUnavailableError extends SessionSecurityError {
   readonly expose = true;
   /** Why the store failed (its own error: may name hosts and ports), for the logs only. */
   readonly reason: string;
+  /** The headers to answer with, which Fastify's and Koa's default error handlers send. */
+  readonly headers: Readonly<Record<string, string>> = {
+    'retry-after': '5',
+    'cache-control': 'no-store',
+  };
 
   constructor(operation: string, reason: string, options?: { cause?: unknown }) {
     // Why: frameworks show an exposed message to the client; the store's error stays in the logs.

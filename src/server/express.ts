@@ -5,6 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
+import { bodyParsedEarlier, readNodeBody } from './body.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import {
   type BodyRead,
@@ -248,49 +249,6 @@ function regenerate(req: Request): Promise<void> {
  * result is in req.body (duplicated keys are then already merged: mount session-security first).
  */
 function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
-  if (req.readableEnded) {
-    const text =
-      typeof req.body === 'string' || req.body === undefined
-        ? (req.body ?? '')
-        : JSON.stringify(req.body);
-    return Promise.resolve(
-      Buffer.byteLength(text) > limitBytes ? { kind: 'tooLarge' } : { kind: 'text', text },
-    );
-  }
-  if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
-    return Promise.resolve({ kind: 'tooLarge' });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        cleanup();
-        req.resume(); // discard the rest so the connection can be reused
-        resolve({ kind: 'tooLarge' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
-    };
-    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
-    const onAborted = () => {
-      cleanup();
-      resolve({ kind: 'aborted' });
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAborted);
-      req.off('close', onAborted);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAborted);
-    req.on('close', onAborted);
-  });
+  if (req.readableEnded) return Promise.resolve(bodyParsedEarlier(undefined, req.body, limitBytes));
+  return readNodeBody(req, limitBytes);
 }

@@ -5,10 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import type {} from '@fastify/cookie';
 import type { FastifySessionObject, SessionStore } from '@fastify/session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
-import { type Logger, resolveOptions, type SessionSecurityOptions } from '../core/options.js';
+import { SessionStoreUnavailableError } from '../core/errors.js';
+import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
-import { logThrottle } from '../core/throttle.js';
+import { readNodeBody } from './body.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import {
   type BodyRead,
@@ -16,8 +16,9 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
-export type { ClientTagsOptions };
+export type { ClientTagsOptions, SessionStoreGuardOptions };
 export { SessionStoreUnavailableError };
 
 declare module 'fastify' {
@@ -260,68 +261,10 @@ class FastifyFacts implements RequestFacts<FastifyRequest> {
 function readBody(raw: IncomingMessage, limitBytes: number): Promise<BodyRead> {
   // Spent by an earlier onRequest hook of the app: nothing left to read, and no 'end' to wait for.
   if (raw.readableEnded) return Promise.resolve({ kind: 'aborted' });
-  if (Number(raw.headers['content-length'] ?? 0) > limitBytes) {
-    return Promise.resolve({ kind: 'tooLarge' });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        cleanup();
-        raw.resume(); // discard the rest so the connection can be reused
-        resolve({ kind: 'tooLarge' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
-    };
-    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
-    const onAborted = () => {
-      cleanup();
-      resolve({ kind: 'aborted' });
-    };
-    const cleanup = () => {
-      raw.off('data', onData);
-      raw.off('end', onEnd);
-      raw.off('error', onAborted);
-      raw.off('close', onAborted);
-    };
-    raw.on('data', onData);
-    raw.on('end', onEnd);
-    raw.on('error', onAborted);
-    raw.on('close', onAborted);
-  });
+  return readNodeBody(raw, limitBytes);
 }
 
-/**
- * Options of {@link guardSessionStore}.
- *
- * @example
- * ```ts
- * guardSessionStore(store, { timeout: 500, logger: console });
- * ```
- */
-export interface SessionStoreGuardOptions {
-  /** Milliseconds an operation may take before it fails. Default 1000. */
-  timeout?: number;
-  /** Where failures are reported, one line per kind a minute. Default `console`. */
-  logger?: Logger;
-}
-
-const GUARDED = ['get', 'set', 'destroy'] as const;
-const VERBS: Record<(typeof GUARDED)[number], string> = {
-  get: 'read',
-  set: 'save',
-  destroy: 'destroy',
-};
-
-/** What Fastify's default error handler adds to the 503 of a store failure. */
-const UNAVAILABLE_HEADERS = { 'cache-control': 'no-store', 'retry-after': '5' };
+const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;
 
 /**
  * Makes a @fastify/session store fail fast and answer 503: each `get`, `set` and `destroy` that
@@ -346,69 +289,10 @@ export function guardSessionStore<S extends SessionStore>(
   store: S,
   options: SessionStoreGuardOptions = {},
 ): S {
-  const timeoutMs = options.timeout ?? 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SessionSecurityError(
-      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
-    );
-  }
-  const logger = options.logger ?? console;
-  const throttle = logThrottle();
-  for (const name of GUARDED) {
-    const original = store[name] as ((...args: unknown[]) => unknown) | undefined;
-    if (typeof original !== 'function') continue;
-    const bound = original.bind(store);
-    const guarded = (...args: unknown[]) => {
-      const callback = args.at(-1);
-      if (typeof callback !== 'function') return bound(...args);
-      let settled = false;
-      const settle = (error: unknown, ...results: unknown[]) => {
-        if (settled) return; // a late answer after the time limit is dropped
-        settled = true;
-        clearTimeout(timer);
-        if (!error || (name === 'get' && isNotFound(error))) return callback(error, ...results);
-        const timedOut = error === TIMED_OUT;
-        const detail = timedOut ? `no answer in ${timeoutMs} ms` : describe(error);
-        // What the client may see says no more than that: the store's own error (hosts, ports)
-        // goes to the log and the error's cause only.
-        const failure = new SessionStoreUnavailableError(
-          VERBS[name],
-          timedOut ? detail : 'the store reported an error',
-          timedOut ? {} : { cause: error },
-        );
-        const kind = timedOut ? 'timeout' : failureKind(error);
-        const count = throttle(`${name}: ${kind}`, Date.now());
-        if (count !== undefined) {
-          logger.error(
-            `session-security: the session store could not ${VERBS[name]} a session: ${detail} (${count} time(s) since the last report; answering 503)`,
-          );
-        }
-        callback(Object.assign(failure, { headers: UNAVAILABLE_HEADERS }));
-      };
-      const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
-      try {
-        bound(...args.slice(0, -1), settle);
-      } catch (error) {
-        settle(error);
-      }
-      return undefined;
-    };
-    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
-  }
-  return store;
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A failure's kind for the log: its name and code, not its message (which may carry ids). */
-function failureKind(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+  const guard = storeGuard(options);
+  return guardMethods(store, VERBS, (method, verb, name) =>
+    guard.callbackStyle(verb, method, name === 'get' ? isNotFound : undefined),
+  );
 }
 
 /** @fastify/session reads an `ENOENT` error from `get` as "no such session": not a failure. */

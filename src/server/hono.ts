@@ -8,10 +8,9 @@ import {
   SessionSecurityRequestError,
   SessionStoreUnavailableError,
 } from '../core/errors.js';
-import { type Logger, resolveOptions, type SessionSecurityOptions } from '../core/options.js';
+import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import { answers } from '../core/protocol.js';
 import { isNavigation } from '../core/request.js';
-import { logThrottle } from '../core/throttle.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import {
   type BodyRead,
@@ -21,7 +20,13 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import {
+  guardMethods,
+  type SessionStoreGuardOptions as HonoSessionStoreGuardOptions,
+  storeGuard,
+} from './store-guard.js';
 
+export type { HonoSessionStoreGuardOptions };
 export { SessionSecurityRequestError, SessionStoreUnavailableError };
 
 /** Where session-security keeps its state in the session, as every adapter does. */
@@ -520,21 +525,6 @@ export interface HonoSessionStore {
   deleteSession(sessionId: string): unknown;
 }
 
-/**
- * Options of {@link guardSessionStore}.
- *
- * @example
- * ```ts
- * guardSessionStore(store, { timeout: 500, logger: pino } satisfies HonoSessionStoreGuardOptions);
- * ```
- */
-export interface HonoSessionStoreGuardOptions {
-  /** Milliseconds an operation may take before it fails. Default 1000. */
-  timeout?: number;
-  /** Where failures are reported, one line per kind a minute. Default `console`. */
-  logger?: Logger;
-}
-
 const STORE_VERBS = {
   getSessionById: 'read',
   createSession: 'create',
@@ -559,48 +549,21 @@ export function guardSessionStore<S extends HonoSessionStore>(
   store: S,
   options: HonoSessionStoreGuardOptions = {},
 ): S {
-  const timeoutMs = options.timeout ?? 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SessionSecurityError(
-      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
-    );
-  }
-  const logger = options.logger ?? console;
-  const throttle = logThrottle();
+  const guard = storeGuard(options);
   /**
    * Set when a read fails, until the next turn of the event loop: hono-sessions creates the new
    * session in the same turn (only awaits in between), which must then fail too.
    */
   let readJustFailed = false;
-
-  const fail = (verb: string, reason: unknown): never => {
-    const failure = answerable(
-      new SessionStoreUnavailableError(verb, describe(reason), { cause: reason }),
+  return guardMethods(store, STORE_VERBS, (method, verb, name) => {
+    const guarded = guard.promiseStyle(verb, (...args) =>
+      name === 'createSession' && readJustFailed
+        ? Promise.reject(new Error("the session store failed to read this request's session"))
+        : method(...args),
     );
-    const count = throttle(`${verb}: ${failure.message}`, Date.now());
-    if (count !== undefined) {
-      logger.error(
-        `session-security: ${failure.message} (${count} time(s) since the last report; answering 503)`,
-      );
-    }
-    throw failure;
-  };
-
-  for (const name of Object.keys(STORE_VERBS) as (keyof typeof STORE_VERBS)[]) {
-    const original = (store[name] as (...args: unknown[]) => unknown).bind(store);
-    const verb = STORE_VERBS[name];
-    const guarded = async (...args: unknown[]) => {
-      if (name === 'createSession' && readJustFailed) {
-        fail(verb, new Error("the session store failed to read this request's session"));
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
+    return async function answerableStoreCall(...args) {
       try {
-        return await Promise.race([
-          Promise.resolve().then(() => original(...args)),
-          new Promise((_resolve, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        return await guarded(...args);
       } catch (error) {
         if (name === 'getSessionById') {
           readJustFailed = true;
@@ -608,14 +571,10 @@ export function guardSessionStore<S extends HonoSessionStore>(
             readJustFailed = false;
           }, 0);
         }
-        return fail(verb, error);
-      } finally {
-        clearTimeout(timer);
+        throw error instanceof SessionStoreUnavailableError ? answerable(error) : error;
       }
     };
-    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
-  }
-  return store;
+  });
 }
 
 /**
@@ -632,7 +591,7 @@ export function guardSessionStore<S extends HonoSessionStore>(
 export function errorResponse(error: unknown, request?: Request): Response | undefined {
   if (error instanceof SessionStoreUnavailableError) {
     const unavailable = answers.unavailable();
-    const headers = new Headers({ ...unavailable.headers, 'retry-after': '5' });
+    const headers = new Headers({ ...unavailable.headers, ...error.headers });
     if (request !== undefined && isNavigation(headerGetter(request.headers))) {
       headers.set('content-type', 'text/plain; charset=utf-8');
       return new Response('The service is unavailable for a moment. Please try again.', {
@@ -655,10 +614,6 @@ export function errorResponse(error: unknown, request?: Request): Response | und
 /** Gives an error the `getResponse()` by which Hono's default error handler answers it (as HTTPException). */
 function answerable<E extends Error>(error: E): E {
   return Object.assign(error, { getResponse: () => errorResponse(error) });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** One request as an adapter keeps it: the framework's request, its facts and its session. */

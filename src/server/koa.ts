@@ -2,10 +2,9 @@
 // into responses, and guards koa-session's external store. Holds no policy.
 
 import type { Context, Next } from 'koa';
-import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
-import { type Logger, resolveOptions, type SessionSecurityOptions } from '../core/options.js';
-import { answers } from '../core/protocol.js';
-import { logThrottle } from '../core/throttle.js';
+import { SessionStoreUnavailableError } from '../core/errors.js';
+import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
+import { bodyParsedEarlier, readNodeBody } from './body.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import {
   type BodyRead,
@@ -13,8 +12,9 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
-export { SessionStoreUnavailableError };
+export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
 
 /**
  * The middleware, with what an app calls at sign-in, in its pages and at sign-out.
@@ -262,55 +262,11 @@ function appOrigin(ctx: Context): string {
  * session-security first).
  */
 function readBody(ctx: Context, limitBytes: number): Promise<BodyRead> {
-  const { req } = ctx;
   const parsed = ctx.request as { body?: unknown; rawBody?: unknown };
-  if (req.readableEnded || parsed.body !== undefined || typeof parsed.rawBody === 'string') {
-    const text =
-      typeof parsed.rawBody === 'string'
-        ? parsed.rawBody
-        : typeof parsed.body === 'string' || parsed.body === undefined
-          ? (parsed.body ?? '')
-          : JSON.stringify(parsed.body);
-    return Promise.resolve(
-      Buffer.byteLength(text) > limitBytes ? { kind: 'tooLarge' } : { kind: 'text', text },
-    );
+  if (ctx.req.readableEnded || parsed.body !== undefined || typeof parsed.rawBody === 'string') {
+    return Promise.resolve(bodyParsedEarlier(parsed.rawBody, parsed.body, limitBytes));
   }
-  if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
-    return Promise.resolve({ kind: 'tooLarge' });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        cleanup();
-        req.resume(); // discard the rest so the connection can be reused
-        resolve({ kind: 'tooLarge' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') });
-    };
-    // A client that hangs up mid-body is no server error: nothing to log, nobody to answer.
-    const onAborted = () => {
-      cleanup();
-      resolve({ kind: 'aborted' });
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAborted);
-      req.off('close', onAborted);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAborted);
-    req.on('close', onAborted);
-  });
+  return readNodeBody(ctx.req, limitBytes);
 }
 
 /**
@@ -332,31 +288,11 @@ export interface KoaSessionStore {
   destroy(key: string, data: { ctx?: unknown }): Promise<void>;
 }
 
-/**
- * Options of {@link guardSessionStore}.
- *
- * @example
- * ```ts
- * const options: SessionStoreGuardOptions = { timeout: 500, logger: pino() };
- * ```
- */
-export interface SessionStoreGuardOptions {
-  /** Milliseconds an operation may take before it fails. Default 1000. */
-  timeout?: number;
-  /** Where failures are reported, one line per kind a minute. Default `console`. */
-  logger?: Logger;
-}
-
 /** Stores wrapped by {@link guardSessionStore}, and the requests whose session they looked up. */
 const guardedStores = new WeakSet<object>();
 const lookedUp = new WeakSet<object>();
 
-const GUARDED = ['get', 'set', 'destroy'] as const;
-const VERBS: Record<(typeof GUARDED)[number], string> = {
-  get: 'read',
-  set: 'save',
-  destroy: 'destroy',
-};
+const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;
 
 /**
  * Makes a koa-session external store fail fast: each `get`, `set` and `destroy` that fails or
@@ -377,60 +313,18 @@ export function guardSessionStore<S extends KoaSessionStore>(
   store: S,
   options: SessionStoreGuardOptions = {},
 ): S {
-  const timeoutMs = options.timeout ?? 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SessionSecurityError(
-      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
-    );
-  }
-  const logger = options.logger ?? console;
-  const throttle = logThrottle();
-  for (const name of GUARDED) {
-    const original = (store[name] as (...args: unknown[]) => unknown).bind(store);
-    const guarded = async (...args: unknown[]) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        // A late answer after the time limit is dropped.
-        const result = await Promise.race([Promise.resolve().then(() => original(...args)), late]);
-        const ctx = (args.at(-1) as { ctx?: unknown } | undefined)?.ctx;
-        if (name === 'get' && typeof ctx === 'object' && ctx !== null) lookedUp.add(ctx);
-        return result;
-      } catch (error) {
-        throw unavailable(VERBS[name], error, throttle, logger);
-      } finally {
-        clearTimeout(timer);
-      }
+  const guard = storeGuard(options);
+  guardMethods(store, VERBS, (method, verb, name) => {
+    const guarded = guard.promiseStyle(verb, method);
+    if (name !== 'get') return guarded;
+    // A read that answered: a new session for this request now means the store has none.
+    return async function guardedGet(...args) {
+      const session = await guarded(...args);
+      const ctx = (args.at(-1) as { ctx?: unknown } | undefined)?.ctx;
+      if (typeof ctx === 'object' && ctx !== null) lookedUp.add(ctx);
+      return session;
     };
-    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
-  }
+  });
   guardedStores.add(store);
   return store;
-}
-
-/**
- * The error Koa answers: 503, with headers Koa sets from `error.headers`. Its message, which Koa
- * shows, says nothing of the store's own error (a host name, an address); the log does.
- */
-function unavailable(
-  verb: string,
-  error: unknown,
-  throttle: (kind: string, nowMs: number) => number | undefined,
-  logger: Logger,
-): SessionStoreUnavailableError {
-  const reason = error instanceof Error ? error.message : String(error);
-  const failure = new SessionStoreUnavailableError(verb, 'it failed or did not answer in time', {
-    cause: error,
-  });
-  const count = throttle(`${verb}: ${reason}`, Date.now());
-  if (count !== undefined) {
-    logger.error(
-      `session-security: the session store could not ${verb} a session: ${reason} (${count} time(s) since the last report; answering 503)`,
-    );
-  }
-  return Object.assign(failure, {
-    headers: { ...answers.unavailable().headers, 'retry-after': '5' },
-  });
 }

@@ -4,28 +4,13 @@
 
 import type { ErrorRequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
-import type { Logger } from '../core/options.js';
+import { SessionStoreUnavailableError } from '../core/errors.js';
 import { answers } from '../core/protocol.js';
-import { logThrottle } from '../core/throttle.js';
+import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
-export { SessionStoreUnavailableError };
+export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
 
-/** Options of {@link guardSessionStore}. */
-export interface SessionStoreGuardOptions {
-  /** Milliseconds an operation may take before it fails. Default 1000. */
-  timeout?: number;
-  /** Where failures are reported, one line per kind a minute. Default `console`. */
-  logger?: Logger;
-}
-
-const GUARDED = ['get', 'set', 'destroy', 'touch'] as const;
-const VERBS: Record<(typeof GUARDED)[number], string> = {
-  get: 'read',
-  set: 'save',
-  destroy: 'destroy',
-  touch: 'touch',
-};
+const VERBS = { get: 'read', set: 'save', destroy: 'destroy', touch: 'touch' } as const;
 
 /**
  * Makes an express-session store fail fast: each `get`, `set`, `destroy` and `touch` that fails
@@ -46,53 +31,8 @@ export function guardSessionStore<S extends Store>(
   store: S,
   options: SessionStoreGuardOptions = {},
 ): S {
-  const timeoutMs = options.timeout ?? 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SessionSecurityError(
-      `timeout (${String(options.timeout)}) must be a number of milliseconds greater than 0`,
-    );
-  }
-  const logger = options.logger ?? console;
-  const throttle = logThrottle();
-  for (const name of GUARDED) {
-    const original = store[name] as ((...args: unknown[]) => unknown) | undefined;
-    if (typeof original !== 'function') continue;
-    const bound = original.bind(store);
-    const guarded = (...args: unknown[]) => {
-      const callback = args.at(-1);
-      if (typeof callback !== 'function') return bound(...args);
-      let settled = false;
-      const settle = (error: unknown, ...results: unknown[]) => {
-        if (settled) return; // a late answer after the time limit is dropped
-        settled = true;
-        clearTimeout(timer);
-        if (!error) return callback(null, ...results);
-        const failure = new SessionStoreUnavailableError(VERBS[name], describe(error), {
-          cause: error,
-        });
-        const count = throttle(`${name}: ${failure.reason}`, Date.now());
-        if (count !== undefined) {
-          logger.error(
-            `${failure.message}: ${failure.reason} (${count} time(s) since the last report; answering 503)`,
-          );
-        }
-        callback(failure);
-      };
-      const timer = setTimeout(() => settle(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-      try {
-        bound(...args.slice(0, -1), settle);
-      } catch (error) {
-        settle(error);
-      }
-      return undefined;
-    };
-    Object.defineProperty(store, name, { value: guarded, configurable: true, writable: true });
-  }
-  return store;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const guard = storeGuard(options);
+  return guardMethods(store, VERBS, (method, verb) => guard.callbackStyle(verb, method));
 }
 
 /**
@@ -109,7 +49,7 @@ export function storeUnavailableHandler(): ErrorRequestHandler {
   return function storeUnavailable(error, req, res, next) {
     if (!(error instanceof SessionStoreUnavailableError) || res.headersSent) return next(error);
     const unavailable = answers.unavailable();
-    res.status(unavailable.status).set(unavailable.headers).set('retry-after', '5');
+    res.status(unavailable.status).set(unavailable.headers).set(error.headers);
     if (req.accepts(['json', 'html']) === 'html') {
       res.type('text/plain').send('The service is unavailable for a moment. Please try again.');
       return;

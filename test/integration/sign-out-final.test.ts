@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { SessionData } from 'express-session';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestAppOptions } from '../support/express-app.js';
-import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
+import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 
 type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 let app: TestApp;
@@ -20,7 +20,6 @@ afterEach(async () => {
   app = undefined as unknown as TestApp;
 });
 
-const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
 const getPing = (jar: CookieJar) =>
   send(app.origin, '/session-security/ping', { headers: SAME_ORIGIN_FETCH }, jar);
 const libraryLogout = (jar: CookieJar) =>
@@ -43,19 +42,6 @@ async function signedIn(): Promise<CookieJar> {
   expect((await getPing(jar)).status).toBe(200);
   app.clock.advance(2);
   return jar;
-}
-
-/** Starts a form post whose body has not fully arrived; waits until the server has it in flight. */
-async function inFlightFormPost(jar: CookieJar) {
-  const slow = sendSlowly(
-    app.origin,
-    '/form',
-    { method: 'POST', headers: FORM_POST, body: 'note=written+before+the+sign-out' },
-    jar.clone(),
-  );
-  // The middleware runs on the headers; the body parser then waits for the rest.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  return slow;
 }
 
 describe('a session saved back after its sign-in ended', () => {
