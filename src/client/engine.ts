@@ -44,8 +44,20 @@ export interface ClientOptions {
   allowFrames?: boolean;
   /** The input events that count as activity. */
   events?: readonly string[];
+  /** Drafts kept across expiry and sign-in (absent when the app turned them off). */
+  drafts?: DraftsConfig;
   /** The clock, for tests. */
   now?: () => number;
+}
+
+/** What the page's config says about drafts: whose they are, how long they keep, where the code is. */
+export interface DraftsConfig {
+  /** An opaque key of the signed-in user (a keyed hash of the user's id, never the id itself). */
+  key: string;
+  /** Seconds a kept draft lives; an older one is deleted unread. */
+  maxAge: number;
+  /** The URL of the drafts script (`{prefix}/drafts.js?v=…`), loaded only on pages with a form. */
+  src: string;
 }
 
 export type ClientState = 'active' | 'warning' | 'expired' | 'stopped';
