@@ -145,6 +145,7 @@ function buildApp(setup: Setup, client: Client, options: AppOptions): express.Ex
       error: (message: string, error?: unknown) => console.error(`[${setup}] ${message}`, error),
     };
     security = sessionSecurity({
+      drafts: false,
       expireAfter: EXPIRE_AFTER,
       isAuthenticated: (req) => typeof req.session.user === 'string',
       logger,

@@ -22,6 +22,8 @@ export interface DemoConfig {
   /** Seconds after sign-in before sign-out whatever the activity; 0 = off. */
   absoluteTimeout: number;
   sessionSecret: string;
+  /** The secret drafts are keyed with (at least 32 characters); default a fixed demo secret. */
+  draftSecret?: string;
   /** A session store; default express-session's in-memory store. */
   store?: session.Store;
   /** Where sign-in clocks live; default the session object. */
@@ -34,6 +36,9 @@ export interface DemoConfig {
 }
 
 const USERS: Record<string, string> = { demo: 'demo' };
+
+/** The drafts secret when none is given: fine for a demo, public to anyone who reads this file. */
+export const DEMO_DRAFT_SECRET = 'session-security demo drafts secret: set DRAFT_SECRET';
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -65,6 +70,9 @@ export function createDemoApp(config: DemoConfig): express.Express {
     loginUrl: '/login',
     passive: ['/api/poll'],
     isAuthenticated: (req) => typeof req.session.user === 'string',
+    // Drafts: a tab signed out on expiry keeps its forms, for the same user only.
+    userId: (req) => req.session.user ?? '',
+    draftSecret: config.draftSecret ?? DEMO_DRAFT_SECRET,
     ...(config.clock ? { clock: config.clock } : {}),
     ...(config.logger ? { logger: config.logger } : {}),
     ...(config.activityStore ? { store: config.activityStore } : {}),

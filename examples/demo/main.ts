@@ -1,5 +1,5 @@
 // Starts the demo from the environment (DESIGN §6): PORT, EXPIRE_AFTER, WARN_AFTER,
-// ABSOLUTE_TIMEOUT, SESSION_SECRET, REDIS_URL, TRUST_PROXY. Stops with a clear message on a bad value.
+// ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL, TRUST_PROXY. Stops with a clear message on a bad value.
 
 import type session from 'express-session';
 import { type ActivityStore, defaultWarnAfter } from 'session-security';
@@ -42,6 +42,10 @@ const sessionSecret = process.env.SESSION_SECRET || DEMO_SECRET;
 if (sessionSecret === DEMO_SECRET) {
   console.warn('demo: SESSION_SECRET is not set; using a fixed demo secret that anyone can read');
 }
+const draftSecret = process.env.DRAFT_SECRET || undefined;
+if (draftSecret === undefined) {
+  console.warn('demo: DRAFT_SECRET is not set; drafts are keyed with a fixed demo secret');
+}
 
 // Behind a reverse proxy: `1` trusts one hop (its X-Forwarded-Proto and Host), as Express reads it.
 const trustProxyText = process.env.TRUST_PROXY?.trim();
@@ -81,6 +85,7 @@ try {
     warnAfter,
     absoluteTimeout,
     sessionSecret,
+    ...(draftSecret ? { draftSecret } : {}),
     ...(store ? { store } : {}),
     ...(activityStore ? { activityStore } : {}),
     ...(trustProxy !== undefined ? { trustProxy } : {}),

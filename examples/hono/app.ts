@@ -27,6 +27,8 @@ const security = sessionSecurity({
   loginUrl: '/login', // expired page loads go to /login?next=…&reason=idle
   passive: ['/api/notifications'], // polling this does not keep the session alive
   isAuthenticated: (c) => typeof c.get('session').get('user') === 'string',
+  userId: (c) => c.get('session').get('user') ?? '',
+  draftSecret: process.env.DRAFT_SECRET ?? 'change me: a secret of at least 32 characters',
 });
 app.use(security);
 

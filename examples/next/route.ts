@@ -67,6 +67,8 @@ export const security = sessionSecurityHandler({
   loginUrl: '/login',
   passive: ['/api/notifications'],
   isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
+  userId: ({ session }) => String(session.get('user') ?? ''),
+  draftSecret: process.env.DRAFT_SECRET ?? 'change me: a secret of at least 32 characters',
   sessionCookieName: SESSION_COOKIE,
   // Behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-Host: trustProxy: true.
 });

@@ -9,9 +9,16 @@ declare global {
   }
 }
 
+// Read while this script runs (currentScript is null later): the drafts script gets the same CSP nonce.
+const nonce = document.currentScript?.nonce;
 const tag = document.getElementById(CONFIG_ELEMENT_ID);
 if (tag?.textContent) {
-  window.sessionSecurity = new SessionSecurity(
-    JSON.parse(tag.textContent) as ClientOptions,
-  ).start();
+  const options = JSON.parse(tag.textContent) as ClientOptions;
+  window.sessionSecurity = new SessionSecurity(options).start();
+  // Only a page with a form has a draft to keep: the others never download the drafts code.
+  if (options.drafts && document.forms[0]) {
+    document.body.append(
+      Object.assign(document.createElement('script'), { src: options.drafts.src, nonce }),
+    );
+  }
 }

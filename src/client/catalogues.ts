@@ -1,9 +1,10 @@
-// The message catalogues the server puts into a page's config, by language.
-// Server-side only: the browser bundle carries English alone (see messages.ts).
+// The message catalogues the server puts into a page's config, by language; a translation also
+// carries the drafts script's line (`restored`). Server-side only: the browser bundles carry
+// English alone (see messages.ts).
 
-import { en, type Messages } from './messages.js';
+import { type DraftMessages, en, type Messages } from './messages.js';
 
-const ca: Messages = {
+const ca: Messages & DraftMessages = {
   title: 'La vostra sessió està a punt de caducar',
   body: 'Per la vostra seguretat, es tancarà la sessió per inactivitat.',
   timeLeft: 'Temps restant',
@@ -16,9 +17,10 @@ const ca: Messages = {
   dismiss: 'D’acord',
   offline:
     'No es pot connectar amb el servidor. Aquesta pàgina romandrà oculta fins que es restableixi la connexió.',
+  restored: 'S’han restaurat els canvis que no havíeu desat.',
 };
 
-const cs: Messages = {
+const cs: Messages & DraftMessages = {
   title: 'Vaše relace brzy vyprší',
   body: 'Z bezpečnostních důvodů dojde kvůli nečinnosti k odhlášení.',
   timeLeft: 'Zbývající čas',
@@ -30,9 +32,10 @@ const cs: Messages = {
     'Z bezpečnostních důvodů tato relace skončí v {time} a nelze ji prodloužit. Uložte si nyní svou práci.',
   dismiss: 'OK',
   offline: 'Server není dostupný. Tato stránka zůstane skrytá, dokud se připojení neobnoví.',
+  restored: 'Vaše neuložené změny byly obnoveny.',
 };
 
-const de: Messages = {
+const de: Messages & DraftMessages = {
   title: 'Ihre Sitzung läuft bald ab',
   body: 'Aus Sicherheitsgründen werden Sie wegen Inaktivität abgemeldet.',
   timeLeft: 'Verbleibende Zeit',
@@ -45,9 +48,10 @@ const de: Messages = {
   dismiss: 'OK',
   offline:
     'Der Server ist nicht erreichbar. Diese Seite bleibt ausgeblendet, bis die Verbindung wiederhergestellt ist.',
+  restored: 'Ihre nicht gespeicherten Änderungen wurden wiederhergestellt.',
 };
 
-const es: Messages = {
+const es: Messages & DraftMessages = {
   title: 'Su sesión está a punto de expirar',
   body: 'Por su seguridad, se cerrará la sesión por inactividad.',
   timeLeft: 'Tiempo restante',
@@ -60,9 +64,10 @@ const es: Messages = {
   dismiss: 'Aceptar',
   offline:
     'No se puede conectar con el servidor. Esta página permanecerá oculta hasta que se restablezca la conexión.',
+  restored: 'Se han restaurado los cambios que no había guardado.',
 };
 
-const fr: Messages = {
+const fr: Messages & DraftMessages = {
   title: 'Votre session va bientôt expirer',
   body: 'Pour votre sécurité, votre session va être fermée en raison de votre inactivité.',
   timeLeft: 'Temps restant',
@@ -75,9 +80,10 @@ const fr: Messages = {
   dismiss: 'OK',
   offline:
     'Impossible de joindre le serveur. Cette page reste masquée jusqu’au rétablissement de la connexion.',
+  restored: 'Vos modifications non enregistrées ont été restaurées.',
 };
 
-const it: Messages = {
+const it: Messages & DraftMessages = {
   title: 'La sessione sta per scadere',
   body: 'Per motivi di sicurezza, la sessione verrà chiusa per inattività.',
   timeLeft: 'Tempo rimanente',
@@ -90,9 +96,10 @@ const it: Messages = {
   dismiss: 'OK',
   offline:
     'Impossibile raggiungere il server. Questa pagina resterà nascosta fino al ripristino della connessione.',
+  restored: 'Le modifiche non salvate sono state ripristinate.',
 };
 
-const nl: Messages = {
+const nl: Messages & DraftMessages = {
   title: 'Uw sessie verloopt bijna',
   body: 'Voor uw veiligheid wordt u wegens inactiviteit uitgelogd.',
   timeLeft: 'Resterende tijd',
@@ -105,9 +112,10 @@ const nl: Messages = {
   dismiss: 'OK',
   offline:
     'De server is niet bereikbaar. Deze pagina blijft verborgen tot de verbinding is hersteld.',
+  restored: 'Uw niet-opgeslagen wijzigingen zijn hersteld.',
 };
 
-const pl: Messages = {
+const pl: Messages & DraftMessages = {
   title: 'Sesja wkrótce wygaśnie',
   body: 'Ze względów bezpieczeństwa nastąpi wylogowanie z powodu braku aktywności.',
   timeLeft: 'Pozostały czas',
@@ -121,9 +129,10 @@ const pl: Messages = {
   dismiss: 'OK',
   offline:
     'Nie można połączyć się z serwerem. Ta strona pozostanie ukryta do czasu przywrócenia połączenia.',
+  restored: 'Przywrócono niezapisane zmiany.',
 };
 
-const ptBR: Messages = {
+const ptBR: Messages & DraftMessages = {
   title: 'Sua sessão está prestes a expirar',
   body: 'Por segurança, a sessão será encerrada por inatividade.',
   timeLeft: 'Tempo restante',
@@ -136,9 +145,10 @@ const ptBR: Messages = {
   dismiss: 'OK',
   offline:
     'Não foi possível conectar ao servidor. Esta página ficará oculta até a conexão ser restabelecida.',
+  restored: 'Suas alterações não salvas foram restauradas.',
 };
 
-const ptPT: Messages = {
+const ptPT: Messages & DraftMessages = {
   title: 'A sua sessão está prestes a expirar',
   body: 'Por motivos de segurança, a sessão será terminada por inatividade.',
   timeLeft: 'Tempo restante',
@@ -151,6 +161,7 @@ const ptPT: Messages = {
   dismiss: 'OK',
   offline:
     'Não é possível contactar o servidor. Esta página fica oculta até a ligação ser restabelecida.',
+  restored: 'As suas alterações não guardadas foram restauradas.',
 };
 
 export const CATALOGUES: Readonly<Record<string, Messages>> = Object.freeze({

@@ -5,9 +5,12 @@
 import type { Messages } from './messages.js';
 
 export interface DialogActions {
-  stay(): void;
-  signOut(): void;
-  dismiss(): void;
+  /** "Stay signed in" (or Escape): extend the session. */
+  keep(): void;
+  /** "Sign out". */
+  leave(): void;
+  /** "OK" (or Escape) on the absolute notice, which extends nothing. */
+  acknowledge(): void;
 }
 
 export interface WarningDialog {
@@ -80,9 +83,9 @@ export function createDialog(
     ) as HTMLDialogElement;
     parts = element.querySelectorAll('*');
     const [first, second] = element.querySelectorAll('button');
-    const answer = () => (isAbsolute ? actions.dismiss() : actions.stay());
+    const answer = () => (isAbsolute ? actions.acknowledge() : actions.keep());
     first?.addEventListener('click', answer);
-    second?.addEventListener('click', actions.signOut);
+    second?.addEventListener('click', actions.leave);
     // Escape is a deliberate answer: it extends (or, for the absolute notice, dismisses).
     element.addEventListener('cancel', answer);
     element.addEventListener('close', () => {

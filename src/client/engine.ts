@@ -2,7 +2,8 @@
 // script small): input, tabs, pings, dialog and expiry around the pure plan of schedule.ts.
 
 import { coverPage, createDialog, type WarningDialog } from './dialog.js';
-import { en, type Messages } from './messages.js';
+import { forgetDrafts } from './draft-store.js';
+import { type DraftMessages, en, type Messages } from './messages.js';
 import { type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
 import {
   type Channel,
@@ -34,7 +35,7 @@ export interface ClientOptions {
   /** The page's language, for `Intl` durations and times. Default `<html lang>` or `en`. */
   lang?: string;
   /** The page's catalogue; English fills in what is missing. */
-  messages?: Partial<Messages>;
+  messages?: Partial<Messages & DraftMessages>;
   /** `false` for headless mode: no dialog, only events. Default true. */
   ui?: boolean;
   /**
@@ -114,7 +115,8 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
   const jitter = Math.random();
   let channel: Channel | undefined;
   let lead: Leadership | undefined;
-  const cleanups: (() => void)[] = [];
+  // Aborted by stop(): removes every listener start() added.
+  let listening: AbortController | undefined;
 
   /** Whether this client no longer acts: stopped, or leaving for the login page. */
   const ended = () => state === 'expired' || state === 'stopped';
@@ -129,7 +131,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
   const onInput = (event: Event) => {
     // Only the user's own input in a page they can see; the open warning ignores input:
     // only a deliberate action extends.
-    if (!event.isTrusted || state !== 'active' || document.visibilityState === 'hidden') return;
+    if (!event.isTrusted || state !== 'active' || document.hidden) return;
     const at = now();
     if (at - lastInput < 1000) return;
     record(at);
@@ -158,7 +160,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     if (lead?.isLeader()) return 0;
     const graceMs = reportMarginMs(warnAfterMs) / 2;
     // Without an elected leader, visible tabs go first, each at its own moment.
-    if (lead?.elected === false && document.visibilityState === 'visible') {
+    if (lead?.elected === false && !document.hidden) {
       return (graceMs * jitter) / 4;
     }
     return graceMs * (1 + jitter / 4);
@@ -193,8 +195,9 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     }
     coverPage(failures > 0 && at >= next.expireAt, messages);
     if (next.ping && !inFlight) return void ping(next.ping);
-    // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once.
-    timer = setTimeout(evaluate, Math.min(2 ** 31 - 1, Math.max(0, next.wakeAt - at)));
+    // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once. A negative
+    // one (a time already passed) counts as 0.
+    timer = setTimeout(evaluate, Math.min(2 ** 31 - 1, next.wakeAt - at));
   };
 
   const ping = async (method: 'GET' | 'POST') => {
@@ -234,8 +237,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
   const stop = () => {
     if (state !== 'expired') state = 'stopped';
     clearTimeout(timer);
-    for (const cleanup of cleanups.splice(0)) cleanup();
-    channel?.close();
+    listening?.abort(); // the listeners and the channel
     lead?.release();
     dialog?.hide();
   };
@@ -246,6 +248,8 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     if (tellOthers) channel?.post({ t: 'end', reason, session: mySession });
     stop();
     state = 'expired';
+    // An explicit sign-out, here or in another tab, leaves no draft in any tab to restore.
+    if (reason === 'logout') forgetDrafts();
     if (!emit('expire', { reason }, true)) return;
     leaving = true;
     if (!options.loginUrl) return location.reload();
@@ -270,7 +274,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
 
   const wake = (event?: Event) => {
     if (ended()) return;
-    if (event?.type === 'visibilitychange' && document.visibilityState === 'visible') {
+    if (event?.type === 'visibilitychange' && !document.hidden) {
       lead?.claim();
     }
     if (event?.type === 'online') pingNotBefore = 0;
@@ -290,30 +294,29 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
       : createDialog(
           messages,
           options.lang || document.documentElement.lang || 'en',
-          { stay: () => void extend(), signOut: () => void signOut(), dismiss },
+          { keep: () => void extend(), leave: () => void signOut(), acknowledge: dismiss },
           now,
         );
 
-  const listen = (target: EventTarget, names: readonly string[], handler: (e: Event) => void) => {
+  /** Listens on window, capturing: that also hears the events fired at document (visibilitychange, resume). */
+  const listen = (names: readonly string[], handler: (e: Event) => void, signal: AbortSignal) => {
     for (const name of names)
-      target.addEventListener(name, handler, { capture: true, passive: true });
-    cleanups.push(() => {
-      for (const name of names) target.removeEventListener(name, handler, { capture: true });
-    });
+      addEventListener(name, handler, { capture: true, passive: true, signal });
   };
 
   const start = () => {
     if (state !== 'stopped' || (window.top !== window && !options.allowFrames)) return;
     state = 'active';
-    listen(window, options.events ?? DEFAULT_EVENTS, onInput);
-    // Capturing on window also hears the events fired at document (visibilitychange, resume).
-    listen(window, WAKE_EVENTS, wake);
-    cleanups.push(guardUnsavedForms(() => leaving));
-    channel = openChannel(CHANNEL, receive);
+    listening = new AbortController();
+    const { signal } = listening;
+    listen(options.events ?? DEFAULT_EVENTS, onInput, signal);
+    listen(WAKE_EVENTS, wake, signal);
+    guardUnsavedForms(() => leaving, signal);
+    channel = openChannel(CHANNEL, receive, signal);
     // This page's load reached the server: its status is news to the other tabs.
     share();
     lead = joinElection(CHANNEL, evaluate);
-    if (document.visibilityState === 'visible') lead.claim();
+    if (!document.hidden) lead.claim();
     evaluate();
   };
 

@@ -25,6 +25,15 @@ export interface Messages {
   offline: string;
 }
 
+/**
+ * The drafts script's own string, apart from `Messages`: that script carries its English default,
+ * so the main script stays small. A page's config may give it with the others.
+ */
+export interface DraftMessages {
+  /** The one line above a form whose draft was filled back after signing in again. */
+  restored: string;
+}
+
 export const en: Messages = {
   title: 'Your session is about to expire',
   body: 'You will be signed out soon because you have been inactive.',
@@ -36,4 +45,9 @@ export const en: Messages = {
   absoluteBody: 'This session ends at {time} and cannot be extended. Please save your work.',
   dismiss: 'OK',
   offline: 'Cannot reach the server. This page is hidden until the connection is back.',
+};
+
+/** The drafts script's English; a translated catalogue carries its own `restored`. */
+export const enDrafts: DraftMessages = {
+  restored: 'Your unsaved changes were restored.',
 };

@@ -82,7 +82,7 @@ export function plan(input: ScheduleInput): Plan {
   const expireAt = absolute ? serverExpireAt : Math.max(serverExpireAt, activity + expireAfterMs);
   const reportAt = unreported
     ? serverActivity + warnAfterMs - reportMarginMs(warnAfterMs)
-    : Number.POSITIVE_INFINITY;
+    : Infinity;
   const method = unreported ? 'POST' : 'GET';
   const base = { warnAt, expireAt, absolute };
 

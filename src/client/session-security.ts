@@ -13,7 +13,10 @@ export const CONFIG_ELEMENT_ID = 'session-security-config';
  * through the ping, a warning before expiry, and every tab to the login page after it.
  *
  * Events: `warn` (detail `{ expireAt, absolute }`), `extend`, `expire` (detail `{ reason }`;
- * cancelable: `preventDefault()` keeps the page where it is), `activity`, `sync`, `error`.
+ * cancelable: `preventDefault()` keeps the page where it is), `activity`, `sync`, `error`; and,
+ * from the drafts script on pages with a form, `draft` (detail: the changed forms, form key →
+ * field key → value; at the warning and before the tab leaves on expiry; cancelable:
+ * `preventDefault()` keeps no copy in the tab).
  *
  * @example
  * ```ts
@@ -29,7 +32,7 @@ export class SessionSecurity extends EventTarget {
   constructor(options: ClientOptions) {
     super();
     this.#engine = createEngine(options, (type, detail, cancelable) =>
-      this.dispatchEvent(new CustomEvent(type, { detail, cancelable: cancelable === true })),
+      this.dispatchEvent(new CustomEvent(type, { detail, cancelable })),
     );
   }
 

@@ -10,22 +10,26 @@ export type TabMessage =
 
 export interface Channel {
   post(message: TabMessage): void;
-  close(): void;
 }
 
-/** Opens the channel `name`; `receive` gets every other tab's messages. */
-export function openChannel(name: string, receive: (message: TabMessage) => void): Channel {
-  if (typeof BroadcastChannel === 'function') {
+/** Opens the channel `name` until `signal` aborts; `receive` gets every other tab's messages. */
+export function openChannel(
+  name: string,
+  receive: (message: TabMessage) => void,
+  signal: AbortSignal,
+): Channel {
+  if (window.BroadcastChannel) {
     const channel = new BroadcastChannel(name);
     channel.onmessage = (event) => receive(event.data as TabMessage);
-    return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+    signal.addEventListener('abort', () => channel.close());
+    return { post: (message) => channel.postMessage(message) };
   }
   // Fallback: a `storage` event reaches every other tab of the origin when a key changes;
   // the random suffix makes two equal messages two changes.
   const onStorage = (event: StorageEvent) => {
     if (event.key === name && event.newValue) receive(JSON.parse(event.newValue).m as TabMessage);
   };
-  addEventListener('storage', onStorage);
+  addEventListener('storage', onStorage, { signal });
   return {
     post: (message) => {
       try {
@@ -34,7 +38,6 @@ export function openChannel(name: string, receive: (message: TabMessage) => void
         // storage full or denied: this tab cannot tell the others, it still works alone
       }
     },
-    close: () => removeEventListener('storage', onStorage),
   };
 }
 

@@ -37,6 +37,22 @@ export interface SessionSecurityOptions<Req> {
   clearSiteData?: readonly ClearSiteDataType[];
   /** Whether the browser client may run inside a frame. Default false: a framed page reports no input. */
   allowFrames?: boolean;
+  /**
+   * Whether a tab signed out on expiry keeps its unsent forms in its `sessionStorage`, for the
+   * same user to find after signing in again. Default true: then `userId` and `draftSecret` are
+   * required. `false` turns drafts off.
+   */
+  drafts?: boolean;
+  /** The signed-in user's id (a string), for drafts and per-user features. Required while drafts are on. */
+  userId?: (req: Req) => string;
+  /**
+   * The secret that turns a user id into the opaque key drafts are marked with (never the id
+   * itself): at least 32 characters, the same on every instance, stable across restarts.
+   * Required while drafts are on.
+   */
+  draftSecret?: string;
+  /** Seconds a kept draft lives; an older one is deleted unread. Default 86400 (24 h). */
+  draftMaxAge?: number;
   /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
   store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
@@ -60,12 +76,26 @@ export interface ResolvedOptions<Req> {
   trustedOrigins: ReadonlySet<string>;
   clearSiteData: readonly ClearSiteDataType[];
   allowFrames: boolean;
+  /** Undefined when drafts are off. */
+  drafts: ResolvedDrafts<Req> | undefined;
+  userId: ((req: Req) => string) | undefined;
   /** Undefined for the default: the session object. */
   store: ActivityStore | undefined;
   prefix: string;
   clock: Clock;
   logger: Logger;
 }
+
+/** The drafts settings, once validated. */
+export interface ResolvedDrafts<Req> {
+  userId: (req: Req) => string;
+  secret: string;
+  maxAgeMs: number;
+}
+
+/** The shortest `draftSecret`: a key that cannot be guessed. */
+export const MIN_DRAFT_SECRET_LENGTH = 32;
+export const DEFAULT_DRAFT_MAX_AGE_SECONDS = 24 * 3600;
 
 /**
  * A `Clear-Site-Data` directive. `cookies` and `storage` clear the whole registrable domain
@@ -97,6 +127,10 @@ export const OPTION_NAMES = [
   'trustedOrigins',
   'clearSiteData',
   'allowFrames',
+  'drafts',
+  'userId',
+  'draftSecret',
+  'draftMaxAge',
   'store',
   'prefix',
   'clock',
@@ -200,6 +234,8 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     trustedOrigins: trustedOrigins(input.trustedOrigins),
     clearSiteData: clearSiteData(input.clearSiteData),
     allowFrames: allowFrames(input.allowFrames),
+    drafts: drafts(input),
+    userId: userId(input.userId),
     store: store(input.store),
     prefix: prefix(input.prefix),
     clock,
@@ -360,6 +396,57 @@ function allowFrames(value: unknown): boolean {
     );
   }
   return value;
+}
+
+function userId<Req>(value: unknown): ((req: Req) => string) | undefined {
+  if (value === undefined || typeof value === 'function') {
+    return value as ((req: Req) => string) | undefined;
+  }
+  throw new SessionSecurityConfigError(
+    'userId',
+    `userId (${describeValue(value)}) must be a function (req) => string giving the signed-in user's id, e.g. (req) => req.session.user.id`,
+  );
+}
+
+/** Why: a draft holds what a user typed; only the same user may get it back, so it needs their key. */
+function drafts<Req>(input: SessionSecurityOptions<Req>): ResolvedDrafts<Req> | undefined {
+  const on = input.drafts ?? true;
+  if (typeof on !== 'boolean') {
+    throw new SessionSecurityConfigError(
+      'drafts',
+      `drafts (${describeValue(input.drafts)}) must be true (the default: forms survive expiry and sign-in again) or false`,
+    );
+  }
+  const maxAge = seconds('draftMaxAge', input.draftMaxAge, DEFAULT_DRAFT_MAX_AGE_SECONDS, {
+    allowZero: false,
+    min: 1,
+  });
+  const secret = input.draftSecret;
+  if (
+    secret !== undefined &&
+    (typeof secret !== 'string' || secret.length < MIN_DRAFT_SECRET_LENGTH)
+  ) {
+    throw new SessionSecurityConfigError(
+      'draftSecret',
+      `draftSecret (${typeof secret === 'string' ? `${secret.length} characters` : describeValue(secret)}) must be a string of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts, e.g. process.env.DRAFT_SECRET`,
+    );
+  }
+  if (!on) return undefined;
+  const fix =
+    'drafts are on by default (forms survive expiry and sign-in again, for the same user only); give both userId and draftSecret, or set drafts: false';
+  if (typeof input.userId !== 'function') {
+    throw new SessionSecurityConfigError(
+      'userId',
+      `userId (${describeValue(input.userId)}) is required while drafts are on: a function (req) => string giving the signed-in user's id; ${fix}`,
+    );
+  }
+  if (secret === undefined) {
+    throw new SessionSecurityConfigError(
+      'draftSecret',
+      `draftSecret is required while drafts are on: a secret of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts (e.g. process.env.DRAFT_SECRET); ${fix}`,
+    );
+  }
+  return { userId: input.userId, secret, maxAgeMs: maxAge * 1000 };
 }
 
 function store(value: unknown): ActivityStore | undefined {

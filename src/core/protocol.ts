@@ -19,6 +19,7 @@ export const ROUTES = {
   '/logout': ['POST'],
   '/client.js': ['GET', 'HEAD'],
   '/client.css': ['GET', 'HEAD'],
+  '/drafts.js': ['GET', 'HEAD'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Route = keyof typeof ROUTES;

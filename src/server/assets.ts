@@ -15,6 +15,7 @@ export interface ClientAsset {
 const FILES = {
   '/client.js': ['session-security.js', 'text/javascript; charset=utf-8'],
   '/client.css': ['session-security.css', 'text/css; charset=utf-8'],
+  '/drafts.js': ['session-security-drafts.js', 'text/javascript; charset=utf-8'],
 } as const;
 
 export type AssetRoute = keyof typeof FILES;
@@ -22,7 +23,7 @@ export type AssetRoute = keyof typeof FILES;
 let loaded: Record<AssetRoute, ClientAsset> | undefined;
 
 /**
- * The client's script and stylesheet. The folder is `assets/` at the package root, two levels
+ * The client's scripts and stylesheet. The folder is `assets/` at the package root, two levels
  * above this file both in `src/server/` and in `dist/server/`.
  *
  * @throws SessionSecurityError when the client has not been built
@@ -42,7 +43,11 @@ export function clientAssets(): Record<AssetRoute, ClientAsset> {
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
     return { body, contentType, hash };
   };
-  loaded = { '/client.js': read(FILES['/client.js']), '/client.css': read(FILES['/client.css']) };
+  loaded = {
+    '/client.js': read(FILES['/client.js']),
+    '/client.css': read(FILES['/client.css']),
+    '/drafts.js': read(FILES['/drafts.js']),
+  };
   return loaded;
 }
 

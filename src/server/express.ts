@@ -6,7 +6,7 @@ import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
-import { type ClientTagsOptions, renderClientTags } from './html.js';
+import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
@@ -115,8 +115,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   return Object.assign(middleware, {
     start: (req: Request) => lifecycle.start(req, access(req)),
     clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
-      const status = lifecycle.clientStatus(req, access(req));
-      return status ? renderClientTags(status, resolved, tagOptions) : '';
+      return lifecycle.clientTags(req, access(req), tagOptions);
     },
     signOut: async (req: Request) => {
       await lifecycle.signOut(facts(req), access(req));

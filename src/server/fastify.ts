@@ -9,7 +9,7 @@ import { SessionStoreUnavailableError } from '../core/errors.js';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
 import { readNodeBody } from './body.js';
-import { type ClientTagsOptions, renderClientTags } from './html.js';
+import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
@@ -154,8 +154,7 @@ export function sessionSecurity(
   return Object.assign(plugin, {
     start: (request: FastifyRequest) => lifecycle.start(request, access(request)),
     clientTags: (request: FastifyRequest, tagOptions?: ClientTagsOptions) => {
-      const status = lifecycle.clientStatus(request, access(request));
-      return status ? renderClientTags(status, resolved, tagOptions) : '';
+      return lifecycle.clientTags(request, access(request), tagOptions);
     },
     signOut: async (request: FastifyRequest, reply: FastifyReply) => {
       await lifecycle.signOut(new FastifyFacts(request), access(request, reply));

@@ -11,7 +11,7 @@ import {
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import { answers } from '../core/protocol.js';
 import { isNavigation } from '../core/request.js';
-import { type ClientTagsOptions, renderClientTags } from './html.js';
+import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
@@ -657,8 +657,7 @@ function webAdapter<Req extends object>(
   }
 
   function clientTags(state: RequestState<Req>, tagOptions?: ClientTagsOptions): string {
-    const status = lifecycle.clientStatus(state.req, state.access);
-    return status ? renderClientTags(status, resolved, tagOptions) : '';
+    return lifecycle.clientTags(state.req, state.access, tagOptions);
   }
 
   return { lifecycle, prefix: resolved.prefix, bind, clientTags };

@@ -2,6 +2,7 @@
 // the page's catalogue, deferred script), the equivalent of Django's session_security/all.html.
 
 import { catalogueFor } from '../client/catalogues.js';
+import type { DraftsConfig } from '../client/engine.js';
 import { type ClientOptions, CONFIG_ELEMENT_ID } from '../client/session-security.js';
 import { describeValue, SessionSecurityError } from '../core/errors.js';
 import type { ActiveStatus } from '../core/policy.js';
@@ -33,7 +34,12 @@ const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&
  */
 export function renderClientTags(
   status: ActiveStatus,
-  settings: { prefix: string; loginUrl?: string | undefined; allowFrames?: boolean },
+  settings: {
+    prefix: string;
+    loginUrl?: string | undefined;
+    allowFrames?: boolean;
+    drafts?: DraftsConfig | undefined;
+  },
   options: ClientTagsOptions = {},
 ): string {
   const { nonce, lang } = options;
@@ -58,6 +64,7 @@ export function renderClientTags(
     session: status.session,
     lang: catalogue.lang,
     ...(catalogue.lang === 'en' ? {} : { messages: catalogue.messages }),
+    ...(settings.drafts ? { drafts: settings.drafts } : {}),
   };
   // `<` escaped so no text in the config can close the script element.
   const json = JSON.stringify(config).replace(/</g, '\\u003c');

@@ -5,7 +5,7 @@ import type { Context, Next } from 'koa';
 import { SessionStoreUnavailableError } from '../core/errors.js';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
-import { type ClientTagsOptions, renderClientTags } from './html.js';
+import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
@@ -147,8 +147,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
   return Object.assign(middleware, {
     start: (ctx: Context) => lifecycle.start(ctx, access(ctx)),
     clientTags: (ctx: Context, tagOptions?: ClientTagsOptions) => {
-      const status = lifecycle.clientStatus(ctx, access(ctx));
-      return status ? renderClientTags(status, resolved, tagOptions) : '';
+      return lifecycle.clientTags(ctx, access(ctx), tagOptions);
     },
     signOut: async (ctx: Context) => {
       await lifecycle.signOut(new KoaFacts(ctx), access(ctx));

@@ -27,6 +27,8 @@ import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 import { logThrottle } from '../core/throttle.js';
 import type { EndReason } from '../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
+import { draftsConfig } from './drafts.js';
+import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { sessionObjectStore } from './store.js';
 
 export type { SessionAccess } from '../core/store.js';
@@ -82,6 +84,11 @@ export interface Lifecycle<Req> {
    * the store (no second round trip); undefined without a live session.
    */
   clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined;
+  /**
+   * The client's tags for a page of a live session (the status, and the drafts key of the
+   * request's user), or `''` without one.
+   */
+  clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string;
 }
 
 /**
@@ -314,7 +321,15 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return step?.kind === 'active' ? statusOf(step.state, step.nowMs, options) : undefined;
   }
 
-  return { handle, start, signOut, clientStatus, clearSiteData };
+  function clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string {
+    const status = clientStatus(req, session);
+    if (!status) return '';
+    const src = () => `${prefix}/drafts.js?v=${clientAssets()['/drafts.js'].hash}`;
+    const drafts = options.drafts ? draftsConfig(options.drafts, req, src()) : undefined;
+    return renderClientTags(status, { ...options, drafts }, tagOptions);
+  }
+
+  return { handle, start, signOut, clientStatus, clientTags, clearSiteData };
 }
 
 /** Serves the client's script or stylesheet: immutable under its hash, revalidated without it. */

@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/client/catalogues.js';
+import { draftKey } from '../../src/server/drafts.js';
 import { send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import type { ConformanceApp } from './harness.js';
+import { type ConformanceApp, TEST_DRAFT_SECRET } from './harness.js';
 
 /** The config object in the page's JSON data block. */
 function configOf(html: string): Record<string, unknown> {
@@ -39,6 +40,31 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       const style = await send(app.origin, styleUrl);
       expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
       expect(style.text).toContain('.session-security');
+    });
+
+    it('puts the drafts of the signed-in user in the config: an opaque key, never the id, and the script URL', async () => {
+      app = await adapter.start();
+      const jar = await app.signIn();
+      const page = (await send(app.origin, '/test/page', {}, jar)).text;
+      const drafts = configOf(page).drafts as { key: string; maxAge: number; src: string };
+      expect(drafts.key).toBe(draftKey(TEST_DRAFT_SECRET, 'ada'));
+      expect(drafts.key).toMatch(/^[\w-]{43}$/);
+      expect(page).not.toMatch(/"ada"/);
+      expect(drafts.maxAge).toBe(86_400);
+      expect(drafts.src).toMatch(/^\/session-security\/drafts\.js\?v=[\w-]{16}$/);
+      const script = await send(app.origin, drafts.src);
+      expect(script.status).toBe(200);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    });
+
+    it('leaves drafts out of the config with drafts: false, and keeps them for the age the app chose', async () => {
+      app = await adapter.start({ security: { drafts: false } });
+      let page = (await send(app.origin, '/test/page', {}, await app.signIn())).text;
+      expect(configOf(page).drafts).toBeUndefined();
+      app = await adapter.start({ security: { draftMaxAge: 3600 } });
+      page = (await send(app.origin, '/test/page', {}, await app.signIn())).text;
+      expect((configOf(page).drafts as { maxAge: number }).maxAge).toBe(3600);
     });
 
     it('serves them to anonymous visitors too, and revalidates a URL without the current hash', async () => {

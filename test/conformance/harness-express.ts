@@ -13,6 +13,7 @@ import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
 
@@ -59,6 +60,8 @@ export const expressHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (req) => typeof req.session.user === 'string',
+      userId: (req) => req.session.user ?? '',
+      draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
       ...options.security,

@@ -10,6 +10,7 @@ import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
 
@@ -71,6 +72,8 @@ export const fastifyHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (request) => typeof request.session.user === 'string',
+      userId: (request) => request.session.user ?? '',
+      draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
       ...options.security,

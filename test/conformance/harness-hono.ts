@@ -12,6 +12,7 @@ import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
 
@@ -62,6 +63,8 @@ export const honoHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (c) => typeof sessionOf(c).get('user') === 'string',
+      userId: (c) => String(sessionOf(c).get('user') ?? ''),
+      draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
       trustProxy: options.trustProxy === true,

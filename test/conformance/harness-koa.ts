@@ -11,6 +11,7 @@ import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
 
@@ -102,6 +103,8 @@ export const koaHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (ctx) => typeof sessionOf(ctx)?.user === 'string',
+      userId: (ctx) => String(sessionOf(ctx)?.user ?? ''),
+      draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
       ...options.security,

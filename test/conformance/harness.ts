@@ -5,6 +5,9 @@
 import type { SessionSecurityOptions } from 'session-security';
 import type { CookieJar, FakeClock } from '../support/http.js';
 
+/** The `draftSecret` every harness gives session-security (drafts are on, as by default). */
+export const TEST_DRAFT_SECRET = 'a test secret for drafts, at least 32 characters';
+
 /** A logger that keeps what session-security reported as errors. */
 export interface TestLogger {
   warn(message: string): void;

@@ -39,6 +39,7 @@ async function startApp(options: Partial<SessionSecurityOptions<express.Request>
   const app = express();
   app.use(session({ secret: 'e2e', resave: false, saveUninitialized: false }));
   const security = sessionSecurity({
+    drafts: false,
     expireAfter: 22,
     warnAfter: 2,
     isAuthenticated: (req) => typeof req.session.user === 'string',

@@ -186,6 +186,7 @@ export async function startApp() {
     }),
   );
   const security = sessionSecurity({
+    drafts: false,
     expireAfter: EXPIRE_AFTER,
     warnAfter: WARN_AFTER,
     loginUrl: '/login',

@@ -49,6 +49,7 @@ function createReactApp(script: string) {
   const app = express();
   app.use(session({ secret: 'react e2e secret', resave: false, saveUninitialized: false }));
   const security = sessionSecurity({
+    drafts: false,
     expireAfter: EXPIRE_AFTER,
     warnAfter: WARN_AFTER,
     loginUrl: '/login',

@@ -57,6 +57,7 @@ describe('Express specifics', () => {
     const bare = express();
     bare.use(
       sessionSecurity({
+        drafts: false,
         isAuthenticated: () => true,
         logger: { warn: () => {}, error: (m) => errors.push(m) },
       }),

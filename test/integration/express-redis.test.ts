@@ -48,6 +48,7 @@ async function startInstance(name: string) {
     session({ secret: 'shared secret', resave: false, saveUninitialized: false, store: sessions }),
   );
   const security = sessionSecurity({
+    drafts: false,
     expireAfter: 900,
     warnAfter: 780,
     loginUrl: '/login',

@@ -102,6 +102,7 @@ async function startOwn(
     ...setup.session,
   });
   const security = sessionSecurity({
+    drafts: false,
     loginUrl: '/login',
     isAuthenticated: (request) => typeof request.session.user === 'string',
     clock,
@@ -581,7 +582,7 @@ describe('registration', () => {
   it('refuses to register without @fastify/session, naming it', async () => {
     const fastify = Fastify();
     await fastify.register(cookie);
-    const security = sessionSecurity({ isAuthenticated: () => false });
+    const security = sessionSecurity({ drafts: false, isAuthenticated: () => false });
     await expect(fastify.register(security).ready()).rejects.toThrow(/@fastify\/session/);
     await fastify.close();
   });

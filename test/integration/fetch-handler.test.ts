@@ -61,6 +61,7 @@ function setUp(options: Partial<SessionSecurityHandlerOptions> = {}) {
   const sessions = new MapSessions();
   const errors: string[] = [];
   const security = sessionSecurityHandler({
+    drafts: false,
     expireAfter: 900,
     warnAfter: 780,
     loginUrl: '/login',

@@ -70,6 +70,7 @@ async function startBare({
       }),
     );
   const security = sessionSecurity({
+    drafts: false,
     isAuthenticated: (c) => Boolean(c.get('session')?.get('user')),
     clock,
     logger: { warn: () => {}, error: () => {} },
@@ -399,6 +400,7 @@ describe('another Hono session middleware, through the session option', () => {
       await next();
     });
     const security = sessionSecurity({
+      drafts: false,
       isAuthenticated: (c) => c.get('mySession')?.get('user') === 'ada',
       session: (c) => c.get('mySession'),
       sessionCookieName: 'sid',

@@ -175,7 +175,13 @@ describe('the ping', () => {
       await next();
     });
     const clock = new FakeClock();
-    koa.use(sessionSecurity({ isAuthenticated: (ctx) => Boolean(sessionOf(ctx)?.user), clock }));
+    koa.use(
+      sessionSecurity({
+        drafts: false,
+        isAuthenticated: (ctx) => Boolean(sessionOf(ctx)?.user),
+        clock,
+      }),
+    );
     koa.use(signInRoute);
     const origin = await serve(koa);
     const jar = new CookieJar();
@@ -410,7 +416,7 @@ describe('when the session store fails', () => {
     koa.on('error', (error) => appErrors.push(error));
     const store = guardSessionStore(hanging, { timeout: 50, logger: log });
     koa.use(session({ store, signed: false }, koa));
-    koa.use(sessionSecurity({ isAuthenticated: () => true }));
+    koa.use(sessionSecurity({ drafts: false, isAuthenticated: () => true }));
     koa.use(pageRoute);
     const origin = await serve(koa);
     const started = Date.now();
@@ -435,7 +441,7 @@ describe('a request whose session cookie arrives with no session', () => {
   it('is a 503 with a clear log when koa-session is not mounted', async () => {
     const log = logger();
     const koa = new Koa();
-    koa.use(sessionSecurity({ isAuthenticated: () => true, logger: log }));
+    koa.use(sessionSecurity({ drafts: false, isAuthenticated: () => true, logger: log }));
     koa.use(pageRoute);
     const origin = await serve(koa);
     const reply = await send(origin, '/', { headers: { ...NAVIGATE, cookie: 'koa.sess=abc' } });
@@ -450,7 +456,11 @@ describe('a request whose session cookie arrives with no session', () => {
     koa.keys = ['test secret'];
     const store = guardSessionStore(new MapSessionStore());
     koa.use(
-      sessionSecurity({ isAuthenticated: (ctx) => Boolean(sessionOf(ctx)?.user), logger: log }),
+      sessionSecurity({
+        drafts: false,
+        isAuthenticated: (ctx) => Boolean(sessionOf(ctx)?.user),
+        logger: log,
+      }),
     );
     koa.use(session({ store }, koa));
     koa.use(signInRoute);

@@ -73,6 +73,7 @@ describe('log noise a client controls', () => {
     const bare = express();
     bare.use(
       sessionSecurity({
+        drafts: false,
         isAuthenticated: () => true,
         clock: { now: () => now },
         logger: { warn: () => {}, error: (message) => errors.push(message) },

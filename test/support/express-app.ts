@@ -5,6 +5,7 @@ import express from 'express';
 import session from 'express-session';
 import type { SessionSecurityOptions } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
+import { TEST_DRAFT_SECRET } from '../conformance/harness.js';
 import { CookieJar, FakeClock, listen, send } from './http.js';
 
 declare module 'express-session' {
@@ -48,6 +49,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     expireAfter: 900,
     warnAfter: 780,
     isAuthenticated: (req) => typeof req.session.user === 'string',
+    userId: (req) => req.session.user ?? '',
+    draftSecret: TEST_DRAFT_SECRET,
     clock,
     logger,
     ...options.security,

@@ -1,8 +1,9 @@
-// Keeps every translated catalogue in step with English and pins how a page's language picks one.
+// Keeps every translated catalogue in step with English (the drafts script's line included) and
+// pins how a page's language picks one.
 
 import { describe, expect, it } from 'vitest';
 import { CATALOGUES, catalogueFor } from '../../../src/client/catalogues.js';
-import { en, type Messages } from '../../../src/client/messages.js';
+import { type DraftMessages, en, enDrafts, type Messages } from '../../../src/client/messages.js';
 
 const LANGS = ['en', 'ca', 'cs', 'de', 'es', 'fr', 'it', 'nl', 'pl', 'pt-BR', 'pt-PT'];
 
@@ -10,11 +11,20 @@ const LANGS = ['en', 'ca', 'cs', 'de', 'es', 'fr', 'it', 'nl', 'pl', 'pt-BR', 'p
  * Keys a translation may leave identical to English, with the only value allowed.
  * `dismiss`: "OK" is the usual button label in most of these languages.
  */
-const SAME_AS_ENGLISH: Partial<Record<keyof Messages, string>> = { dismiss: 'OK' };
+const SAME_AS_ENGLISH: Partial<Record<keyof (Messages & DraftMessages), string>> = {
+  dismiss: 'OK',
+};
 
-const keys = Object.keys(en).sort() as (keyof Messages)[];
+/** English as a page would show it: the main script's catalogue and the drafts script's line. */
+const english: Messages & DraftMessages = { ...en, ...enDrafts };
+const keys = Object.keys(english).sort() as (keyof typeof english)[];
 const placeholders = (text: string) => (text.match(/\{[^{}]*\}/g) ?? []).sort();
-const translations = Object.entries(CATALOGUES).filter(([lang]) => lang !== 'en');
+/** Every catalogue as a page gets it; English's `restored` comes from the drafts script. */
+const catalogues = Object.entries(CATALOGUES).map(
+  ([lang, messages]) =>
+    [lang, lang === 'en' ? english : (messages as Messages & DraftMessages)] as const,
+);
+const translations = catalogues.filter(([lang]) => lang !== 'en');
 
 describe('CATALOGUES', () => {
   it('has exactly the supported languages, with English as messages.ts defines it', () => {
@@ -22,7 +32,7 @@ describe('CATALOGUES', () => {
     expect(CATALOGUES.en).toBe(en);
   });
 
-  describe.each(Object.entries(CATALOGUES))('%s', (_lang, messages) => {
+  describe.each(catalogues)('%s', (_lang, messages) => {
     it('has exactly the keys of English', () => {
       expect(Object.keys(messages).sort()).toEqual(keys);
     });
@@ -34,13 +44,13 @@ describe('CATALOGUES', () => {
     });
 
     it.each(keys)('%s has the same placeholders as English', (key) => {
-      expect(placeholders(messages[key])).toEqual(placeholders(en[key]));
+      expect(placeholders(messages[key])).toEqual(placeholders(english[key]));
     });
   });
 
   describe.each(translations)('%s', (_lang, messages) => {
     it.each(keys)('%s is translated', (key) => {
-      if (messages[key] === en[key]) expect(messages[key]).toBe(SAME_AS_ENGLISH[key]);
+      if (messages[key] === english[key]) expect(messages[key]).toBe(SAME_AS_ENGLISH[key]);
     });
 
     it('uses typographic apostrophes', () => {

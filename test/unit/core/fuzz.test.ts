@@ -361,6 +361,10 @@ const VALID: Record<(typeof OPTION_NAMES)[number], fc.Arbitrary<unknown>> = {
   trustedOrigins: fc.constant(['https://admin.example', 'http://localhost:8080']),
   clearSiteData: fc.constantFrom([], ['cache'], ['cache', 'storage']),
   allowFrames: fc.boolean(),
+  drafts: fc.boolean(),
+  userId: fc.constant(() => 'user-1'),
+  draftSecret: fc.constant('a drafts secret of at least 32 characters'),
+  draftMaxAge: fc.constantFrom(60, 86_400),
   store: fc.constant(undefined),
   prefix: fc.constantFrom('/session-security', '/ss', '/a/b'),
   clock: fc.constant({ now: () => 0 }),
@@ -449,9 +453,12 @@ describe('resolveOptions on generated options', () => {
       expect(option).toBe('options');
     } else {
       const names = Object.keys(input);
-      const missingRequired =
-        option === 'isAuthenticated' &&
-        (input as { isAuthenticated?: unknown }).isAuthenticated === undefined;
+      const given = input as Record<string, unknown>;
+      // isAuthenticated is always required; userId and draftSecret while drafts are on.
+      const required =
+        option === 'isAuthenticated' ||
+        (given.drafts !== false && ['userId', 'draftSecret'].includes(option));
+      const missingRequired = required && given[option] === undefined;
       expect(names.includes(option) || missingRequired, `${option}: ${message}`).toBe(true);
     }
     expect(message.includes(option) || message.includes(JSON.stringify(option))).toBe(true);
@@ -463,8 +470,8 @@ describe('resolveOptions on generated options', () => {
       // Found by fast-check: a huge (> 2^60) or subnormal expireAfter makes the default warnAfter
       // round to expireAfter itself, and the error names warnAfter, which the input does not have.
       examples: [
-        [{ expireAfter: 1e300, isAuthenticated: () => true }],
-        [{ expireAfter: Number.MIN_VALUE, isAuthenticated: () => true }],
+        [{ expireAfter: 1e300, isAuthenticated: () => true, drafts: false }],
+        [{ expireAfter: Number.MIN_VALUE, isAuthenticated: () => true, drafts: false }],
       ],
     });
   });

@@ -194,7 +194,11 @@ describe('loginUrl validation on strings built from attack pieces', () => {
       fc.property(loginUrlArb, (loginUrl) => {
         let resolved: string | undefined;
         try {
-          resolved = resolveOptions({ isAuthenticated: () => true, loginUrl }).loginUrl;
+          resolved = resolveOptions({
+            isAuthenticated: () => true,
+            loginUrl,
+            drafts: false,
+          }).loginUrl;
         } catch (error) {
           expect(error).toBeInstanceOf(SessionSecurityConfigError);
           expect((error as SessionSecurityConfigError).option).toBe('loginUrl');

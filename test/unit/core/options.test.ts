@@ -21,7 +21,12 @@ function spyLogger() {
 
 /** Resolves options with a silent logger unless one is given. */
 function resolve(options: Partial<SessionSecurityOptions<unknown>> = {}) {
-  return resolveOptions<unknown>({ isAuthenticated, logger: spyLogger(), ...options });
+  return resolveOptions<unknown>({
+    isAuthenticated,
+    logger: spyLogger(),
+    drafts: false,
+    ...options,
+  });
 }
 
 /** The error `resolveOptions` throws for `input`, which may be of any type. */
@@ -37,7 +42,7 @@ function configErrorFor(input: unknown): SessionSecurityConfigError {
 
 /** The error for the valid base options with `option` set to `value`. */
 function rejectionOf(option: string, value: unknown): SessionSecurityConfigError {
-  return configErrorFor({ isAuthenticated, logger: spyLogger(), [option]: value });
+  return configErrorFor({ isAuthenticated, logger: spyLogger(), drafts: false, [option]: value });
 }
 
 describe('resolveOptions defaults', () => {
@@ -74,7 +79,7 @@ describe('resolveOptions defaults', () => {
   });
 
   it('uses the system clock and console when no clock or logger is given', () => {
-    const resolved = resolveOptions<unknown>({ isAuthenticated });
+    const resolved = resolveOptions<unknown>({ isAuthenticated, drafts: false });
     expect(resolved.clock).toBe(systemClock);
     expect(resolved.logger).toBe(console);
   });
@@ -96,6 +101,7 @@ describe('resolveOptions defaults', () => {
       clock,
       logger,
       prefix: '/auth/idle',
+      drafts: false,
     });
     expect(resolved.isAuthenticated).toBe(isAuthenticated);
     expect(resolved.logout).toBe(logout);
@@ -349,6 +355,57 @@ describe('resolveOptions checks trustedOrigins', () => {
   });
 });
 
+describe('resolveOptions checks the drafts options', () => {
+  const SECRET = 'a drafts secret of at least 32 characters';
+  const userId = () => 'user-1';
+
+  it('turns drafts on by default, keeping them 24 h, with userId and draftSecret', () => {
+    const resolved = resolveOptions<unknown>({
+      isAuthenticated,
+      logger: spyLogger(),
+      userId,
+      draftSecret: SECRET,
+    });
+    expect(resolved.drafts).toEqual({ userId, secret: SECRET, maxAgeMs: 86_400_000 });
+    expect(resolved.userId).toBe(userId);
+    const shorter = resolve({ drafts: true, userId, draftSecret: SECRET, draftMaxAge: 3600 });
+    expect(shorter.drafts?.maxAgeMs).toBe(3_600_000);
+  });
+
+  it('refuses to start while drafts are on without userId or draftSecret, saying how to fix it', () => {
+    const noUser = configErrorFor({ isAuthenticated, logger: spyLogger(), draftSecret: SECRET });
+    expect(noUser.option).toBe('userId');
+    expect(noUser.message).toMatch(/userId .* is required while drafts are on.*drafts: false/);
+    const noSecret = configErrorFor({ isAuthenticated, logger: spyLogger(), userId });
+    expect(noSecret.option).toBe('draftSecret');
+    expect(noSecret.message).toMatch(/draftSecret is required while drafts are on.*32 characters/);
+    expect(configErrorFor({ isAuthenticated, logger: spyLogger() }).option).toBe('userId');
+  });
+
+  it('needs neither with drafts: false, and keeps userId for other features', () => {
+    const resolved = resolve({ userId });
+    expect(resolved.drafts).toBeUndefined();
+    expect(resolved.userId).toBe(userId);
+  });
+
+  it.each([
+    ['drafts', 'yes', /drafts \("yes"\) must be true/],
+    ['userId', 'user-1', /userId \("user-1"\) must be a function/],
+    [
+      'draftSecret',
+      'short',
+      /draftSecret \(5 characters\) must be a string of at least 32 characters/,
+    ],
+    ['draftSecret', 42, /draftSecret \(42\) must be a string/],
+    ['draftMaxAge', 0, /draftMaxAge \(0\) must be/],
+    ['draftMaxAge', 366 * 24 * 3600, /draftMaxAge .* must be/],
+  ])('refuses %s: %j', (option, value, message) => {
+    const error = rejectionOf(option, value);
+    expect(error.option).toBe(option);
+    expect(error.message).toMatch(message);
+  });
+});
+
 describe('resolveOptions checks prefix', () => {
   it.each(['/session-security/', 'session-security', '/', '/session security', '/ss?x=1', ''])(
     'rejects prefix %j',
@@ -412,6 +469,7 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
     const logger = spyLogger();
     const resolved = resolveOptions<unknown>({
       isAuthenticated,
+      drafts: false,
       logger,
       expireAfter: 600,
       warnAfter: 590,
@@ -424,14 +482,20 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
 
   it('logs the WCAG warning for the default window of a short expireAfter (60 s -> 15 s)', () => {
     const logger = spyLogger();
-    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 60 });
+    resolveOptions<unknown>({ isAuthenticated, logger, drafts: false, expireAfter: 60 });
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.warn.mock.calls[0]?.[0]).toContain('WCAG 2.2.1');
   });
 
   it('gives advice that would work: never "raise expireAfter above 20" when it already is 20', () => {
     const logger = spyLogger();
-    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 20, warnAfter: 5 });
+    resolveOptions<unknown>({
+      isAuthenticated,
+      logger,
+      drafts: false,
+      expireAfter: 20,
+      warnAfter: 5,
+    });
     const message = logger.warn.mock.calls[0]?.[0] ?? '';
     expect(message).toContain('raise expireAfter to at least 25');
     expect(message).not.toContain('above 20');
@@ -439,7 +503,13 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
 
   it('offers both fixes when warnAfter can be lowered (600/590: warnAfter <= 580 or expireAfter >= 610)', () => {
     const logger = spyLogger();
-    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 600, warnAfter: 590 });
+    resolveOptions<unknown>({
+      isAuthenticated,
+      logger,
+      drafts: false,
+      expireAfter: 600,
+      warnAfter: 590,
+    });
     const message = logger.warn.mock.calls[0]?.[0] ?? '';
     expect(message).toContain('lower warnAfter to at most 580');
     expect(message).toContain('raise expireAfter to at least 610');
@@ -447,13 +517,19 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
 
   it('does not warn for a window of exactly 20 s', () => {
     const logger = spyLogger();
-    resolveOptions<unknown>({ isAuthenticated, logger, expireAfter: 600, warnAfter: 580 });
+    resolveOptions<unknown>({
+      isAuthenticated,
+      logger,
+      drafts: false,
+      expireAfter: 600,
+      warnAfter: 580,
+    });
     expect(logger.warn).not.toHaveBeenCalled();
   });
 
   it('does not warn for the default options', () => {
     const logger = spyLogger();
-    resolveOptions<unknown>({ isAuthenticated, logger });
+    resolveOptions<unknown>({ isAuthenticated, logger, drafts: false });
     expect(logger.warn).not.toHaveBeenCalled();
   });
 });

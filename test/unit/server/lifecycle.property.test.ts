@@ -154,6 +154,7 @@ async function simulate(config: Config, steps: readonly Step[]): Promise<void> {
       absoluteTimeout: config.absoluteTimeout,
       loginUrl: config.loginUrl,
       isAuthenticated: (copy) => typeof copy.data.user === 'string',
+      drafts: false,
       clock,
       logger: { warn: () => {}, error: (message) => errors.push(message) },
     }),

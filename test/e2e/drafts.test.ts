@@ -1,0 +1,400 @@
+// Drafts kept across expiry and sign-in again, in a real Chromium: the built client and drafts
+// scripts on pages of a tiny fake server (strict CSP with a nonce, a ping that counts real
+// seconds since the page's load, a login page), on short real timeouts.
+
+import { readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CATALOGUES } from '../../src/client/catalogues.js';
+import { DRAFT_PREFIX } from '../../src/client/draft-store.js';
+import type { ClientOptions } from '../../src/client/engine.js';
+import { collectCspViolations, cspViolations, launchChromium } from './support.js';
+
+const NONCE = 'drafts-e2e-nonce';
+const asset = (file: string) => readFileSync(new URL(`../../assets/${file}`, import.meta.url));
+const CLIENT_JS = asset('session-security.js');
+const DRAFTS_JS = asset('session-security-drafts.js');
+const CLIENT_CSS = asset('session-security.css');
+const RESTORED = 'Your unsaved changes were restored.';
+/** Where a signed-out tab lands: wait for it, then compare the whole address. */
+const LOGIN_PAGE = /\/login\?/;
+/** Short real timeouts: the warning 2 s after the page's load, expiry 3 s after it. */
+const SHORT = { warnAfter: 2, expireAfter: 3 };
+/** Nothing happens during a test. */
+const LONG = { warnAfter: 500, expireAfter: 600 };
+
+/** What the fake server says; reset before each test. */
+interface Site {
+  key: string;
+  session: string;
+  maxAge: number;
+  warnAfter: number;
+  expireAfter: number;
+  /** `clock`: active until expireAfter after the last page load, then expired; `hang`: no answer. */
+  ping: 'clock' | 'hang';
+  /** The page's catalogue, as the server writes it for a page that is not in English. */
+  messages?: ClientOptions['messages'];
+}
+let site: Site;
+let lastPageLoadMs = 0;
+const hanging: ServerResponse[] = [];
+
+/** The form every /edit page has: every kind of field, the kept and the never kept. */
+const EDIT_FORM = `
+<form id="post" method="post" action="/submit">
+  <input name="title"> <textarea name="body"></textarea> <input name="untouched" value="as served">
+  <select name="color"><option>red</option><option>blue</option></select>
+  <input type="checkbox" name="tags" value="a"><input type="checkbox" name="tags" value="b">
+  <input type="radio" name="size" value="s" checked><input type="radio" name="size" value="l">
+  <input type="password" name="password"> <input type="hidden" name="token" value="served">
+  <input type="file" name="upload"> <input name="pin" data-session-security="ignore">
+  <div data-session-security="ignore"><input name="note"></div>
+  <button>Send</button>
+</form>
+<form data-session-security="ignore"><input name="search"></form>`;
+
+function page(body: string): string {
+  const times = { warnAfter: site.warnAfter, expireAfter: site.expireAfter };
+  const config: ClientOptions = {
+    pingUrl: '/ping',
+    logoutUrl: '/logout',
+    loginUrl: '/login',
+    ...times,
+    idleFor: 0,
+    warnIn: times.warnAfter,
+    expireIn: times.expireAfter,
+    session: site.session,
+    drafts: { key: site.key, maxAge: site.maxAge, src: '/drafts.js?v=1' },
+    ...(site.messages ? { messages: site.messages } : {}),
+  };
+  return `<!doctype html><html lang="en"><head><title>Edit</title>
+<link rel="stylesheet" href="/client.css">
+<script type="application/json" id="session-security-config">${JSON.stringify(config)}</script>
+<script src="/client.js" defer nonce="${NONCE}"></script></head><body>${body}</body></html>`;
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const send = (status: number, type: string, body: string | Buffer, headers = {}) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+    res.end(body);
+  };
+  const html = (body: string) =>
+    send(200, 'text/html; charset=utf-8', body, {
+      // Only scripts with the nonce run: the drafts script loads only if it got the nonce.
+      'content-security-policy': `default-src 'self'; script-src 'nonce-${NONCE}'; style-src 'self'`,
+    });
+  if (url.pathname === '/client.js') return send(200, 'text/javascript', CLIENT_JS);
+  if (url.pathname === '/drafts.js') return send(200, 'text/javascript', DRAFTS_JS);
+  if (url.pathname === '/client.css') return send(200, 'text/css', CLIENT_CSS);
+  if (url.pathname === '/edit' || url.pathname === '/plain') {
+    lastPageLoadMs = Date.now(); // a page load is activity
+    return html(page(url.pathname === '/edit' ? EDIT_FORM : '<p>No form here</p>'));
+  }
+  if (url.pathname === '/login') return html('<!doctype html><title>Sign in</title><p>Sign in</p>');
+  if (url.pathname === '/submit') {
+    // The session is over: the server sends a form's post to sign in, `next` its page.
+    const referer = new URL(req.headers.referer ?? '/', 'http://localhost');
+    const next = encodeURIComponent(referer.pathname + referer.search);
+    return send(303, 'text/plain', '', { location: `/login?next=${next}&reason=idle` });
+  }
+  if (url.pathname === '/logout') {
+    return send(200, 'application/json', JSON.stringify({ status: 'anonymous' }));
+  }
+  if (url.pathname === '/ping') {
+    req.resume();
+    if (site.ping === 'hang') return void hanging.push(res);
+    const idle = (Date.now() - lastPageLoadMs) / 1000;
+    if (idle >= site.expireAfter) {
+      return send(401, 'application/json', JSON.stringify({ status: 'expired', reason: 'idle' }));
+    }
+    const status = {
+      status: 'active',
+      idleFor: idle,
+      warnIn: Math.max(0, site.warnAfter - idle),
+      expireIn: site.expireAfter - idle,
+      expireAfter: site.expireAfter,
+      warnAfter: site.warnAfter,
+      absolute: false,
+      session: site.session,
+    };
+    return send(200, 'application/json', JSON.stringify(status));
+  }
+  send(404, 'text/plain', 'not found');
+});
+
+let origin: string;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(async (test) => {
+  site = { key: 'user-a', session: 'sign-in-1', maxAge: 86_400, ...SHORT, ping: 'clock' };
+  context = await browser.newContext();
+  await collectCspViolations(context);
+  test.onTestFinished(async () => {
+    for (const res of hanging.splice(0)) res.destroy();
+    await context.close();
+  });
+});
+
+/** This tab's sessionStorage, every entry. */
+function storage(tab: Page): Promise<Record<string, string>> {
+  return tab.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
+}
+
+/** This tab's kept draft of `path`, parsed, or undefined. */
+async function draftOf(tab: Page, path: string): Promise<Record<string, unknown> | undefined> {
+  const text = (await storage(tab))[DRAFT_PREFIX + path];
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+/** Opens `path` with its client running (and, on /edit, the drafts script loaded). */
+async function open(tab: Page, path: string): Promise<void> {
+  await tab.goto(origin + path);
+  await tab.waitForFunction(() => window.sessionSecurity?.state === 'active');
+}
+
+/** Types `title` into `path`'s form and lets the session expire: the tab goes to sign in. */
+async function expireWhileEditing(
+  tab: Page,
+  path: string,
+  title: string,
+  { reload = true } = {},
+): Promise<void> {
+  if (reload) {
+    Object.assign(site, SHORT, { ping: 'clock' });
+    await open(tab, path);
+  }
+  await tab.fill('[name=title]', title);
+  await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+}
+
+let signIns = 1;
+
+/** Signs in again (a new sign-in of user `key`) and comes back to `path`. */
+async function comeBack(tab: Page, path: string, key = 'user-a'): Promise<void> {
+  signIns++;
+  Object.assign(site, LONG, { key, session: `sign-in-${signIns}` });
+  await open(tab, path);
+  // The drafts script reads the entry once, restored or not, and deletes it.
+  await tab.waitForFunction((entry) => sessionStorage.getItem(entry) === null, DRAFT_PREFIX + path);
+}
+
+describe('drafts', () => {
+  it('keeps the changed fields on expiry, never password, hidden, file or ignored fields', async () => {
+    const tab = await context.newPage();
+    Object.assign(site, SHORT);
+    await open(tab, '/edit?id=1');
+    await tab.fill('[name=title]', 'My title');
+    await tab.fill('[name=body]', 'Two\nlines');
+    await tab.selectOption('[name=color]', 'blue');
+    await tab.check('[name=tags][value=b]');
+    await tab.check('[name=size][value=l]');
+    await tab.fill('[name=password]', 'secret-password');
+    await tab.setInputFiles('[name=upload]', {
+      name: 'a.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('secret-file'),
+    });
+    await tab.fill('[name=pin]', 'secret-pin');
+    await tab.fill('[name=note]', 'secret-note');
+    await tab.fill('[name=search]', 'secret-search');
+    await tab.evaluate(() => {
+      (document.querySelector('[name=token]') as HTMLInputElement).value = 'secret-token';
+    });
+    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+    expect(tab.url()).toBe(`${origin}/login?next=%2Fedit%3Fid%3D1&reason=idle`);
+
+    const draft = await draftOf(tab, '/edit?id=1');
+    expect(draft).toEqual({
+      key: 'user-a',
+      session: 'sign-in-1',
+      savedAt: expect.any(Number),
+      forms: {
+        post: {
+          title: 'My title',
+          body: 'Two\nlines',
+          color: ['blue'],
+          'tags#1': true,
+          size: false,
+          'size#1': true,
+        },
+      },
+    });
+    expect(JSON.stringify(await storage(tab))).not.toMatch(/secret/);
+  });
+
+  it('fills the draft back after signing in again, says so politely once, and deletes the copy', async () => {
+    const tab = await context.newPage();
+    await open(tab, '/edit?id=1');
+    await tab.fill('[name=body]', 'Kept body');
+    await tab.selectOption('[name=color]', 'blue');
+    await tab.check('[name=tags][value=b]');
+    await tab.check('[name=size][value=l]');
+    await expireWhileEditing(tab, '/edit?id=1', 'Kept title', { reload: false });
+    await comeBack(tab, '/edit?id=1');
+
+    expect(await tab.inputValue('[name=title]')).toBe('Kept title');
+    expect(await tab.inputValue('[name=body]')).toBe('Kept body');
+    expect(await tab.inputValue('[name=color]')).toBe('blue');
+    expect(await tab.isChecked('[name=tags][value=a]')).toBe(false);
+    expect(await tab.isChecked('[name=tags][value=b]')).toBe(true);
+    expect(await tab.isChecked('[name=size][value=s]')).toBe(false);
+    expect(await tab.isChecked('[name=size][value=l]')).toBe(true);
+    expect(await tab.inputValue('[name=untouched]')).toBe('as served');
+    const notice = tab.locator('.session-security-restored');
+    await expect.poll(() => notice.textContent()).toBe(RESTORED);
+    expect(await notice.getAttribute('role')).toBe('status');
+    expect(await notice.getAttribute('aria-live')).toBe('polite');
+    expect(await tab.locator('.session-security-restored').count()).toBe(1);
+    expect(await draftOf(tab, '/edit?id=1')).toBeUndefined();
+    expect(await cspViolations(tab)).toEqual([]);
+  });
+
+  it('says so in the page’s language', async () => {
+    const tab = await context.newPage();
+    await expireWhileEditing(tab, '/edit?id=1', 'Entwurf');
+    site.messages = CATALOGUES.de;
+    await comeBack(tab, '/edit?id=1');
+
+    expect(await tab.inputValue('[name=title]')).toBe('Entwurf');
+    await expect
+      .poll(() => tab.locator('.session-security-restored').textContent())
+      .toBe('Ihre nicht gespeicherten Änderungen wurden wiederhergestellt.');
+  });
+
+  it('does not fill another user’s draft back, and deletes it', async () => {
+    const tab = await context.newPage();
+    await expireWhileEditing(tab, '/edit?id=1', 'Not yours');
+    await comeBack(tab, '/edit?id=1', 'user-b');
+    await tab.waitForTimeout(300); // the notice would have its text by now
+
+    expect(await tab.inputValue('[name=title]')).toBe('');
+    expect(await tab.locator('.session-security-restored').count()).toBe(0);
+    expect(await draftOf(tab, '/edit?id=1')).toBeUndefined();
+  });
+
+  it('deletes unread a draft older than maxAge', async () => {
+    const tab = await context.newPage();
+    await expireWhileEditing(tab, '/edit?id=1', 'Too old');
+    // Kept 11 s ago, for a page whose drafts live 10 s.
+    await tab.evaluate((entry) => {
+      const draft = JSON.parse(sessionStorage.getItem(entry) ?? '{}');
+      draft.savedAt = Date.now() - 11_000;
+      sessionStorage.setItem(entry, JSON.stringify(draft));
+    }, `${DRAFT_PREFIX}/edit?id=1`);
+    site.maxAge = 10;
+    await comeBack(tab, '/edit?id=1');
+    await tab.waitForTimeout(300);
+
+    expect(await tab.inputValue('[name=title]')).toBe('');
+    expect(await tab.locator('.session-security-restored').count()).toBe(0);
+    expect(await draftOf(tab, '/edit?id=1')).toBeUndefined();
+  });
+
+  it('keeps two pages that differ only in the query apart', async () => {
+    const tab = await context.newPage();
+    await expireWhileEditing(tab, '/edit?id=1', 'First');
+    await expireWhileEditing(tab, '/edit?id=2', 'Second');
+    expect(Object.keys(await storage(tab)).sort()).toEqual([
+      `${DRAFT_PREFIX}/edit?id=1`,
+      `${DRAFT_PREFIX}/edit?id=2`,
+    ]);
+
+    await comeBack(tab, '/edit?id=2');
+    expect(await tab.inputValue('[name=title]')).toBe('Second');
+    await comeBack(tab, '/edit?id=1');
+    expect(await tab.inputValue('[name=title]')).toBe('First');
+  });
+
+  it('deletes the drafts of every open tab on an explicit sign-out, pages without a form too', async () => {
+    Object.assign(site, LONG);
+    const plant = (tab: Page) =>
+      tab.evaluate((prefix) => {
+        sessionStorage.setItem(`${prefix}/edit?id=7`, '{"key":"user-a"}');
+        sessionStorage.setItem(`${prefix}/other`, '{"key":"user-a"}');
+        sessionStorage.setItem('app-state', 'the app’s own');
+      }, DRAFT_PREFIX);
+    const editing = await context.newPage();
+    await open(editing, '/edit?id=1');
+    await plant(editing);
+    await editing.fill('[name=title]', 'Signing out');
+    const reading = await context.newPage();
+    await open(reading, '/plain');
+    await plant(reading);
+    // No form, no drafts code.
+    expect(await reading.locator('script[src^="/drafts.js"]').count()).toBe(0);
+
+    await editing.evaluate(() => window.sessionSecurity?.signOut());
+    for (const tab of [editing, reading]) {
+      await tab.waitForURL(LOGIN_PAGE);
+      expect(tab.url()).toMatch(/reason=logout$/);
+      expect(await storage(tab)).toEqual({ 'app-state': 'the app’s own' });
+    }
+  });
+
+  it('offers the changed forms in a draft event at the warning and before leaving; cancelling it keeps no copy', async () => {
+    const tab = await context.newPage();
+    await open(tab, '/edit?id=3');
+    await tab.evaluate(() => {
+      window.sessionSecurity?.addEventListener('draft', (event) => {
+        const seen = JSON.parse(sessionStorage.getItem('test-draft-events') ?? '[]');
+        seen.push([window.sessionSecurity?.state, (event as CustomEvent).detail]);
+        sessionStorage.setItem('test-draft-events', JSON.stringify(seen));
+        event.preventDefault(); // the app keeps drafts on its server
+      });
+    });
+    await tab.fill('[name=title]', 'On my server');
+    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+
+    const forms = { post: { title: 'On my server' } };
+    expect(JSON.parse((await storage(tab))['test-draft-events'] ?? '[]')).toEqual([
+      ['warning', forms],
+      ['expired', forms],
+    ]);
+    expect(await draftOf(tab, '/edit?id=3')).toBeUndefined();
+  });
+
+  it('keeps a form submitted after the deadline before its request leaves', async () => {
+    const tab = await context.newPage();
+    // The server never answers: only the submit can keep the draft (a laptop back from sleep).
+    site.ping = 'hang';
+    await open(tab, '/edit?id=4');
+    await tab.fill('[name=title]', 'Sent too late');
+    await tab.waitForTimeout(SHORT.expireAfter * 1000 + 300);
+    expect(tab.url()).toBe(`${origin}/edit?id=4`);
+    await Promise.all([
+      tab.waitForURL(LOGIN_PAGE),
+      tab.evaluate(() => (document.getElementById('post') as HTMLFormElement).requestSubmit()),
+    ]);
+
+    expect(tab.url()).toBe(`${origin}/login?next=%2Fedit%3Fid%3D4&reason=idle`);
+    expect((await draftOf(tab, '/edit?id=4'))?.forms).toEqual({
+      post: { title: 'Sent too late' },
+    });
+  });
+
+  it('keeps nothing of a form submitted before the deadline', async () => {
+    const tab = await context.newPage();
+    Object.assign(site, LONG);
+    await open(tab, '/edit?id=5');
+    await tab.fill('[name=title]', 'Sent in time');
+    await Promise.all([
+      tab.waitForURL(LOGIN_PAGE),
+      tab.evaluate(() => (document.getElementById('post') as HTMLFormElement).requestSubmit()),
+    ]);
+    expect(await storage(tab)).toEqual({});
+  });
+});
