@@ -7,7 +7,8 @@ import type AxeCore from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/client/messages.js';
-import { launchChromium, serverStatus, signIn, useDemo } from './support.js';
+import { launchChromium, serverStatus, signIn } from './support.js';
+import { useDemo } from './use-demo.js';
 
 const OPEN_DIALOG = 'dialog[open]';
 /** The nav link focused before the warning opens, so focus has somewhere to return to. */

@@ -14,8 +14,8 @@ import {
   cspViolations,
   launchChromium,
   signIn as signInToDemo,
-  useDemo,
 } from './support.js';
+import { useDemo } from './use-demo.js';
 
 declare module 'express-session' {
   interface SessionData {

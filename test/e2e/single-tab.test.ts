@@ -12,8 +12,8 @@ import {
   launchChromium,
   serverStatus,
   signIn,
-  useDemo,
 } from './support.js';
+import { useDemo } from './use-demo.js';
 
 const OPEN_DIALOG = 'dialog[open]';
 

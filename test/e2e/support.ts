@@ -3,7 +3,6 @@
 // tab) and take away BroadcastChannel and Web Locks (so the fallbacks run).
 
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
 import { createDemoApp } from '../../examples/demo/app.js';
 import { listen } from '../support/http.js';
 
@@ -45,23 +44,6 @@ export async function startDemo(times: DemoTimes) {
   });
   const server = await listen(app);
   return { ...server, warnings };
-}
-
-/** Serves the demo with these times for the tests of the enclosing describe. */
-export function useDemo(times: DemoTimes): { readonly origin: string } {
-  let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
-  beforeAll(async () => {
-    demo = await startDemo(times);
-  });
-  afterAll(async () => {
-    await demo?.close();
-  });
-  return {
-    get origin() {
-      if (!demo) throw new Error('the demo is not running');
-      return demo.origin;
-    },
-  };
 }
 
 /** Signs in through the demo's form in `page` and waits for the protected page. */
