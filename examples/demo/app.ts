@@ -35,7 +35,8 @@ export interface DemoConfig {
   logger?: Logger;
 }
 
-const USERS: Record<string, string> = { demo: 'demo' };
+/** The demo's users (username: password): a second one shows that drafts stay with their user. */
+const USERS: Record<string, string> = { demo: 'demo', guest: 'guest' };
 
 /** The drafts secret when none is given: fine for a demo, public to anyone who reads this file. */
 export const DEMO_DRAFT_SECRET = 'session-security demo drafts secret: set DRAFT_SECRET';

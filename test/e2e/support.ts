@@ -47,10 +47,10 @@ export async function startDemo(times: DemoTimes) {
 }
 
 /** Signs in through the demo's form in `page` and waits for the protected page. */
-export async function signIn(page: Page, origin: string, path = '/'): Promise<void> {
+export async function signIn(page: Page, origin: string, path = '/', user = 'demo'): Promise<void> {
   await page.goto(`${origin}/login?next=${encodeURIComponent(path)}`);
-  await page.fill('input[name=username]', 'demo');
-  await page.fill('input[name=password]', 'demo');
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', user);
   await Promise.all([page.waitForURL(`${origin}${path}`), page.click('button[type=submit]')]);
   await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
 }
