@@ -195,9 +195,11 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     }
     coverPage(failures > 0 && at >= next.expireAt, messages);
     if (next.ping && !inFlight) return void ping(next.ping);
-    // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once. A negative
-    // one (a time already passed) counts as 0.
-    timer = setTimeout(evaluate, Math.min(2 ** 31 - 1, next.wakeAt - at));
+    // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once, so wait at
+    // most 2e9 ms and plan again. A negative one (a time already passed) counts as 0. While a
+    // ping is out, its answer re-plans; look again every 250 ms meanwhile (a hung server must not
+    // make this a busy loop).
+    timer = setTimeout(evaluate, inFlight ? 250 : Math.min(2e9, next.wakeAt - at));
   };
 
   const ping = async (method: 'GET' | 'POST') => {
