@@ -28,6 +28,12 @@ export {
   statusOf,
   type Timeouts,
 } from './core/policy.js';
+export {
+  describePolicy,
+  type PolicyDescription,
+  type PolicyRow,
+} from './core/policy-description.js';
+export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/presets.js';
 export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
 export type { ActivityStore, SessionAccess, Touch } from './core/store.js';
 export type { EndReason } from './core/tombstones.js';

@@ -4,6 +4,13 @@
 import { type Clock, systemClock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
 import { safeNextPath } from './next.js';
+import {
+  PRESET_NAMES,
+  PRESETS,
+  type Preset,
+  type PresetLimit,
+  readableSeconds,
+} from './presets.js';
 import type { ActivityStore } from './store.js';
 
 /** A request that never counts as activity: an exact path, a `/prefix/*`, a RegExp or a predicate. */
@@ -17,7 +24,12 @@ export interface Logger {
 
 /** The options shared by every adapter. Times are in seconds. */
 export interface SessionSecurityOptions<Req> {
-  /** Seconds of inactivity after which the session ends. Default 900 (PCI DSS 8.2.8). */
+  /**
+   * A compliance preset: sets `expireAfter` and `absoluteTimeout` from the standard. Explicit
+   * options may only tighten it. Default none.
+   */
+  preset?: Preset;
+  /** Seconds of inactivity after which the session ends. Default 900 (PCI DSS 8.2.8), or the preset's. */
   expireAfter?: number;
   /** Seconds of inactivity after which the browser warns. Default `expireAfter - min(120, expireAfter / 4)`. */
   warnAfter?: number;
@@ -65,6 +77,8 @@ export interface SessionSecurityOptions<Req> {
 
 /** The options after validation, with every default filled in and times in milliseconds. */
 export interface ResolvedOptions<Req> {
+  /** The compliance preset the times were checked against, if any. */
+  preset: Preset | undefined;
   expireAfterMs: number;
   warnAfterMs: number;
   /** 0 when there is no absolute timeout. */
@@ -117,6 +131,7 @@ export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
 
 /** Every option's name: anything else is refused as unknown. */
 export const OPTION_NAMES = [
+  'preset',
   'expireAfter',
   'warnAfter',
   'absoluteTimeout',
@@ -163,11 +178,16 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
   }
   rejectUnknownNames(input);
 
+  const preset = presetOf(input.preset);
+  const rule = preset ? PRESETS[preset] : undefined;
   // At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
-  const expireAfter = seconds('expireAfter', input.expireAfter, DEFAULT_EXPIRE_AFTER_SECONDS, {
-    allowZero: false,
-    min: 1,
-  });
+  const expireAfter = seconds(
+    'expireAfter',
+    input.expireAfter,
+    rule?.idle.seconds ?? DEFAULT_EXPIRE_AFTER_SECONDS,
+    { allowZero: false, min: 1 },
+  );
+  if (preset && rule) notLooser(preset, 'expireAfter', expireAfter, rule.idle, 'idle');
   const warnAfter = seconds('warnAfter', input.warnAfter, defaultWarnAfter(expireAfter), {
     allowZero: false,
     min: 0,
@@ -178,10 +198,15 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
       `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
     );
   }
-  const absoluteTimeout = seconds('absoluteTimeout', input.absoluteTimeout, 0, {
-    allowZero: true,
-    min: 1,
-  });
+  const absoluteTimeout = seconds(
+    'absoluteTimeout',
+    input.absoluteTimeout,
+    rule?.overall?.seconds ?? 0,
+    { allowZero: true, min: 1 },
+  );
+  if (preset && rule?.overall) {
+    notLooser(preset, 'absoluteTimeout', absoluteTimeout, rule.overall, 'overall');
+  }
 
   const isAuthenticated = input.isAuthenticated;
   if (typeof isAuthenticated !== 'function') {
@@ -224,6 +249,7 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
   }
 
   return {
+    preset,
     expireAfterMs: expireAfter * 1000,
     warnAfterMs: warnAfter * 1000,
     absoluteTimeoutMs: absoluteTimeout * 1000,
@@ -241,6 +267,39 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     clock,
     logger,
   };
+}
+
+function presetOf(value: unknown): Preset | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (PRESET_NAMES as string[]).includes(value)) {
+    return value as Preset;
+  }
+  throw new SessionSecurityConfigError(
+    'preset',
+    `preset (${describeValue(value)}) must be one of ${PRESET_NAMES.map((name) => JSON.stringify(name)).join(', ')}, or be left out`,
+  );
+}
+
+/**
+ * Why: a preset is a promise to an auditor; an explicit option may tighten it, never loosen it.
+ * 0 (off) for an overall limit is the loosest of all.
+ */
+function notLooser(
+  preset: Preset,
+  option: string,
+  valueSeconds: number,
+  limit: PresetLimit,
+  kind: 'idle' | 'overall',
+): void {
+  if (valueSeconds !== 0 && valueSeconds <= limit.seconds) return;
+  const { standard, clause } = PRESETS[preset];
+  const verb = limit.strength === 'shall' ? 'requires' : 'recommends (should)';
+  const given =
+    valueSeconds === 0 ? '0 (off)' : `${valueSeconds} (${readableSeconds(valueSeconds)})`;
+  throw new SessionSecurityConfigError(
+    option,
+    `${option} ${given} loosens the preset "${preset}": ${standard} ${clause} ${verb} an ${kind} limit of at most ${readableSeconds(limit.seconds)} (${limit.seconds} s); an explicit option may only tighten a preset`,
+  );
 }
 
 function rejectUnknownNames(input: object): void {

@@ -351,6 +351,7 @@ const anyValueArb = fc.oneof(
 
 /** A valid value for each option, so that a run can get past the options checked before it. */
 const VALID: Record<(typeof OPTION_NAMES)[number], fc.Arbitrary<unknown>> = {
+  preset: fc.constantFrom(undefined, 'pci-dss-4', 'nist-aal3'),
   expireAfter: fc.integer({ min: 30, max: 100_000 }),
   warnAfter: fc.constant(undefined),
   absoluteTimeout: fc.constantFrom(0, 3600),
