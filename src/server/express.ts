@@ -13,6 +13,7 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { nodeHeaderGetter, originOf } from './node-facts.js';
 
 export {
   guardSessionStore,
@@ -203,31 +204,18 @@ class ExpressFacts implements RequestFacts<Request> {
     this.method = req.method;
     this.path = req.path;
     this.url = req.originalUrl;
-    const { headers } = req;
-    this.header = (name) => {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
+    this.header = nodeHeaderGetter(req.headers);
   }
   /**
    * Worked out only when a check needs it (most requests carry no Origin): req.protocol and
    * req.host cost more than the rest of the facts together.
    */
   get appOrigin(): string {
-    this.#origin ??= appOrigin(this.req);
+    this.#origin ??= originOf(this.req.protocol, this.req.host);
     return this.#origin;
   }
   readBody(limitBytes: number): Promise<BodyRead> {
     return readBody(this.req, limitBytes);
-  }
-}
-
-/** The app's origin as Express sees it: `req.protocol` and `req.host` honour `trust proxy`. */
-function appOrigin(req: Request): string {
-  try {
-    return new URL(`${req.protocol}://${req.host}`).origin;
-  } catch {
-    return ''; // no usable Host: no Origin can match it
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 export type { ClientTagsOptions, SessionStoreGuardOptions };
@@ -234,21 +235,11 @@ class FastifyFacts implements RequestFacts<FastifyRequest> {
     this.url = req.url;
     const query = this.url.indexOf('?');
     this.path = query < 0 ? this.url : this.url.slice(0, query);
-    const { headers } = req;
-    this.header = (name) => {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
+    this.header = nodeHeaderGetter(req.headers);
   }
   /** Worked out only when a check needs it: `protocol` and `host` honour Fastify's `trustProxy`. */
   get appOrigin(): string {
-    if (this.#origin === undefined) {
-      try {
-        this.#origin = new URL(`${this.req.protocol}://${this.req.host}`).origin;
-      } catch {
-        this.#origin = ''; // no usable Host: no Origin can match it
-      }
-    }
+    this.#origin ??= originOf(this.req.protocol, this.req.host);
     return this.#origin;
   }
   readBody(limitBytes: number): Promise<BodyRead> {

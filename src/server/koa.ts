@@ -12,6 +12,7 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
@@ -231,27 +232,15 @@ class KoaFacts implements RequestFacts<Context> {
     this.method = req.method;
     this.path = req.path;
     this.url = req.originalUrl;
-    const { headers } = req.req;
-    this.header = (name) => {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
+    this.header = nodeHeaderGetter(req.req.headers);
   }
   /** Worked out only when a check needs it; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
   get appOrigin(): string {
-    this.#origin ??= appOrigin(this.req);
+    this.#origin ??= originOf(this.req.protocol, this.req.host);
     return this.#origin;
   }
   readBody(limitBytes: number): Promise<BodyRead> {
     return readBody(this.req, limitBytes);
-  }
-}
-
-function appOrigin(ctx: Context): string {
-  try {
-    return new URL(`${ctx.protocol}://${ctx.host}`).origin;
-  } catch {
-    return ''; // no usable Host: no Origin can match it
   }
 }
 
