@@ -202,14 +202,15 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     timer = setTimeout(evaluate, inFlight ? 250 : Math.min(2e9, next.wakeAt - at));
   };
 
-  const ping = async (method: 'GET' | 'POST') => {
+  /** `extend`: the user chose to stay, which the server records for its audit trail. */
+  const ping = async (method: 'GET' | 'POST', extend?: true) => {
     if (inFlight) return;
     inFlight = true;
     const sinceActivity = Math.max(0, now() - lastInput) / 1000;
     const answer = await send(
       options.pingUrl,
       method,
-      method === 'POST' ? { sinceActivity } : undefined,
+      method === 'POST' && { sinceActivity, extend },
     );
     inFlight = false;
     if (ended()) return;
@@ -265,7 +266,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     if (ended()) return;
     record(now());
     failures = pingNotBefore = 0;
-    await ping('POST');
+    await ping('POST', true);
   };
 
   const signOut = async () => {

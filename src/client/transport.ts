@@ -14,7 +14,7 @@ export interface Answer {
 export async function send(
   url: string,
   method: 'GET' | 'POST',
-  json?: Record<string, unknown>,
+  json?: Record<string, unknown> | false,
 ): Promise<Answer | Error> {
   try {
     // Same-origin credentials are fetch's default; the server answers `no-store`, so no cache.

@@ -3,7 +3,9 @@
 
 import { type Clock, systemClock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
+import type { MetricsRecorder, SessionSecurityEvent } from './events.js';
 import { safeNextPath } from './next.js';
+import type { Timeouts } from './policy.js';
 import {
   PRESET_NAMES,
   PRESETS,
@@ -22,6 +24,15 @@ export interface Logger {
   error(message: string, error?: unknown): void;
 }
 
+/**
+ * A time in seconds, or a function of the sign-in's request that gives it (evaluated once, at
+ * sign-in, and kept with that sign-in's clock).
+ */
+export type PerUser<Req> = number | ((req: Req) => number | Promise<number>);
+
+/** What the app attaches to every event of a sign-in: flat JSON values, evaluated at sign-in. */
+export type EventData = Record<string, string | number | boolean | null>;
+
 /** The options shared by every adapter. Times are in seconds. */
 export interface SessionSecurityOptions<Req> {
   /**
@@ -29,12 +40,15 @@ export interface SessionSecurityOptions<Req> {
    * options may only tighten it. Default none.
    */
   preset?: Preset;
-  /** Seconds of inactivity after which the session ends. Default 900 (PCI DSS 8.2.8), or the preset's. */
-  expireAfter?: number;
+  /**
+   * Seconds of inactivity after which the session ends. Default 900 (PCI DSS 8.2.8), or the
+   * preset's. A function of the request sets it per user at sign-in.
+   */
+  expireAfter?: PerUser<Req>;
   /** Seconds of inactivity after which the browser warns. Default `expireAfter - min(120, expireAfter / 4)`. */
-  warnAfter?: number;
+  warnAfter?: PerUser<Req>;
   /** Seconds after sign-in after which the session ends whatever the activity; `0` = off. Default 0. */
-  absoluteTimeout?: number;
+  absoluteTimeout?: PerUser<Req>;
   /** Whether the request belongs to a signed-in user. Required. */
   isAuthenticated: (req: Req) => boolean | Promise<boolean>;
   /** How to end the session. Default: the adapter regenerates the session (a fresh anonymous one). */
@@ -65,6 +79,20 @@ export interface SessionSecurityOptions<Req> {
   draftSecret?: string;
   /** Seconds a kept draft lives; an older one is deleted unread. Default 86400 (24 h). */
   draftMaxAge?: number;
+  /**
+   * Called with every audit event (sign-in, extension, expiry, sign-out, refused request, store
+   * failure). Never awaited: a slow or failing hook delays no request (failures are logged).
+   */
+  onEvent?: (event: SessionSecurityEvent) => void | Promise<void>;
+  /** What to attach to every event of a sign-in (e.g. a tenant), evaluated at sign-in; at most 1 KB of JSON. */
+  eventData?: (req: Req) => EventData;
+  /** Where counts go: `openTelemetryMetrics()` from 'session-security/opentelemetry', or your own recorder. */
+  metrics?: MetricsRecorder;
+  /**
+   * Seconds between sweeps for sign-ins nobody came back to (their `expired` event, and the
+   * memory of them). Default 60; 0 turns the timer off (call `sweep()` yourself).
+   */
+  sweepInterval?: number;
   /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
   store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
@@ -75,6 +103,15 @@ export interface SessionSecurityOptions<Req> {
   logger?: Logger;
 }
 
+/** The per-user timeouts: functions of the sign-in's request, where the options gave functions. */
+export interface PerUserTimeouts<Req> {
+  expireAfter?: (req: Req) => number | Promise<number>;
+  warnAfter?: (req: Req) => number | Promise<number>;
+  absoluteTimeout?: (req: Req) => number | Promise<number>;
+  /** Whether `warnAfter` was given as a number (else it follows each sign-in's expireAfter). */
+  warnAfterGiven: boolean;
+}
+
 /** The options after validation, with every default filled in and times in milliseconds. */
 export interface ResolvedOptions<Req> {
   /** The compliance preset the times were checked against, if any. */
@@ -83,6 +120,12 @@ export interface ResolvedOptions<Req> {
   warnAfterMs: number;
   /** 0 when there is no absolute timeout. */
   absoluteTimeoutMs: number;
+  /** Undefined when every timeout is a number. */
+  perUser: PerUserTimeouts<Req> | undefined;
+  onEvent: ((event: SessionSecurityEvent) => void | Promise<void>) | undefined;
+  eventData: ((req: Req) => EventData) | undefined;
+  metrics: MetricsRecorder | undefined;
+  sweepIntervalMs: number;
   isAuthenticated: (req: Req) => boolean | Promise<boolean>;
   logout: ((req: Req) => void | Promise<void>) | undefined;
   loginUrl: string | undefined;
@@ -126,6 +169,7 @@ const CLEAR_SITE_DATA_TYPES: readonly ClearSiteDataType[] = [
 
 export const DEFAULT_EXPIRE_AFTER_SECONDS = 900;
 export const DEFAULT_PREFIX = '/session-security';
+export const DEFAULT_SWEEP_INTERVAL_SECONDS = 60;
 /** WCAG 2.2.1 asks for at least 20 seconds to react to a time limit. */
 export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
 
@@ -146,6 +190,10 @@ export const OPTION_NAMES = [
   'userId',
   'draftSecret',
   'draftMaxAge',
+  'onEvent',
+  'eventData',
+  'metrics',
+  'sweepInterval',
   'store',
   'prefix',
   'clock',
@@ -179,34 +227,16 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
   rejectUnknownNames(input);
 
   const preset = presetOf(input.preset);
-  const rule = preset ? PRESETS[preset] : undefined;
-  // At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
-  const expireAfter = seconds(
-    'expireAfter',
-    input.expireAfter,
-    rule?.idle.seconds ?? DEFAULT_EXPIRE_AFTER_SECONDS,
-    { allowZero: false, min: 1 },
+  const perUser = perUserTimeouts(input);
+  const fixed = (value: unknown) => (typeof value === 'function' ? undefined : value);
+  const { expireAfter, warnAfter, absoluteTimeout } = checkTimeouts(
+    {
+      expireAfter: fixed(input.expireAfter),
+      warnAfter: fixed(input.warnAfter),
+      absoluteTimeout: fixed(input.absoluteTimeout),
+    },
+    preset,
   );
-  if (preset && rule) notLooser(preset, 'expireAfter', expireAfter, rule.idle, 'idle');
-  const warnAfter = seconds('warnAfter', input.warnAfter, defaultWarnAfter(expireAfter), {
-    allowZero: false,
-    min: 0,
-  });
-  if (warnAfter >= expireAfter) {
-    throw new SessionSecurityConfigError(
-      'warnAfter',
-      `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
-    );
-  }
-  const absoluteTimeout = seconds(
-    'absoluteTimeout',
-    input.absoluteTimeout,
-    rule?.overall?.seconds ?? 0,
-    { allowZero: true, min: 1 },
-  );
-  if (preset && rule?.overall) {
-    notLooser(preset, 'absoluteTimeout', absoluteTimeout, rule.overall, 'overall');
-  }
 
   const isAuthenticated = input.isAuthenticated;
   if (typeof isAuthenticated !== 'function') {
@@ -253,6 +283,19 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     expireAfterMs: expireAfter * 1000,
     warnAfterMs: warnAfter * 1000,
     absoluteTimeoutMs: absoluteTimeout * 1000,
+    perUser,
+    onEvent: hook(
+      'onEvent',
+      input.onEvent,
+      '(event) => void, e.g. (event) => auditLog.info(event)',
+    ),
+    eventData: hook('eventData', input.eventData, '(req) => ({ tenant: req.user.tenant })'),
+    metrics: metrics(input.metrics),
+    sweepIntervalMs:
+      seconds('sweepInterval', input.sweepInterval, DEFAULT_SWEEP_INTERVAL_SECONDS, {
+        allowZero: true,
+        min: 1,
+      }) * 1000,
     isAuthenticated,
     logout,
     loginUrl: loginUrl(input.loginUrl),
@@ -267,6 +310,130 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     clock,
     logger,
   };
+}
+
+/** The timeouts in seconds, after the rules every timeout obeys. */
+interface CheckedTimeouts {
+  expireAfter: number;
+  warnAfter: number;
+  absoluteTimeout: number;
+}
+
+/**
+ * The rules every set of timeouts obeys, the options' own or a sign-in's: the ranges, the
+ * preset's limits, and the warning before the expiry. A missing value takes its default.
+ *
+ * @throws SessionSecurityConfigError naming the value that breaks a rule
+ */
+function checkTimeouts(
+  values: { expireAfter?: unknown; warnAfter?: unknown; absoluteTimeout?: unknown },
+  preset: Preset | undefined,
+): CheckedTimeouts {
+  const rule = preset ? PRESETS[preset] : undefined;
+  // At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
+  const expireAfter = seconds(
+    'expireAfter',
+    values.expireAfter,
+    rule?.idle.seconds ?? DEFAULT_EXPIRE_AFTER_SECONDS,
+    { allowZero: false, min: 1 },
+  );
+  if (preset && rule) notLooser(preset, 'expireAfter', expireAfter, rule.idle, 'idle');
+  const warnAfter = seconds('warnAfter', values.warnAfter, defaultWarnAfter(expireAfter), {
+    allowZero: false,
+    min: 0,
+  });
+  if (warnAfter >= expireAfter) {
+    throw new SessionSecurityConfigError(
+      'warnAfter',
+      `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
+    );
+  }
+  const absoluteTimeout = seconds(
+    'absoluteTimeout',
+    values.absoluteTimeout,
+    rule?.overall?.seconds ?? 0,
+    { allowZero: true, min: 1 },
+  );
+  if (preset && rule?.overall) {
+    notLooser(preset, 'absoluteTimeout', absoluteTimeout, rule.overall, 'overall');
+  }
+  return { expireAfter, warnAfter, absoluteTimeout };
+}
+
+const TIMEOUT_NAMES = ['expireAfter', 'warnAfter', 'absoluteTimeout'] as const;
+
+function perUserTimeouts<Req>(
+  input: SessionSecurityOptions<Req>,
+): PerUserTimeouts<Req> | undefined {
+  const functions: Omit<PerUserTimeouts<Req>, 'warnAfterGiven'> = {};
+  for (const name of TIMEOUT_NAMES) {
+    const value = input[name];
+    if (typeof value === 'function') functions[name] = value;
+  }
+  if (Object.keys(functions).length === 0) return undefined;
+  return { ...functions, warnAfterGiven: typeof input.warnAfter === 'number' };
+}
+
+/** A sign-in's own timeouts; `error` says why the static ones were used instead. */
+export interface SignInTimeouts {
+  timeouts: Timeouts;
+  /** Undefined when the sign-in's values were used. */
+  error?: string;
+}
+
+/**
+ * Evaluates the per-user timeouts for a sign-in's request, under the rules the options obey.
+ * A value that breaks one (or a function that throws) is not used: the sign-in gets the static
+ * values, and `error` names the function and the value.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ isAuthenticated, drafts: false, expireAfter: (req) => req.user.isAdmin ? 300 : 900 });
+ * (await signInTimeouts(adminRequest, resolved)).timeouts.expireAfterMs; // 300000
+ * ```
+ */
+export async function signInTimeouts<Req>(
+  req: Req,
+  resolved: ResolvedOptions<Req>,
+): Promise<SignInTimeouts> {
+  const staticTimeouts: Timeouts = {
+    expireAfterMs: resolved.expireAfterMs,
+    warnAfterMs: resolved.warnAfterMs,
+    absoluteTimeoutMs: resolved.absoluteTimeoutMs,
+  };
+  const perUser = resolved.perUser;
+  if (perUser === undefined) return { timeouts: staticTimeouts };
+  const values: Record<(typeof TIMEOUT_NAMES)[number], unknown> = {
+    expireAfter: resolved.expireAfterMs / 1000,
+    warnAfter: perUser.warnAfterGiven ? resolved.warnAfterMs / 1000 : undefined,
+    absoluteTimeout: resolved.absoluteTimeoutMs / 1000,
+  };
+  for (const name of TIMEOUT_NAMES) {
+    const compute = perUser[name];
+    if (compute === undefined) continue;
+    try {
+      values[name] = await compute(req);
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+      return { timeouts: staticTimeouts, error: `${name}(req) threw (${why})` };
+    }
+  }
+  try {
+    const checked = checkTimeouts(values, resolved.preset);
+    return {
+      timeouts: {
+        expireAfterMs: checked.expireAfter * 1000,
+        warnAfterMs: checked.warnAfter * 1000,
+        absoluteTimeoutMs: checked.absoluteTimeout * 1000,
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof SessionSecurityConfigError)) throw error;
+    const source = perUser[error.option as (typeof TIMEOUT_NAMES)[number]]
+      ? `${error.option}(req) returned ${describeValue(values[error.option as (typeof TIMEOUT_NAMES)[number]])}`
+      : `with the per-user values, ${error.option}`;
+    return { timeouts: staticTimeouts, error: `${source}: ${error.message}` };
+  }
 }
 
 function presetOf(value: unknown): Preset | undefined {
@@ -506,6 +673,26 @@ function drafts<Req>(input: SessionSecurityOptions<Req>): ResolvedDrafts<Req> | 
     );
   }
   return { userId: input.userId, secret, maxAgeMs: maxAge * 1000 };
+}
+
+function hook<T>(option: string, value: unknown, example: string): T | undefined {
+  if (value === undefined || typeof value === 'function') return value as T | undefined;
+  throw new SessionSecurityConfigError(
+    option,
+    `${option} (${describeValue(value)}) must be a function ${example}, or be left out`,
+  );
+}
+
+function metrics(value: unknown): MetricsRecorder | undefined {
+  if (value === undefined) return undefined;
+  const recorder = value as Partial<MetricsRecorder> | null;
+  if (typeof recorder?.event !== 'function' || typeof recorder.ping !== 'function') {
+    throw new SessionSecurityConfigError(
+      'metrics',
+      `metrics (${describeValue(value)}) must be a recorder with event(event) and ping(method) methods, e.g. openTelemetryMetrics() from 'session-security/opentelemetry'`,
+    );
+  }
+  return recorder as MetricsRecorder;
 }
 
 function store(value: unknown): ActivityStore | undefined {

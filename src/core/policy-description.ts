@@ -7,8 +7,10 @@ import { PRESETS, type Preset, type PresetLimit, readableSeconds } from './prese
 /** One row of the policy: a setting, its value, the standard's limit and the value's source. */
 export interface PolicyRow {
   setting: 'expireAfter' | 'warnAfter' | 'absoluteTimeout';
-  /** Seconds; 0 for an absolute timeout that is off. */
+  /** Seconds; 0 for an absolute timeout that is off. For a per-user setting, the static value a sign-in falls back to. */
   seconds: number;
+  /** Whether a function of the request sets it per sign-in (within the same limits). */
+  perUser: boolean;
   /** The standard's limit, when the preset sets one. */
   limit: (PresetLimit & { standard: string; clause: string }) | undefined;
   source: string;
@@ -45,18 +47,22 @@ export function describePolicy<Req>(options: SessionSecurityOptions<Req>): Polic
   const rule = resolved.preset ? PRESETS[resolved.preset] : undefined;
   const cite = (limit: PresetLimit | undefined) =>
     limit && rule ? { ...limit, standard: rule.standard, clause: rule.clause } : undefined;
-  const given = (name: keyof SessionSecurityOptions<Req>) => options[name] !== undefined;
+  const given = (name: keyof SessionSecurityOptions<Req>) =>
+    options[name] !== undefined && typeof options[name] !== 'function';
+  const perUser = (name: PolicyRow['setting']) => typeof options[name] === 'function';
   const presetName = resolved.preset ? `preset "${resolved.preset}"` : 'library default';
   const rows: PolicyRow[] = [
     {
       setting: 'expireAfter',
       seconds: resolved.expireAfterMs / 1000,
+      perUser: perUser('expireAfter'),
       limit: cite(rule?.idle),
       source: given('expireAfter') ? 'option' : presetName,
     },
     {
       setting: 'warnAfter',
       seconds: resolved.warnAfterMs / 1000,
+      perUser: perUser('warnAfter'),
       limit: undefined,
       source: given('warnAfter')
         ? 'option'
@@ -65,6 +71,7 @@ export function describePolicy<Req>(options: SessionSecurityOptions<Req>): Polic
     {
       setting: 'absoluteTimeout',
       seconds: resolved.absoluteTimeoutMs / 1000,
+      perUser: perUser('absoluteTimeout'),
       limit: cite(rule?.overall),
       source: given('absoluteTimeout')
         ? 'option'
@@ -73,10 +80,18 @@ export function describePolicy<Req>(options: SessionSecurityOptions<Req>): Polic
           : presetName,
     },
   ];
-  const value = (row: PolicyRow) =>
+  for (const row of rows) {
+    if (row.perUser)
+      row.source = `option: a function of the request; falls back to the ${row.source}`;
+  }
+  const fixed = (row: PolicyRow) =>
     row.setting === 'absoluteTimeout' && row.seconds === 0
       ? 'off'
       : `${readableSeconds(row.seconds)} (${row.seconds} s)`;
+  const value = (row: PolicyRow) =>
+    row.perUser
+      ? `per user: \`${row.setting}(req)\` at sign-in, within the limit; ${fixed(row)} when it gives a value that breaks a rule`
+      : fixed(row);
   const limit = (row: PolicyRow) =>
     row.limit
       ? `at most ${readableSeconds(row.limit.seconds)} (${row.limit.strength}), ${row.limit.standard} ${row.limit.clause}`

@@ -1,8 +1,20 @@
 // The pure policy for one request of a signed-in session: has it expired, does it record
 // activity, what is its status. Pure: no I/O, no clock of its own (now is a parameter).
 
+/** What a sign-in keeps from its start: its own timeouts, whose it is, what the app attached. */
+export interface SignInFacts {
+  /** The sign-in's own timeouts (per-user options), when the options gave functions. */
+  timeouts?: Timeouts;
+  /** The user's id (the `userId` option), for events and the list of a user's sign-ins. */
+  userId?: string;
+  /** The `eventData` the app attached, for events. */
+  data?: Readonly<Record<string, string | number | boolean | null>>;
+  /** A short browser and OS summary ("Firefox 133 on Linux"), for the list of sign-ins. */
+  agent?: string;
+}
+
 /** The security state kept per session. Times are milliseconds since the epoch, server clock. */
-export interface SecurityState {
+export interface SecurityState extends SignInFacts {
   /** Time of the latest activity of the session. */
   lastActivity: number;
   /** Time of sign-in, for the absolute timeout. */
@@ -56,7 +68,7 @@ export const MIN_WRITE_INTERVAL_MS = 1000;
  * @param nowMs - the server's clock
  * @param activityAtMs - when this request saw activity: `nowMs` for an active request, the
  *   ping's `now - sinceActivity`, or undefined for a passive request
- * @param timeouts - the configured timeouts
+ * @param timeouts - the configured timeouts (a state's own, when it keeps them, win)
  * @param newId - makes the marker of a new sign-in
  * @example
  * ```ts
@@ -83,10 +95,11 @@ export function decide(
   const lastActivity = Math.min(stored.lastActivity, nowMs);
   const startedAt = Math.min(stored.startedAt, nowMs);
 
-  const reason = expiryReason(lastActivity, startedAt, nowMs, timeouts);
+  // A sign-in that keeps its own timeouts (per-user options) is judged by them.
+  const reason = expiryReason(lastActivity, startedAt, nowMs, timeoutsOf(stored, timeouts));
   if (reason !== undefined) return { outcome: 'expired', reason };
 
-  const state = { lastActivity, startedAt, id: stored.id };
+  const state = { ...stored, lastActivity, startedAt };
   // A clamped time is stored back, or the future value would hold the session open again.
   const clamped = lastActivity !== stored.lastActivity || startedAt !== stored.startedAt;
   const reported = activityAtMs === undefined ? undefined : Math.min(activityAtMs, nowMs);
@@ -94,6 +107,20 @@ export function decide(
     return { outcome: 'continue', state, write: clamped };
   }
   return { outcome: 'continue', state: { ...state, lastActivity: reported }, write: true };
+}
+
+/** The timeouts a sign-in keeps: its own, or the options' when it has none. */
+export function timeoutsOf(state: SignInFacts, defaults: Timeouts): Timeouts {
+  return state.timeouts ?? defaults;
+}
+
+/** When the sign-in ends without more activity: the nearer of its idle and absolute deadlines. */
+export function deadlineOf(
+  state: Pick<SecurityState, 'lastActivity' | 'startedAt'>,
+  { expireAfterMs, absoluteTimeoutMs }: Timeouts,
+): number {
+  const idle = state.lastActivity + expireAfterMs;
+  return absoluteTimeoutMs > 0 ? Math.min(idle, state.startedAt + absoluteTimeoutMs) : idle;
 }
 
 /** Why the session has expired at `nowMs`, or undefined while it lives. When both limits have passed, the one reached first. */
@@ -110,13 +137,14 @@ function expiryReason(
 }
 
 /**
- * The status of a live session at `nowMs`, as the ping reports it.
+ * The status of a live session at `nowMs`, as the ping reports it (with the sign-in's own
+ * timeouts, when it keeps them).
  *
  * `expireIn` is the nearer of the idle and the absolute deadline; the warning comes the same
  * warning window (`expireAfter - warnAfter`) before either.
  */
 export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts): ActiveStatus {
-  const { expireAfterMs, warnAfterMs, absoluteTimeoutMs } = timeouts;
+  const { expireAfterMs, warnAfterMs, absoluteTimeoutMs } = timeoutsOf(state, timeouts);
   const idleMs = Math.max(0, nowMs - state.lastActivity);
   const idleRemainingMs = expireAfterMs - idleMs;
   const absoluteRemainingMs =
@@ -144,12 +172,43 @@ export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts
 export function readState(value: unknown): SecurityState | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object') return 'invalid';
-  const { lastActivity, startedAt, id } = value as Record<string, unknown>;
-  const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
+  const { lastActivity, startedAt, id, ...rest } = value as Record<string, unknown>;
   if (!isTime(lastActivity) || !isTime(startedAt) || typeof id !== 'string' || id === '') {
     return 'invalid';
   }
-  return { lastActivity, startedAt, id };
+  const facts = readFacts(rest);
+  return facts === 'invalid' ? 'invalid' : { lastActivity, startedAt, id, ...facts };
+}
+
+const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
+
+/** Reads a sign-in's facts as stored; damaged timeouts make the whole state invalid (never a looser policy). */
+export function readFacts(value: Record<string, unknown>): SignInFacts | 'invalid' {
+  const facts: SignInFacts = {};
+  const { timeouts, userId, data, agent } = value;
+  if (timeouts !== undefined) {
+    const t = timeouts as Partial<Record<keyof Timeouts, unknown>> | null;
+    const ok =
+      t !== null &&
+      typeof t === 'object' &&
+      isTime(t.expireAfterMs) &&
+      t.expireAfterMs > 0 &&
+      isTime(t.warnAfterMs) &&
+      isTime(t.absoluteTimeoutMs) &&
+      t.absoluteTimeoutMs >= 0;
+    if (!ok) return 'invalid';
+    facts.timeouts = {
+      expireAfterMs: t.expireAfterMs as number,
+      warnAfterMs: t.warnAfterMs as number,
+      absoluteTimeoutMs: t.absoluteTimeoutMs as number,
+    };
+  }
+  if (typeof userId === 'string') facts.userId = userId;
+  if (typeof agent === 'string') facts.agent = agent;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    facts.data = data as SignInFacts['data'];
+  }
+  return facts;
 }
 
 /** A random marker of a sign-in: 128 bits, base64url. Uses Web Crypto, present in Node 20 and browsers. */

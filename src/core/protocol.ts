@@ -25,17 +25,23 @@ export const ROUTES = {
 export type Route = keyof typeof ROUTES;
 
 const EXPECTED_BODY =
-  'expected a JSON object {"sinceActivity": <seconds since the last user input, a finite number >= 0>}';
+  'expected a JSON object {"sinceActivity": <seconds since the last user input, a finite number >= 0>}, with "extend": true when the user chose to stay signed in';
 
-/** The result of reading a ping's body. */
-export type PingBody = { ok: true; sinceActivitySeconds: number } | { ok: false; error: string };
+/** Why an ended sign-in's requests are turned away with `expired`: it expired, or it was ended from elsewhere. */
+export type ExpiredReason = ExpiryReason | 'revoked';
+
+/** The result of reading a ping's body. `extend` is true when the user chose to stay signed in. */
+export type PingBody =
+  | { ok: true; sinceActivitySeconds: number; extend: boolean }
+  | { ok: false; error: string };
 
 /**
  * Parses the body of `POST {prefix}/ping`.
  *
  * @example
  * ```ts
- * parsePingBody('{"sinceActivity": 12.5}'); // { ok: true, sinceActivitySeconds: 12.5 }
+ * parsePingBody('{"sinceActivity": 12.5}'); // { ok: true, sinceActivitySeconds: 12.5, extend: false }
+ * parsePingBody('{"sinceActivity": 0, "extend": true}'); // { ok: true, sinceActivitySeconds: 0, extend: true }
  * parsePingBody('{"sinceActivity": "5"}');  // { ok: false, error: 'sinceActivity ("5") must be ...' }
  * ```
  */
@@ -54,10 +60,24 @@ export function parsePingBody(text: string): PingBody {
   }
   const count = countTopLevelKey(text, 'sinceActivity');
   if (count === 0) return { ok: false, error: `sinceActivity is missing: ${EXPECTED_BODY}` };
-  if (count > 1) {
+  const extendCount = countTopLevelKey(text, 'extend');
+  for (const [key, n] of [
+    ['sinceActivity', count],
+    ['extend', extendCount],
+  ] as const) {
+    if (n > 1) {
+      return {
+        ok: false,
+        error: `${key} appears ${n} times; it must appear once: ${EXPECTED_BODY}`,
+      };
+    }
+  }
+  const extend: unknown = (parsed as Record<string, unknown>).extend;
+  if (extendCount === 1 && typeof extend !== 'boolean') {
+    const shown = JSON.stringify(extend) ?? String(extend);
     return {
       ok: false,
-      error: `sinceActivity appears ${count} times; it must appear once: ${EXPECTED_BODY}`,
+      error: `extend (${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}) must be true or false, or be left out`,
     };
   }
   const value: unknown = (parsed as Record<string, unknown>).sinceActivity;
@@ -68,7 +88,7 @@ export function parsePingBody(text: string): PingBody {
       error: `sinceActivity (${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}) must be a finite number of seconds, 0 or more, e.g. {"sinceActivity": 12.5}`,
     };
   }
-  return { ok: true, sinceActivitySeconds: value };
+  return { ok: true, sinceActivitySeconds: value, extend: extend === true };
 }
 
 /**
@@ -103,7 +123,7 @@ function answer(status: number, body: Record<string, unknown>, headers = {}): An
 /** The answers of DESIGN §3.1, every one `Cache-Control: no-store`. */
 export const answers = {
   active: (status: ActiveStatus): Answer => answer(200, { ...status }),
-  expired: (reason: ExpiryReason): Answer => answer(401, { status: 'expired', reason }),
+  expired: (reason: ExpiredReason): Answer => answer(401, { status: 'expired', reason }),
   anonymous: (): Answer => answer(401, { status: 'anonymous' }),
   signedOut: (): Answer => answer(200, { status: 'anonymous' }),
   badRequest: (error: string): Answer => answer(400, { status: 'error', error }),
@@ -151,7 +171,7 @@ export const answers = {
 export function loginLocation(
   loginUrl: string,
   next: string | undefined,
-  reason: ExpiryReason,
+  reason: ExpiredReason,
 ): string {
   const isAbsolute = /^https?:\/\//i.test(loginUrl);
   const url = new URL(loginUrl, 'http://placeholder.invalid');

@@ -1,7 +1,7 @@
 // The interface every activity store implements (the session object by default, Redis for many
 // instances), and how a store reaches one request's session. Types only: no I/O here.
 
-import type { SecurityState, Timeouts } from './policy.js';
+import type { SecurityState, SignInFacts, Timeouts } from './policy.js';
 import type { EndReason } from './tombstones.js';
 
 /** How the lifecycle reaches the session of one request. */
@@ -25,7 +25,29 @@ export interface SessionAccess {
 /** The result of one request's step: the sign-in lives (with its state), or it is over and why. */
 export type Touch =
   | { kind: 'active'; state: SecurityState; nowMs: number }
-  | { kind: 'ended'; reason: EndReason };
+  | {
+      kind: 'ended';
+      reason: EndReason;
+      /** Set when this very step found the expiry (not a sign-in that had ended before): the sign-in as it stood. */
+      found?: SecurityState;
+    };
+
+/** One live sign-in, as the list of a user's sign-ins shows it. */
+export interface SignInRecord extends SignInFacts {
+  /** The sign-in's marker (the `session` of the ping). */
+  id: string;
+  startedAt: number;
+  lastActivity: number;
+}
+
+/** A sign-in a sweep found past its deadline and recorded as ended: the sign-in, and why. */
+export interface SweptSignIn {
+  state: SecurityState;
+  reason: 'idle' | 'absolute';
+}
+
+/** Which sign-ins to end from elsewhere: one of a user's, all of a user's, or every user's. */
+export type RevokeTarget = { userId: string; signIn?: string } | { everyone: true };
 
 /**
  * A store of sign-in clocks. Each method is one step on the store (one round trip for a remote
@@ -38,6 +60,7 @@ export interface ActivityStore {
    *
    * @param activityOffsetMs - how long ago this request saw activity: 0 for an active request,
    *   a ping's `sinceActivity` in milliseconds, undefined for a request that records none
+   * @param withFacts - whether the state must carry the sign-in's user and data (for an event)
    * @returns the state after the request, or why the sign-in is over (an expiry found now is
    *   recorded as the end of the sign-in before this returns)
    */
@@ -45,17 +68,52 @@ export interface ActivityStore {
     session: SessionAccess,
     activityOffsetMs: number | undefined,
     timeouts: Timeouts,
+    withFacts?: boolean,
   ): Promise<Touch>;
-  /** Starts the clock of a new sign-in in this session. */
-  start(session: SessionAccess, timeouts: Timeouts): Promise<Touch & { kind: 'active' }>;
-  /** Remembers the sign-in of this session as ended (before the session itself is ended). */
-  end(session: SessionAccess, reason: EndReason, timeouts: Timeouts): Promise<void>;
+  /** Starts the clock of a new sign-in in this session, keeping its facts. */
+  start(
+    session: SessionAccess,
+    timeouts: Timeouts,
+    facts?: SignInFacts,
+  ): Promise<Touch & { kind: 'active' }>;
+  /**
+   * Remembers the sign-in of this session as ended (before the session itself is ended).
+   *
+   * @returns the sign-in as it stood, when this call ended it
+   */
+  end(
+    session: SessionAccess,
+    reason: EndReason,
+    timeouts: Timeouts,
+  ): Promise<SecurityState | undefined>;
   /** The state as the page's client config should see it, without a round trip; undefined when unknown. */
   peek(session: SessionAccess, timeouts: Timeouts): Touch | undefined;
   /**
    * Called first on every request of a signed-in session, whatever its answer (a 404 under the
    * prefix, an asset). The session-object store starts a missing clock there, so that no copy
    * of the session saved back by such a request lacks one. Optional.
+   *
+   * @returns the new sign-in's state when it started one
    */
-  prepare?(session: SessionAccess, timeouts: Timeouts): Promise<void>;
+  prepare?(
+    session: SessionAccess,
+    timeouts: Timeouts,
+    facts?: SignInFacts,
+  ): Promise<SecurityState | undefined>;
+  /**
+   * The live sign-ins of a user (started with a `userId`). Optional: a store without it has no
+   * list of sign-ins.
+   */
+  signIns?(userId: string, timeouts: Timeouts): Promise<SignInRecord[]>;
+  /**
+   * Ends sign-ins from elsewhere: their next request finds them ended (`revoked`).
+   *
+   * @returns the sign-ins this call ended
+   */
+  revoke?(target: RevokeTarget, timeouts: Timeouts): Promise<SecurityState[]>;
+  /**
+   * Records as ended every known sign-in past its deadline, so that one nobody comes back to
+   * still gets its `expired` event; each is returned by exactly one sweep, on any instance.
+   */
+  sweep?(timeouts: Timeouts): Promise<SweptSignIn[]>;
 }

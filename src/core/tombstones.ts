@@ -3,8 +3,8 @@
 
 import type { ExpiryReason } from './policy.js';
 
-/** Why a sign-in ended: it expired, or somebody signed out. */
-export type EndReason = ExpiryReason | 'logout';
+/** Why a sign-in ended: it expired, its user signed out, or it was ended from elsewhere (revoked). */
+export type EndReason = ExpiryReason | 'logout' | 'revoked';
 
 /** Tombstones kept at most, by default: about 100 bytes each, so some 10 MB when full. */
 export const DEFAULT_MAX_TOMBSTONES = 100_000;

@@ -12,6 +12,7 @@ import {
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
+  type SignInManagement,
 } from './lifecycle.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 
@@ -66,6 +67,18 @@ export interface ExpressSessionSecurity extends RequestHandler {
    * ```
    */
   signOut(req: Request): Promise<void>;
+  /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list(req); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll(req, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<Request>;
 }
 
 /**
@@ -114,7 +127,8 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   };
 
   return Object.assign(middleware, {
-    start: (req: Request) => lifecycle.start(req, access(req)),
+    start: (req: Request) => lifecycle.start(facts(req), access(req)),
+    signIns: lifecycle.signIns((req: Request) => ({ req, session: access(req) })),
     clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(req, access(req), tagOptions);
     },

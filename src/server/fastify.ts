@@ -15,6 +15,7 @@ import {
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
+  type SignInManagement,
 } from './lifecycle.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
@@ -86,6 +87,18 @@ export interface FastifySessionSecurity {
    * ```
    */
   signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list(request); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll(request, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<FastifyRequest>;
 }
 
 /**
@@ -153,7 +166,11 @@ export function sessionSecurity(
   });
 
   return Object.assign(plugin, {
-    start: (request: FastifyRequest) => lifecycle.start(request, access(request)),
+    start: (request: FastifyRequest) => lifecycle.start(new FastifyFacts(request), access(request)),
+    signIns: lifecycle.signIns((request: FastifyRequest) => ({
+      req: request,
+      session: access(request),
+    })),
     clientTags: (request: FastifyRequest, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(request, access(request), tagOptions);
     },

@@ -19,6 +19,7 @@ import {
   type Outcome,
   type RequestFacts,
   type SessionAccess,
+  type SignInManagement,
 } from './lifecycle.js';
 import {
   guardMethods,
@@ -189,6 +190,18 @@ export interface SessionSecurityHandler {
    */
   signOut(request: Request, session: WebSession | undefined): Promise<Headers>;
   /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list({ request, session }); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll({ request, session }, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<{ request: Request; session: WebSession | undefined }>;
+  /**
    * The browser client's tags for a page of a signed-in session; `''` for anonymous requests.
    * Call it after `check` for the same `Request`.
    *
@@ -257,8 +270,14 @@ export function sessionSecurityHandler(
     check,
     start: (request, session) => {
       const state = stateOf(request, session);
-      return lifecycle.start(state.req, state.access);
+      return lifecycle.start(state.facts, state.access);
     },
+    signIns: lifecycle.signIns(
+      ({ request, session }: { request: Request; session: WebSession | undefined }) => {
+        const state = stateOf(request, session);
+        return { req: state.req, session: state.access };
+      },
+    ),
     signOut: async (request, session) => {
       const state = stateOf(request, session);
       await lifecycle.signOut(state.facts, state.access);
@@ -337,6 +356,18 @@ export interface HonoSessionSecurity extends MiddlewareHandler {
    */
   signOut(c: Context): Promise<void>;
   /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list(c); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll(c, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<Context>;
+  /**
    * The browser client's tags for a page of a signed-in session; `''` for anonymous requests.
    *
    * @example
@@ -405,7 +436,8 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
   };
 
   return Object.assign(middleware, {
-    start: (c: Context) => lifecycle.start(c, stateOf(c).access),
+    start: (c: Context) => lifecycle.start(stateOf(c).facts, stateOf(c).access),
+    signIns: lifecycle.signIns((c: Context) => ({ req: c, session: stateOf(c).access })),
     signOut: async (c: Context) => {
       const state = stateOf(c);
       try {

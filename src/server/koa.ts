@@ -11,6 +11,7 @@ import {
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
+  type SignInManagement,
 } from './lifecycle.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
@@ -76,6 +77,18 @@ export interface KoaSessionSecurity {
    * ```
    */
   signOut(ctx: Context): Promise<void>;
+  /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list(ctx); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll(ctx, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<Context>;
 }
 
 /** What the adapter uses of a koa-session 7 session (`ctx.session`). */
@@ -146,7 +159,8 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
   };
 
   return Object.assign(middleware, {
-    start: (ctx: Context) => lifecycle.start(ctx, access(ctx)),
+    start: (ctx: Context) => lifecycle.start(new KoaFacts(ctx), access(ctx)),
+    signIns: lifecycle.signIns((ctx: Context) => ({ req: ctx, session: access(ctx) })),
     clientTags: (ctx: Context, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(ctx, access(ctx), tagOptions);
     },

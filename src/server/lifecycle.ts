@@ -2,9 +2,23 @@
 // policy for every other request, over a small SessionAccess. Holds no framework code.
 
 import { debuglog } from 'node:util';
-import { SessionSecurityRequestError } from '../core/errors.js';
-import type { ResolvedOptions } from '../core/options.js';
-import { type ActiveStatus, statusOf } from '../core/policy.js';
+import { SessionSecurityConfigError, SessionSecurityRequestError } from '../core/errors.js';
+import {
+  describeFailure,
+  type EventBase,
+  type RefusedReason,
+  type SessionSecurityEvent,
+  type StoreFailedEvent,
+} from '../core/events.js';
+import { type ResolvedOptions, signInTimeouts } from '../core/options.js';
+import {
+  type ActiveStatus,
+  deadlineOf,
+  type SecurityState,
+  type SignInFacts,
+  statusOf,
+  timeoutsOf,
+} from '../core/policy.js';
 import {
   type Answer,
   answers,
@@ -23,9 +37,10 @@ import {
   isPassive,
   returnPath,
 } from '../core/request.js';
-import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
+import type { ActivityStore, RevokeTarget, SessionAccess, Touch } from '../core/store.js';
 import { logThrottle } from '../core/throttle.js';
 import type { EndReason } from '../core/tombstones.js';
+import { describeUserAgent } from '../core/user-agent.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
 import { draftsConfig } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
@@ -64,12 +79,46 @@ export type Outcome =
 const NEXT: Outcome = { kind: 'next' };
 const answer = (a: Answer): Outcome => ({ kind: 'answer', answer: a });
 
+/** One of a user's live sign-ins, as `signIns.list(req)` gives it. */
+export interface SignInSummary {
+  /** The sign-in's opaque marker: what `signIns.end(req, signIn)` takes. Never the session id. */
+  signIn: string;
+  /** When it started, in milliseconds since the epoch. */
+  startedAt: number;
+  /** Its latest activity, in milliseconds since the epoch. */
+  lastActiveAt: number;
+  /** A short browser and OS summary, e.g. "Firefox 133 on Linux". */
+  device: string;
+  /** Whether it is the sign-in of the request that asked. */
+  current: boolean;
+}
+
+/**
+ * A user's sign-ins, and ending them from elsewhere (OWASP ASVS 5.0 V7.4.5, V7.5.2). Needs the
+ * `userId` option. An ended sign-in's next request is turned away (its tabs go to the login page
+ * at their next ping). Ask for the password again before ending sessions.
+ */
+export interface SignInManagement<R> {
+  /** The live sign-ins of the request's user, the current one marked. */
+  list(req: R): Promise<SignInSummary[]>;
+  /** Ends one of the request's user's sign-ins; false when the user has no such live sign-in. */
+  end(req: R, signIn: string): Promise<boolean>;
+  /** Ends every sign-in of the request's user ("sign out everywhere"); `keepCurrent` spares this one. Returns how many ended. */
+  endAll(req: R, options?: { keepCurrent?: boolean }): Promise<number>;
+  /** Ends every sign-in of a user, e.g. from an admin page or when the password changes. */
+  endUser(userId: string): Promise<number>;
+  /** Ends every sign-in of every user (after a breach). */
+  endEveryone(): Promise<number>;
+  /** Finds the sign-ins nobody came back to that are past their deadline now (runs every `sweepInterval` by itself). */
+  sweep(): Promise<number>;
+}
+
 /** The lifecycle bound to one set of resolved options. */
 export interface Lifecycle<Req> {
   /** Decides one request; the adapter translates the outcome. */
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
-  /** Starts the clock of a new sign-in: both times now, a new marker. */
-  start(req: Req, session: SessionAccess): Promise<void>;
+  /** Starts the clock of a new sign-in: both times now, a new marker, the sign-in's own timeouts. */
+  start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
   /**
    * Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back;
    * no session is left.
@@ -89,6 +138,8 @@ export interface Lifecycle<Req> {
    * request's user), or `''` without one.
    */
   clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string;
+  /** The sign-in management for an adapter's own request type. */
+  signIns<R>(reach: (r: R) => { req: Req; session: SessionAccess }): SignInManagement<R>;
 }
 
 /**
@@ -125,29 +176,177 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     options.loginUrl?.startsWith('/') === true
       ? new URL(options.loginUrl, 'http://placeholder.invalid').pathname
       : undefined;
+  const observed = options.onEvent !== undefined || options.metrics !== undefined;
+
+  /** Hands an event to the hook and the metrics; neither is awaited, and neither can fail a request. */
+  function emit(event: SessionSecurityEvent): void {
+    if (!observed) return;
+    const report = (what: string, error: unknown) => {
+      const count = throttle(`${what}: ${describeFailure(error)}`, clock.now());
+      if (count !== undefined) {
+        logger.error(
+          `session-security: ${what} failed (${count} time(s) since the last report)`,
+          error,
+        );
+      }
+    };
+    try {
+      options.metrics?.event(event);
+    } catch (error) {
+      report('the metrics recorder', error);
+    }
+    if (options.onEvent === undefined) return;
+    try {
+      const result = options.onEvent(event);
+      if (result instanceof Promise) result.catch((error: unknown) => report('onEvent', error));
+    } catch (error) {
+      report('onEvent', error);
+    }
+  }
+
+  /** What every event of a sign-in carries: its marker, and what was kept of it at sign-in. */
+  function about(state: SignInFacts & { id: string }): Omit<EventBase, 'at'> & { signIn: string } {
+    return {
+      signIn: state.id,
+      ...(state.userId !== undefined && { userId: state.userId }),
+      ...(state.data !== undefined && { data: state.data }),
+    };
+  }
+
+  /** The marker the session names, if any (for events about a request, never the session id). */
+  function markerIn(session: SessionAccess): string | undefined {
+    if (!session.exists()) return undefined;
+    const id = (session.read() as { id?: unknown } | undefined)?.id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
+  function refuse(
+    facts: RequestFacts<Req>,
+    session: SessionAccess | undefined,
+    reason: RefusedReason,
+    outcome: Answer,
+  ): Outcome {
+    if (observed) {
+      const signIn = session && markerIn(session);
+      emit({
+        type: 'refused',
+        at: clock.now(),
+        reason,
+        method: facts.method,
+        path: facts.path,
+        ...(signIn !== undefined && { signIn }),
+      });
+    }
+    return answer(outcome);
+  }
 
   /** Runs a store operation; a failure is logged and answered 503, never a sign-out nor a pass. */
   async function guarded<T>(
     operation: () => T | Promise<T>,
+    name: StoreFailedEvent['operation'],
   ): Promise<{ ok: true; value: T } | { ok: false; outcome: Outcome }> {
     try {
       return { ok: true, value: await operation() };
     } catch (error) {
-      // One line per kind of failure a minute, not one per request, while a store is down.
-      const count = throttle(`store: ${describeFailure(error)}`, clock.now());
-      if (count !== undefined) {
-        logger.error(
-          `session-security: the store failed (${count} request(s) answered 503 since the last report of this failure)`,
-          error,
-        );
-      }
+      failed(name, error);
       return { ok: false, outcome: answer(answers.unavailable()) };
     }
   }
 
+  /** Reports a store failure: one log line per kind of failure a minute, an event each time. */
+  function failed(name: StoreFailedEvent['operation'], error: unknown): void {
+    const kind = describeFailure(error);
+    emit({ type: 'store-failed', at: clock.now(), operation: name, error: kind });
+    const count = throttle(`store: ${kind}`, clock.now());
+    if (count !== undefined) {
+      logger.error(
+        `session-security: the store failed (${count} request(s) answered 503 since the last report of this failure)`,
+        error,
+      );
+    }
+  }
+
+  /**
+   * What a new sign-in keeps: its own timeouts (per-user options), its user, the app's event
+   * data and a browser summary. A per-user value that breaks the rules gives the static values.
+   */
+  async function factsOf(facts: RequestFacts<Req>): Promise<SignInFacts> {
+    const kept: SignInFacts = {};
+    if (options.perUser) {
+      const own = await signInTimeouts(facts.req, options);
+      if (own.error !== undefined) {
+        logger.error(
+          `session-security: ${own.error}; this sign-in keeps the static timeouts (expireAfter ${options.expireAfterMs / 1000} s, warnAfter ${options.warnAfterMs / 1000} s, absoluteTimeout ${options.absoluteTimeoutMs / 1000} s)`,
+        );
+      }
+      kept.timeouts = own.timeouts;
+    }
+    if (options.userId) {
+      const userId = options.userId(facts.req);
+      if (typeof userId === 'string' && userId !== '') kept.userId = userId;
+      else {
+        logger.error(
+          `session-security: userId(req) returned ${typeof userId === 'string' ? 'an empty string' : typeof userId} at sign-in, not a user id; this sign-in is left out of the user's list of sign-ins`,
+        );
+      }
+      kept.agent = describeUserAgent(facts.header('user-agent'));
+    }
+    if (options.eventData) {
+      const data = eventDataOf(options.eventData, facts.req);
+      if (typeof data === 'string')
+        logger.error(`session-security: ${data}; it is left out of the events`);
+      else kept.data = data;
+    }
+    return kept;
+  }
+
+  function signedIn(state: SecurityState): void {
+    if (!observed) return;
+    const t = timeoutsOf(state, options);
+    emit({
+      type: 'signed-in',
+      at: clock.now(),
+      ...about(state),
+      expireAfter: t.expireAfterMs / 1000,
+      warnAfter: t.warnAfterMs / 1000,
+      absoluteTimeout: t.absoluteTimeoutMs / 1000,
+    });
+  }
+
+  function expired(
+    state: SecurityState,
+    reason: 'idle' | 'absolute',
+    foundBy: 'request' | 'sweep',
+  ) {
+    if (!observed) return;
+    const endedAt = deadlineOf(state, timeoutsOf(state, options));
+    emit({
+      type: 'expired',
+      at: clock.now(),
+      ...about(state),
+      reason,
+      idleSeconds: Math.max(0, endedAt - state.lastActivity) / 1000,
+      lengthSeconds: Math.max(0, endedAt - state.startedAt) / 1000,
+      endedAt,
+      foundBy,
+    });
+  }
+
+  function signedOutEvent(state: SecurityState | undefined, how: 'logout' | 'revoked'): void {
+    if (!observed || state === undefined) return;
+    const at = clock.now();
+    const lengthSeconds = Math.max(0, at - state.startedAt) / 1000;
+    emit({ type: 'signed-out', at, ...about(state), how, lengthSeconds });
+  }
+
   /** One step on the store for a signed-in request, remembered for the page's client config. */
-  async function touch(facts: RequestFacts<Req>, session: SessionAccess, offsetMs?: number) {
-    const result = await guarded(() => store.touch(session, offsetMs, options));
+  async function touch(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    offsetMs?: number,
+    withFacts = false,
+  ) {
+    const result = await guarded(() => store.touch(session, offsetMs, options, withFacts), 'touch');
     if (result.ok) touched.set(facts.req, result.value);
     return result;
   }
@@ -159,14 +358,29 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   async function endSession(
     facts: RequestFacts<Req>,
     session: SessionAccess,
-    reason: EndReason,
+    step: Touch & { kind: 'ended' },
     forRoute: boolean,
   ): Promise<Outcome> {
+    const { reason } = step;
     debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
+    if (step.found && (reason === 'idle' || reason === 'absolute')) {
+      expired(step.found, reason, 'request');
+    } else if (observed && (reason === 'logout' || reason === 'revoked')) {
+      // The cookie of a sign-in that was signed out came back: a tab left open, or a replay.
+      const signIn = markerIn(session);
+      emit({
+        type: 'refused',
+        at: clock.now(),
+        reason: 'ended-sign-in',
+        method: facts.method,
+        path: facts.path,
+        ...(signIn !== undefined && { signIn }),
+      });
+    }
     touched.delete(facts.req);
     const outcome = endedOutcome(facts, reason, forRoute);
     // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
-    const ended = await guarded(() => session.end(outcome.kind === 'next'));
+    const ended = await guarded(() => session.end(outcome.kind === 'next'), 'session');
     return ended.ok ? outcome : ended.outcome;
   }
 
@@ -189,8 +403,9 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
    */
   async function signOutSession(req: Req, session: SessionAccess): Promise<Outcome | undefined> {
     touched.delete(req);
-    const recorded = await guarded(() => store.end(session, 'logout', options));
-    const ended = await guarded(() => session.end(false));
+    const recorded = await guarded(() => store.end(session, 'logout', options), 'end');
+    if (recorded.ok) signedOutEvent(recorded.value, 'logout');
+    const ended = await guarded(() => session.end(false), 'session');
     if (!recorded.ok) return recorded.outcome;
     return ended.ok ? undefined : ended.outcome;
   }
@@ -201,24 +416,33 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     authenticated: boolean,
   ): Promise<Outcome> {
     const route = facts.path.slice(prefix.length);
-    if (!Object.hasOwn(ROUTES, route)) return answer(answers.notFound(facts.path));
+    if (!Object.hasOwn(ROUTES, route)) {
+      return refuse(facts, session, 'not-found', answers.notFound(facts.path));
+    }
     const allowed: readonly string[] = ROUTES[route as Route];
     if (!allowed.includes(facts.method)) {
-      return answer(answers.methodNotAllowed(route as Route, facts.method));
+      const refusal = answers.methodNotAllowed(route as Route, facts.method);
+      return refuse(facts, session, 'method-not-allowed', refusal);
     }
     const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
-    if (crossOrigin !== undefined) return answer(answers.forbidden(crossOrigin));
+    if (crossOrigin !== undefined) {
+      return refuse(facts, session, 'cross-origin', answers.forbidden(crossOrigin));
+    }
 
     if (isAssetRoute(route)) return serveAsset(facts, route);
 
     const isPing = route === '/ping';
+    if (isPing) options.metrics?.ping(facts.method as 'GET' | 'POST');
     const readsBody = isPing && facts.method === 'POST';
     // Why JSON only: a cross-site HTML form cannot send application/json without a preflight.
     if (readsBody && !isJsonContentType(facts.header('content-type'))) {
-      return answer(answers.unsupportedMediaType(facts.header('content-type')));
+      const refusal = answers.unsupportedMediaType(facts.header('content-type'));
+      return refuse(facts, session, 'unsupported-media-type', refusal);
     }
     const body = readsBody ? await facts.readBody(MAX_BODY_BYTES) : undefined;
-    if (body?.kind === 'tooLarge') return answer(answers.tooLarge());
+    if (body?.kind === 'tooLarge') {
+      return refuse(facts, session, 'body-too-large', answers.tooLarge());
+    }
     if (body?.kind === 'aborted') {
       debug('%s %s: the client gave up sending its body', facts.method, facts.path);
       return answer(answers.badRequest('the body was cut off before its end'));
@@ -226,7 +450,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
 
     if (!authenticated) {
       if (session.read() !== undefined) {
-        const cleared = await guarded(() => session.clear());
+        const cleared = await guarded(() => session.clear(), 'session');
         if (!cleared.ok) return cleared.outcome;
       }
       return answer(isPing ? answers.anonymous() : signedOut());
@@ -240,11 +464,16 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     // Expiry first, in the same step: a ping must never revive an expired session. A
     // malformed ping records nothing, but an expired session is still told so (401 before 400).
     const offsetMs = ping?.ok ? ping.sinceActivitySeconds * 1000 : undefined;
-    const step = await touch(facts, session, offsetMs);
+    const extend = observed && ping?.ok === true && ping.extend;
+    const step = await touch(facts, session, offsetMs, extend);
     if (!step.ok) return step.outcome;
-    if (step.value.kind === 'ended') return endSession(facts, session, step.value.reason, true);
-    if (ping?.ok === false) return answer(answers.badRequest(ping.error));
-    return answer(answers.active(statusOf(step.value.state, step.value.nowMs, options)));
+    if (step.value.kind === 'ended') return endSession(facts, session, step.value, true);
+    if (ping?.ok === false) {
+      return refuse(facts, session, 'bad-request', answers.badRequest(ping.error));
+    }
+    const { state, nowMs } = step.value;
+    if (extend) emit({ type: 'extended', at: clock.now(), ...about(state) });
+    return answer(answers.active(statusOf(state, nowMs, options)));
   }
 
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
@@ -263,18 +492,40 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     );
   }
 
+  /** Runs the sweep every `sweepInterval`, from the first sign-in on; the timer never keeps the process alive. */
+  let sweeping: ReturnType<typeof setInterval> | undefined;
+  function sweepSoon(): void {
+    if (sweeping !== undefined || options.sweepIntervalMs === 0 || !store.sweep) return;
+    sweeping = setInterval(() => void sweep().catch(() => undefined), options.sweepIntervalMs);
+    sweeping.unref?.();
+  }
+
+  async function sweep(): Promise<number> {
+    if (!store.sweep) return 0;
+    const swept = await guarded(() => store.sweep?.(options) ?? [], 'sweep');
+    if (!swept.ok) throw new Error('session-security: the store failed during the sweep');
+    for (const { state, reason } of swept.value) expired(state, reason, 'sweep');
+    return swept.value.length;
+  }
+
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
     if (!session.exists()) {
       // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
       // reaches no page to protect.
       if (!facts.url.startsWith('/')) return NEXT;
       reportMissingSession(clock.now());
-      return answer(answers.unavailable());
+      return refuse(facts, undefined, 'no-session', answers.unavailable());
     }
     const authenticated = await options.isAuthenticated(facts.req);
     if (authenticated && store.prepare) {
-      const prepared = await guarded(() => store.prepare?.(session, options));
+      // A sign-in without a clock (the app did not call start()) starts one here.
+      const kept = session.read() === undefined ? await factsOf(facts) : undefined;
+      const prepared = await guarded(() => store.prepare?.(session, options, kept), 'prepare');
       if (!prepared.ok) return prepared.outcome;
+      if (prepared.value !== undefined) {
+        signedIn(prepared.value);
+        sweepSoon();
+      }
     }
     if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
       return handleRoute(facts, session, authenticated);
@@ -282,7 +533,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     if (!authenticated) {
       // An anonymous session keeps no clock, so the next sign-in starts a fresh one.
       if (session.read() === undefined) return NEXT;
-      const cleared = await guarded(() => session.clear());
+      const cleared = await guarded(() => session.clear(), 'session');
       return cleared.ok ? NEXT : cleared.outcome;
     }
 
@@ -295,24 +546,44 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     );
     const step = await touch(facts, session, passive ? undefined : 0);
     if (!step.ok) return step.outcome;
-    if (step.value.kind === 'ended') return endSession(facts, session, step.value.reason, false);
+    if (step.value.kind === 'ended') return endSession(facts, session, step.value, false);
     if (debug.enabled)
       debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
     return NEXT;
   }
 
-  async function start(req: Req, session: SessionAccess): Promise<void> {
-    touched.set(req, await store.start(session, options));
+  async function start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+    const kept = await factsOf(facts);
+    let step: Touch & { kind: 'active' };
+    try {
+      step = await store.start(session, options, kept);
+    } catch (error) {
+      failed('start', error);
+      throw error;
+    }
+    touched.set(facts.req, step);
+    signedIn(step.state);
+    sweepSoon();
   }
 
   async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
     // The logout route's rule: a page elsewhere (a form, a beacon) must not sign users out.
     const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
-    if (crossOrigin !== undefined) throw new SessionSecurityRequestError(403, crossOrigin);
+    if (crossOrigin !== undefined) {
+      refuse(facts, session, 'cross-origin', answers.forbidden(crossOrigin));
+      throw new SessionSecurityRequestError(403, crossOrigin);
+    }
     if (!session.exists()) return;
     debug('signed out by the app');
     touched.delete(facts.req);
-    await store.end(session, 'logout', options);
+    let state: SecurityState | undefined;
+    try {
+      state = await store.end(session, 'logout', options);
+    } catch (error) {
+      failed('end', error);
+      throw error;
+    }
+    signedOutEvent(state, 'logout');
     await session.end(false);
   }
 
@@ -329,7 +600,124 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return renderClientTags(status, { ...options, drafts }, tagOptions);
   }
 
-  return { handle, start, signOut, clientStatus, clientTags, clearSiteData };
+  /** The store's sign-in methods, or a clear error naming what is missing. */
+  function management() {
+    const { signIns, revoke } = store;
+    if (!signIns || !revoke) {
+      throw new SessionSecurityConfigError(
+        'store',
+        'the store keeps no list of sign-ins (it has no signIns and revoke methods): use the default store or redisStore',
+      );
+    }
+    return { signIns: signIns.bind(store), revoke: revoke.bind(store) };
+  }
+
+  /** The request's user, or a 401 for a request that is not signed in. */
+  async function userOf(req: Req): Promise<string> {
+    if (!options.userId) {
+      throw new SessionSecurityConfigError(
+        'userId',
+        "listing and ending a user's sign-ins needs the userId option: (req) => string giving the signed-in user's id",
+      );
+    }
+    if (!(await options.isAuthenticated(req))) {
+      throw new SessionSecurityRequestError(401, 'the request is not signed in');
+    }
+    const userId = options.userId(req);
+    if (typeof userId !== 'string' || userId === '') {
+      throw new SessionSecurityRequestError(401, 'userId(req) gave no user id for this request');
+    }
+    return userId;
+  }
+
+  async function revoke(target: RevokeTarget, keep?: string): Promise<number> {
+    const { revoke: revokeIn, signIns } = management();
+    // Ending one sign-in but the current: end the others one by one.
+    if (keep !== undefined && 'userId' in target) {
+      const others = (await signIns(target.userId, options)).filter((s) => s.id !== keep);
+      let count = 0;
+      for (const other of others) {
+        count += await revoke({ userId: target.userId, signIn: other.id });
+      }
+      return count;
+    }
+    const ended = await revokeIn(target, options);
+    for (const state of ended) signedOutEvent(state, 'revoked');
+    return ended.length;
+  }
+
+  function signIns<R>(reach: (r: R) => { req: Req; session: SessionAccess }): SignInManagement<R> {
+    return {
+      async list(r) {
+        const { req, session } = reach(r);
+        const userId = await userOf(req);
+        const current = markerIn(session);
+        const records = await management().signIns(userId, options);
+        return records
+          .map((record) => ({
+            signIn: record.id,
+            startedAt: record.startedAt,
+            lastActiveAt: record.lastActivity,
+            device: record.agent ?? describeUserAgent(undefined),
+            current: record.id === current,
+          }))
+          .sort((a, b) => b.lastActiveAt - a.lastActiveAt);
+      },
+      async end(r, signIn) {
+        const { req } = reach(r);
+        if (typeof signIn !== 'string' || signIn === '') return false;
+        return (await revoke({ userId: await userOf(req), signIn })) > 0;
+      },
+      async endAll(r, endOptions) {
+        const { req, session } = reach(r);
+        const userId = await userOf(req);
+        return revoke({ userId }, endOptions?.keepCurrent ? markerIn(session) : undefined);
+      },
+      async endUser(userId) {
+        if (typeof userId !== 'string' || userId === '') {
+          throw new TypeError(
+            `session-security: endUser(userId) needs a user id, got ${typeof userId}`,
+          );
+        }
+        return revoke({ userId });
+      },
+      endEveryone: () => revoke({ everyone: true }),
+      sweep,
+    };
+  }
+
+  return { handle, start, signOut, clientStatus, clientTags, clearSiteData, signIns };
+}
+
+/** The most JSON that `eventData` may attach to a sign-in: it is kept with the sign-in. */
+const MAX_EVENT_DATA_BYTES = 1024;
+
+/** The app's event data for a sign-in, or why it cannot be kept. */
+function eventDataOf<Req>(
+  eventData: (req: Req) => unknown,
+  req: Req,
+): NonNullable<SignInFacts['data']> | string {
+  let data: unknown;
+  try {
+    data = eventData(req);
+  } catch (error) {
+    return `eventData(req) threw (${describeFailure(error)})`;
+  }
+  const flat =
+    data !== null &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    Object.values(data).every(
+      (v) => v === null || ['string', 'boolean'].includes(typeof v) || Number.isFinite(v),
+    );
+  if (!flat) {
+    return 'eventData(req) must return an object of strings, finite numbers, booleans and nulls';
+  }
+  const size = new TextEncoder().encode(JSON.stringify(data)).length;
+  if (size > MAX_EVENT_DATA_BYTES) {
+    return `eventData(req) returned ${size} bytes of JSON, more than ${MAX_EVENT_DATA_BYTES}`;
+  }
+  return data as NonNullable<SignInFacts['data']>;
 }
 
 /** Serves the client's script or stylesheet: immutable under its hash, revalidated without it. */
@@ -350,11 +738,4 @@ function serveAsset<Req>(facts: RequestFacts<Req>, route: AssetRoute): Outcome {
     headers,
     ...(facts.method === 'HEAD' ? {} : { body: asset.body }),
   };
-}
-
-/** A failure's kind for the log: its name and code, not its message (which may carry ids). */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
 }

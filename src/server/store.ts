@@ -2,8 +2,17 @@
 // sign-ins in this process. Applies the core's policy; holds no framework code.
 
 import type { Logger } from '../core/options.js';
-import { decide, randomId, readState, type SecurityState, type Timeouts } from '../core/policy.js';
-import type { ActivityStore, SessionAccess } from '../core/store.js';
+import {
+  deadlineOf,
+  decide,
+  randomId,
+  readState,
+  type SecurityState,
+  type SignInFacts,
+  type Timeouts,
+  timeoutsOf,
+} from '../core/policy.js';
+import type { ActivityStore, SessionAccess, SweptSignIn } from '../core/store.js';
 import { DEFAULT_MAX_TOMBSTONES, type EndReason, Tombstones } from '../core/tombstones.js';
 
 export type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
@@ -16,11 +25,13 @@ export interface SessionObjectStoreOptions {
 
 /**
  * The default store: the clock lives in the session object (`session.sessionSecurity`), so it is
- * kept wherever the framework keeps sessions; the memory of ended sign-ins lives in this process.
+ * kept wherever the framework keeps sessions; the memory of ended sign-ins, and the list of live
+ * ones (for a user's list of sign-ins, revocation and the sweep), live in this process: an
+ * instance knows only the sign-ins it has seen since it started.
  */
 export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): ActivityStore {
   const ended = new Tombstones();
-  const latest = new LatestActivity();
+  const live = new LiveSignIns();
   const markerKey = (id: string) => `m:${id}`;
   const sessionKey = (id: string) => `s:${id}`;
   let lastEvictionWarningMs = -Infinity;
@@ -56,20 +67,22 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
    * now + expireAfter (nor its absolute deadline).
    */
   function bury(
-    session: SessionAccess,
     state: SecurityState | undefined | 'invalid',
+    sessionId: string | undefined,
     nowMs: number,
     reason: EndReason,
-    { expireAfterMs, absoluteTimeoutMs }: Timeouts,
+    defaults: Timeouts,
   ): void {
+    const valid = state !== undefined && state !== 'invalid' ? state : undefined;
+    const { expireAfterMs, absoluteTimeoutMs } = valid ? timeoutsOf(valid, defaults) : defaults;
     const idleUntil = nowMs + expireAfterMs;
     const keys: [string, number][] = [];
-    if (state !== undefined && state !== 'invalid') {
+    if (valid) {
+      live.delete(valid.id);
       const absoluteUntil =
-        absoluteTimeoutMs > 0 ? state.startedAt + absoluteTimeoutMs : Number.POSITIVE_INFINITY;
-      keys.push([markerKey(state.id), Math.min(idleUntil, absoluteUntil)]);
+        absoluteTimeoutMs > 0 ? valid.startedAt + absoluteTimeoutMs : Number.POSITIVE_INFINITY;
+      keys.push([markerKey(valid.id), Math.min(idleUntil, absoluteUntil)]);
     }
-    const sessionId = session.id();
     // A session that comes back without a clock must not start a new one for this sign-in.
     if (sessionId !== undefined) keys.push([sessionKey(sessionId), idleUntil]);
     for (const [key, until] of keys) {
@@ -88,10 +101,23 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
    * request recorded meanwhile: the latest time this process recorded wins over the copy's.
    */
   function withLatest(state: SecurityState | undefined, nowMs: number) {
-    const known = state === undefined ? undefined : latest.get(state.id);
+    const known = state === undefined ? undefined : live.get(state.id)?.state.lastActivity;
     return state !== undefined && known !== undefined && known > state.lastActivity
       ? { ...state, lastActivity: Math.min(known, nowMs) }
       : state;
+  }
+
+  /** Starts a sign-in's clock in the session, with its facts, and lists it as live. */
+  async function begin(session: SessionAccess, nowMs: number, facts: SignInFacts | undefined) {
+    const state: SecurityState = {
+      lastActivity: nowMs,
+      startedAt: nowMs,
+      id: randomId(),
+      ...facts,
+    };
+    await session.write(state);
+    live.set(state, session.id(), nowMs, logger);
+    return state;
   }
 
   return {
@@ -101,7 +127,7 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       const endedBefore = endedReason(session, state, nowMs);
       if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
       if (state === 'invalid') {
-        bury(session, state, nowMs, 'idle', timeouts);
+        bury(state, session.id(), nowMs, 'idle', timeouts);
         return { kind: 'ended', reason: 'idle' };
       }
       const restored = withLatest(state, nowMs);
@@ -109,36 +135,42 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       // The sign-in's first tracked request starts its clock (no start() was called).
       const decision = decide(restored, nowMs, activityAt, timeouts, randomId);
       if (decision.outcome === 'expired') {
-        bury(session, state, nowMs, decision.reason, timeouts);
-        return { kind: 'ended', reason: decision.reason };
+        bury(state, session.id(), nowMs, decision.reason, timeouts);
+        return { kind: 'ended', reason: decision.reason, ...(restored && { found: restored }) };
       }
-      if (decision.write || restored !== state) {
-        await session.write(decision.state);
-        latest.set(decision.state.id, decision.state.lastActivity, nowMs, timeouts.expireAfterMs);
+      if (decision.write || restored !== state) await session.write(decision.state);
+      // Listed as live: a sign-in from before a restart is listed at its first request.
+      if (decision.write || restored !== state || !live.has(decision.state.id)) {
+        live.set(decision.state, session.id(), nowMs, logger);
       }
       return { kind: 'active', state: decision.state, nowMs };
     },
 
-    async prepare(session) {
-      if (session.read() !== undefined) return;
+    async prepare(session, _timeouts, facts) {
+      if (session.read() !== undefined) return undefined;
       const nowMs = now();
-      if (endedReason(session, undefined, nowMs) !== undefined) return;
-      await session.write({ lastActivity: nowMs, startedAt: nowMs, id: randomId() });
+      if (endedReason(session, undefined, nowMs) !== undefined) return undefined;
+      return begin(session, nowMs, facts);
     },
 
-    async start(session) {
+    async start(session, _timeouts, facts) {
       const nowMs = now();
       // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that
       // kept the session id): the session id is free again; the old marker stays ended.
       const sessionId = session.id();
       if (sessionId !== undefined) ended.delete(sessionKey(sessionId));
-      const state = { lastActivity: nowMs, startedAt: nowMs, id: randomId() };
-      await session.write(state);
+      const state = await begin(session, nowMs, facts);
       return { kind: 'active', state, nowMs };
     },
 
     async end(session, reason, timeouts) {
-      bury(session, stored(session), now(), reason, timeouts);
+      const nowMs = now();
+      const state = stored(session);
+      const already = endedReason(session, state, nowMs) !== undefined;
+      bury(state, session.id(), nowMs, reason, timeouts);
+      return already || state === undefined || state === 'invalid'
+        ? undefined
+        : withLatest(state, nowMs);
     },
 
     peek(session, timeouts) {
@@ -152,32 +184,108 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         ? { kind: 'ended', reason: decision.reason }
         : { kind: 'active', state: decision.state, nowMs };
     },
+
+    async signIns(userId, timeouts) {
+      const nowMs = now();
+      return live
+        .ofUser(userId)
+        .filter(({ state }) => nowMs < deadlineOf(state, timeoutsOf(state, timeouts)))
+        .map(({ state }) => ({ ...state }));
+    },
+
+    async revoke(target, timeouts) {
+      const nowMs = now();
+      const chosen =
+        'everyone' in target
+          ? live.all()
+          : live
+              .ofUser(target.userId)
+              .filter(({ state }) => target.signIn === undefined || state.id === target.signIn);
+      return chosen.map(({ state, sessionId }) => {
+        bury(state, sessionId, nowMs, 'revoked', timeouts);
+        return state;
+      });
+    },
+
+    async sweep(timeouts) {
+      const nowMs = now();
+      const swept: SweptSignIn[] = [];
+      for (const { state, sessionId } of live.all()) {
+        const decision = decide(state, nowMs, undefined, timeouts, randomId);
+        if (decision.outcome !== 'expired') continue;
+        bury(state, sessionId, nowMs, decision.reason, timeouts);
+        swept.push({ state, reason: decision.reason });
+      }
+      return swept;
+    },
   };
 }
 
 /**
- * The latest activity this process recorded per sign-in, so that a copy of the session saved back
- * by a slow request cannot move it back. Bounded: an entry older than expireAfter is worthless
- * (its sign-in has expired) and is dropped; past the bound the oldest go first.
+ * The live sign-ins this process has seen, with the latest activity it recorded for each (so
+ * that a copy of the session saved back by a slow request cannot move it back), by marker and by
+ * user. Bounded: past the bound the least recently active are forgotten.
  */
-class LatestActivity {
-  readonly #entries = new Map<string, number>();
+class LiveSignIns {
+  readonly #entries = new Map<string, { state: SecurityState; sessionId: string | undefined }>();
+  readonly #byUser = new Map<string, Set<string>>();
   readonly #maxEntries: number;
+  #lastWarningMs = -Infinity;
 
   constructor(maxEntries = DEFAULT_MAX_TOMBSTONES) {
     this.#maxEntries = maxEntries;
   }
 
-  get(id: string): number | undefined {
+  get(id: string) {
     return this.#entries.get(id);
   }
 
-  set(id: string, lastActivityMs: number, nowMs: number, expireAfterMs: number): void {
-    this.#entries.delete(id); // re-inserted last: entries stay in the order they were recorded
-    this.#entries.set(id, lastActivityMs);
-    for (const [oldest, at] of this.#entries) {
-      if (at + expireAfterMs > nowMs && this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(oldest);
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  /** Records a sign-in's state; the latest activity recorded wins over an older copy's. */
+  set(state: SecurityState, sessionId: string | undefined, nowMs: number, logger: Logger): void {
+    const known = this.#entries.get(state.id);
+    const lastActivity = Math.max(state.lastActivity, known?.state.lastActivity ?? -Infinity);
+    this.#entries.delete(state.id); // re-inserted last: the least recently active stay first
+    this.#entries.set(state.id, {
+      state: lastActivity === state.lastActivity ? state : { ...state, lastActivity },
+      sessionId: sessionId ?? known?.sessionId,
+    });
+    if (state.userId !== undefined) {
+      const markers = this.#byUser.get(state.userId) ?? new Set<string>();
+      markers.add(state.id);
+      this.#byUser.set(state.userId, markers);
     }
+    if (this.#entries.size <= this.#maxEntries) return;
+    const oldest = this.#entries.keys().next().value;
+    if (oldest !== undefined) this.delete(oldest);
+    if (nowMs - this.#lastWarningMs >= 60_000) {
+      this.#lastWarningMs = nowMs;
+      logger.warn(
+        `session-security: more than ${this.#maxEntries} live sign-ins in this process; the least recently active are left out of lists of sign-ins and sweeps. Keep them in a shared store (Redis) instead`,
+      );
+    }
+  }
+
+  delete(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    this.#entries.delete(id);
+    const userId = entry.state.userId;
+    if (userId === undefined) return;
+    const markers = this.#byUser.get(userId);
+    markers?.delete(id);
+    if (markers?.size === 0) this.#byUser.delete(userId);
+  }
+
+  ofUser(userId: string) {
+    const markers = this.#byUser.get(userId) ?? [];
+    return [...markers].flatMap((id) => this.#entries.get(id) ?? []);
+  }
+
+  all() {
+    return [...this.#entries.values()];
   }
 }

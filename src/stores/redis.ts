@@ -6,8 +6,22 @@
 import { createHash } from 'node:crypto';
 import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
-import { MIN_WRITE_INTERVAL_MS, randomId } from '../core/policy.js';
-import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
+import {
+  MIN_WRITE_INTERVAL_MS,
+  randomId,
+  readFacts,
+  type SecurityState,
+  type SignInFacts,
+  type Timeouts,
+} from '../core/policy.js';
+import type {
+  ActivityStore,
+  RevokeTarget,
+  SessionAccess,
+  SignInRecord,
+  SweptSignIn,
+  Touch,
+} from '../core/store.js';
 import type { EndReason } from '../core/tombstones.js';
 
 /** The part of an ioredis client (`new Redis()`) the store uses. */
@@ -67,7 +81,14 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_GRACE_SECONDS = 3600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const OPTION_NAMES = ['client', 'prefix', 'commandTimeout', 'graceSeconds', 'now', 'logger'];
-const END_REASONS: readonly string[] = ['idle', 'absolute', 'logout'] satisfies EndReason[];
+const END_REASONS: readonly string[] = [
+  'idle',
+  'absolute',
+  'logout',
+  'revoked',
+] satisfies EndReason[];
+/** Markers read or ended per round of a walk over an index (a user's sign-ins, everyone's). */
+const BATCH = 200;
 
 // Every script touches exactly one key, the sign-in's hash, passed in KEYS: Redis Cluster routes it
 // to that key's node without hash tags (SCRIPT LOAD names no key, so a cluster client may load the
@@ -87,14 +108,18 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
 
 /**
  * ARGV: now ('' = Redis TIME), grace, activity offset ('' = none), expireAfter, absoluteTimeout
- * (0 = off), minimum write interval. Returns {'active', lastActivity, startedAt, now},
- * {'ended', reason} or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written
+ * (0 = off), minimum write interval, '1' to get the user and data back. A sign-in's own timeouts
+ * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. Returns {'active',
+ * lastActivity, startedAt, now, own expireAfter, warnAfter, absoluteTimeout ('' when none)[,
+ * user, data]}, {'ended', reason}, {'ended', reason, 'found', lastActivity, startedAt, the
+ * three own timeouts, user, data} when this call found the expiry, or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written
  * for cost: no prelude, no closures, TIME only when there is a clock to check, and times that are
  * whole numbers (the usual case) go back as integer replies instead of formatted strings.
  */
 const TOUCH_SCRIPT = `
 local key = KEYS[1]
-local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended')
+local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
+  'warnAfter', 'absoluteTimeout')
 if record[3] then return {'ended', record[3]} end
 -- No record: it timed out, or never existed (a replayed cookie). Never create one here.
 if not record[1] and not record[2] then return {'ended', 'idle'} end
@@ -112,6 +137,7 @@ if not (storedLast and storedLast == storedLast and storedLast > -huge and store
   return {'ended', 'idle', 'damaged'}
 end
 local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
+if record[4] then expireAfter, absoluteTimeout = tonumber(record[4]), tonumber(record[6]) end
 -- Times past now (a clock set back) are read as now, and stored back.
 local lastActivity, startedAt, write = storedLast, storedStart, false
 if lastActivity > now then lastActivity, write = now, true end
@@ -124,7 +150,10 @@ if now >= idleDeadline or now >= absoluteDeadline then
   if absoluteDeadline < idleDeadline then reason = 'absolute' end
   redis.call('HSET', key, 'ended', reason)
   redis.call('PEXPIRE', key, math.ceil(grace))
-  return {'ended', reason}
+  local facts = redis.call('HMGET', key, 'user', 'data')
+  return {'ended', reason, 'found', string.format('%.17g', lastActivity),
+    string.format('%.17g', startedAt), record[4] or '', record[5] or '', record[6] or '',
+    facts[1] or '', facts[2] or ''}
 end
 if ARGV[3] ~= '' then
   local reported = now - tonumber(ARGV[3])
@@ -139,7 +168,8 @@ if write then
   if absoluteDeadline < deadline then deadline = absoluteDeadline end
   redis.call('PEXPIRE', key, math.ceil(deadline - now + grace))
 end
-local reply = {'active', lastActivity, startedAt, now}
+local reply = {'active', lastActivity, startedAt, now, record[4] or '', record[5] or '',
+  record[6] or ''}
 for i = 2, 4 do
   local n = reply[i]
   -- A Lua number becomes an integer reply: exact only for whole numbers below 2^53.
@@ -147,28 +177,85 @@ for i = 2, 4 do
     reply[i] = string.format('%.17g', n)
   end
 end
+if ARGV[7] == '1' then
+  local facts = redis.call('HMGET', key, 'user', 'data')
+  reply[8], reply[9] = facts[1] or '', facts[2] or ''
+end
 return reply
 `;
 
-/** ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off). Returns now. */
+/**
+ * ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off) of this sign-in,
+ * then field-value pairs of its facts. Returns now.
+ */
 const START_SCRIPT = `${PRELUDE}
 local deadline = now + tonumber(ARGV[3])
 local absoluteTimeout = tonumber(ARGV[4])
 if absoluteTimeout > 0 then deadline = math.min(deadline, now + absoluteTimeout) end
 redis.call('HSET', key, 'lastActivity', fmt(now), 'startedAt', fmt(now))
+for i = 5, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', key, ttl(deadline))
 return fmt(now)
 `;
 
 /**
+ * The fields of a record, for a list of sign-ins and the sweep. ARGV: now ('' = Redis TIME),
+ * grace, expireAfter, absoluteTimeout (0 = off; a sign-in's own win), '1' to record a sign-in past
+ * its deadline as expired. Returns {'gone'}, {'ended'}, {'live', fields...} or {'expired',
+ * reason, fields...} (this call recorded the expiry), fields being lastActivity, startedAt, own
+ * expireAfter, warnAfter, absoluteTimeout, user, data, agent ('' when none).
+ */
+const READ_SCRIPT = `${PRELUDE}
+local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
+  'warnAfter', 'absoluteTimeout', 'user', 'data', 'agent')
+if not r[1] or not r[2] then return {'gone'} end
+if r[3] then return {'ended'} end
+local last, start = tonumber(r[1]), tonumber(r[2])
+if not last or not start then return {'gone'} end
+local expireAfter, absoluteTimeout = tonumber(ARGV[3]), tonumber(ARGV[4])
+if r[4] then expireAfter, absoluteTimeout = tonumber(r[4]), tonumber(r[6]) end
+if last > now then last = now end
+if start > now then start = now end
+local idle, absolute = last + expireAfter, math.huge
+if absoluteTimeout > 0 then absolute = start + absoluteTimeout end
+local fields = {fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '', r[7] or '',
+  r[8] or '', r[9] or ''}
+if now < idle and now < absolute then return {'live', unpack(fields)} end
+if ARGV[5] ~= '1' then return {'ended'} end
+local reason = 'idle'
+if absolute < idle then reason = 'absolute' end
+redis.call('HSET', key, 'ended', reason)
+redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2])))
+return {'expired', reason, unpack(fields)}
+`;
+
+/**
+ * An index of sign-ins (KEYS[1], a set): ARGV 'add' marker, 'remove' marker..., or 'scan'
+ * cursor count, which returns {next cursor, markers}.
+ */
+const INDEX_SCRIPT = `
+local key, op = KEYS[1], ARGV[1]
+if op == 'add' then return redis.call('SADD', key, ARGV[2]) end
+if op == 'remove' then
+  for i = 2, #ARGV do redis.call('SREM', key, ARGV[i]) end
+  return 0
+end
+return redis.call('SSCAN', key, ARGV[2], 'COUNT', ARGV[3])
+`;
+
+/**
  * ARGV: now ('' = Redis TIME), grace, reason. A missing record stays missing; an ended one keeps
- * the reason it ended for. Returns 1 when this call ended the sign-in.
+ * the reason it ended for. Returns {} unless this call ended the sign-in, else {lastActivity,
+ * startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data, agent} ('' when none).
  */
 const END_SCRIPT = `${PRELUDE}
-if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ended') == 1 then return 0 end
+if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ended') == 1 then return {} end
+local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'expireAfter', 'warnAfter',
+  'absoluteTimeout', 'user', 'data', 'agent')
 redis.call('HSET', key, 'ended', ARGV[3])
 redis.call('PEXPIRE', key, ttl(now))
-return 1
+for i = 1, 8 do r[i] = r[i] or '' end
+return r
 `;
 
 interface Script {
@@ -185,6 +272,8 @@ const defineScript = (name: string, text: string): Script => ({
 const TOUCH = defineScript('touch', TOUCH_SCRIPT);
 const START = defineScript('start', START_SCRIPT);
 const END = defineScript('end', END_SCRIPT);
+const READ = defineScript('read', READ_SCRIPT);
+const INDEX = defineScript('index', INDEX_SCRIPT);
 
 /** One warning per process about sessions without a marker: the app does not call start(). */
 let warnedMissingMarker = false;
@@ -192,7 +281,7 @@ let warnedMissingMarker = false;
 /** The two commands the store sends, whichever the client; `notReady` says why it cannot send now. */
 interface Commands {
   notReady(): string | undefined;
-  evalSha(sha: string, key: string, args: string[]): Promise<unknown>;
+  evalSha(sha: string, keys: string[], args: string[]): Promise<unknown>;
   scriptLoad(text: string): Promise<unknown>;
 }
 
@@ -245,9 +334,13 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     return String(nowMs);
   }
 
-  /** Runs a script in one round trip (two more after a Redis restart or SCRIPT FLUSH), within the timeout. */
+  /** Runs a script on a sign-in's record (see {@link runOn}). */
   function run(script: Script, marker: string, args: string[]): Promise<unknown> {
-    const key = `${prefix}${marker}`;
+    return runOn(script, `${prefix}${marker}`, args);
+  }
+
+  /** Runs a script in one round trip (two more after a Redis restart or SCRIPT FLUSH), within the timeout. */
+  function runOn(script: Script, key: string, args: string[]): Promise<unknown> {
     const send = <T>(command: () => Promise<T>): Promise<T> => {
       // Checked before each command: a client's offline queue would hold it past any deadline.
       const notReady = commands.notReady();
@@ -260,11 +353,11 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     };
     const attempt = async () => {
       try {
-        return await send(() => commands.evalSha(script.sha, key, args));
+        return await send(() => commands.evalSha(script.sha, [key], args));
       } catch (error) {
         if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
         await send(() => commands.scriptLoad(script.text));
-        return await send(() => commands.evalSha(script.sha, key, args));
+        return await send(() => commands.evalSha(script.sha, [key], args));
       }
     };
     return withTimeout(attempt(), commandTimeoutMs, `the ${script.name} script`);
@@ -278,8 +371,58 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     return typeof id === 'string' && id !== '' ? id : undefined;
   }
 
+  /** The index of every sign-in (for the sweep and ending everyone's), and of one user's. */
+  const allIndex = `${prefix}index:all`;
+  const userIndex = (userId: string) =>
+    `${prefix}index:user:${createHash('sha256').update(userId).digest('base64url')}`;
+
+  /** Walks an index in batches: each batch's markers go to `visit`, which says which to drop from the index. */
+  async function walk(
+    index: string,
+    visit: (markers: string[]) => Promise<string[]>,
+  ): Promise<void> {
+    let cursor = '0';
+    do {
+      const reply = await runOn(INDEX, index, ['scan', cursor, String(BATCH)]);
+      if (!Array.isArray(reply) || !Array.isArray(reply[1])) throw unexpectedReply('index', reply);
+      cursor = stringOf(reply[0]);
+      const markers = [...new Set((reply[1] as unknown[]).map(stringOf))];
+      const gone = markers.length === 0 ? [] : await visit(markers);
+      if (gone.length > 0) await runOn(INDEX, index, ['remove', ...gone]);
+    } while (cursor !== '0');
+  }
+
+  /** Reads (and, with `expire`, records the expiry of) each marker's record. */
+  function readAll(markers: string[], timeouts: Timeouts, expire: boolean) {
+    return Promise.all(
+      markers.map(async (marker) => ({
+        marker,
+        read: readRecordReply(
+          await run(READ, marker, [
+            nowArgument(),
+            String(graceMs),
+            String(timeouts.expireAfterMs),
+            String(timeouts.absoluteTimeoutMs),
+            expire ? '1' : '',
+          ]),
+          marker,
+        ),
+      })),
+    );
+  }
+
+  /** Ends sign-ins by marker; returns the ones this call ended. */
+  async function endAll(markers: string[], reason: EndReason): Promise<SecurityState[]> {
+    const ended = await Promise.all(
+      markers.map(async (marker) =>
+        stateFromFields(await run(END, marker, [nowArgument(), String(graceMs), reason]), marker),
+      ),
+    );
+    return ended.filter((state): state is SecurityState => state !== undefined);
+  }
+
   return {
-    async touch(session, activityOffsetMs, timeouts) {
+    async touch(session, activityOffsetMs, timeouts, withFacts) {
       const marker = markerOf(session);
       if (marker === undefined) {
         // Why: with the clock outside the session, a missing clock cannot be told from a record
@@ -304,6 +447,7 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         String(timeouts.expireAfterMs),
         String(timeouts.absoluteTimeoutMs),
         String(MIN_WRITE_INTERVAL_MS),
+        withFacts ? '1' : '',
       ]);
       const touch = readTouchReply(reply, marker);
       if (touch === 'damaged') {
@@ -313,32 +457,149 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       return touch;
     },
 
-    async start(session, timeouts) {
+    async start(session, timeouts, facts = {}) {
       const id = randomId();
+      const own = facts.timeouts ?? timeouts;
+      const fields: string[] = [];
+      if (facts.timeouts) {
+        fields.push('expireAfter', String(own.expireAfterMs), 'warnAfter', String(own.warnAfterMs));
+        fields.push('absoluteTimeout', String(own.absoluteTimeoutMs));
+      }
+      if (facts.userId !== undefined) fields.push('user', facts.userId);
+      if (facts.data !== undefined) fields.push('data', JSON.stringify(facts.data));
+      if (facts.agent !== undefined) fields.push('agent', facts.agent);
       const reply = await run(START, id, [
         nowArgument(),
         String(graceMs),
-        String(timeouts.expireAfterMs),
-        String(timeouts.absoluteTimeoutMs),
+        String(own.expireAfterMs),
+        String(own.absoluteTimeoutMs),
+        ...fields,
       ]);
       const nowMs = Number(stringOf(reply));
       if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
+      // Listed before the session names it: a sign-in nobody can list could not be ended.
+      await runOn(INDEX, allIndex, ['add', id]);
+      if (facts.userId !== undefined) await runOn(INDEX, userIndex(facts.userId), ['add', id]);
       // Only the marker goes in the session: activity never rewrites it.
       await session.write({ id });
-      return { kind: 'active', state: { lastActivity: nowMs, startedAt: nowMs, id }, nowMs };
+      return {
+        kind: 'active',
+        state: { lastActivity: nowMs, startedAt: nowMs, id, ...facts },
+        nowMs,
+      };
     },
 
     async end(session, reason) {
       const marker = markerOf(session);
-      if (marker === undefined) return;
-      await run(END, marker, [nowArgument(), String(graceMs), reason]);
+      if (marker === undefined) return undefined;
+      return (await endAll([marker], reason))[0];
     },
 
     peek() {
       // The lifecycle reuses the result of the request's own touch: no second round trip.
       return undefined;
     },
+
+    async signIns(userId, timeouts) {
+      const found: SignInRecord[] = [];
+      await walk(userIndex(userId), async (markers) => {
+        const gone: string[] = [];
+        for (const { marker, read } of await readAll(markers, timeouts, false)) {
+          if (read.kind === 'live') found.push(read.state);
+          else gone.push(marker);
+        }
+        return gone;
+      });
+      return found;
+    },
+
+    async revoke(target: RevokeTarget) {
+      const ended: SecurityState[] = [];
+      const index = 'everyone' in target ? allIndex : userIndex(target.userId);
+      await walk(index, async (markers) => {
+        const chosen =
+          'everyone' in target || target.signIn === undefined
+            ? markers
+            : markers.filter((marker) => marker === target.signIn);
+        ended.push(...(await endAll(chosen, 'revoked')));
+        return chosen;
+      });
+      return ended;
+    },
+
+    async sweep(timeouts) {
+      const swept: SweptSignIn[] = [];
+      await walk(allIndex, async (markers) => {
+        const gone: string[] = [];
+        for (const { marker, read } of await readAll(markers, timeouts, true)) {
+          if (read.kind === 'expired') swept.push({ state: read.state, reason: read.reason });
+          if (read.kind !== 'live') gone.push(marker);
+        }
+        return gone;
+      });
+      return swept;
+    },
   };
+}
+
+/** A record's fields as the read, touch and end scripts give them back, as a state. */
+function stateFromFields(fields: unknown, id: string): SecurityState | undefined {
+  if (!Array.isArray(fields) || fields.length < 8) return undefined;
+  const [last, start, ...rest] = fields.map(stringOf);
+  const lastActivity = Number(last);
+  const startedAt = Number(start);
+  if (!Number.isFinite(lastActivity) || !Number.isFinite(startedAt)) return undefined;
+  return { lastActivity, startedAt, id, ...factsFromFields(rest) };
+}
+
+/**
+ * A sign-in's facts from its fields (own expireAfter, warnAfter, absoluteTimeout, user, data,
+ * agent; '' or missing when none). Damaged ones are left out: the sign-in keeps the options'.
+ */
+function factsFromFields(fields: (string | undefined)[]): SignInFacts {
+  const [expireAfter, warnAfter, absoluteTimeout, user, data, agent] = fields;
+  const raw: Record<string, unknown> = {};
+  if (expireAfter) {
+    raw.timeouts = {
+      expireAfterMs: Number(expireAfter),
+      warnAfterMs: Number(warnAfter),
+      absoluteTimeoutMs: Number(absoluteTimeout),
+    };
+  }
+  if (user) raw.userId = user;
+  if (agent) raw.agent = agent;
+  if (data) {
+    try {
+      raw.data = JSON.parse(data);
+    } catch {
+      // a damaged attachment is left out of the events, never a reason to fail
+    }
+  }
+  const facts = readFacts(raw);
+  return facts === 'invalid' ? {} : facts;
+}
+
+/** Reads the read script's reply. */
+function readRecordReply(
+  reply: unknown,
+  id: string,
+):
+  | { kind: 'gone' | 'ended' }
+  | { kind: 'live'; state: SecurityState }
+  | { kind: 'expired'; state: SecurityState; reason: 'idle' | 'absolute' } {
+  if (!Array.isArray(reply)) throw unexpectedReply('read', reply);
+  const kind = stringOf(reply[0]);
+  if (kind === 'gone' || kind === 'ended') return { kind };
+  if (kind === 'live') {
+    const state = stateFromFields(reply.slice(1), id);
+    return state ? { kind, state } : { kind: 'gone' };
+  }
+  const reason = stringOf(reply[1]);
+  const state = stateFromFields(reply.slice(2), id);
+  if (kind !== 'expired' || !state || (reason !== 'idle' && reason !== 'absolute')) {
+    throw unexpectedReply('read', reply);
+  }
+  return { kind, state, reason };
 }
 
 /** Reads the touch script's reply; 'damaged' when the record was not a clock. */
@@ -350,10 +611,12 @@ function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
     if (rest[1] === 'damaged') return 'damaged';
     const reason = rest[0];
     // A reason this version does not know ended the sign-in all the same.
-    return { kind: 'ended', reason: isEndReason(reason) ? reason : 'idle' };
+    const ended: Touch = { kind: 'ended', reason: isEndReason(reason) ? reason : 'idle' };
+    const found = rest[1] === 'found' ? stateFromFields(reply.slice(3), id) : undefined;
+    return found ? { ...ended, found } : ended;
   }
   // Whole-number times come back as integer replies, others as text: Number() reads both exactly.
-  const [lastActivity, startedAt, nowMs] = reply.slice(1).map(numberOf);
+  const [lastActivity, startedAt, nowMs] = reply.slice(1, 4).map(numberOf);
   if (
     kind !== 'active' ||
     !Number.isFinite(lastActivity) ||
@@ -362,9 +625,10 @@ function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
   ) {
     throw unexpectedReply('touch', reply);
   }
+  const facts = factsFromFields(reply.slice(4).map(stringOf));
   return {
     kind: 'active',
-    state: { lastActivity: lastActivity as number, startedAt: startedAt as number, id },
+    state: { lastActivity: lastActivity as number, startedAt: startedAt as number, id, ...facts },
     nowMs: nowMs as number,
   };
 }
@@ -418,7 +682,7 @@ function commandsOf(client: unknown): Commands {
       const nodeRedis = client as NodeRedisClient;
       return {
         notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
-        evalSha: (sha, key, args) => nodeRedis.evalSha(sha, { keys: [key], arguments: args }),
+        evalSha: (sha, keys, args) => nodeRedis.evalSha(sha, { keys, arguments: args }),
         scriptLoad: (text) => nodeRedis.scriptLoad(text),
       };
     }
@@ -427,7 +691,7 @@ function commandsOf(client: unknown): Commands {
       return {
         notReady: () =>
           ioredis.status === 'ready' ? undefined : `status ${JSON.stringify(ioredis.status)}`,
-        evalSha: (sha, key, args) => ioredis.evalsha(sha, 1, key, ...args),
+        evalSha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
         scriptLoad: (text) => ioredis.script('LOAD', text),
       };
     }

@@ -1,6 +1,7 @@
 // What installing session-security pulls in: no dependency of its own, every framework, session
-// plugin, Redis client and React an optional peer, and each subpath's module graph importing only
-// its own framework's packages, so an Express app loads no Fastify, Koa, Hono, React or Redis.
+// plugin, Redis client, React and OpenTelemetry an optional peer, and each subpath's module graph
+// importing only its own framework's packages, so an Express app loads no Fastify, Koa, Hono,
+// React, Redis or OpenTelemetry.
 
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -26,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   './koa': [],
   './hono': [],
   './react': ['react'],
+  './opentelemetry': ['@opentelemetry/api'],
 };
 
 /** Every module a source file loads at run time: static imports and re-exports that are not `type`. */
@@ -88,7 +90,7 @@ describe('the package', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
   });
 
-  it('makes every framework, session plugin, Redis client and React an optional peer', () => {
+  it('makes every framework, session plugin, Redis client, React and OpenTelemetry an optional peer', () => {
     const peers = Object.keys(pkg.peerDependencies);
     for (const name of [
       'express',
@@ -101,6 +103,7 @@ describe('the package', () => {
       'ioredis',
       'redis',
       'react',
+      '@opentelemetry/api',
     ]) {
       expect(peers, name).toContain(name);
     }

@@ -23,7 +23,33 @@ describe('parsePingBody accepts', () => {
     ['{"note":"}]{[","sinceActivity":4}', 4],
     ['{"list":[{"sinceActivity":1}],"sinceActivity":5}', 5],
   ])('%s as sinceActivity %s', (body, seconds) => {
-    expect(parsePingBody(body)).toEqual({ ok: true, sinceActivitySeconds: seconds });
+    expect(parsePingBody(body)).toEqual({ ok: true, sinceActivitySeconds: seconds, extend: false });
+  });
+
+  it.each([
+    ['{"sinceActivity": 0, "extend": true}', true],
+    ['{"extend": false, "sinceActivity": 0}', false],
+    ['{"sinceActivity": 0, "a": {"extend": 5}}', false],
+  ])('%s as extend %s', (body, extend) => {
+    expect(parsePingBody(body)).toEqual({ ok: true, sinceActivitySeconds: 0, extend });
+  });
+});
+
+describe('parsePingBody refuses an extend that is not one boolean', () => {
+  it.each([
+    ['a string', '{"sinceActivity":0,"extend":"true"}'],
+    ['a number', '{"sinceActivity":0,"extend":1}'],
+    ['null', '{"sinceActivity":0,"extend":null}'],
+    ['an object', '{"sinceActivity":0,"extend":{}}'],
+    ['a duplicate', '{"sinceActivity":0,"extend":false,"extend":true}'],
+    [
+      'a duplicate written with an escape',
+      '{"sinceActivity":0,"extend":false,"\\u0065xtend":true}',
+    ],
+  ])('%s', (_label, body) => {
+    const result = parsePingBody(body);
+    expect(result).toMatchObject({ ok: false });
+    if (!result.ok) expect(result.error).toContain('extend');
   });
 });
 

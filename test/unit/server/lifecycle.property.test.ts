@@ -259,7 +259,7 @@ async function simulate(config: Config, steps: readonly Step[]): Promise<void> {
       log.push(`advance ${step.seconds}s`);
     } else if (step.kind === 'signIn') {
       const copy: Copy = { sid: newSid(), data: { user: 'ada' }, destroyed: false, modified: true };
-      if (step.start) await lifecycle.start(copy, access(copy));
+      if (step.start) await lifecycle.start(facts(copy, REQUESTS.page), access(copy));
       store.set(copy.sid, structuredClone(copy.data));
       signIns.push(copy.sid);
       log.push(`sign-in ${copy.sid}${step.start ? ' with start()' : ''}`);

@@ -1,0 +1,117 @@
+// The audit events of DESIGN §2 (`onEvent`) and the observer metrics are built on. Types and
+// small pure helpers only: the lifecycle and the stores emit them.
+
+import type { ExpiryReason } from './policy.js';
+
+/** What every event carries. Never a session id: `signIn` is the sign-in's opaque marker. */
+export interface EventBase {
+  /** When the library saw it, in milliseconds since the epoch (the app's clock). */
+  at: number;
+  /** The sign-in's marker (the `session` of the ping), when the event belongs to one. */
+  signIn?: string;
+  /** The signed-in user's id (the `userId` option, taken at sign-in), when known. */
+  userId?: string;
+  /** What the app attached at sign-in (the `eventData` option), when known. */
+  data?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** A sign-in started its clock, with the timeouts it keeps (seconds). */
+export interface SignedInEvent extends EventBase {
+  type: 'signed-in';
+  signIn: string;
+  expireAfter: number;
+  warnAfter: number;
+  /** 0 when off. */
+  absoluteTimeout: number;
+}
+
+/** The user chose to stay signed in (the warning's button, or `extend()`). */
+export interface ExtendedEvent extends EventBase {
+  type: 'extended';
+  signIn: string;
+}
+
+/**
+ * A sign-in expired. `at` is when the library found out (the next request of the sign-in, or the
+ * sweep for one nobody came back to); `endedAt` is the deadline it passed.
+ */
+export interface ExpiredEvent extends EventBase {
+  type: 'expired';
+  signIn: string;
+  reason: ExpiryReason;
+  /** Seconds without activity at the deadline. */
+  idleSeconds: number;
+  /** Seconds from sign-in to the deadline. */
+  lengthSeconds: number;
+  /** The deadline, in milliseconds since the epoch. */
+  endedAt: number;
+  /** Who found it: a request of the sign-in, or the sweep. */
+  foundBy: 'request' | 'sweep';
+}
+
+/**
+ * A sign-in was ended on purpose: by its user (`logout`), or ended from elsewhere (`revoked`:
+ * "sign out everywhere", or the app ending every sign-in).
+ */
+export interface SignedOutEvent extends EventBase {
+  type: 'signed-out';
+  signIn: string;
+  how: 'logout' | 'revoked';
+  /** Seconds from sign-in to now, when the store knew the start. */
+  lengthSeconds?: number;
+}
+
+/** Why the library turned a request away. */
+export type RefusedReason =
+  | 'cross-origin'
+  | 'bad-request'
+  | 'body-too-large'
+  | 'unsupported-media-type'
+  | 'method-not-allowed'
+  | 'not-found'
+  | 'no-session'
+  | 'ended-sign-in';
+
+/** A request the library turned away. `signIn` is the marker the session named, if any. */
+export interface RefusedEvent extends EventBase {
+  type: 'refused';
+  reason: RefusedReason;
+  method: string;
+  /** The path, without the query. */
+  path: string;
+}
+
+/** A store operation failed (the request was answered 503, or a sign-out went on without it). */
+export interface StoreFailedEvent extends EventBase {
+  type: 'store-failed';
+  operation: 'touch' | 'start' | 'end' | 'prepare' | 'session' | 'list' | 'sweep';
+  /** The failure's kind: its name and code, never its message (which may carry ids). */
+  error: string;
+}
+
+/** Every audit event. */
+export type SessionSecurityEvent =
+  | SignedInEvent
+  | ExtendedEvent
+  | ExpiredEvent
+  | SignedOutEvent
+  | RefusedEvent
+  | StoreFailedEvent;
+
+export type SessionSecurityEventType = SessionSecurityEvent['type'];
+
+/**
+ * What the library reports to metrics: every audit event, and every ping by method. The
+ * `session-security/opentelemetry` module makes one; an app may write its own.
+ */
+export interface MetricsRecorder {
+  event(event: SessionSecurityEvent): void;
+  ping(method: 'GET' | 'POST'): void;
+}
+
+/** A failure's kind for logs and events: its name and code, not its message (which may carry ids). */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+}
