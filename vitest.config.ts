@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^session-security\/hono$/, replacement: src('server/hono.ts') },
       { find: /^session-security\/react$/, replacement: src('react/index.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
+      { find: /^session-security\/opentelemetry$/, replacement: src('opentelemetry/index.ts') },
       { find: /^session-security$/, replacement: src('index.ts') },
     ],
   },

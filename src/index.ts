@@ -8,13 +8,28 @@ export {
   SessionSecurityRequestError,
   SessionStoreUnavailableError,
 } from './core/errors.js';
+export type {
+  EventBase,
+  ExpiredEvent,
+  ExtendedEvent,
+  MetricsRecorder,
+  RefusedEvent,
+  RefusedReason,
+  SessionSecurityEvent,
+  SessionSecurityEventType,
+  SignedInEvent,
+  SignedOutEvent,
+  StoreFailedEvent,
+} from './core/events.js';
 export { safeNextPath } from './core/next.js';
 export {
   DEFAULT_EXPIRE_AFTER_SECONDS,
   DEFAULT_PREFIX,
   defaultWarnAfter,
+  type EventData,
   type Logger,
   type PassiveRule,
+  type PerUser,
   type ResolvedOptions,
   resolveOptions,
   type SessionSecurityOptions,
@@ -25,6 +40,7 @@ export {
   decide,
   type ExpiryReason,
   type SecurityState,
+  type SignInFacts,
   statusOf,
   type Timeouts,
 } from './core/policy.js';
@@ -35,5 +51,13 @@ export {
 } from './core/policy-description.js';
 export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/presets.js';
 export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
-export type { ActivityStore, SessionAccess, Touch } from './core/store.js';
+export type {
+  ActivityStore,
+  RevokeTarget,
+  SessionAccess,
+  SignInRecord,
+  SweptSignIn,
+  Touch,
+} from './core/store.js';
 export type { EndReason } from './core/tombstones.js';
+export { describeUserAgent } from './core/user-agent.js';

@@ -5,8 +5,8 @@
 import { pathToFileURL } from 'node:url';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-// In an app: from 'session-security/opentelemetry'.
-import { type MetricsRecorder, openTelemetryMetrics } from '../../src/opentelemetry/index.js';
+import type { MetricsRecorder } from 'session-security';
+import { openTelemetryMetrics } from 'session-security/opentelemetry';
 
 /** The recorder to pass as the `metrics` option, and how to stop serving. */
 export interface PrometheusMetrics {

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
 import type { MetricsRecorder, SessionSecurityEvent } from './events.js';
 import { safeNextPath } from './next.js';
-import type { Timeouts } from './policy.js';
+import { MAX_TIMEOUT_MS, type Timeouts } from './policy.js';
 import {
   PRESET_NAMES,
   PRESETS,
@@ -408,6 +408,7 @@ export async function signInTimeouts<Req>(
     warnAfter: perUser.warnAfterGiven ? resolved.warnAfterMs / 1000 : undefined,
     absoluteTimeout: resolved.absoluteTimeoutMs / 1000,
   };
+  const returned: string[] = [];
   for (const name of TIMEOUT_NAMES) {
     const compute = perUser[name];
     if (compute === undefined) continue;
@@ -416,6 +417,14 @@ export async function signInTimeouts<Req>(
     } catch (error) {
       const why = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
       return { timeouts: staticTimeouts, error: `${name}(req) threw (${why})` };
+    }
+    returned.push(`${name}(req) returned ${describeValue(values[name])}`);
+    // Undefined would silently take the default: a mix of per-user and static values.
+    if (values[name] === undefined) {
+      return {
+        timeouts: staticTimeouts,
+        error: `${returned.join(', ')}: it must return a number of seconds`,
+      };
     }
   }
   try {
@@ -429,10 +438,7 @@ export async function signInTimeouts<Req>(
     };
   } catch (error) {
     if (!(error instanceof SessionSecurityConfigError)) throw error;
-    const source = perUser[error.option as (typeof TIMEOUT_NAMES)[number]]
-      ? `${error.option}(req) returned ${describeValue(values[error.option as (typeof TIMEOUT_NAMES)[number]])}`
-      : `with the per-user values, ${error.option}`;
-    return { timeouts: staticTimeouts, error: `${source}: ${error.message}` };
+    return { timeouts: staticTimeouts, error: `${returned.join(', ')}: ${error.message}` };
   }
 }
 
@@ -492,7 +498,7 @@ function closestName(name: string): string | undefined {
 }
 
 /** The longest time an option takes: a year. Longer is a mistake, and past it times lose precision. */
-export const MAX_SECONDS = 365 * 24 * 3600;
+export const MAX_SECONDS = MAX_TIMEOUT_MS / 1000;
 
 function seconds(
   option: string,

@@ -182,20 +182,23 @@ export function readState(value: unknown): SecurityState | undefined | 'invalid'
 
 const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
 
+/** The longest timeout a sign-in may keep, in milliseconds: a year, as for the options. */
+export const MAX_TIMEOUT_MS = 365 * 24 * 3600 * 1000;
+
 /** Reads a sign-in's facts as stored; damaged timeouts make the whole state invalid (never a looser policy). */
 export function readFacts(value: Record<string, unknown>): SignInFacts | 'invalid' {
   const facts: SignInFacts = {};
   const { timeouts, userId, data, agent } = value;
   if (timeouts !== undefined) {
     const t = timeouts as Partial<Record<keyof Timeouts, unknown>> | null;
+    const inRange = (ms: unknown, min: number): ms is number =>
+      isTime(ms) && ms >= min && ms <= MAX_TIMEOUT_MS;
     const ok =
       t !== null &&
       typeof t === 'object' &&
-      isTime(t.expireAfterMs) &&
-      t.expireAfterMs > 0 &&
-      isTime(t.warnAfterMs) &&
-      isTime(t.absoluteTimeoutMs) &&
-      t.absoluteTimeoutMs >= 0;
+      inRange(t.expireAfterMs, 1) &&
+      inRange(t.warnAfterMs, 0) &&
+      inRange(t.absoluteTimeoutMs, 0);
     if (!ok) return 'invalid';
     facts.timeouts = {
       expireAfterMs: t.expireAfterMs as number,

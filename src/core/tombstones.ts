@@ -12,8 +12,10 @@ export const DEFAULT_MAX_TOMBSTONES = 100_000;
 /**
  * A bounded memory of ended keys (sign-in markers, session ids), each until a deadline.
  *
- * Entries go in with a deadline of now plus a fixed lifetime, so the oldest entry is also the
- * first to lapse: lapsed entries are dropped from the front, in amortised constant time.
+ * Entries go in with a deadline of now plus a lifetime (the sign-in's expireAfter), so the
+ * oldest entry is mostly the first to lapse: lapsed entries are dropped from the front, in
+ * amortised constant time. With per-user timeouts lifetimes differ, and a lapsed entry behind a
+ * longer-lived one waits for it (or for the bound); `find` checks each entry's own deadline.
  *
  * @example
  * ```ts

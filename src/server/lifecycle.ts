@@ -181,26 +181,36 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   /** Hands an event to the hook and the metrics; neither is awaited, and neither can fail a request. */
   function emit(event: SessionSecurityEvent): void {
     if (!observed) return;
-    const report = (what: string, error: unknown) => {
-      const count = throttle(`${what}: ${describeFailure(error)}`, clock.now());
-      if (count !== undefined) {
-        logger.error(
-          `session-security: ${what} failed (${count} time(s) since the last report)`,
-          error,
-        );
-      }
-    };
     try {
       options.metrics?.event(event);
     } catch (error) {
-      report('the metrics recorder', error);
+      hookFailed('the metrics recorder', error);
     }
     if (options.onEvent === undefined) return;
     try {
       const result = options.onEvent(event);
-      if (result instanceof Promise) result.catch((error: unknown) => report('onEvent', error));
+      if (result instanceof Promise) result.catch((error: unknown) => hookFailed('onEvent', error));
     } catch (error) {
-      report('onEvent', error);
+      hookFailed('onEvent', error);
+    }
+  }
+
+  /** Logs a failing hook or recorder, once per kind of failure a minute. */
+  function hookFailed(what: string, error: unknown): void {
+    const count = throttle(`${what}: ${describeFailure(error)}`, clock.now());
+    if (count !== undefined) {
+      logger.error(
+        `session-security: ${what} failed (${count} time(s) since the last report)`,
+        error,
+      );
+    }
+  }
+
+  function countPing(method: 'GET' | 'POST'): void {
+    try {
+      options.metrics?.ping(method);
+    } catch (error) {
+      hookFailed('the metrics recorder', error);
     }
   }
 
@@ -432,7 +442,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     if (isAssetRoute(route)) return serveAsset(facts, route);
 
     const isPing = route === '/ping';
-    if (isPing) options.metrics?.ping(facts.method as 'GET' | 'POST');
+    if (isPing) countPing(facts.method as 'GET' | 'POST');
     const readsBody = isPing && facts.method === 'POST';
     // Why JSON only: a cross-site HTML form cannot send application/json without a preflight.
     if (readsBody && !isJsonContentType(facts.header('content-type'))) {
@@ -501,11 +511,21 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   }
 
   async function sweep(): Promise<number> {
-    if (!store.sweep) return 0;
-    const swept = await guarded(() => store.sweep?.(options) ?? [], 'sweep');
-    if (!swept.ok) throw new Error('session-security: the store failed during the sweep');
-    for (const { state, reason } of swept.value) expired(state, reason, 'sweep');
-    return swept.value.length;
+    const sweepIn = store.sweep?.bind(store);
+    if (!sweepIn) return 0;
+    const swept = await reported('sweep', () => sweepIn(options));
+    for (const { state, reason } of swept) expired(state, reason, 'sweep');
+    return swept.length;
+  }
+
+  /** Runs a store operation for the app (not for a request): a failure is reported, then thrown. */
+  async function reported<T>(name: StoreFailedEvent['operation'], operation: () => Promise<T>) {
+    try {
+      return await operation();
+    } catch (error) {
+      failed(name, error);
+      throw error;
+    }
   }
 
   async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
@@ -554,13 +574,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
 
   async function start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
     const kept = await factsOf(facts);
-    let step: Touch & { kind: 'active' };
-    try {
-      step = await store.start(session, options, kept);
-    } catch (error) {
-      failed('start', error);
-      throw error;
-    }
+    const step = await reported('start', () => store.start(session, options, kept));
     touched.set(facts.req, step);
     signedIn(step.state);
     sweepSoon();
@@ -576,13 +590,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     if (!session.exists()) return;
     debug('signed out by the app');
     touched.delete(facts.req);
-    let state: SecurityState | undefined;
-    try {
-      state = await store.end(session, 'logout', options);
-    } catch (error) {
-      failed('end', error);
-      throw error;
-    }
+    const state = await reported('end', () => store.end(session, 'logout', options));
     signedOutEvent(state, 'logout');
     await session.end(false);
   }
@@ -634,14 +642,15 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     const { revoke: revokeIn, signIns } = management();
     // Ending one sign-in but the current: end the others one by one.
     if (keep !== undefined && 'userId' in target) {
-      const others = (await signIns(target.userId, options)).filter((s) => s.id !== keep);
+      const listed = await reported('list', () => signIns(target.userId, options));
+      const others = listed.filter((s) => s.id !== keep);
       let count = 0;
       for (const other of others) {
         count += await revoke({ userId: target.userId, signIn: other.id });
       }
       return count;
     }
-    const ended = await revokeIn(target, options);
+    const ended = await reported('end', () => revokeIn(target, options));
     for (const state of ended) signedOutEvent(state, 'revoked');
     return ended.length;
   }
@@ -652,7 +661,8 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
         const { req, session } = reach(r);
         const userId = await userOf(req);
         const current = markerIn(session);
-        const records = await management().signIns(userId, options);
+        const { signIns: listOf } = management();
+        const records = await reported('list', () => listOf(userId, options));
         return records
           .map((record) => ({
             signIn: record.id,

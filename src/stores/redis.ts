@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
+  MAX_TIMEOUT_MS,
   MIN_WRITE_INTERVAL_MS,
   randomId,
   readFacts,
@@ -130,14 +131,17 @@ if not now then
 end
 local grace, huge = tonumber(ARGV[2]), math.huge
 local storedLast, storedStart = tonumber(record[1]), tonumber(record[2])
+local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- A sign-in's own timeouts win; damaged ones make the record damaged, never a looser policy.
+if record[4] or record[6] then expireAfter, absoluteTimeout = tonumber(record[4]), tonumber(record[6]) end
 if not (storedLast and storedLast == storedLast and storedLast > -huge and storedLast < huge
-    and storedStart and storedStart == storedStart and storedStart > -huge and storedStart < huge) then
+    and storedStart and storedStart == storedStart and storedStart > -huge and storedStart < huge
+    and expireAfter and expireAfter > 0 and expireAfter <= ${MAX_TIMEOUT_MS}
+    and absoluteTimeout and absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS}) then
   redis.call('HSET', key, 'ended', 'idle')
   redis.call('PEXPIRE', key, math.ceil(grace))
   return {'ended', 'idle', 'damaged'}
 end
-local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
-if record[4] then expireAfter, absoluteTimeout = tonumber(record[4]), tonumber(record[6]) end
 -- Times past now (a clock set back) are read as now, and stored back.
 local lastActivity, startedAt, write = storedLast, storedStart, false
 if lastActivity > now then lastActivity, write = now, true end
@@ -150,10 +154,10 @@ if now >= idleDeadline or now >= absoluteDeadline then
   if absoluteDeadline < idleDeadline then reason = 'absolute' end
   redis.call('HSET', key, 'ended', reason)
   redis.call('PEXPIRE', key, math.ceil(grace))
-  local facts = redis.call('HMGET', key, 'user', 'data')
+  local facts = redis.call('HMGET', key, 'user', 'data', 'agent')
   return {'ended', reason, 'found', string.format('%.17g', lastActivity),
     string.format('%.17g', startedAt), record[4] or '', record[5] or '', record[6] or '',
-    facts[1] or '', facts[2] or ''}
+    facts[1] or '', facts[2] or '', facts[3] or ''}
 end
 if ARGV[3] ~= '' then
   local reported = now - tonumber(ARGV[3])
@@ -213,7 +217,12 @@ if r[3] then return {'ended'} end
 local last, start = tonumber(r[1]), tonumber(r[2])
 if not last or not start then return {'gone'} end
 local expireAfter, absoluteTimeout = tonumber(ARGV[3]), tonumber(ARGV[4])
-if r[4] then expireAfter, absoluteTimeout = tonumber(r[4]), tonumber(r[6]) end
+if r[4] or r[6] then expireAfter, absoluteTimeout = tonumber(r[4]), tonumber(r[6]) end
+-- Damaged: not listed, and the next request of the sign-in ends it.
+if not expireAfter or not (expireAfter > 0 and expireAfter <= ${MAX_TIMEOUT_MS})
+    or not absoluteTimeout or not (absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS}) then
+  return {'gone'}
+end
 if last > now then last = now end
 if start > now then start = now end
 local idle, absolute = last + expireAfter, math.huge
@@ -411,14 +420,35 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     );
   }
 
-  /** Ends sign-ins by marker; returns the ones this call ended. */
+  /** Ends sign-ins by marker; returns the ones this call ended, taken out of the indexes. */
   async function endAll(markers: string[], reason: EndReason): Promise<SecurityState[]> {
-    const ended = await Promise.all(
-      markers.map(async (marker) =>
-        stateFromFields(await run(END, marker, [nowArgument(), String(graceMs), reason]), marker),
-      ),
-    );
-    return ended.filter((state): state is SecurityState => state !== undefined);
+    const ended = (
+      await Promise.all(
+        markers.map(async (marker) =>
+          stateFromFields(await run(END, marker, [nowArgument(), String(graceMs), reason]), marker),
+        ),
+      )
+    ).filter((state): state is SecurityState => state !== undefined);
+    await forget(ended);
+    return ended;
+  }
+
+  /**
+   * Takes ended sign-ins out of the indexes, so that a user's index does not grow with every
+   * sign-in. Best effort: a marker left behind is dropped by the next list or sweep that reads it.
+   */
+  async function forget(states: SecurityState[]): Promise<void> {
+    try {
+      const ids = states.map((state) => state.id);
+      if (ids.length > 0) await runOn(INDEX, allIndex, ['remove', ...ids]);
+      for (const state of states) {
+        if (state.userId !== undefined) {
+          await runOn(INDEX, userIndex(state.userId), ['remove', state.id]);
+        }
+      }
+    } catch {
+      // left for the next list or sweep
+    }
   }
 
   return {
@@ -450,6 +480,9 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         withFacts ? '1' : '',
       ]);
       const touch = readTouchReply(reply, marker);
+      if (touch !== 'damaged' && touch.kind === 'ended' && touch.found) {
+        await forget([touch.found]);
+      }
       if (touch === 'damaged') {
         logger.error('session-security: the stored security state is damaged; ending the session');
         return { kind: 'ended', reason: 'idle' };
@@ -537,6 +570,7 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         }
         return gone;
       });
+      await forget(swept.map(({ state }) => state));
       return swept;
     },
   };

@@ -12,4 +12,11 @@ describe('README', () => {
     const block = /## Express quick start\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(example);
   });
+
+  it('shows examples/audit/pino.ts as the audit trail, line for line', () => {
+    const example = read('examples/audit/pino.ts').split('\n').slice(1).join('\n');
+    const readme = read('README.md');
+    const block = /with \[pino\][\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(example);
+  });
 });
