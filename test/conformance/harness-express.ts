@@ -3,6 +3,7 @@
 
 import express from 'express';
 import session from 'express-session';
+import { SessionSecurityRequestError } from 'session-security';
 import {
   guardSessionStore,
   sessionSecurity,
@@ -43,6 +44,25 @@ function failing<S extends session.Store>(
   return store;
 }
 
+/** The harness's user of a request: the session's `user`, `''` when anonymous. */
+const userOf = (req: express.Request): string => req.session.user ?? '';
+
+/** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
+function signInsRoute(call: (req: express.Request) => Promise<unknown>): express.RequestHandler {
+  return async (req, res, next) => {
+    try {
+      res.json(await call(req));
+    } catch (error) {
+      if (!(error instanceof SessionSecurityRequestError)) return next(error);
+      res.status(error.status).json({ status: 'error', error: error.message });
+    }
+  };
+}
+
+/** A field of the JSON body, or undefined. */
+const field = (req: express.Request, name: string): unknown =>
+  (req.body as Record<string, unknown> | undefined)?.[name];
+
 export const expressHarness: Harness = {
   framework: 'express',
   async start(options: HarnessOptions = {}) {
@@ -60,17 +80,19 @@ export const expressHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (req) => typeof req.session.user === 'string',
-      userId: (req) => req.session.user ?? '',
+      userId: userOf,
       draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
+      // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
+      sweepInterval: 0,
       ...options.security,
     });
     app.use(security);
     app.post('/test/sign-in', (req, res, next) => {
       req.session.regenerate((error: unknown) => {
         if (error) return next(error);
-        req.session.user = 'ada';
+        req.session.user = typeof req.query.user === 'string' ? req.query.user : 'ada';
         const started = req.query.start ? security.start(req) : Promise.resolve();
         started.then(() => res.json({ signedIn: true }), next);
       });
@@ -96,6 +118,41 @@ export const expressHarness: Harness = {
       delete req.session.user;
       res.json({ signedOut: true });
     });
+    app.get(
+      '/test/sign-ins',
+      signInsRoute((req) => security.signIns.list(req)),
+    );
+    app.post(
+      '/test/sign-ins/end',
+      express.json(),
+      signInsRoute(async (req) => ({
+        ended: await security.signIns.end(req, field(req, 'signIn') as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-all',
+      express.json(),
+      signInsRoute(async (req) => ({
+        ended: await security.signIns.endAll(req, {
+          keepCurrent: field(req, 'keepCurrent') === true,
+        }),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-user',
+      express.json(),
+      signInsRoute(async (req) => ({
+        ended: await security.signIns.endUser(field(req, 'userId') as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-everyone',
+      signInsRoute(async () => ({ ended: await security.signIns.endEveryone() })),
+    );
+    app.post(
+      '/test/sign-ins/sweep',
+      signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
+    );
     app.post('/form', express.urlencoded({ extended: false }), (req, res) => {
       res.json({ note: (req.body as Record<string, unknown>).note ?? null });
     });
@@ -137,6 +194,7 @@ export const expressHarness: Harness = {
       clock,
       logger,
       appErrors,
+      userOf: (req) => userOf(req as express.Request),
       close: server.close,
       sessionCount: () =>
         new Promise<number>((resolve, reject) =>

@@ -3,7 +3,8 @@
 
 import cookie from '@fastify/cookie';
 import session, { type SessionStore } from '@fastify/session';
-import Fastify, { type FastifyRequest, type Session } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, type Session } from 'fastify';
+import { SessionSecurityRequestError } from 'session-security';
 import { guardSessionStore, sessionSecurity } from 'session-security/fastify';
 import { CookieJar, FakeClock, send } from '../support/http.js';
 import {
@@ -49,6 +50,25 @@ function queryParam(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The harness's user of a request: the session's `user`, `''` when anonymous. */
+const userOf = (request: FastifyRequest): string => request.session.user ?? '';
+
+/** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
+function signInsRoute(call: (request: FastifyRequest) => Promise<unknown>) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      return reply.send(await call(request));
+    } catch (error) {
+      if (!(error instanceof SessionSecurityRequestError)) throw error;
+      return reply.code(error.status).send({ status: 'error', error: error.message });
+    }
+  };
+}
+
+/** A field of the JSON body, or undefined. */
+const field = (request: FastifyRequest, name: string): unknown =>
+  (request.body as Record<string, unknown> | undefined)?.[name];
+
 export const fastifyHarness: Harness = {
   framework: 'fastify',
   async start(options: HarnessOptions = {}) {
@@ -72,10 +92,12 @@ export const fastifyHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (request) => typeof request.session.user === 'string',
-      userId: (request) => request.session.user ?? '',
+      userId: userOf,
       draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
+      // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
+      sweepInterval: 0,
       ...options.security,
     });
     await app.register(security);
@@ -97,7 +119,7 @@ export const fastifyHarness: Harness = {
 
     app.post('/test/sign-in', async (request) => {
       await request.session.regenerate();
-      request.session.set('user', 'ada');
+      request.session.set('user', queryParam(request, 'user') ?? 'ada');
       if (queryParam(request, 'start')) await security.start(request);
       return { signedIn: true };
     });
@@ -114,6 +136,38 @@ export const fastifyHarness: Harness = {
       delete request.session.user;
       return { signedOut: true };
     });
+    app.get(
+      '/test/sign-ins',
+      signInsRoute((request) => security.signIns.list(request)),
+    );
+    app.post(
+      '/test/sign-ins/end',
+      signInsRoute(async (request) => ({
+        ended: await security.signIns.end(request, field(request, 'signIn') as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-all',
+      signInsRoute(async (request) => ({
+        ended: await security.signIns.endAll(request, {
+          keepCurrent: field(request, 'keepCurrent') === true,
+        }),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-user',
+      signInsRoute(async (request) => ({
+        ended: await security.signIns.endUser(field(request, 'userId') as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-everyone',
+      signInsRoute(async () => ({ ended: await security.signIns.endEveryone() })),
+    );
+    app.post(
+      '/test/sign-ins/sweep',
+      signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
+    );
     app.post('/form', async (request) => {
       const note = (request.body as Record<string, unknown> | undefined)?.note;
       return { note: note ?? null };
@@ -149,6 +203,7 @@ export const fastifyHarness: Harness = {
       clock,
       logger,
       appErrors,
+      userOf: (request) => userOf(request as FastifyRequest),
       sessionCount: async () => sessions.size,
       close: async () => {
         app.server.closeAllConnections();

@@ -4,8 +4,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Session, type SessionData, type Store, sessionMiddleware } from 'hono-sessions';
-import { SessionStoreUnavailableError } from 'session-security';
+import { SessionSecurityRequestError, SessionStoreUnavailableError } from 'session-security';
 import { errorResponse, guardSessionStore, sessionSecurity } from 'session-security/hono';
 import { CookieJar, FakeClock, send } from '../support/http.js';
 import {
@@ -49,6 +50,31 @@ export class JsonMemoryStore implements Store {
 type Variables = { session: Session<Record<string, unknown>>; session_key_rotation: boolean };
 const sessionOf = (c: Context<{ Variables: Variables }>) => c.get('session');
 
+/** The harness's user of a request: the session's `user`, `''` when anonymous. */
+const userOf = (c: Context<{ Variables: Variables }>): string =>
+  String(sessionOf(c).get('user') ?? '');
+
+/** A field of the JSON body; undefined for an empty body. */
+async function field(c: Context, name: string): Promise<unknown> {
+  const text = await c.req.text();
+  return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>)[name];
+}
+
+/** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
+function signInsRoute(call: (c: Context) => Promise<unknown>) {
+  return async (c: Context) => {
+    try {
+      return c.json(await call(c));
+    } catch (error) {
+      if (!(error instanceof SessionSecurityRequestError)) throw error;
+      return c.json(
+        { status: 'error', error: error.message },
+        error.status as ContentfulStatusCode,
+      );
+    }
+  };
+}
+
 export const honoHarness: Harness = {
   framework: 'hono',
   sessionForEveryVisitor: true,
@@ -63,11 +89,13 @@ export const honoHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (c) => typeof sessionOf(c).get('user') === 'string',
-      userId: (c) => String(sessionOf(c).get('user') ?? ''),
+      userId: userOf,
       draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
       trustProxy: options.trustProxy === true,
+      // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
+      sweepInterval: 0,
       ...options.security,
     });
     app.use(security);
@@ -76,7 +104,7 @@ export const honoHarness: Harness = {
       const session = sessionOf(c);
       for (const key of Object.keys(session.getCache()._data)) session.forget(key);
       c.set('session_key_rotation', true);
-      session.set('user', 'ada');
+      session.set('user', c.req.query('user') ?? 'ada');
       if (c.req.query('start')) await security.start(c);
       return c.json({ signedIn: true });
     });
@@ -93,6 +121,38 @@ export const honoHarness: Harness = {
       sessionOf(c).forget('user');
       return c.json({ signedOut: true });
     });
+    app.get(
+      '/test/sign-ins',
+      signInsRoute((c) => security.signIns.list(c)),
+    );
+    app.post(
+      '/test/sign-ins/end',
+      signInsRoute(async (c) => ({
+        ended: await security.signIns.end(c, (await field(c, 'signIn')) as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-all',
+      signInsRoute(async (c) => ({
+        ended: await security.signIns.endAll(c, {
+          keepCurrent: (await field(c, 'keepCurrent')) === true,
+        }),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-user',
+      signInsRoute(async (c) => ({
+        ended: await security.signIns.endUser((await field(c, 'userId')) as string),
+      })),
+    );
+    app.post(
+      '/test/sign-ins/end-everyone',
+      signInsRoute(async () => ({ ended: await security.signIns.endEveryone() })),
+    );
+    app.post(
+      '/test/sign-ins/sweep',
+      signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
+    );
     app.post('/form', async (c) => {
       const body = await c.req.parseBody();
       return c.json({ note: typeof body.note === 'string' ? body.note : null });
@@ -132,6 +192,7 @@ export const honoHarness: Harness = {
       clock,
       logger,
       appErrors,
+      userOf: (c) => userOf(c as Context<{ Variables: Variables }>),
       close: () =>
         new Promise<void>((resolve, reject) => {
           if ('closeAllConnections' in server) server.closeAllConnections();

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context, type Next } from 'koa';
 import session from 'koa-session';
+import { SessionSecurityRequestError } from 'session-security';
 import { guardSessionStore, type KoaSessionStore, sessionSecurity } from 'session-security/koa';
 import { CookieJar, FakeClock, send } from '../support/http.js';
 import {
@@ -66,7 +67,28 @@ async function formBody(ctx: Context): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** Reads a JSON body (an empty body is `{}`), as a small body parser would. */
+async function jsonBody(ctx: Context): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
 type Route = (ctx: Context) => Promise<void> | void;
+
+/** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
+function signInsRoute(call: (ctx: Context) => Promise<unknown>): Route {
+  return async (ctx) => {
+    try {
+      ctx.body = await call(ctx);
+    } catch (error) {
+      if (!(error instanceof SessionSecurityRequestError)) throw error;
+      ctx.status = error.status;
+      ctx.body = { status: 'error', error: error.message };
+    }
+  };
+}
 
 /** Routes by method and path, without regard to case or a trailing slash, as routers match. */
 function routes(table: Record<string, Route>) {
@@ -78,6 +100,9 @@ function routes(table: Record<string, Route>) {
     return next();
   };
 }
+
+/** The harness's user of a request: the session's `user`, `''` when anonymous. */
+const userOf = (ctx: Context): string => String(sessionOf(ctx)?.user ?? '');
 
 export const koaHarness: Harness = {
   framework: 'koa',
@@ -103,10 +128,12 @@ export const koaHarness: Harness = {
       expireAfter: 900,
       warnAfter: 780,
       isAuthenticated: (ctx) => typeof sessionOf(ctx)?.user === 'string',
-      userId: (ctx) => String(sessionOf(ctx)?.user ?? ''),
+      userId: userOf,
       draftSecret: TEST_DRAFT_SECRET,
       clock,
       logger,
+      // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
+      sweepInterval: 0,
       ...options.security,
     });
     app.use(security);
@@ -115,7 +142,7 @@ export const koaHarness: Harness = {
       routes({
         'POST /test/sign-in': async (ctx) => {
           const fresh = await regenerate(ctx);
-          fresh.user = 'ada';
+          fresh.user = typeof ctx.query.user === 'string' ? ctx.query.user : 'ada';
           if (ctx.query.start) await security.start(ctx);
           ctx.body = { signedIn: true };
         },
@@ -134,6 +161,24 @@ export const koaHarness: Harness = {
           if (current) delete current.user;
           ctx.body = { signedOut: true };
         },
+        'GET /test/sign-ins': signInsRoute((ctx) => security.signIns.list(ctx)),
+        'POST /test/sign-ins/end': signInsRoute(async (ctx) => ({
+          ended: await security.signIns.end(ctx, (await jsonBody(ctx)).signIn as string),
+        })),
+        'POST /test/sign-ins/end-all': signInsRoute(async (ctx) => ({
+          ended: await security.signIns.endAll(ctx, {
+            keepCurrent: (await jsonBody(ctx)).keepCurrent === true,
+          }),
+        })),
+        'POST /test/sign-ins/end-user': signInsRoute(async (ctx) => ({
+          ended: await security.signIns.endUser((await jsonBody(ctx)).userId as string),
+        })),
+        'POST /test/sign-ins/end-everyone': signInsRoute(async () => ({
+          ended: await security.signIns.endEveryone(),
+        })),
+        'POST /test/sign-ins/sweep': signInsRoute(async () => ({
+          expired: await security.signIns.sweep(),
+        })),
         'POST /form': async (ctx) => {
           ctx.body = { note: (await formBody(ctx)).get('note') };
         },
@@ -171,6 +216,7 @@ export const koaHarness: Harness = {
       clock,
       logger,
       appErrors,
+      userOf: (ctx) => userOf(ctx as Context),
       sessionCount: async () => memory.sessions.size,
       close: () =>
         new Promise<void>((resolve, reject) => {

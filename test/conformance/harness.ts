@@ -21,7 +21,8 @@ export type SessionStoreOperation = 'get' | 'set' | 'destroy';
 export interface HarnessOptions {
   /**
    * session-security options over the harness's own: `expireAfter: 900`, `warnAfter: 780`,
-   * `isAuthenticated` (the session holds `user`), `clock` (the app's FakeClock) and `logger`.
+   * `isAuthenticated` (the session holds `user`), `clock` (the app's FakeClock), `logger` and
+   * `sweepInterval: 0` (no sweep timer: a test calls `sweep()`).
    * `store` selects the activity store (the session-object default when absent).
    */
   // biome-ignore lint/suspicious/noExplicitAny: each framework has its own request type
@@ -38,8 +39,9 @@ export interface HarnessOptions {
 
 /**
  * A running test app. Routes every harness app has (same answers whatever the framework):
- * - `POST /test/sign-in[?start=1]`: a new session (regenerated) with `user = 'ada'`; with
- *   `start=1`, `await security.start(req)` before answering `200 {"signedIn":true}`.
+ * - `POST /test/sign-in[?start=1][&user=bob]`: a new session (regenerated) with `user = 'ada'`
+ *   (or the `user` given); with `start=1`, `await security.start(req)` before answering
+ *   `200 {"signedIn":true}`. The harness's `userId` option is that user (`''` when anonymous).
  * - `POST /test/sign-in-same-session`: sets `user` in the current session, `start`, 200.
  * - `POST /test/sign-out`: `await security.signOut(req)`, then `200 {"signedOut":true}`; a
  *   `SessionSecurityRequestError` is answered with its `status` (403) by the framework.
@@ -51,6 +53,14 @@ export interface HarnessOptions {
  * - `GET /api/data`, `/api/poll`, `/events/stream`: `200 {"user": "ada" | null}`.
  * - `GET /test/page?lang=&nonce=&script=false`: `text/html` with `security.clientTags(req,
  *   { lang, nonce, script })`.
+ * - `security.signIns`, each answering its result as JSON; a `SessionSecurityRequestError` (401
+ *   for an anonymous request) is answered with its `status` and `{"status":"error","error":…}`:
+ *   - `GET /test/sign-ins`: `200 [summaries]` (`list(req)`);
+ *   - `POST /test/sign-ins/end`, JSON `{"signIn": "…"}`: `200 {"ended": boolean}` (`end`);
+ *   - `POST /test/sign-ins/end-all`, JSON `{"keepCurrent": boolean}`: `200 {"ended": n}` (`endAll`);
+ *   - `POST /test/sign-ins/end-user`, JSON `{"userId": "…"}`: `200 {"ended": n}` (`endUser`);
+ *   - `POST /test/sign-ins/end-everyone`: `200 {"ended": n}` (`endEveryone`);
+ *   - `POST /test/sign-ins/sweep`: `200 {"expired": n}` (`sweep`).
  * Errors that reach the framework's own error handling (and would be a 500) are kept in
  * `appErrors`.
  */
@@ -59,6 +69,11 @@ export interface ConformanceApp {
   clock: FakeClock;
   logger: TestLogger;
   appErrors: unknown[];
+  /**
+   * The signed-in user of one of the framework's requests, as the harness's `userId` option reads
+   * it (`''` when anonymous): for option functions of the request, such as a per-user `expireAfter`.
+   */
+  userOf(req: unknown): string;
   /** Signs in through `POST /test/sign-in`; a jar holding the session cookie. */
   signIn(options?: { start?: boolean }): Promise<CookieJar>;
   /** How many sessions the server-side session store holds now (signed in or not). */

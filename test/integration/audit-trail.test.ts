@@ -33,7 +33,7 @@ function capturedPino() {
   return { log: pino({ base: undefined, timestamp: false }, sink), lines };
 }
 
-async function appWithTrail() {
+async function appWithTrail(sweepInterval = 0) {
   const { log, lines } = capturedPino();
   const trail = auditTrail(log);
   const reader = new CollectingReader();
@@ -47,7 +47,7 @@ async function appWithTrail() {
       },
       eventData: () => ({ tenant: 'acme' }),
       metrics: openTelemetryMetrics({ meterProvider: provider }),
-      sweepInterval: 0,
+      sweepInterval,
     },
   });
   closing.push(async () => {
@@ -188,6 +188,19 @@ describe('the audit trail of one sign-in, from start to expiry', () => {
     const expired = events.filter((event) => event.type === 'expired');
     expect(expired).toEqual([
       expect.objectContaining({ foundBy: 'sweep', reason: 'idle', idleSeconds: 900 }),
+    ]);
+  });
+
+  it('sweeps by itself every sweepInterval from the first sign-in on', async () => {
+    const { app, events } = await appWithTrail(1);
+    await app.signIn({ start: true });
+    app.clock.advance(900);
+    const deadline = Date.now() + 5000;
+    while (!events.some((event) => event.type === 'expired') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(events.filter((event) => event.type === 'expired')).toEqual([
+      expect.objectContaining({ foundBy: 'sweep', reason: 'idle' }),
     ]);
   });
 });

@@ -349,7 +349,11 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     clockMs = T0 + 9999;
     expect(await store.touch(session, undefined, TIMEOUTS)).toEqual(active(T0, T0, id, T0 + 9999));
     clockMs = T0 + 10_000;
-    expect(await store.touch(session, 0, TIMEOUTS)).toEqual({ kind: 'ended', reason: 'idle' });
+    expect(await store.touch(session, 0, TIMEOUTS)).toEqual({
+      kind: 'ended',
+      reason: 'idle',
+      found: { lastActivity: T0, startedAt: T0, id: markerOf(session) },
+    });
     expect(await admin.hgetall(key)).toEqual({
       lastActivity: String(T0),
       startedAt: String(T0),
@@ -374,9 +378,14 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
       expect(await store.touch(session, 0, timeouts)).toEqual(active(T0 + t, T0, id, T0 + t));
     }
     clockMs = T0 + 5000;
-    expect(await store.touch(session, 0, timeouts)).toEqual({ kind: 'ended', reason: 'absolute' });
+    expect(await store.touch(session, 0, timeouts)).toMatchObject({
+      kind: 'ended',
+      reason: 'absolute',
+      found: { startedAt: T0 },
+    });
     expect(await admin.hget(key, 'ended')).toBe('absolute');
     clockMs = T0 + 50_000;
+    // Found before: no `found` this time (one expired event per sign-in).
     expect(await store.touch(session, 0, timeouts)).toEqual({ kind: 'ended', reason: 'absolute' });
   });
 
@@ -399,7 +408,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
       randomUUID,
     );
     expect(expected).toEqual({ outcome: 'expired', reason: example.first });
-    expect(await store.touch(session, 0, example.timeouts)).toEqual({
+    expect(await store.touch(session, 0, example.timeouts)).toMatchObject({
       kind: 'ended',
       reason: example.first,
     });
@@ -413,7 +422,11 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     expect(ttl).toBeGreaterThan(5000 + 300 - 200);
     expect(ttl).toBeLessThanOrEqual(5000 + 300);
     clockMs = T0 + 5000;
-    expect(await store.touch(session, 0, timeouts)).toEqual({ kind: 'ended', reason: 'absolute' });
+    expect(await store.touch(session, 0, timeouts)).toMatchObject({
+      kind: 'ended',
+      reason: 'absolute',
+      found: { startedAt: T0 },
+    });
     expect(await admin.pttl(key)).toBeLessThanOrEqual(300);
     await vi.waitFor(async () => expect(await admin.exists(key)).toBe(0), {
       timeout: 2000,
@@ -616,7 +629,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
       privateClient = await connectClient(kind, privateServer.port);
     });
 
-    it('sends exactly one EVALSHA per touch and end, two per start (the record and the index of sign-ins), in steady state', async () => {
+    it('sends exactly one EVALSHA per touch, two per start and end (the record, and the index of sign-ins), in steady state', async () => {
       clockMs = T0;
       const store = privateStore();
       const { session } = fakeSession();
@@ -632,7 +645,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
         }
         await store.end(another.session, 'logout', TIMEOUTS);
       });
-      expect(commands).toEqual(Array(8).fill('evalsha'));
+      expect(commands).toEqual(Array(9).fill('evalsha'));
     });
 
     it('after SCRIPT FLUSH, loads the script again once, then is back to one EVALSHA', async () => {
@@ -734,8 +747,9 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
             const activityAt = s.offsetMs === undefined ? undefined : clockMs - s.offsetMs;
             const decision = decide(model.state, clockMs, activityAt, timeouts, randomUUID);
             if (decision.outcome === 'expired') {
+              // The step that finds the expiry gives the sign-in as it stood (for its event).
+              expected = { kind: 'ended', reason: decision.reason, found: model.state };
               model = { ended: decision.reason };
-              expected = { kind: 'ended', reason: decision.reason };
             } else {
               if (decision.write) model = { state: decision.state };
               expected = { kind: 'active', state: decision.state, nowMs: clockMs };

@@ -53,6 +53,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     draftSecret: TEST_DRAFT_SECRET,
     clock,
     logger,
+    // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
+    sweepInterval: 0,
     ...options.security,
   });
   app.use(security);
