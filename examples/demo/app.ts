@@ -1,16 +1,37 @@
 // The demo application of DESIGN §6: an Express app with express-session and
-// session-security, showing good practice (strict CSP, no-store, SameSite cookies).
+// session-security, showing good practice (strict CSP, no-store, SameSite cookies), per-user
+// idle timeouts (/settings), a user's sessions (/sessions) and the audit trail (/audit).
 
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
-import { type ActivityStore, type Clock, type Logger, safeNextPath } from 'session-security';
+import {
+  type ActivityStore,
+  type Clock,
+  type Logger,
+  resolveOptions,
+  safeNextPath,
+} from 'session-security';
 import { sessionSecurity, storeUnavailableHandler } from 'session-security/express';
-import { formPage, homePage, loginPage, pageLanguage, secondPage } from './pages.js';
+import { auditTrail } from './audit.js';
+import { type IdleTimeouts, idleTimeoutSettings } from './idle-timeouts.js';
+import {
+  auditPage,
+  formPage,
+  homePage,
+  link,
+  loginPage,
+  pageLanguage,
+  secondPage,
+  sessionsPage,
+  settingsPage,
+} from './pages.js';
 
 declare module 'express-session' {
   interface SessionData {
     user: string;
+    /** The times this sign-in got at sign-in (seconds), for its pages. */
+    idleTimeouts: IdleTimeouts;
   }
 }
 
@@ -33,10 +54,16 @@ export interface DemoConfig {
   clock?: Clock;
   /** Where the library's warnings go; default console. */
   logger?: Logger;
+  /** Where each audit event goes as one `audit {json}` line (main.ts: stdout); default nowhere, only /audit. */
+  auditLog?: (line: string) => void;
 }
 
-/** The demo's users (username: password): a second one shows that drafts stay with their user. */
-const USERS: Record<string, string> = { demo: 'demo', guest: 'guest' };
+/**
+ * The demo's users (username: password): a second one shows that drafts stay with their user;
+ * admin gets a shorter idle timeout (idle-timeouts.ts) and sees everyone's audit events.
+ */
+const USERS: Record<string, string> = { demo: 'demo', guest: 'guest', admin: 'admin' };
+const ADMIN = 'admin';
 
 /** The drafts secret when none is given: fine for a demo, public to anyone who reads this file. */
 export const DEMO_DRAFT_SECRET = 'session-security demo drafts secret: set DRAFT_SECRET';
@@ -64,9 +91,22 @@ export function createDemoApp(config: DemoConfig): express.Express {
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  const security = sessionSecurity({
+  // The configured times, checked as the library checks options (a warning after the expiry
+  // stops the demo at start-up): below, the library gets functions of the user instead.
+  resolveOptions({
     expireAfter: config.expireAfter,
     warnAfter: config.warnAfter,
+    isAuthenticated: () => false,
+    drafts: false,
+    ...(config.logger ? { logger: config.logger } : {}),
+  });
+  const idleTimeouts = idleTimeoutSettings(config);
+  const audit = auditTrail(config.auditLog);
+
+  const security = sessionSecurity({
+    // Per user, evaluated once at sign-in (security.start below) and kept with that sign-in.
+    expireAfter: (req) => idleTimeouts.timeoutsFor(req.session.user ?? '').expireAfter,
+    warnAfter: (req) => idleTimeouts.timeoutsFor(req.session.user ?? '').warnAfter,
     absoluteTimeout: config.absoluteTimeout,
     loginUrl: '/login',
     passive: ['/api/poll'],
@@ -74,6 +114,9 @@ export function createDemoApp(config: DemoConfig): express.Express {
     // Drafts: a tab signed out on expiry keeps its forms, for the same user only.
     userId: (req) => req.session.user ?? '',
     draftSecret: config.draftSecret ?? DEMO_DRAFT_SECRET,
+    // The audit trail: never awaited by the library, and no session id in any event.
+    onEvent: audit.record,
+    eventData: (req) => ({ app: 'demo', role: req.session.user === ADMIN ? 'admin' : 'user' }),
     ...(config.clock ? { clock: config.clock } : {}),
     ...(config.logger ? { logger: config.logger } : {}),
     ...(config.activityStore ? { store: config.activityStore } : {}),
@@ -147,6 +190,8 @@ export function createDemoApp(config: DemoConfig): express.Express {
         req.session.regenerate((error: unknown) => (error ? reject(error) : resolve())),
       );
       req.session.user = username;
+      // The same function the library evaluates in start(): the times this sign-in keeps.
+      req.session.idleTimeouts = idleTimeouts.timeoutsFor(username);
       await security.start(req);
       res.redirect(303, safeNextPath(wanted) ?? '/');
     } catch (error) {
@@ -175,12 +220,13 @@ export function createDemoApp(config: DemoConfig): express.Express {
 
   const protectedPage = (req: Request, res: Response) => {
     res.set('cache-control', 'no-store');
+    const own = req.session.idleTimeouts ?? config;
     return {
       lang: pageLanguage(req.query.lang),
       user: req.session.user ?? '',
       clientTags: security.clientTags(req, { lang: pageLanguage(req.query.lang) }),
-      expireAfter: config.expireAfter,
-      warnAfter: config.warnAfter,
+      expireAfter: own.expireAfter,
+      warnAfter: own.warnAfter,
     };
   };
   app.get('/', requireUser, (req, res) => {
@@ -195,6 +241,82 @@ export function createDemoApp(config: DemoConfig): express.Express {
   app.post('/form', requireUser, (req, res) => {
     const note = (req.body as Record<string, unknown>).note;
     res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
+  });
+
+  const settingsOf = (req: Request, res: Response) => {
+    const user = req.session.user ?? '';
+    return {
+      ...protectedPage(req, res),
+      choices: idleTimeouts.choicesFor(user),
+      bound: idleTimeouts.boundFor(user),
+      next: idleTimeouts.timeoutsFor(user).expireAfter,
+    };
+  };
+  app.get('/settings', requireUser, (req, res) => {
+    const saved = req.query.saved === '1';
+    res.send(
+      settingsPage({
+        ...settingsOf(req, res),
+        ...(saved && { notice: 'Saved: your next sign-in gets this idle timeout.' }),
+      }),
+    );
+  });
+  app.post('/settings', requireUser, (req, res) => {
+    const chosen = Number((req.body as Record<string, unknown>).expireAfter);
+    if (!idleTimeouts.choose(req.session.user ?? '', chosen)) {
+      res.status(400).send(
+        settingsPage({
+          ...settingsOf(req, res),
+          error: 'Choose one of the idle timeouts listed.',
+        }),
+      );
+      return;
+    }
+    // Post-redirect-get: reloading the page does not post again.
+    res.redirect(303, link('/settings?saved=1', pageLanguage(req.query.lang)));
+  });
+
+  app.get('/sessions', requireUser, async (req, res, next) => {
+    try {
+      const ended = Number(req.query.ended);
+      const notice = Number.isInteger(ended) && ended >= 0 ? endedNotice(ended) : undefined;
+      const signIns = await security.signIns.list(req);
+      res.send(sessionsPage({ ...protectedPage(req, res), signIns, ...(notice && { notice }) }));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post('/sessions', requireUser, async (req, res, next) => {
+    try {
+      const { password, end } = req.body as Record<string, unknown>;
+      // Why the password again (OWASP ASVS V7.5.2): whoever holds a stolen cookie or an unattended
+      // browser must not be able to end the owner's other sessions, shutting the owner out.
+      if (typeof password !== 'string' || !checkPassword(req.session.user ?? '', password)) {
+        const signIns = await security.signIns.list(req);
+        res.status(403).send(
+          sessionsPage({
+            ...protectedPage(req, res),
+            signIns,
+            error: 'Wrong password: no session was signed out.',
+          }),
+        );
+        return;
+      }
+      let ended = 0;
+      if (end === 'others') ended = await security.signIns.endAll(req, { keepCurrent: true });
+      else if (typeof end === 'string' && (await security.signIns.end(req, end))) ended = 1;
+      res.redirect(303, link(`/sessions?ended=${ended}`, pageLanguage(req.query.lang)));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/audit', requireUser, (req, res) => {
+    const user = req.session.user ?? '';
+    const everyone = user === ADMIN;
+    // Each user sees their own events; the admin sees everyone's, and refused anonymous requests.
+    const events = audit.recent().filter((event) => everyone || event.userId === user);
+    res.send(auditPage({ ...protectedPage(req, res), events, everyone }));
   });
 
   // A session store that failed or timed out (guardSessionStore) is a 503, never a sign-out.
@@ -222,6 +344,11 @@ function answerErrorsPlainly(error: unknown, _req: Request, res: Response, next:
     .send(
       code !== undefined && code < 500 ? 'The request could not be read.' : 'Something went wrong.',
     );
+}
+
+function endedNotice(count: number): string {
+  if (count === 0) return 'No other session was signed out: none was active.';
+  return `Signed out ${count} other session${count === 1 ? '' : 's'}: ${count === 1 ? 'it goes' : 'they go'} to the login page at the next check with the server.`;
 }
 
 function checkPassword(username: string, password: string): boolean {

@@ -1,5 +1,6 @@
 // Starts the demo from the environment (DESIGN §6): PORT, EXPIRE_AFTER, WARN_AFTER,
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL, TRUST_PROXY. Stops with a clear message on a bad value.
+// Audit events go to stdout, one `audit {json}` line each.
 
 import type session from 'express-session';
 import { type ActivityStore, defaultWarnAfter } from 'session-security';
@@ -89,6 +90,7 @@ try {
     ...(store ? { store } : {}),
     ...(activityStore ? { activityStore } : {}),
     ...(trustProxy !== undefined ? { trustProxy } : {}),
+    auditLog: (line) => process.stdout.write(`${line}\n`),
   });
 } catch (error) {
   fail((error as Error).message);
@@ -96,7 +98,9 @@ try {
 const server = app.listen(port, '127.0.0.1', () => {
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  console.log(`session-security demo on http://127.0.0.1:${actualPort}  (sign in as demo / demo)`);
+  console.log(
+    `session-security demo on http://127.0.0.1:${actualPort}  (sign in as demo / demo, or admin / admin for a shorter idle timeout)`,
+  );
   console.log(
     `expireAfter ${expireAfter} s, warnAfter ${warnAfter} s, absoluteTimeout ${absoluteTimeout || 'off'}, sessions and sign-in clocks in ${store ? 'Redis' : 'memory'}`,
   );

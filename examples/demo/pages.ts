@@ -1,6 +1,8 @@
 // The demo's HTML pages: plain strings with every value escaped, no inline script or style,
 // so the strict Content-Security-Policy holds.
 
+import type { SessionSecurityEvent } from 'session-security';
+
 /** The languages of the client's message catalogues; `?lang=` picks one for `<html lang>`. */
 export const LANGUAGES = ['en', 'ca', 'cs', 'de', 'es', 'fr', 'it', 'nl', 'pl', 'pt-BR', 'pt-PT'];
 
@@ -18,7 +20,7 @@ export function pageLanguage(query: unknown): string {
 }
 
 /** A link that keeps the page's language. */
-function link(path: string, lang: string): string {
+export function link(path: string, lang: string): string {
   return lang === 'en' ? path : `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
 }
 
@@ -38,6 +40,9 @@ function layout({ title, lang, user, clientTags = '', main }: Layout): string {
       <a href="${link('/', lang)}">Home</a>
       <a href="${link('/second', lang)}">Second page</a>
       <a href="${link('/form', lang)}">Form</a>
+      <a href="${link('/sessions', lang)}">Sessions</a>
+      <a href="${link('/settings', lang)}">Settings</a>
+      <a href="${link('/audit', lang)}">Audit</a>
       <span>Signed in as <strong>${escapeHtml(user)}</strong></span>
       <form method="post" action="/logout"><button type="submit">Sign out</button></form>
     </nav>`
@@ -64,6 +69,7 @@ ${main}
 const NOTICES: Record<string, string> = {
   idle: 'You were signed out after a period of inactivity. Please sign in again.',
   absolute: 'Your session reached its time limit. Please sign in again.',
+  revoked: 'You were signed out from another browser or device. Please sign in again.',
 };
 
 export function loginPage(options: {
@@ -90,7 +96,8 @@ export function loginPage(options: {
       <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
       <button type="submit">Sign in</button>
     </form>
-    <p class="hint">Use <kbd>demo</kbd> / <kbd>demo</kbd>.</p>`,
+    <p class="hint">Use <kbd>demo</kbd> / <kbd>demo</kbd> (or <kbd>guest</kbd> / <kbd>guest</kbd>;
+    <kbd>admin</kbd> / <kbd>admin</kbd> gets a shorter idle timeout).</p>`,
   });
 }
 
@@ -98,7 +105,9 @@ interface ProtectedPage {
   lang: string;
   user: string;
   clientTags: string;
+  /** This sign-in's idle timeout (seconds), fixed when it started. */
   expireAfter: number;
+  /** This sign-in's warning time (seconds). */
   warnAfter: number;
 }
 
@@ -109,6 +118,7 @@ export function homePage(page: ProtectedPage): string {
     main: `    <h1>Welcome, ${escapeHtml(page.user)}</h1>
     <p>This session ends after <strong>${page.expireAfter} s</strong> without activity; the browser warns after <strong>${page.warnAfter} s</strong>.
     Leave this tab alone to see it, or open the <a href="${link('/second', page.lang)}">second page</a> in another tab: both share one clock.</p>
+    <p>These times belong to this sign-in, fixed when you signed in: choose others in <a href="${link('/settings', page.lang)}">Settings</a>; they apply from your next sign-in.</p>
     <p>The page polls nothing by itself; <code>GET /api/poll</code> is marked passive, so polling it does not keep the session alive.</p>`,
   });
 }
@@ -137,5 +147,150 @@ export function formPage(page: ProtectedPage & { note?: string }): string {
       <textarea id="note" name="note" rows="6" cols="60"></textarea>
       <button type="submit">Save</button>
     </form>`,
+  });
+}
+
+/** A time for people (UTC, to the second), with its machine-readable form. */
+function timeTag(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time>`;
+}
+
+function notices(page: { notice?: string | undefined; error?: string | undefined }): string {
+  return [
+    page.notice ? `<p class="notice" role="status">${escapeHtml(page.notice)}</p>` : '',
+    page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : '',
+  ].join('\n    ');
+}
+
+export function settingsPage(
+  page: ProtectedPage & {
+    /** The idle timeouts this user may choose (seconds), longest first. */
+    choices: number[];
+    /** The longest this user may choose. */
+    bound: number;
+    /** What the next sign-in gets. */
+    next: number;
+    notice?: string;
+    error?: string;
+  },
+): string {
+  const choices = page.choices
+    .map(
+      (seconds) =>
+        `<label><input type="radio" name="expireAfter" value="${seconds}"${seconds === page.next ? ' checked' : ''} required> ${seconds} s</label>`,
+    )
+    .join('\n        ');
+  return layout({
+    ...page,
+    title: 'Settings',
+    main: `    <h1>Settings</h1>
+    ${notices(page)}
+    <p>This sign-in: signed out after <strong id="current-expire-after">${page.expireAfter} s</strong> without activity (warning after ${page.warnAfter} s).
+    Your next sign-in: <strong id="next-expire-after">${page.next} s</strong>.</p>
+    <form method="post" action="${escapeHtml(link('/settings', page.lang))}">
+      <fieldset>
+        <legend>Idle timeout</legend>
+        ${choices}
+      </fieldset>
+      <button type="submit">Save</button>
+    </form>
+    <p class="hint">The idle timeout is evaluated when you sign in: a new choice applies from your next sign-in, never to the one you are using.
+    You may choose at most <strong>${page.bound} s</strong>: the demo's idle timeout, or half of it for an admin. Choices are kept in memory until the demo restarts.</p>`,
+  });
+}
+
+/** One of the user's sign-ins, as `security.signIns.list(req)` gives it. */
+export interface SignInRow {
+  signIn: string;
+  startedAt: number;
+  lastActiveAt: number;
+  device: string;
+  current: boolean;
+}
+
+export function sessionsPage(
+  page: ProtectedPage & { signIns: SignInRow[]; notice?: string; error?: string },
+): string {
+  const rows = page.signIns
+    .map((row) => {
+      const action = row.current
+        ? '<strong>This browser</strong>'
+        : `<button type="submit" name="end" value="${escapeHtml(row.signIn)}" aria-label="${escapeHtml(`Sign out ${row.device}, active ${new Date(row.lastActiveAt).toISOString()}`)}">Sign out</button>`;
+      return `<tr${row.current ? ' class="current"' : ''}>
+          <td>${escapeHtml(row.device)}</td>
+          <td>${timeTag(row.startedAt)}</td>
+          <td>${timeTag(row.lastActiveAt)}</td>
+          <td>${action}</td>
+        </tr>`;
+    })
+    .join('\n        ');
+  const others = page.signIns.some((row) => !row.current);
+  return layout({
+    ...page,
+    title: 'Sessions',
+    main: `    <h1>Your sessions</h1>
+    ${notices(page)}
+    <form method="post" action="${escapeHtml(link('/sessions', page.lang))}">
+      <!-- The default button, disabled: Enter in the password field ends nothing; the user picks a button. -->
+      <button type="submit" disabled hidden aria-hidden="true"></button>
+      <table>
+        <caption>Where you are signed in, most recently active first</caption>
+        <thead><tr><th scope="col">Device</th><th scope="col">Started</th><th scope="col">Last active</th><th scope="col">Action</th></tr></thead>
+        <tbody>
+        ${rows}
+        </tbody>
+      </table>
+      ${
+        others
+          ? `<label>Your password, to confirm <input name="password" type="password" autocomplete="current-password" required></label>
+      <button type="submit" name="end" value="others">Sign out everywhere else</button>`
+          : '<p>You are signed in nowhere else.</p>'
+      }
+    </form>
+    <p class="hint">Your password is asked again before any session ends (OWASP ASVS V7.5.2). A browser signed out here goes to the login page at its next check with the server.</p>`,
+  });
+}
+
+/** The fields of an event that its own columns do not show, as `name=value`. */
+function eventDetails(event: SessionSecurityEvent): string {
+  const { at: _at, type: _type, signIn: _signIn, userId: _userId, data, ...rest } = event;
+  const entries = Object.entries(rest).map(([name, value]) =>
+    name === 'endedAt' && typeof value === 'number'
+      ? `${name}=${new Date(value).toISOString()}`
+      : `${name}=${String(value)}`,
+  );
+  for (const [name, value] of Object.entries(data ?? {})) entries.push(`data.${name}=${value}`);
+  return entries.join(', ');
+}
+
+export function auditPage(
+  page: ProtectedPage & { events: readonly SessionSecurityEvent[]; everyone: boolean },
+): string {
+  const rows = page.events
+    .map(
+      (event) => `<tr>
+          <td>${timeTag(event.at)}</td>
+          <td>${escapeHtml(event.type)}</td>
+          <td>${escapeHtml(event.userId ?? '')}</td>
+          <td>${event.signIn ? `<code title="sign-in marker, shortened">${escapeHtml(event.signIn.slice(0, 8))}…</code>` : ''}</td>
+          <td>${escapeHtml(eventDetails(event))}</td>
+        </tr>`,
+    )
+    .join('\n        ');
+  return layout({
+    ...page,
+    title: 'Audit',
+    main: `    <h1>Audit trail</h1>
+    <p>The newest session events first, as <code>onEvent</code> reported them (each is also one <code>audit {json}</code> line in the demo's log).
+    ${page.everyone ? 'As an admin you see every user’s events.' : 'You see your own events; an admin sees everyone’s.'}
+    The sign-in marker is the opaque id of a sign-in, never the session id.</p>
+    <table>
+      <caption>Recent events</caption>
+      <thead><tr><th scope="col">Time</th><th scope="col">Type</th><th scope="col">User</th><th scope="col">Sign-in</th><th scope="col">Details</th></tr></thead>
+      <tbody>
+        ${rows || '<tr><td colspan="5">No events yet.</td></tr>'}
+      </tbody>
+    </table>`,
   });
 }
