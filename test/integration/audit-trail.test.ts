@@ -2,7 +2,13 @@
 // as pino lines (refused requests aggregated), and the OpenTelemetry counters read after it.
 
 import { Writable } from 'node:stream';
-import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import type { SessionSecurityEvent } from 'session-security';
 import { openTelemetryMetrics } from 'session-security/opentelemetry';
@@ -10,11 +16,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../examples/audit/pino.js';
 import { startTestApp } from '../support/express-app.js';
 import { SAME_ORIGIN_FETCH, send } from '../support/http.js';
-
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 const closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -36,7 +37,9 @@ function capturedPino() {
 async function appWithTrail(sweepInterval = 0) {
   const { log, lines } = capturedPino();
   const trail = auditTrail(log);
-  const reader = new CollectingReader();
+  // The SDK's in-memory exporter, read when the test flushes (the interval never comes first).
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ readers: [reader] });
   const events: SessionSecurityEvent[] = [];
   const app = await startTestApp({
@@ -56,8 +59,10 @@ async function appWithTrail(sweepInterval = 0) {
     await app.close();
   });
   const metrics = async () => {
-    const { resourceMetrics } = await reader.collect();
-    const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+    await reader.forceFlush();
+    const all = (exporter.getMetrics().at(-1)?.scopeMetrics ?? []).flatMap(
+      (scope) => scope.metrics,
+    );
     return Object.fromEntries(
       all.map((metric) => [
         metric.descriptor.name,
