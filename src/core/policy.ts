@@ -172,11 +172,19 @@ export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts
 export function readState(value: unknown): SecurityState | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object') return 'invalid';
-  const { lastActivity, startedAt, id, ...rest } = value as Record<string, unknown>;
+  const record = value as Record<string, unknown>;
+  const { lastActivity, startedAt, id } = record;
   if (!isTime(lastActivity) || !isTime(startedAt) || typeof id !== 'string' || id === '') {
     return 'invalid';
   }
-  const facts = readFacts(rest);
+  // Read on every request: a state without facts (the usual one) allocates nothing more.
+  const plain =
+    record.timeouts === undefined &&
+    record.userId === undefined &&
+    record.data === undefined &&
+    record.agent === undefined;
+  if (plain) return { lastActivity, startedAt, id };
+  const facts = readFacts(record);
   return facts === 'invalid' ? 'invalid' : { lastActivity, startedAt, id, ...facts };
 }
 

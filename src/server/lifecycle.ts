@@ -171,6 +171,10 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       (req as Record<symbol, Touch | undefined>)[touchedKey] = undefined;
     },
   };
+  // The default store reads a page's status back from the session at no cost (`peek`); only a
+  // remote store needs the request's own step kept for it (setting a property on every request
+  // costs more than the whole step of the default store).
+  const keepsSteps = options.store !== undefined;
   const throttle = logThrottle();
   const loginPath =
     options.loginUrl?.startsWith('/') === true
@@ -357,7 +361,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     withFacts = false,
   ) {
     const result = await guarded(() => store.touch(session, offsetMs, options, withFacts), 'touch');
-    if (result.ok) touched.set(facts.req, result.value);
+    if (result.ok && keepsSteps) touched.set(facts.req, result.value);
     return result;
   }
 

@@ -51,6 +51,7 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
     state: SecurityState | undefined | 'invalid',
     nowMs: number,
   ): EndReason | undefined {
+    if (ended.size === 0) return undefined; // the usual case: no key to build
     const sessionId = session.id();
     const byMarker =
       state !== undefined && state !== 'invalid'
