@@ -26,7 +26,7 @@ export {
 declare module 'express-session' {
   interface SessionData {
     /** The inactivity clock of session-security, or with an external store only its sign-in's marker. */
-    sessionSecurity: SecurityState | { id: string };
+    sessionSecurity: string | SecurityState | { id: string };
   }
 }
 
@@ -160,7 +160,7 @@ class ExpressSessionAccess implements SessionAccess {
     return this.req.session?.sessionSecurity;
   }
   write(value: unknown): void {
-    this.req.session.sessionSecurity = value as SecurityState | { id: string };
+    this.req.session.sessionSecurity = value as string | SecurityState | { id: string };
   }
   clear(): void {
     delete this.req.session.sessionSecurity;

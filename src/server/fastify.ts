@@ -26,7 +26,7 @@ export { SessionStoreUnavailableError };
 declare module 'fastify' {
   interface Session {
     /** The inactivity clock of session-security, or with an external store only its sign-in's marker. */
-    sessionSecurity?: SecurityState | { id: string };
+    sessionSecurity?: string | SecurityState | { id: string };
   }
 }
 
@@ -205,7 +205,7 @@ class FastifySessionAccess implements SessionAccess {
     return this.session()?.sessionSecurity;
   }
   write(value: unknown): void {
-    this.request.session.sessionSecurity = value as SecurityState | { id: string };
+    this.request.session.sessionSecurity = value as string | SecurityState | { id: string };
   }
   clear(): void {
     delete this.request.session.sessionSecurity;

@@ -14,6 +14,7 @@ import { type ResolvedOptions, signInTimeouts } from '../core/options.js';
 import {
   type ActiveStatus,
   deadlineOf,
+  markerOfStored,
   type SecurityState,
   type SignInFacts,
   statusOf,
@@ -230,8 +231,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   /** The marker the session names, if any (for events about a request, never the session id). */
   function markerIn(session: SessionAccess): string | undefined {
     if (!session.exists()) return undefined;
-    const id = (session.read() as { id?: unknown } | undefined)?.id;
-    return typeof id === 'string' && id !== '' ? id : undefined;
+    return markerOfStored(session.read());
   }
 
   function refuse(

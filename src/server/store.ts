@@ -5,6 +5,8 @@ import type { Logger } from '../core/options.js';
 import {
   deadlineOf,
   decide,
+  encodeState,
+  MIN_WRITE_INTERVAL_MS,
   randomId,
   readState,
   type SecurityState,
@@ -116,7 +118,7 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       id: randomId(),
       ...facts,
     };
-    await session.write(state);
+    await session.write(encodeState(state));
     live.set(state, session.id(), nowMs, logger);
     return state;
   }
@@ -139,12 +141,21 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         bury(state, session.id(), nowMs, decision.reason, timeouts);
         return { kind: 'ended', reason: decision.reason, ...(restored && { found: restored }) };
       }
-      if (decision.write || restored !== state) await session.write(decision.state);
+      const next = decision.state;
+      // This process knows the latest activity to the second (`live`, which every answer uses);
+      // the session's copy is rewritten only when it falls a step behind, so that a busy user
+      // does not cost a session save every second (see sessionCopyStepMs).
+      const copyStale =
+        state === undefined ||
+        next.startedAt !== state.startedAt ||
+        next.lastActivity < state.lastActivity ||
+        next.lastActivity - state.lastActivity >= sessionCopyStepMs(timeoutsOf(next, timeouts));
+      if (copyStale) await session.write(encodeState(next));
       // Listed as live: a sign-in from before a restart is listed at its first request.
-      if (decision.write || restored !== state || !live.has(decision.state.id)) {
-        live.set(decision.state, session.id(), nowMs, logger);
+      if (decision.write || restored !== state || !live.has(next.id)) {
+        live.set(next, session.id(), nowMs, logger);
       }
-      return { kind: 'active', state: decision.state, nowMs };
+      return { kind: 'active', state: next, nowMs };
     },
 
     async prepare(session, _timeouts, facts) {
@@ -220,6 +231,16 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       return swept;
     },
   };
+}
+
+/**
+ * How far the session's copy of the last activity may fall behind what this process knows:
+ * a hundredth of `expireAfter`, from 1 s to 15 s (9 s at the default 900 s). Within the process
+ * nothing is lost; another instance, or this one after a restart, may see a sign-in idle up to
+ * this much longer than it is, so it can end that much early, never late.
+ */
+export function sessionCopyStepMs({ expireAfterMs }: Timeouts): number {
+  return Math.min(15_000, Math.max(MIN_WRITE_INTERVAL_MS, Math.round(expireAfterMs / 100)));
 }
 
 /**
