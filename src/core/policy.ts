@@ -184,7 +184,10 @@ export function encodeState(state: SecurityState): string {
 const parsedFacts = new Map<string, SignInFacts | 'invalid'>();
 const MAX_PARSED_FACTS = 10_000;
 
-function decodeState(text: string): SecurityState | 'invalid' {
+function decodeState(
+  text: string,
+  known?: (id: string) => SignInFacts | undefined,
+): SecurityState | 'invalid' {
   const first = text.indexOf('|');
   const second = text.indexOf('|', first + 1);
   if (first < 0 || second < 0) return 'invalid';
@@ -195,6 +198,16 @@ function decodeState(text: string): SecurityState | 'invalid' {
   const empty = first === 0 || second === first + 1;
   if (empty || !isTime(lastActivity) || !isTime(startedAt) || id === '') return 'invalid';
   if (third < 0) return { lastActivity, startedAt, id };
+  const sameSignIn = known?.(id);
+  if (sameSignIn !== undefined) {
+    const { timeouts, userId, data, agent } = sameSignIn;
+    const facts: SignInFacts = {};
+    if (timeouts !== undefined) facts.timeouts = timeouts;
+    if (userId !== undefined) facts.userId = userId;
+    if (data !== undefined) facts.data = data;
+    if (agent !== undefined) facts.agent = agent;
+    return { lastActivity, startedAt, id, ...facts };
+  }
   const json = text.slice(third + 1);
   let facts = parsedFacts.get(json);
   if (facts === undefined) {
@@ -229,12 +242,17 @@ export function markerOfStored(value: unknown): string | undefined {
  *
  * @param value - the string of {@link encodeState}, or an object `{ lastActivity, startedAt, id,
  *   …facts }` (what earlier versions stored)
+ * @param known - the facts already known of a sign-in by its marker (a sign-in's facts never
+ *   change): then the string's are not parsed again
  * @returns the state, `undefined` when none is stored, or `'invalid'` for a value that is
  *   not a state (the caller treats it as expired: a damaged record must not open a session)
  */
-export function readState(value: unknown): SecurityState | undefined | 'invalid' {
+export function readState(
+  value: unknown,
+  known?: (id: string) => SignInFacts | undefined,
+): SecurityState | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return decodeState(value);
+  if (typeof value === 'string') return decodeState(value, known);
   if (typeof value !== 'object') return 'invalid';
   const record = value as Record<string, unknown>;
   const { lastActivity, startedAt, id } = record;

@@ -40,7 +40,8 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
 
   /** Reads the state; a damaged record counts as expired, never as a fresh start. */
   function stored(session: SessionAccess): SecurityState | undefined | 'invalid' {
-    const state = readState(session.read());
+    // A live sign-in's facts are known: the session's copy of them need not be parsed again.
+    const state = readState(session.read(), (id) => live.get(id)?.state);
     if (state === 'invalid') {
       logger.error('session-security: the stored security state is damaged; ending the session');
     }
@@ -151,8 +152,9 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         next.lastActivity < state.lastActivity ||
         next.lastActivity - state.lastActivity >= sessionCopyStepMs(timeoutsOf(next, timeouts));
       if (copyStale) await session.write(encodeState(next));
-      // Listed as live: a sign-in from before a restart is listed at its first request.
-      if (decision.write || restored !== state || !live.has(next.id)) {
+      // Listed as live: a sign-in from before a restart is listed at its first request. (The
+      // session's copy lagging behind, the usual case, is no news to `live`.)
+      if (decision.write || !live.has(next.id)) {
         live.set(next, session.id(), nowMs, logger);
       }
       return { kind: 'active', state: next, nowMs };
