@@ -337,7 +337,10 @@ describe('drafts', () => {
     // No form, no drafts code.
     expect(await reading.locator('script[src^="/drafts.js"]').count()).toBe(0);
 
-    await editing.evaluate(() => window.sessionSecurity?.signOut());
+    // Not awaited in the page: the sign-out navigates the tab, which ends the evaluation.
+    await editing.evaluate(() => {
+      void window.sessionSecurity?.signOut();
+    });
     for (const tab of [editing, reading]) {
       await tab.waitForURL(LOGIN_PAGE);
       expect(tab.url()).toMatch(/reason=logout$/);

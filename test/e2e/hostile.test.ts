@@ -12,9 +12,9 @@
 // sees activity when there is some.
 
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
-import type { SecurityState } from 'session-security';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportMarginMs } from '../../src/client/schedule.js';
+import { readState } from '../../src/core/policy.js';
 import {
   type Recorded,
   readSession,
@@ -65,8 +65,11 @@ interface SignedIn {
 /** The session as stored, with its clock. */
 async function stored(sid: string) {
   const data = await readSession(app.store, sid);
-  // The default store keeps the whole clock in the session.
-  return { data, user: data?.user, clock: data?.sessionSecurity as SecurityState | undefined };
+  // The default store keeps the whole clock in the session, as one string (readState reads it).
+  // At this app's expireAfter (60 s) the session's copy is rewritten every second, as the
+  // process's own memory is: the copy shows every recorded activity.
+  const clock = readState(data?.sessionSecurity);
+  return { data, user: data?.user, clock: typeof clock === 'object' ? clock : undefined };
 }
 
 /**
