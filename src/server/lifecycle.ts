@@ -234,23 +234,32 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return markerOfStored(session.read());
   }
 
+  /** Reports a request the library turned away (with the marker its session names, if any). */
+  function reportRefused(
+    facts: RequestFacts<Req>,
+    session: SessionAccess | undefined,
+    reason: RefusedReason,
+  ): void {
+    if (!observed) return;
+    const signIn = session && markerIn(session);
+    emit({
+      type: 'refused',
+      at: clock.now(),
+      reason,
+      method: facts.method,
+      path: facts.path,
+      ...(signIn !== undefined && { signIn }),
+    });
+  }
+
+  /** Turns a request away: reported, then answered. */
   function refuse(
     facts: RequestFacts<Req>,
     session: SessionAccess | undefined,
     reason: RefusedReason,
     outcome: Answer,
   ): Outcome {
-    if (observed) {
-      const signIn = session && markerIn(session);
-      emit({
-        type: 'refused',
-        at: clock.now(),
-        reason,
-        method: facts.method,
-        path: facts.path,
-        ...(signIn !== undefined && { signIn }),
-      });
-    }
+    reportRefused(facts, session, reason);
     return answer(outcome);
   }
 
@@ -379,17 +388,9 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
     if (step.found && (reason === 'idle' || reason === 'absolute')) {
       expired(step.found, reason, 'request');
-    } else if (observed && (reason === 'logout' || reason === 'revoked')) {
+    } else if (reason === 'logout' || reason === 'revoked') {
       // The cookie of a sign-in that was signed out came back: a tab left open, or a replay.
-      const signIn = markerIn(session);
-      emit({
-        type: 'refused',
-        at: clock.now(),
-        reason: 'ended-sign-in',
-        method: facts.method,
-        path: facts.path,
-        ...(signIn !== undefined && { signIn }),
-      });
+      reportRefused(facts, session, 'ended-sign-in');
     }
     touched.delete(facts.req);
     const outcome = endedOutcome(facts, reason, forRoute);
@@ -588,7 +589,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     // The logout route's rule: a page elsewhere (a form, a beacon) must not sign users out.
     const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
     if (crossOrigin !== undefined) {
-      refuse(facts, session, 'cross-origin', answers.forbidden(crossOrigin));
+      reportRefused(facts, session, 'cross-origin');
       throw new SessionSecurityRequestError(403, crossOrigin);
     }
     if (!session.exists()) return;
