@@ -15,7 +15,7 @@
 //
 // Environment (default; under BENCH_QUICK=1, a check that it runs rather than a measurement):
 // BENCH_DURATION seconds per sample (3; 1), BENCH_ROUNDS (5; 1), BENCH_WARMUP seconds per
-// contender (1; 0.5), BENCH_SESSIONS per app (1000; 200), BENCH_CONNECTIONS (20),
+// contender (1; 0.5), BENCH_FRAMEWORKS (express,fastify,koa,hono), BENCH_SESSIONS per app (1000; 200), BENCH_CONNECTIONS (20),
 // BENCH_MEMORY_SIGN_INS (10000; 1000), BENCH_COUNT_SESSIONS (20; 10), BENCH_COUNT_ROUNDS (10; 3).
 // At the defaults about 8 minutes on 2 cores (7 of load); quick about 70 s.
 // Alone: `npm run build && npx tsx bench/server.ts`. Where the time goes: bench/server-profile.ts.
@@ -271,10 +271,24 @@ function countRows(counts: Record<(typeof COUNT_SETUPS)[number], Counts>): Bench
   ];
 }
 
+/** BENCH_FRAMEWORKS=express,hono runs some frameworks only (all by default). */
+function frameworksToRun(): Framework[] {
+  const names = process.env.BENCH_FRAMEWORKS?.split(',').map((name) => name.trim());
+  if (names === undefined) return [...FRAMEWORKS];
+  for (const name of names) {
+    if (!(FRAMEWORKS as readonly string[]).includes(name)) {
+      throw new Error(
+        `server bench: BENCH_FRAMEWORKS names "${name}"; the frameworks are ${FRAMEWORKS.join(', ')}`,
+      );
+    }
+  }
+  return FRAMEWORKS.filter((framework) => names.includes(framework));
+}
+
 export async function run(): Promise<BenchSection[]> {
   const settings = readSettings();
   const runPrefix = `bench-server-${process.pid}-${Date.now()}:`;
-  const plans = FRAMEWORKS.map(planFor);
+  const plans = frameworksToRun().map(planFor);
   const comparisons = plans.reduce((n, plan) => n + plan.comparisons.length, 0);
   const loadSeconds = comparisons * 2 * (settings.warmup + settings.rounds * settings.duration);
   // A run far longer than planned (a stuck server, a starved machine) stops and cleans up.
