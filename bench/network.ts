@@ -89,6 +89,7 @@ const GLOBALS = [
   'clearInterval',
   'fetch',
   'window',
+  'self',
   'top',
   'document',
   'navigator',
@@ -428,6 +429,7 @@ export async function simulate(
     define('clearInterval', { writable: true, value: cancel });
     define('fetch', { writable: true, value: fetch });
     define('window', { writable: true, value: globalThis });
+    define('self', { writable: true, value: globalThis });
     define('top', { writable: true, value: globalThis });
     define('document', { get: () => tabOf().document });
     define('navigator', { writable: true, value: { locks: options.tabApis ? locks : undefined } });

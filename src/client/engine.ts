@@ -91,12 +91,15 @@ const invalidTime = (source: object) =>
  *
  * @throws TypeError when a time of the options is not a finite number
  */
-export function createEngine(options: ClientOptions, emit: Emit): Engine {
+export function createEngine(
+  // The clock is taken out: the status, posted to the other tabs, starts as a copy of the options.
+  { now = Date.now, ...options }: ClientOptions,
+  emit: Emit,
+): Engine {
   const bad = invalidTime(options);
   if (bad) {
     throw new TypeError(`session-security: ${bad} (${options[bad]}) must be a number of seconds`);
   }
-  const now = options.now ?? Date.now;
   const messages: Messages = { ...en, ...options.messages };
   const warnAfterMs = options.warnAfter * 1000;
   const expireAfterMs = options.expireAfter * 1000;
@@ -214,8 +217,7 @@ export function createEngine(options: ClientOptions, emit: Emit): Engine {
     );
     inFlight = false;
     if (ended()) return;
-    const body = answer instanceof Error ? {} : answer.body;
-    const code = answer instanceof Error ? 0 : answer.code;
+    const { code, body } = answer;
     if (code === 401) {
       // Another tab's request may have ended the session first: then the server sees only an
       // anonymous visitor, and the reason is this page's own passed deadline.

@@ -1,5 +1,6 @@
 // Talks to the server's routes with fetch: one JSON request, its status code and JSON body.
-// Interpreting the answer is the caller's; a network failure or a body that is not JSON is an Error.
+// Interpreting the answer is the caller's; a network failure or a body that is not JSON is an Error
+// that answers code 0 and an empty body.
 
 export interface Answer {
   code: number;
@@ -15,7 +16,7 @@ export async function send(
   url: string,
   method: 'GET' | 'POST',
   json?: Record<string, unknown> | false,
-): Promise<Answer | Error> {
+): Promise<Answer | (Error & Answer)> {
   try {
     // Same-origin credentials are fetch's default; the server answers `no-store`, so no cache.
     const response = await fetch(url, {
@@ -25,6 +26,6 @@ export async function send(
     });
     return { code: response.status, body: await response.json() };
   } catch (error) {
-    return error as Error;
+    return Object.assign(error as Error, { code: 0, body: {} });
   }
 }

@@ -368,6 +368,49 @@ function scenarios(mode: Mode): void {
     expect(a.url()).toBe(`${origin}/login?next=%2F&reason=idle`);
   });
 
+  it('a client given its own clock (the now option) still tells the other tabs its status', async () => {
+    const context = await newBrowser();
+    const { a, b } = await twoTabs(context);
+    await b.evaluate(() => {
+      const probe = window as unknown as { __synced: unknown[]; sessionSecurity: EventTarget };
+      probe.__synced = [];
+      probe.sessionSecurity.addEventListener('sync', (event) =>
+        probe.__synced.push((event as CustomEvent).detail),
+      );
+    });
+    // Tab A's client is replaced by one with a clock of its own, as a test or the React hook
+    // passes it: its first act is to post its status to the other tabs, which must not carry
+    // the function (BroadcastChannel cannot clone one: DataCloneError).
+    const started = await a.evaluate(() => {
+      type Client = EventTarget & { stop(): void; start(): Client; state: string };
+      const probe = window as unknown as { sessionSecurity: Client };
+      const config = JSON.parse(
+        document.getElementById('session-security-config')?.textContent ?? '{}',
+      );
+      probe.sessionSecurity.stop();
+      const Constructor = probe.sessionSecurity.constructor as new (options: unknown) => Client;
+      try {
+        probe.sessionSecurity = new Constructor({ ...config, now: () => Date.now() }).start();
+        return probe.sessionSecurity.state;
+      } catch (error) {
+        return String(error);
+      }
+    });
+    expect(started).toBe('active');
+    await b.waitForFunction(
+      () =>
+        (window as unknown as { __synced: { t: string }[] }).__synced.some((m) => m.t === 'status'),
+      undefined,
+      { timeout: LATE_MS },
+    );
+    const synced = await b.evaluate(
+      () => (window as unknown as { __synced: { t: string; status: object }[] }).__synced,
+    );
+    const status = synced.find((message) => message.t === 'status')?.status;
+    expect(status).toMatchObject({ idleFor: expect.any(Number), at: expect.any(Number) });
+    expect(status).not.toHaveProperty('now');
+  });
+
   const pingBudget = mode.tabApis ? 6 : 15;
   it(`five idle tabs send at most ${pingBudget} pings from sign-in to expiry`, async () => {
     const context = await newBrowser();
