@@ -35,8 +35,13 @@ export interface AppSpec {
    * (connect-redis, for express-session and @fastify/session; koa and hono have none installed).
    */
   sessions: 'memory' | 'redis';
-  /** No session-security; session-security with its default store (the session object); or with its Redis store. */
-  security: 'none' | 'default' | 'redis';
+  /**
+   * No session-security; session-security with its default store (the session object); or with
+   * its Redis store. Express only, the parts of its price: `noop`, an async middleware that only
+   * calls next() where session-security would be (what any middleware costs); `guard`, the
+   * session store wrapped in guardSessionStore and nothing else.
+   */
+  security: 'none' | 'default' | 'redis' | 'noop' | 'guard';
   /** express-session `rolling: true` (Express only): the session saved on every request. */
   rolling?: boolean;
 }
@@ -204,9 +209,11 @@ function redisSessions(options: BuildOptions, spec: AppSpec): RedisStore {
 // Express 5 + express-session (resave false, saveUninitialized false).
 
 async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib = spec.security === 'none' ? undefined : await library.express();
+  const lib =
+    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.express();
   const raw =
     spec.sessions === 'redis' ? redisSessions(options, spec) : new expressSession.MemoryStore();
+  const secured = lib !== undefined && spec.security !== 'guard';
   const app = express();
   app.use(
     expressSession({
@@ -218,12 +225,17 @@ async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Liste
       store: lib ? lib.guardSessionStore(raw, { timeout: 1000, logger: loggerFor(spec) }) : raw,
     }),
   );
-  const security = lib
+  const security = secured
     ? lib.sessionSecurity(
         await securityOptions<express.Request>(spec, options, (req) => req.session.user),
       )
     : undefined;
   if (security) app.use(security);
+  if (spec.security === 'noop') {
+    app.use(async function noop(_req, _res, next) {
+      next();
+    });
+  }
   app.post('/sign-in', (req, res, next) => {
     req.session.regenerate((error: unknown) => {
       if (error) return next(error);
@@ -240,7 +252,7 @@ async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Liste
     if (typeof req.session.user !== 'string') res.status(401).json(NOT_SIGNED_IN);
     else res.json({ ok: true });
   });
-  if (lib) app.use(lib.storeUnavailableHandler());
+  if (secured) app.use(lib.storeUnavailableHandler());
   return listenNode(createServer(app));
 }
 

@@ -14,10 +14,11 @@
 // the run starts with one prefix and is deleted at the end. Numbers are reported, never asserted.
 //
 // Environment (default; under BENCH_QUICK=1, a check that it runs rather than a measurement):
-// BENCH_DURATION seconds per sample (3; 1), BENCH_ROUNDS (5; 1), BENCH_WARMUP seconds per
+// BENCH_DURATION seconds per sample (2; 1), BENCH_ROUNDS (6; 1), BENCH_WARMUP seconds per
 // contender (1; 0.5), BENCH_FRAMEWORKS (express,fastify,koa,hono), BENCH_SESSIONS per app (1000; 200), BENCH_CONNECTIONS (20),
 // BENCH_MEMORY_SIGN_INS (10000; 1000), BENCH_COUNT_SESSIONS (20; 10), BENCH_COUNT_ROUNDS (10; 3).
-// At the defaults about 8 minutes on 2 cores (7 of load); quick about 70 s.
+// At the defaults about 8 minutes on 2 cores (6.5 of load); quick about 80 s. More, shorter rounds:
+// on a shared machine the load of its neighbours changes within seconds, and so do the ratios.
 // Alone: `npm run build && npx tsx bench/server.ts`. Where the time goes: bench/server-profile.ts.
 
 import { pathToFileURL } from 'node:url';
@@ -80,8 +81,8 @@ interface Settings extends LoadSettings {
 
 function readSettings(): Settings {
   return {
-    duration: setting('BENCH_DURATION', 3, 1, 0.5, 600),
-    rounds: Math.round(setting('BENCH_ROUNDS', 5, 1, 1, 50)),
+    duration: setting('BENCH_DURATION', 2, 1, 0.5, 600),
+    rounds: Math.round(setting('BENCH_ROUNDS', 6, 1, 1, 50)),
     warmup: setting('BENCH_WARMUP', 1, 0.5, 0, 60),
     connections: Math.round(setting('BENCH_CONNECTIONS', 20, 20, 1, 1000)),
     sessions: Math.round(setting('BENCH_SESSIONS', 1000, 200, 1, 100_000)),
@@ -124,7 +125,10 @@ function planFor(framework: Framework): FrameworkPlan {
     ...(redisSessions === 'redis' ? [redisBaseline] : []),
     withRedis,
   ];
-  if (framework === 'express') specs.push(rolling);
+  // Express: the parts of the price, each against the same baseline (see AppSpec.security).
+  const noop = spec('memory', 'noop');
+  const guardOnly = spec('memory', 'guard');
+  if (framework === 'express') specs.push(rolling, noop, guardOnly);
   const comparisons: PlannedComparison[] = [
     {
       name: `${framework}, default store: page with / without session-security`,
@@ -146,6 +150,20 @@ function planFor(framework: Framework): FrameworkPlan {
     },
   ];
   if (framework === 'express') {
+    comparisons.push(
+      {
+        name: 'express: page with a no-op async middleware / without (what one more middleware costs)',
+        a: { spec: baseline, kind: 'page', label: 'express without' },
+        b: { spec: noop, kind: 'page', label: 'express no-op middleware' },
+        redis: false,
+      },
+      {
+        name: 'express: page with guardSessionStore only / without (the store guard alone)',
+        a: { spec: baseline, kind: 'page', label: 'express without' },
+        b: { spec: guardOnly, kind: 'page', label: 'express guardSessionStore only' },
+        redis: false,
+      },
+    );
     comparisons.push({
       name: 'express: page with express-session rolling: true / without (no session-security)',
       a: { spec: baseline, kind: 'page', label: 'express without' },
@@ -213,7 +231,8 @@ async function measureFramework(
     const started = Date.now();
     for (const spec of plan.specs) {
       const signedIn = await signInMany(originOf(spec), settings.sessions);
-      const kinds: LoadRequest[] = spec.security === 'none' ? ['page'] : ['page', 'ping', 'echo'];
+      const secured = spec.security === 'default' || spec.security === 'redis';
+      const kinds: LoadRequest[] = secured ? ['page', 'ping', 'echo'] : ['page'];
       await checkAnswers(spec, originOf(spec), signedIn[0] as string, kinds);
       cookies.set(spec, signedIn);
     }

@@ -89,9 +89,10 @@ export interface ActivityStore {
   /** The state as the page's client config should see it, without a round trip; undefined when unknown. */
   peek(session: SessionAccess, timeouts: Timeouts): Touch | undefined;
   /**
-   * Called first on every request of a signed-in session, whatever its answer (a 404 under the
-   * prefix, an asset). The session-object store starts a missing clock there, so that no copy
-   * of the session saved back by such a request lacks one. Optional.
+   * Called first on every request of a signed-in session whose session holds no clock yet
+   * (`session.read()` is undefined), whatever its answer (a 404 under the prefix, an asset). The
+   * session-object store starts the missing clock there, so that no copy of the session saved
+   * back by such a request lacks one. Optional.
    *
    * @returns the new sign-in's state when it started one
    */

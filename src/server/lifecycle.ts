@@ -542,9 +542,10 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       return refuse(facts, undefined, 'no-session', answers.unavailable());
     }
     const authenticated = await options.isAuthenticated(facts.req);
-    if (authenticated && store.prepare) {
-      // A sign-in without a clock (the app did not call start()) starts one here.
-      const kept = session.read() === undefined ? await factsOf(facts) : undefined;
+    // A sign-in without a clock (the app did not call start()) starts one here; a session that
+    // holds one (every other request) costs no call.
+    if (authenticated && store.prepare && session.read() === undefined) {
+      const kept = await factsOf(facts);
       const prepared = await guarded(() => store.prepare?.(session, options, kept), 'prepare');
       if (!prepared.ok) return prepared.outcome;
       if (prepared.value !== undefined) {
