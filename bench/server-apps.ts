@@ -37,9 +37,9 @@ export interface AppSpec {
   sessions: 'memory' | 'redis';
   /**
    * No session-security; session-security with its default store (the session object); or with
-   * its Redis store. Express only, the parts of its price: `noop`, an async middleware that only
-   * calls next() where session-security would be (what any middleware costs); `guard`, the
-   * session store wrapped in guardSessionStore and nothing else.
+   * its Redis store. The parts of its price: `noop`, an async middleware (a Fastify onRequest
+   * hook) that only goes on, where session-security would be (what any middleware costs);
+   * Express only, `guard`: the session store wrapped in guardSessionStore and nothing else.
    */
   security: 'none' | 'default' | 'redis' | 'noop' | 'guard';
   /** express-session `rolling: true` (Express only): the session saved on every request. */
@@ -260,7 +260,8 @@ async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Liste
 // Fastify 5 + @fastify/cookie + @fastify/session (saveUninitialized false).
 
 async function startFastify(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib = spec.security === 'none' ? undefined : await library.fastify();
+  const lib =
+    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.fastify();
   const raw =
     spec.sessions === 'redis' ? redisSessions(options, spec) : new fastifySession.MemoryStore();
   const app = Fastify({ logger: false });
@@ -282,6 +283,7 @@ async function startFastify(spec: AppSpec, options: BuildOptions): Promise<Liste
       )
     : undefined;
   if (security) await app.register(security);
+  if (spec.security === 'noop') app.addHook('onRequest', async function noop() {});
   app.post('/sign-in', async (request) => {
     await request.session.regenerate();
     const user = (request.query as Record<string, unknown>).user;
@@ -358,7 +360,8 @@ function koaJsonBody(ctx: KoaContext): Promise<unknown> {
 }
 
 async function startKoa(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib = spec.security === 'none' ? undefined : await library.koa();
+  const lib =
+    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.koa();
   const app = new Koa();
   app.keys = [SESSION_SECRET];
   const raw = new KoaMemoryStore();
@@ -368,6 +371,10 @@ async function startKoa(spec: AppSpec, options: BuildOptions): Promise<Listening
     ? lib.sessionSecurity(await securityOptions<KoaContext>(spec, options, koaUser))
     : undefined;
   if (security) app.use(security);
+  if (spec.security === 'noop')
+    app.use(async function noop(_ctx, next) {
+      await next();
+    });
   app.use(async (ctx, next) => {
     const route = `${ctx.method} ${ctx.path}`;
     const current = koaSessionOf(ctx);
@@ -410,7 +417,8 @@ const honoUser = (c: HonoContext<{ Variables: HonoVariables }>) => {
 };
 
 async function startHono(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib = spec.security === 'none' ? undefined : await library.hono();
+  const lib =
+    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.hono();
   const app = new Hono<{ Variables: HonoVariables }>();
   const raw = new HonoMemoryStore();
   app.use(
@@ -427,6 +435,10 @@ async function startHono(spec: AppSpec, options: BuildOptions): Promise<Listenin
       )
     : undefined;
   if (security) app.use(security);
+  if (spec.security === 'noop')
+    app.use(async function noop(_c, next) {
+      await next();
+    });
   app.post('/sign-in', async (c) => {
     c.set('session_key_rotation', true); // a new session id at sign-in
     c.get('session').set('user', c.req.query('user') ?? 'ada');

@@ -125,10 +125,11 @@ function planFor(framework: Framework): FrameworkPlan {
     ...(redisSessions === 'redis' ? [redisBaseline] : []),
     withRedis,
   ];
-  // Express: the parts of the price, each against the same baseline (see AppSpec.security).
+  // The parts of the price, each against the same baseline (see AppSpec.security).
   const noop = spec('memory', 'noop');
   const guardOnly = spec('memory', 'guard');
-  if (framework === 'express') specs.push(rolling, noop, guardOnly);
+  specs.push(noop);
+  if (framework === 'express') specs.push(rolling, guardOnly);
   const comparisons: PlannedComparison[] = [
     {
       name: `${framework}, default store: page with / without session-security`,
@@ -149,21 +150,19 @@ function planFor(framework: Framework): FrameworkPlan {
       redis: true,
     },
   ];
+  comparisons.push({
+    name: `${framework}: page with a no-op async ${framework === 'fastify' ? 'onRequest hook' : 'middleware'} / without (what one more costs)`,
+    a: { spec: baseline, kind: 'page', label: `${framework} without` },
+    b: { spec: noop, kind: 'page', label: `${framework} no-op` },
+    redis: false,
+  });
   if (framework === 'express') {
-    comparisons.push(
-      {
-        name: 'express: page with a no-op async middleware / without (what one more middleware costs)',
-        a: { spec: baseline, kind: 'page', label: 'express without' },
-        b: { spec: noop, kind: 'page', label: 'express no-op middleware' },
-        redis: false,
-      },
-      {
-        name: 'express: page with guardSessionStore only / without (the store guard alone)',
-        a: { spec: baseline, kind: 'page', label: 'express without' },
-        b: { spec: guardOnly, kind: 'page', label: 'express guardSessionStore only' },
-        redis: false,
-      },
-    );
+    comparisons.push({
+      name: 'express: page with guardSessionStore only / without (the store guard alone)',
+      a: { spec: baseline, kind: 'page', label: 'express without' },
+      b: { spec: guardOnly, kind: 'page', label: 'express guardSessionStore only' },
+      redis: false,
+    });
     comparisons.push({
       name: 'express: page with express-session rolling: true / without (no session-security)',
       a: { spec: baseline, kind: 'page', label: 'express without' },
