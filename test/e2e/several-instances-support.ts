@@ -5,11 +5,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { send } from '../support/http.js';
+import { freePort, send } from '../support/http.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -155,19 +154,6 @@ export async function startDemoProcess(env: DemoEnv): Promise<DemoInstance> {
     await child.stop();
     throw error;
   }
-}
-
-/** A port of 127.0.0.1 that was free a moment ago (nginx cannot be told to pick one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Nginx extends Child {

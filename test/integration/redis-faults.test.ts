@@ -6,7 +6,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisStore } from 'connect-redis';
@@ -19,6 +18,7 @@ import { createDemoApp } from '../../examples/demo/app.js';
 import {
   CookieJar,
   FakeClock,
+  freePort,
   listen,
   NAVIGATE,
   type Reply,
@@ -34,18 +34,6 @@ const clock = new FakeClock();
 const errors: string[] = [];
 const logger = { warn: () => {}, error: (message: string) => errors.push(message) };
 let demo: { origin: string; close: () => Promise<void> };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
 
 async function startRedis(): Promise<void> {
   redis = spawn(

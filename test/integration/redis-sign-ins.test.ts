@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisStore } from 'connect-redis';
@@ -17,7 +16,14 @@ import type { SessionSecurityEvent } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { redisStore } from 'session-security/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar, FakeClock, listen, SAME_ORIGIN_FETCH, send } from '../support/http.js';
+import {
+  CookieJar,
+  FakeClock,
+  freePort,
+  listen,
+  SAME_ORIGIN_FETCH,
+  send,
+} from '../support/http.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -523,18 +529,6 @@ describe('Redis away', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ss-sign-ins-redis-'));
   let redis: ChildProcess | undefined;
   let port = 0;
-
-  function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() =>
-          typeof address === 'object' && address ? resolve(address.port) : reject(),
-        );
-      });
-    });
-  }
 
   /** A redis-server of this test's own, and a client of it for the activity store. */
   async function privateRedis(): Promise<Client> {

@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -17,6 +16,7 @@ import { SessionSecurityConfigError } from '../../src/core/errors.js';
 import { decide, type SecurityState, type Timeouts } from '../../src/core/policy.js';
 import type { SessionAccess, Touch } from '../../src/core/store.js';
 import type { EndReason } from '../../src/core/tombstones.js';
+import { freePort } from '../support/http.js';
 
 const SHARED_PORT = 6379;
 const PREFIX = `session-security-test:${randomUUID()}:`;
@@ -135,15 +135,6 @@ const nodeRedis: ClientKind = {
     ];
   },
 };
-
-/** A port nobody listens on (just released by the OS). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** This file's own redis-server, to flush, monitor and stop without disturbing anyone. */
 const privateServer = {

@@ -7,8 +7,20 @@ import {
   type IncomingHttpHeaders,
   type Server,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import type { Express } from 'express';
+
+/** A port of 127.0.0.1 that was free a moment ago, for a server that cannot be told to pick one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Listens on 127.0.0.1, port 0; resolves with the base URL and a close function. */
 export async function listen(

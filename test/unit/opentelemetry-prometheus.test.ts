@@ -7,17 +7,9 @@ import {
   type PrometheusMetrics,
   startPrometheusMetrics,
 } from '../../examples/opentelemetry/prometheus.js';
+import { freePort } from '../support/http.js';
 
 const HOST = '127.0.0.1';
-
-/** A port free a moment ago: the exporter reads port 0 as "the default, 9464". */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let running: PrometheusMetrics | undefined;
 const blockers: Server[] = [];
@@ -32,6 +24,7 @@ const at = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 describe('the Prometheus example', () => {
   it('serves the recorded events as Prometheus text on /metrics', async () => {
+    // A port of its own: the exporter reads port 0 as "the default, 9464".
     const port = await freePort();
     running = await startPrometheusMetrics(port, HOST);
     const { metrics, url } = running;
