@@ -46,6 +46,14 @@ export interface AppSpec {
   rolling?: boolean;
 }
 
+/** Whether the app runs session-security's middleware (with either of its stores). */
+export const runsSessionSecurity = (spec: AppSpec): boolean =>
+  spec.security === 'default' || spec.security === 'redis';
+
+/** Whether the app loads the library: for session-security, or for its store guard alone. */
+const loadsLibrary = (spec: AppSpec): boolean =>
+  spec.security !== 'none' && spec.security !== 'noop';
+
 /** The name of an app as the bench prints it and its Redis keys start. */
 export const appName = (spec: AppSpec): string =>
   `${spec.framework}-${spec.sessions}-${spec.security}${spec.rolling ? '-rolling' : ''}`;
@@ -209,11 +217,10 @@ function redisSessions(options: BuildOptions, spec: AppSpec): RedisStore {
 // Express 5 + express-session (resave false, saveUninitialized false).
 
 async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib =
-    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.express();
+  const lib = loadsLibrary(spec) ? await library.express() : undefined;
   const raw =
     spec.sessions === 'redis' ? redisSessions(options, spec) : new expressSession.MemoryStore();
-  const secured = lib !== undefined && spec.security !== 'guard';
+  const secured = lib !== undefined && runsSessionSecurity(spec);
   const app = express();
   app.use(
     expressSession({
@@ -260,8 +267,7 @@ async function startExpress(spec: AppSpec, options: BuildOptions): Promise<Liste
 // Fastify 5 + @fastify/cookie + @fastify/session (saveUninitialized false).
 
 async function startFastify(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib =
-    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.fastify();
+  const lib = loadsLibrary(spec) ? await library.fastify() : undefined;
   const raw =
     spec.sessions === 'redis' ? redisSessions(options, spec) : new fastifySession.MemoryStore();
   const app = Fastify({ logger: false });
@@ -360,8 +366,7 @@ function koaJsonBody(ctx: KoaContext): Promise<unknown> {
 }
 
 async function startKoa(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib =
-    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.koa();
+  const lib = loadsLibrary(spec) ? await library.koa() : undefined;
   const app = new Koa();
   app.keys = [SESSION_SECRET];
   const raw = new KoaMemoryStore();
@@ -417,8 +422,7 @@ const honoUser = (c: HonoContext<{ Variables: HonoVariables }>) => {
 };
 
 async function startHono(spec: AppSpec, options: BuildOptions): Promise<Listening> {
-  const lib =
-    spec.security === 'none' || spec.security === 'noop' ? undefined : await library.hono();
+  const lib = loadsLibrary(spec) ? await library.hono() : undefined;
   const app = new Hono<{ Variables: HonoVariables }>();
   const raw = new HonoMemoryStore();
   app.use(

@@ -29,6 +29,7 @@ import {
   FRAMEWORKS,
   type Framework,
   REDIS_SESSIONS,
+  runsSessionSecurity,
 } from './server-apps.js';
 import {
   allCommands,
@@ -230,8 +231,7 @@ async function measureFramework(
     const started = Date.now();
     for (const spec of plan.specs) {
       const signedIn = await signInMany(originOf(spec), settings.sessions);
-      const secured = spec.security === 'default' || spec.security === 'redis';
-      const kinds: LoadRequest[] = secured ? ['page', 'ping', 'echo'] : ['page'];
+      const kinds: LoadRequest[] = runsSessionSecurity(spec) ? ['page', 'ping', 'echo'] : ['page'];
       await checkAnswers(spec, originOf(spec), signedIn[0] as string, kinds);
       cookies.set(spec, signedIn);
     }

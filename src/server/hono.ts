@@ -801,7 +801,7 @@ async function readBody(request: Request, limitBytes: number): Promise<BodyRead>
   if (request.bodyUsed) return { kind: 'aborted' };
   // A declared length within the limit bounds the body (the HTTP parser holds the client to it):
   // text() reads it whole, which @hono/node-server does straight from Node's request, without
-  // making the web stream that a reader needs (four times the ping's cost).
+  // making the web stream that a reader needs (with it, the ping cost 583 us of CPU, not 172).
   if (declared !== null && /^\d+$/.test(declared)) {
     try {
       return { kind: 'text', text: await request.text() };
@@ -852,8 +852,10 @@ function isUnder(prefix: string, path: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 function jsonResponse(status: number, body: unknown, headers: Headers): Response {
-  headers.set('content-type', 'application/json; charset=utf-8');
+  headers.set('content-type', JSON_CONTENT_TYPE);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
@@ -890,7 +892,7 @@ function partsOf(outcome: Outcome): ResponseParts | undefined {
           status: outcome.answer.status as StatusCode,
           headers: {
             ...outcome.answer.headers,
-            'content-type': 'application/json; charset=utf-8',
+            'content-type': JSON_CONTENT_TYPE,
           },
         },
       };
