@@ -10,7 +10,7 @@ import type { BenchSection } from './report.js';
 import { renderReport } from './report.js';
 
 /** The budgets of the prebuilt scripts, min+gzip, as scripts/check-size.mjs enforces them in CI. */
-export const SCRIPT_GOAL_BYTES = 4096;
+export const SCRIPT_GOAL_BYTES = 4400;
 export const DRAFTS_GOAL_BYTES = 1536;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -15,7 +15,8 @@ const { values } = parseArgs({
 const root = new URL('..', import.meta.url);
 
 const budgets = [
-  { name: 'prebuilt client', file: values.script, budget: 4096 },
+  // 4,400 while the security and reliability fixes land; a later change brings it under 3,800.
+  { name: 'prebuilt client', file: values.script, budget: 4400 },
   { name: 'drafts script', file: values.drafts, budget: 1536 },
 ];
 

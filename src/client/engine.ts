@@ -43,7 +43,12 @@ export interface ClientOptions {
    * must not report the user's pointer moves over that site as activity.
    */
   allowFrames?: boolean;
-  /** The input events that count as activity. */
+  /**
+   * The input events that count as activity. Default `keydown pointerdown pointermove wheel
+   * touchstart`: only what a person does. Others (`scroll`, `*over`, `*enter`, `focus`,
+   * `hashchange`…) fire with nobody there, a page scrolling itself or an opener moving a popup's
+   * fragment; start() warns in the console when the list has one.
+   */
   events?: readonly string[];
   /** Drafts kept across expiry and sign-in (absent when the app turned them off). */
   drafts?: DraftsConfig;
@@ -75,7 +80,12 @@ export interface Engine {
   state(): ClientState;
 }
 
-const DEFAULT_EVENTS = 'keydown pointerdown pointermove wheel scroll touchstart'.split(' ');
+// Only what a person does: a page (or a hostile opener setting a popup's fragment) causes trusted
+// scroll, *over and *enter events with nobody there, and isTrusted does not tell them apart.
+const DEFAULT_EVENTS = 'keydown pointerdown pointermove wheel touchstart'.split(' ');
+/** Events that only a person's hand causes; any other in the `events` option is warned about. */
+const PERSON_EVENTS =
+  /^(key(down|up)|(pointer|mouse)(down|up|move)|wheel|touch(start|move|end)|click)$/;
 const WAKE_EVENTS = 'visibilitychange focus pageshow online resume'.split(' ');
 const CHANNEL = 'session-security';
 const MAX_BACKOFF_MS = 30_000;
@@ -314,7 +324,13 @@ export function createEngine(
     state = 'active';
     listening = new AbortController();
     const { signal } = listening;
-    listen(options.events ?? DEFAULT_EVENTS, onInput, signal);
+    const events = options.events ?? DEFAULT_EVENTS;
+    const caused = events.filter((name) => !PERSON_EVENTS.test(name));
+    if (caused[0])
+      console.warn(
+        `session-security: events ${caused} fire with nobody there: they keep the session alive`,
+      );
+    listen(events, onInput, signal);
     listen(WAKE_EVENTS, wake, signal);
     guardUnsavedForms(() => leaving, signal);
     channel = openChannel(CHANNEL, receive, signal);

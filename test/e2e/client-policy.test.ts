@@ -162,6 +162,41 @@ describe('in a frame', () => {
   });
 });
 
+describe('the events option', () => {
+  it('warns in the console at start() when it names an event a page can cause without a person', async () => {
+    const app = await startApp({});
+    try {
+      await inContext(async (context) => {
+        const page = await context.newPage();
+        const warnings: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'warning') warnings.push(message.text());
+        });
+        await page.goto(`${app.origin}/sign-in`);
+        await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
+        expect(warnings, 'the default events draw no warning').toEqual([]);
+        // A second client on the same page, as an app constructing its own would.
+        const startWith = (events: string[]) =>
+          page.evaluate((list) => {
+            const running = window.sessionSecurity;
+            if (!running) throw new Error('no client on the page');
+            const text = document.getElementById('session-security-config')?.textContent ?? '{}';
+            const Client = running.constructor as new (options: unknown) => typeof running;
+            new Client({ ...JSON.parse(text), ui: false, events: list }).start().stop();
+          }, events);
+        await startWith(['keydown', 'pointermove', 'mousemove', 'click', 'touchend']);
+        expect(warnings, 'events only a person causes draw no warning').toEqual([]);
+        await startWith(['keydown', 'scroll', 'pointerover', 'mouseenter', 'focus']);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('scroll,pointerover,mouseenter,focus');
+        expect(warnings[0]).not.toContain('keydown');
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('Back after an explicit sign-out', () => {
   const demo = useDemo({ expireAfter: 60, warnAfter: 30 });
 

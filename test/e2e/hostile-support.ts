@@ -202,13 +202,13 @@ export async function startApp() {
     }
     res.status(401).json({ status: 'anonymous' });
   };
-  const page = (req: Request, title: string) => `<!doctype html>
+  const page = (req: Request, title: string, more = '') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 ${security.clientTags(req, { lang: 'en' })}</head>
-<body><h1>${escapeHtml(title)}</h1>
+<body><h1 id="top">${escapeHtml(title)}</h1>
 <p id="text">Signed in as ${escapeHtml(req.session.user ?? '')}. Some account details live here.</p>
 <p><a id="to-page" href="/page">Another page</a> <a id="to-home" href="/">Home</a></p>
-</body></html>`;
+${more}</body></html>`;
 
   app.get('/login', (_req, res) => {
     res.set('cache-control', 'no-store');
@@ -232,6 +232,13 @@ ${security.clientTags(req, { lang: 'en' })}</head>
   app.get('/page', requireUser, (req, res) => {
     res.set('cache-control', 'no-store');
     res.type('html').send(page(req, 'Another page'));
+  });
+  // A page long enough to scroll, with fragments at both ends (the CSP-free way: a tall <pre>).
+  app.get('/long', requireUser, (req, res) => {
+    res.set('cache-control', 'no-store');
+    res
+      .type('html')
+      .send(page(req, 'A long page', `<pre>${'\n'.repeat(400)}</pre><p id="bottom">The end.</p>`));
   });
   app.post('/form', requireUser, express.urlencoded({ extended: false }), (_req, res) => {
     res.set('cache-control', 'no-store');
@@ -326,6 +333,20 @@ window.beaconQueued = navigator.sendBeacon(${js(app + to)}, '{"sinceActivity":0}
 document.getElementById('open').addEventListener('click', () => {
   const popup = window.open(${js(`${app}/page`)});
   setTimeout(() => popup && popup.close(), 150);
+});
+</script></body></html>`;
+    // A popup of a long app page whose fragment the opener flips every 300 ms: the popup
+    // scrolls (trusted scroll, pointerover, mouseover) with nobody at the keyboard.
+    case '/popup-fragment':
+      return `${head}<button id="open" type="button">Click for your prize</button>
+<script>
+window.flips = 0;
+document.getElementById('open').addEventListener('click', () => {
+  const url = ${js(`${app}/long`)};
+  const popup = window.open(url, 'prize', 'width=500,height=400');
+  setTimeout(() => setInterval(() => {
+    popup.location = url + (window.flips++ % 2 ? '#top' : '#bottom');
+  }, 300), 1500);
 });
 </script></body></html>`;
     default:

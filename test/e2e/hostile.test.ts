@@ -422,6 +422,46 @@ describe.each(ATTACKERS)('$kind attacker', (attacker) => {
     await expectUntouched(s, mark);
   });
 
+  // 7b. A popup whose fragment the opener keeps moving: the popup scrolls by itself.
+
+  it(`${A}'s popup of an app page scrolled by moving its fragment is not counted as input`, async () => {
+    const s = await signIn();
+    const opener = await openHostile(s, attacker.origin(), '/popup-fragment');
+    await opener.waitForLoadState('load');
+    const [popup] = await Promise.all([s.context.waitForEvent('page'), opener.click('#open')]);
+    await popup.waitForURL(`${app.origin}/long`);
+    await popup.waitForFunction(() => window.sessionSecurity?.state === 'active');
+    // The pointer rests over the popup's text, as a person's would have after the click: a
+    // scroll under a still pointer must not read as its move either.
+    await popup.mouse.move(120, 160);
+    await sleep(1200);
+    await popup.evaluate(() => {
+      const seen = { scroll: 0, over: 0, activity: 0 };
+      Object.assign(window, { seen });
+      addEventListener('scroll', (e) => void (e.isTrusted && seen.scroll++), true);
+      addEventListener('pointerover', (e) => void (e.isTrusted && seen.over++), true);
+      window.sessionSecurity?.addEventListener('activity', () => void seen.activity++);
+    });
+    const flipsFrom = await opener.evaluate(() => (window as unknown as { flips: number }).flips);
+    await opener.waitForFunction(
+      (from) => (window as unknown as { flips: number }).flips >= from + 8,
+      flipsFrom,
+      { timeout: 8000 },
+    );
+    const seen = await popup.evaluate(
+      () => (window as unknown as { seen: Record<string, number> }).seen,
+    );
+    // The control: the opener really scrolled the popup with trusted events.
+    expect(seen.scroll, 'trusted scroll events the fragment changes fired').toBeGreaterThan(2);
+    expect(seen.activity, 'activity the client recorded from the scrolling').toBe(0);
+    const pings = app.recorder
+      .since(0)
+      .filter(
+        is('POST', PING, (e) => e.at > s.lastActivity && e.referer?.includes('/long') === true),
+      );
+    expect(pings, 'POST pings from the popup').toEqual([]);
+  });
+
   // 8. The app framed under the user's pointer and keys (clickjacking-style input).
 
   it(`${A}'s framed app page under a moving pointer and key presses does not extend the session`, async () => {
