@@ -91,9 +91,14 @@ function originOfUrl(text: string): string | undefined {
  */
 function comparablePath(path: string): string {
   const lower = path.toLowerCase();
-  const trimmed = lower.replace(/\/+$/, '');
-  return trimmed === '' ? '/' : trimmed;
+  // A loop from the end, not /\/+$/: that pattern retries its run of slashes from every start
+  // position, so a path of 15,000 slashes and a letter took 0.2 s (quadratic).
+  let end = lower.length;
+  while (end > 0 && lower.charCodeAt(end - 1) === SLASH) end--;
+  return end === 0 ? '/' : lower.slice(0, end);
 }
+
+const SLASH = 0x2f;
 
 /** Case-insensitive copies of RegExp rules, made once per rule. */
 const insensitiveRules = new WeakMap<RegExp, RegExp>();
@@ -109,6 +114,7 @@ function matchesRule<Req>(
     let insensitive = insensitiveRules.get(rule);
     if (insensitive === undefined) {
       // Without g or y, a RegExp keeps no state between tests.
+      // check-regex: the app's own passive rule, copied with other flags; its speed is the app's.
       insensitive = new RegExp(rule.source, `${rule.flags.replace(/[gyi]/g, '')}i`);
       insensitiveRules.set(rule, insensitive);
     }

@@ -34,6 +34,18 @@ function passive(
   return isPassive(request, path, headers(values), rules, APP);
 }
 
+/** Whether a request to `path` is passive under `rules`; fails when deciding takes 250 ms. */
+function passiveWithin250ms(path: string, rules: readonly PassiveRule<FakeRequest>[]): boolean {
+  const started = performance.now();
+  const result = passive(path, {}, rules);
+  const ms = performance.now() - started;
+  expect(
+    ms,
+    `deciding on a path of ${path.length} characters took ${ms.toFixed(0)} ms`,
+  ).toBeLessThan(250);
+  return result;
+}
+
 describe('isNavigation', () => {
   it('is a navigation with Sec-Fetch-Mode: navigate', () => {
     expect(isNavigation(headers({ 'sec-fetch-mode': 'navigate' }))).toBe(true);
@@ -264,6 +276,18 @@ describe('isPassive: rules', () => {
     const rules: PassiveRule<FakeRequest>[] = ['/a', /^\/b/, () => false, '/events/*'];
     expect(passive('/events/stream', {}, rules)).toBe(true);
     expect(passive('/c', {}, rules)).toBe(false);
+  });
+
+  it('decides on a path of 100,000 slashes, with or without a letter after them, in linear time', () => {
+    // Trailing slashes used to be trimmed with /\/+$/, which retries its run of slashes from
+    // every start position: this took seconds, and each such request delayed everyone's pings.
+    const slashes = '/'.repeat(100_000);
+    expect(passiveWithin250ms(`${slashes}A`, ['/a'])).toBe(false);
+    expect(passiveWithin250ms(`${slashes}A`, ['/*'])).toBe(true);
+    expect(passiveWithin250ms(`${slashes}A`, [`${slashes}a/`])).toBe(true);
+    expect(passiveWithin250ms(slashes, ['/'])).toBe(true);
+    expect(passiveWithin250ms(slashes, ['/a'])).toBe(false);
+    expect(passiveWithin250ms(`/A${slashes}`, ['/a'])).toBe(true);
   });
 });
 
