@@ -223,6 +223,7 @@ export function createEngine(
     const answer = await send(
       options.pingUrl,
       method,
+      mySession,
       method === 'POST' && { sinceActivity, extend },
     );
     inFlight = false;
@@ -263,8 +264,9 @@ export function createEngine(
     if (tellOthers) channel?.post({ t: 'end', reason, session: mySession });
     stop();
     state = 'expired';
-    // An explicit sign-out, here or in another tab, leaves no draft in any tab to restore.
-    if (reason === 'logout') forgetDrafts();
+    // A sign-out, here, in another tab or from elsewhere, leaves no draft in any tab to restore;
+    // an expiry keeps them.
+    if (reason === 'logout' || reason === 'revoked') forgetDrafts();
     if (!emit('expire', { reason }, true)) return;
     leaving = true;
     if (!options.loginUrl) return location.reload();
@@ -283,7 +285,7 @@ export function createEngine(
 
   const signOut = async () => {
     if (ended()) return;
-    await send(options.logoutUrl, 'POST');
+    await send(options.logoutUrl, 'POST', mySession);
     end('logout', true);
   };
 

@@ -8,20 +8,26 @@ export interface Answer {
 }
 
 /**
- * Sends one request to a route of session-security. It marks itself passive (it never counts
- * as activity) and sends JSON, which the server requires of a ping POST so that a cross-site
+ * Sends one request to a route of session-security, naming the page's sign-in (the `session`
+ * of its config). It marks itself passive (it never counts as activity) and sends JSON, which the server requires of a ping POST so that a cross-site
  * form cannot forge one.
  */
 export async function send(
   url: string,
   method: 'GET' | 'POST',
+  signIn: string,
   json?: Record<string, unknown> | false,
 ): Promise<Answer | (Error & Answer)> {
   try {
     // Same-origin credentials are fetch's default; the server answers `no-store`, so no cache.
     const response = await fetch(url, {
       method,
-      headers: { 'content-type': 'application/json', 'x-session-security': 'passive' },
+      // The page's sign-in: once it has ended, an anonymous answer says whether it was signed out.
+      headers: {
+        'content-type': 'application/json',
+        'x-session-security': 'passive',
+        'x-session-security-sign-in': signIn,
+      },
       body: json ? JSON.stringify(json) : null,
     });
     return { code: response.status, body: await response.json() };

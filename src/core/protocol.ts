@@ -30,6 +30,26 @@ const EXPECTED_BODY =
 /** Why an ended sign-in's requests are turned away with `expired`: it expired, or it was ended from elsewhere. */
 export type ExpiredReason = ExpiryReason | 'revoked';
 
+/**
+ * The header in which the client names its page's sign-in (the `session` of its config) on every
+ * request to the library's routes: an anonymous ping then learns how that sign-in ended, so a tab
+ * tells a sign-out (drafts deleted) from an expiry (drafts kept).
+ */
+export const SIGN_IN_HEADER = 'x-session-security-sign-in';
+
+/** The longest sign-in marker a store is asked about (markers are 22 characters). */
+const MAX_MARKER_LENGTH = 64;
+
+/** The sign-in a request names in {@link SIGN_IN_HEADER}, when it is shaped like a marker. */
+export function namedSignIn(value: string | undefined): string | undefined {
+  return value !== undefined &&
+    value.length > 0 &&
+    value.length <= MAX_MARKER_LENGTH &&
+    /^[\w-]+$/.test(value)
+    ? value
+    : undefined;
+}
+
 /** The result of reading a ping's body. `extend` is true when the user chose to stay signed in. */
 export type PingBody =
   | { ok: true; sinceActivitySeconds: number; extend: boolean }
@@ -124,7 +144,9 @@ function answer(status: number, body: Record<string, unknown>, headers = {}): An
 export const answers = {
   active: (status: ActiveStatus): Answer => answer(200, { ...status }),
   expired: (reason: ExpiredReason): Answer => answer(401, { status: 'expired', reason }),
-  anonymous: (): Answer => answer(401, { status: 'anonymous' }),
+  /** With `logout`: this browser's sign-in was signed out (every tab deletes its drafts). */
+  anonymous: (reason?: 'logout'): Answer =>
+    answer(401, reason ? { status: 'anonymous', reason } : { status: 'anonymous' }),
   signedOut: (): Answer => answer(200, { status: 'anonymous' }),
   badRequest: (error: string): Answer => answer(400, { status: 'error', error }),
   forbidden: (error: string): Answer => answer(403, { status: 'error', error }),

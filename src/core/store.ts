@@ -102,6 +102,11 @@ export interface ActivityStore {
     facts?: SignInFacts,
   ): Promise<SecurityState | undefined>;
   /**
+   * How the sign-in with this marker ended, while the store still remembers it (an anonymous
+   * ping naming its page's sign-in learns whether it was signed out or expired). Optional.
+   */
+  endedReason?(marker: string): Promise<EndReason | undefined>;
+  /**
    * The live sign-ins of a user (started with a `userId`). Optional: a store without it has no
    * list of sign-ins.
    */

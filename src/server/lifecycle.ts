@@ -27,9 +27,11 @@ import {
   isJsonContentType,
   loginLocation,
   MAX_BODY_BYTES,
+  namedSignIn,
   parsePingBody,
   ROUTES,
   type Route,
+  SIGN_IN_HEADER,
 } from '../core/protocol.js';
 import {
   crossOriginReason,
@@ -401,7 +403,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
 
   /** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
   function endedOutcome(facts: RequestFacts<Req>, reason: EndReason, forRoute: boolean): Outcome {
-    if (reason === 'logout') return forRoute ? answer(answers.anonymous()) : NEXT;
+    if (reason === 'logout') return forRoute ? answer(answers.anonymous('logout')) : NEXT;
     if (forRoute || !isNavigation(facts.header)) return answer(answers.expired(reason));
     // Why 303: a POST that finds the session expired must come back as a GET of the login page.
     // The login page itself goes on: a sign-in posted with an expired cookie must work.
@@ -468,7 +470,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
         const cleared = await guarded(() => session.clear(), 'session');
         if (!cleared.ok) return cleared.outcome;
       }
-      return answer(isPing ? answers.anonymous() : signedOut());
+      return answer(isPing ? await anonymousPing(facts) : signedOut());
     }
     if (!isPing) {
       debug('%s %s: signed out', facts.method, facts.path);
@@ -489,6 +491,30 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     const { state, nowMs } = step.value;
     if (extend) emit({ type: 'extended', at: clock.now(), ...about(state) });
     return answer(answers.active(statusOf(state, nowMs, options)));
+  }
+
+  /**
+   * An anonymous ping, told how the sign-in its page names ended when the store remembers it:
+   * after a sign-out in another tab (whose new cookie this tab now sends) the answer says
+   * `logout`, and every tab deletes its drafts; after an expiry they keep them.
+   */
+  async function anonymousPing(facts: RequestFacts<Req>): Promise<Answer> {
+    const marker = namedSignIn(facts.header(SIGN_IN_HEADER));
+    if (marker === undefined || !store.endedReason) return answers.anonymous();
+    let reason: EndReason | undefined;
+    try {
+      reason = await store.endedReason(marker);
+    } catch (error) {
+      // Only the reason is missing: the answer is the same anonymous one without it.
+      debug(
+        '%s %s: the store could not say how the sign-in ended: %s',
+        facts.method,
+        facts.path,
+        error,
+      );
+    }
+    if (reason === undefined) return answers.anonymous();
+    return reason === 'logout' ? answers.anonymous('logout') : answers.expired(reason);
   }
 
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */

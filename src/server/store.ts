@@ -199,6 +199,10 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
         : { kind: 'active', state: decision.state, nowMs };
     },
 
+    async endedReason(marker) {
+      return ended.find(markerKey(marker), now());
+    },
+
     async signIns(userId, timeouts) {
       const nowMs = now();
       return live

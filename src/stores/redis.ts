@@ -267,6 +267,9 @@ for i = 1, 8 do r[i] = r[i] or '' end
 return r
 `;
 
+/** Why a sign-in ended ('' while it lives or when its record is gone). No ARGV. */
+const ENDED_SCRIPT = `return redis.call('HGET', KEYS[1], 'ended') or ''`;
+
 interface Script {
   name: string;
   text: string;
@@ -283,6 +286,7 @@ const START = defineScript('start', START_SCRIPT);
 const END = defineScript('end', END_SCRIPT);
 const READ = defineScript('read', READ_SCRIPT);
 const INDEX = defineScript('index', INDEX_SCRIPT);
+const ENDED = defineScript('ended', ENDED_SCRIPT);
 
 /** One warning per process about sessions without a marker: the app does not call start(). */
 let warnedMissingMarker = false;
@@ -531,6 +535,11 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     peek() {
       // The lifecycle reuses the result of the request's own touch: no second round trip.
       return undefined;
+    },
+
+    async endedReason(marker) {
+      const reason = stringOf(await run(ENDED, marker, []));
+      return END_REASONS.includes(reason) ? (reason as EndReason) : undefined;
     },
 
     async signIns(userId, timeouts) {

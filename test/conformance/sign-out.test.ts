@@ -3,7 +3,7 @@
 // flight across a sign-out, an expiry or a ping.
 
 import { describe, expect, it } from 'vitest';
-import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
+import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import type { ConformanceApp, HarnessOptions } from './harness.js';
 
@@ -70,7 +70,8 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       expect(posted.json).toEqual({ note: 'written before the sign-out' });
       const reply = await getPing(oldCookie);
       expect(reply.status).toBe(401);
-      expect(reply.json).toEqual({ status: 'anonymous' });
+      // With reason logout where the session plugin saved the copy back (the sign-in is found ended).
+      expect(reply.json?.status).toBe('anonymous');
       // A page load with the old cookie is anonymous too, and stays so.
       const page = await send(app.origin, '/', { headers: NAVIGATE }, oldCookie.clone());
       expect(page.text).toContain('anonymous');
@@ -127,7 +128,99 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await libraryLogout(jar);
       slow.finish();
       await slow.reply;
+      expect((await getPing(oldCookie)).json?.status).toBe('anonymous');
       expect((await getPing(oldCookie)).json).toEqual({ status: 'anonymous' });
+    });
+  });
+
+  describe('how an ended sign-in ended, on the wire', () => {
+    /** The page's sign-in marker, as the client reads it from its config (the ping's `session`). */
+    const markerOf = async (jar: CookieJar) => String((await getPing(jar)).json?.session);
+    /** A ping as the client sends it: naming its page's sign-in. */
+    const namedPing = (jar: CookieJar, marker: string) =>
+      send(
+        app.origin,
+        '/session-security/ping',
+        { headers: { ...SAME_ORIGIN_FETCH, 'x-session-security-sign-in': marker } },
+        jar,
+      );
+
+    it.each([
+      ["the library's logout route", libraryLogout],
+      ['security.signOut(req)', appSignOut],
+    ])(
+      "tells another tab's anonymous ping that its sign-in was signed out (%s): reason logout",
+      async (_name, signOut) => {
+        await start();
+        const jar = await signedIn();
+        const marker = await markerOf(jar);
+        expect((await signOut(jar)).status).toBe(200);
+        // The other tab sends what the browser now holds: no session, or a fresh anonymous one.
+        const reply = await namedPing(jar, marker);
+        expect(reply.status).toBe(401);
+        expect(reply.json).toEqual({ status: 'anonymous', reason: 'logout' });
+        // Without the header nothing is told.
+        expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
+      },
+    );
+
+    it('answers the old cookie of a signed-out sign-in, saved back or not, with reason logout', async () => {
+      await start();
+      const jar = await signedIn();
+      const marker = await markerOf(jar);
+      const oldCookie = jar.clone();
+      const slow = await inFlightFormPost(jar);
+      await appSignOut(jar);
+      slow.finish();
+      await slow.reply;
+      expect((await namedPing(oldCookie, marker)).json).toEqual({
+        status: 'anonymous',
+        reason: 'logout',
+      });
+      expect((await namedPing(oldCookie, marker)).json).toEqual({
+        status: 'anonymous',
+        reason: 'logout',
+      });
+    });
+
+    it('tells an anonymous ping that its sign-in was ended from elsewhere (revoked) or expired (idle)', async () => {
+      await start();
+      const phone = await signedIn();
+      const phoneMarker = await markerOf(phone);
+      const laptop = await signedIn();
+      const ended = await send(
+        app.origin,
+        '/test/sign-ins/end-all',
+        { method: 'POST', headers: JSON_POST, body: '{"keepCurrent":true}' },
+        laptop,
+      );
+      expect(ended.json).toEqual({ ended: 1 });
+      expect((await getPing(phone)).json).toEqual({ status: 'expired', reason: 'revoked' });
+      expect((await namedPing(phone, phoneMarker)).json).toEqual({
+        status: 'expired',
+        reason: 'revoked',
+      });
+      const laptopMarker = await markerOf(laptop);
+      app.clock.advance(900);
+      expect((await getPing(laptop)).json).toEqual({ status: 'expired', reason: 'idle' });
+      expect((await namedPing(laptop, laptopMarker)).json).toEqual({
+        status: 'expired',
+        reason: 'idle',
+      });
+    });
+
+    it('tells nothing of a live sign-in, an unknown marker or a malformed header', async () => {
+      await start();
+      const live = await signedIn();
+      const liveMarker = await markerOf(live);
+      const stranger = await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH });
+      expect(stranger.status).toBe(200);
+      for (const marker of [liveMarker, 'A'.repeat(22), `${'x'.repeat(65)}`, '../../etc', ' ']) {
+        const reply = await namedPing(new CookieJar(), marker);
+        expect(reply.status).toBe(401);
+        expect(reply.json).toEqual({ status: 'anonymous' });
+      }
+      expect((await getPing(live)).status).toBe(200);
     });
   });
 

@@ -4,7 +4,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signIn } from './support.js';
+import { launchChromium, openTab, signIn } from './support.js';
 import { useDemo } from './use-demo.js';
 
 const EXPIRE_AFTER = 4;
@@ -68,6 +68,28 @@ describe('drafts on the demo', () => {
       await expect.poll(() => notice.textContent(), { timeout: 5000 }).toMatch(/\S/);
       expect(await notice.getAttribute('aria-live')).toBe('polite');
       expect(await draftEntries(page)).toEqual({});
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("deletes another tab's text when the app's sign-out button ends the sign-in", async () => {
+    const context = await browser.newContext();
+    try {
+      const home = await context.newPage();
+      await signIn(home, demo.origin, '/');
+      const form = await openTab(context, `${demo.origin}/form`);
+      await form.fill('textarea[name=note]', TEXT);
+      // The demo's own sign-out form (security.signOut on the server): the other tab's client
+      // hears nothing of it but its next ping, which the new cookie makes anonymous.
+      await Promise.all([
+        home.waitForURL(`${demo.origin}/login`),
+        home.getByRole('button', { name: 'Sign out' }).first().click(),
+      ]);
+      await form.waitForURL(`${demo.origin}/login?next=%2Fform&reason=logout`, {
+        timeout: (EXPIRE_AFTER + 6) * 1000,
+      });
+      expect(await draftEntries(form)).toEqual({});
     } finally {
       await context.close();
     }
