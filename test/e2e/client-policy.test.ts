@@ -181,7 +181,9 @@ describe('the events option', () => {
             const running = window.sessionSecurity;
             if (!running) throw new Error('no client on the page');
             const text = document.getElementById('session-security-config')?.textContent ?? '{}';
-            const Client = running.constructor as new (options: unknown) => typeof running;
+            const Client = running.constructor as new (
+              options: unknown,
+            ) => NonNullable<typeof running>;
             new Client({ ...JSON.parse(text), ui: false, events: list }).start().stop();
           }, events);
         await startWith(['keydown', 'pointermove', 'mousemove', 'click', 'touchend']);
