@@ -19,7 +19,10 @@ export function auditTrail(log: Logger, { flushEveryMs = 60_000 } = {}) {
   return {
     onEvent(event: SessionSecurityEvent) {
       if (event.type === 'refused') {
-        const key = `${event.reason} ${event.method} ${event.path}`;
+        // At most 100 paths a minute: an attacker choosing them must not grow the map.
+        const exact = `${event.reason} ${event.method} ${event.path}`;
+        const key =
+          refused.has(exact) || refused.size < 100 ? exact : `${event.reason} ${event.method} …`;
         refused.set(key, (refused.get(key) ?? 0) + 1);
         return;
       }

@@ -314,9 +314,10 @@ export function createDemoApp(config: DemoConfig): express.Express {
   app.get('/audit', requireUser, (req, res) => {
     const user = req.session.user ?? '';
     const everyone = user === ADMIN;
-    // Each user sees their own events; the admin sees everyone's, and refused anonymous requests.
+    // Each user sees their own events; the admin sees everyone's, and the counts of refused requests.
     const events = audit.recent().filter((event) => everyone || event.userId === user);
-    res.send(auditPage({ ...protectedPage(req, res), events, everyone }));
+    const refused = everyone ? audit.refused() : undefined;
+    res.send(auditPage({ ...protectedPage(req, res), events, everyone, refused }));
   });
 
   // A session store that failed or timed out (guardSessionStore) is a 503, never a sign-out.

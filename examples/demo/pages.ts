@@ -2,6 +2,7 @@
 // so the strict Content-Security-Policy holds.
 
 import type { SessionSecurityEvent } from 'session-security';
+import type { RefusedCounts } from './audit.js';
 
 /** The languages of the client's message catalogues; `?lang=` picks one for `<html lang>`. */
 export const LANGUAGES = ['en', 'ca', 'cs', 'de', 'es', 'fr', 'it', 'nl', 'pl', 'pt-BR', 'pt-PT'];
@@ -265,8 +266,18 @@ function eventDetails(event: SessionSecurityEvent): string {
 }
 
 export function auditPage(
-  page: ProtectedPage & { events: readonly SessionSecurityEvent[]; everyone: boolean },
+  page: ProtectedPage & {
+    events: readonly SessionSecurityEvent[];
+    everyone: boolean;
+    refused?: RefusedCounts | undefined;
+  },
 ): string {
+  const refused = page.refused
+    ? `<p>Refused requests, counted once a minute (the latest count, ${timeTag(page.refused.at)}):</p>
+    <ul>${Object.entries(page.refused.counts)
+      .map(([key, count]) => `<li><code>${escapeHtml(key)}</code>: ${count}</li>`)
+      .join('')}</ul>`
+    : '';
   const rows = page.events
     .map(
       (event) => `<tr>
@@ -291,6 +302,7 @@ export function auditPage(
       <tbody>
         ${rows || '<tr><td colspan="5">No events yet.</td></tr>'}
       </tbody>
-    </table>`,
+    </table>
+    ${refused}`,
   });
 }

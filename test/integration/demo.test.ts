@@ -854,3 +854,35 @@ describe('page language', () => {
     expect(htmlLang((await navigate(demo.origin, '/form', jar)).text)).toBe('en');
   });
 });
+
+describe("the demo's audit trail under a flood of refused requests", () => {
+  it('writes no line per refused request, and a flood keeps no sign-in event from the /audit page', async () => {
+    const lines: string[] = [];
+    const clock = new FakeClock();
+    const app = createDemoApp({
+      expireAfter: EXPIRE_AFTER,
+      warnAfter: WARN_AFTER,
+      absoluteTimeout: 0,
+      sessionSecret: 'test',
+      clock,
+      auditLog: (line) => lines.push(line),
+    });
+    demo = { ...(await listen(app)), clock };
+    const admin = new CookieJar();
+    const signedIn = await postLogin(demo.origin, admin, { username: 'admin', password: 'admin' });
+    expect(signedIn.status).toBe(303);
+    const before = lines.length;
+    // Anonymous requests the library turns away: cross-origin pings and unknown routes.
+    for (let i = 0; i < 200; i++) {
+      const path = i % 2 ? '/session-security/ping' : `/session-security/nothing-${i}`;
+      const reply = await send(demo.origin, path, {
+        headers: { ...SAME_ORIGIN_FETCH, 'sec-fetch-site': 'cross-site' },
+      });
+      expect([403, 404]).toContain(reply.status);
+    }
+    expect(lines.slice(before), 'audit lines written for 200 refused requests').toEqual([]);
+    const page = await send(demo.origin, '/audit', { headers: NAVIGATE }, admin);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('signed-in');
+  });
+});
