@@ -1,6 +1,6 @@
 // Where drafts live: one sessionStorage entry per page (path and query) under the library's own
-// prefix. forgetDrafts touches sessionStorage; the rest is pure. The main client imports only
-// forgetDrafts (sign-out works on pages without a form), so keep it tiny.
+// prefix, and which autocomplete fields never go there. forgetDrafts touches sessionStorage; the
+// rest is pure. The main client imports only forgetDrafts (sign-out works on pages without a form).
 
 /** The prefix of every drafts entry of sessionStorage; the page's path and query follow. */
 export const DRAFT_PREFIX = 'session-security-draft:';
@@ -63,6 +63,26 @@ export function restorable(
     // not ours, or not JSON: deleted unread like any other
   }
   return undefined;
+}
+
+/**
+ * Whether a field is never kept, by its type and its `autocomplete` attribute: a password,
+ * hidden or file input (a secret, invisible, or a value that cannot be set back), or a field
+ * whose attribute has a whitespace-separated token, in any case, that is `current-password`,
+ * `new-password` or `one-time-code` or that starts with `cc-` (a payment card's fields); other
+ * tokens (`section-*`, `shipping`, `billing`, `webauthn`) may come before or after it.
+ *
+ * @example
+ * ```ts
+ * neverKept('text', 'section-pay billing CC-CSC'); // true
+ * neverKept('text', 'billing street-address'); // false
+ * ```
+ */
+export function neverKept(type: string, autocomplete: string | null): boolean {
+  return (
+    /^(password|hidden|file)$/.test(type) ||
+    /(^|\s)(cc-|((current|new)-password|one-time-code)(\s|$))/i.test(autocomplete ?? '')
+  );
 }
 
 /**

@@ -1,12 +1,14 @@
 // The drafts script (assets/session-security-drafts.js, `{prefix}/drafts.js`): loaded by the
 // prebuilt client only on pages with a form. Keeps changed fields in this tab's sessionStorage
 // when the library signs the tab out, and fills them back once the same user signs in again.
-// Never keeps passwords, hidden or file inputs, nor anything marked data-session-security="ignore".
+// Never keeps passwords (nor a field that was one), card, one-time-code, hidden or file fields,
+// nor anything marked data-session-security="ignore".
 
 import {
   DRAFT_PREFIX,
   type DraftForms,
   fieldKeys,
+  neverKept,
   restorable,
   type StoredDraft,
 } from './draft-store.js';
@@ -16,8 +18,6 @@ import { fieldChanged } from './unsaved.js';
 
 type Field = HTMLInputElement & HTMLSelectElement;
 
-/** Fields whose value is a secret, invisible or cannot be set back. */
-const NEVER_KEPT = /^(password|hidden|file)$/;
 const CHECKABLE = /^(checkbox|radio)$/;
 const IGNORE = '[data-session-security=ignore]';
 
@@ -46,9 +46,21 @@ if (client && drafts) {
     };
   }
 
+  // The names (or ids) of every field seen as a password field: a "show password" button that
+  // sets type=text, or puts a text input of the same name in its place, shows the same secret.
+  const passwords = new Set<string>();
+  const see = () => {
+    for (const field of document.querySelectorAll<Field>('[type=password]')) {
+      passwords.add(field.name || field.id);
+    }
+  };
+  // Before the page's own handlers: the click on a "show" button, in a form added since, too.
+  addEventListener('click', see, true);
+
   /** Every form of the page with its key (id, name or index) and its fields that may be kept, keyed. */
   const forms = () =>
     [...document.forms].map((form, index) => {
+      see(); // the page's password fields as they are now, before any of them is read
       const fields = [...form.elements] as Field[];
       const keys = fieldKeys(fields.map((field) => field.name || field.id));
       return [
@@ -59,7 +71,8 @@ if (client && drafts) {
           .filter(
             ([key, field]) =>
               key &&
-              !NEVER_KEPT.test(field.type) &&
+              !passwords.has(field.name || field.id) &&
+              !neverKept(field.type, field.getAttribute('autocomplete')) &&
               !field.closest(IGNORE) &&
               !form.matches(IGNORE),
           ),

@@ -55,6 +55,52 @@ const EDIT_FORM = `
 </form>
 <form data-session-security="ignore"><input name="search"></form>`;
 
+/**
+ * The form of /account: one ordinary field (`title`) and fields whose values are secrets though
+ * none is a password field when the draft is taken: a password shown as text by a "show" button
+ * (`show` sets type=text; `swap` puts a text input of the same name in the field's place, its
+ * value copied; `add` adds a password field and its "show" button after the page's load), a
+ * one-time code, payment card fields, prefixed card tokens, password fields rendered as text.
+ * The page's own script also says when the drafts script has run.
+ */
+const SECRETS_FORM = `
+<form id="login" method="post" action="/submit">
+  <input name="title">
+  <input type="password" name="password"> <button type="button" id="show">Show</button>
+  <input type="password" name="passcode"> <button type="button" id="swap">Show</button>
+  <input name="code" autocomplete="one-time-code" inputmode="numeric">
+  <input name="cvc" autocomplete="cc-csc"> <input name="card" autocomplete="cc-number">
+  <input name="billing-cvc" autocomplete="billing cc-csc">
+  <input name="card-2" autocomplete="section-second Billing CC-Number">
+  <input name="street" autocomplete="section-second billing street-address">
+  <input name="current" autocomplete="current-password"> <input name="new" autocomplete="new-password">
+  <button type="button" id="add">Add a password</button> <button>Send</button>
+</form>
+<script nonce="${NONCE}">
+  const form = document.getElementById('login');
+  document.getElementById('show').onclick = () => {
+    form.password.type = form.password.type === 'password' ? 'text' : 'password';
+  };
+  document.getElementById('swap').onclick = () => {
+    const shown = Object.assign(document.createElement('input'), { name: 'passcode' });
+    shown.value = form.passcode.value;
+    form.passcode.replaceWith(shown);
+  };
+  // A password field added after the page's load, with its own "show" button.
+  document.getElementById('add').onclick = () => {
+    const later = Object.assign(document.createElement('input'), { type: 'password', name: 'later' });
+    const show = Object.assign(document.createElement('button'), { type: 'button', id: 'show-later' });
+    show.onclick = () => {
+      later.type = 'text';
+    };
+    form.append(later, show);
+  };
+  // A script's load event comes after it ran (a load event never reaches the window).
+  document.addEventListener('load', (event) => {
+    if (event.target.src?.includes('/drafts.js')) window.draftsRan = true;
+  }, true);
+</script>`;
+
 function page(body: string): string {
   const times = { warnAfter: site.warnAfter, expireAfter: site.expireAfter };
   const config: ClientOptions = {
@@ -75,6 +121,13 @@ function page(body: string): string {
 <script src="/client.js" defer nonce="${NONCE}"></script></head><body>${body}</body></html>`;
 }
 
+/** The pages with the client, by path. */
+const PAGES: Record<string, string> = {
+  '/edit': EDIT_FORM,
+  '/account': SECRETS_FORM,
+  '/plain': '<p>No form here</p>',
+};
+
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const send = (status: number, type: string, body: string | Buffer, headers = {}) => {
@@ -89,9 +142,10 @@ const server = createServer((req, res) => {
   if (url.pathname === '/client.js') return send(200, 'text/javascript', CLIENT_JS);
   if (url.pathname === '/drafts.js') return send(200, 'text/javascript', DRAFTS_JS);
   if (url.pathname === '/client.css') return send(200, 'text/css', CLIENT_CSS);
-  if (url.pathname === '/edit' || url.pathname === '/plain') {
+  const body = PAGES[url.pathname];
+  if (body !== undefined) {
     lastPageLoadMs = Date.now(); // a page load is activity
-    return html(page(url.pathname === '/edit' ? EDIT_FORM : '<p>No form here</p>'));
+    return html(page(body));
   }
   if (url.pathname === '/login') return html('<!doctype html><title>Sign in</title><p>Sign in</p>');
   if (url.pathname === '/submit') {
@@ -399,5 +453,100 @@ describe('drafts', () => {
       tab.evaluate(() => (document.getElementById('post') as HTMLFormElement).requestSubmit()),
     ]);
     expect(await storage(tab)).toEqual({});
+  });
+});
+
+describe('drafts never keep a secret that is not a password field when the draft is taken', () => {
+  /**
+   * Opens /account once the drafts script has run, types the title and whatever `act` types,
+   * and lets the session expire: the kept forms, and every entry of the tab's storage as text.
+   */
+  async function keptAfter(act: (tab: Page) => Promise<void>) {
+    const tab = await context.newPage();
+    Object.assign(site, SHORT);
+    await open(tab, '/account');
+    await tab.waitForFunction(() => (window as { draftsRan?: boolean }).draftsRan);
+    await tab.fill('[name=title]', 'Kept');
+    await act(tab);
+    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+    return {
+      forms: (await draftOf(tab, '/account'))?.forms,
+      stored: JSON.stringify(await storage(tab)),
+    };
+  }
+  /** Only the ordinary field: the draft was kept and seen, the secret was not. */
+  const TITLE_ONLY = { login: { title: 'Kept' } };
+
+  it('a password shown as text by a "show password" button, typed before and after', async () => {
+    const { forms, stored } = await keptAfter(async (tab) => {
+      await tab.fill('[name=password]', 'secret-hidden');
+      await tab.click('#show');
+      expect(await tab.getAttribute('[name=password]', 'type')).toBe('text');
+      await tab.press('[name=password]', 'End');
+      await tab.locator('[name=password]').pressSequentially('-shown');
+    });
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a password whose "show" button puts a text input of the same name in its place', async () => {
+    const { forms, stored } = await keptAfter(async (tab) => {
+      await tab.fill('[name=passcode]', 'secret-swapped');
+      await tab.click('#swap');
+      expect(await tab.getAttribute('[name=passcode]', 'type')).toBeNull();
+      expect(await tab.inputValue('[name=passcode]')).toBe('secret-swapped');
+    });
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a password field the page adds later and shows as text before anything is typed', async () => {
+    const { forms, stored } = await keptAfter(async (tab) => {
+      await tab.click('#add');
+      await tab.click('#show-later');
+      expect(await tab.getAttribute('[name=later]', 'type')).toBe('text');
+      await tab.fill('[name=later]', 'secret-later');
+    });
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a one-time code (autocomplete="one-time-code")', async () => {
+    const { forms, stored } = await keptAfter((tab) => tab.fill('[name=code]', 'secret-123456'));
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a card’s security code (autocomplete="cc-csc")', async () => {
+    const { forms, stored } = await keptAfter((tab) => tab.fill('[name=cvc]', 'secret-737'));
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a card number (autocomplete="cc-number")', async () => {
+    const { forms, stored } = await keptAfter((tab) =>
+      tab.fill('[name=card]', 'secret-4111111111111111'),
+    );
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('card fields behind section-*, billing, in any case; a billing address is kept', async () => {
+    const { forms, stored } = await keptAfter(async (tab) => {
+      await tab.fill('[name=billing-cvc]', 'secret-1234');
+      await tab.fill('[name=card-2]', 'secret-5555555555554444');
+      await tab.fill('[name=street]', '1 Main Street');
+    });
+    expect(forms).toEqual({ login: { title: 'Kept', street: '1 Main Street' } });
+    expect(stored).not.toMatch(/secret/);
+  });
+
+  it('a text field marked current-password or new-password', async () => {
+    const { forms, stored } = await keptAfter(async (tab) => {
+      await tab.fill('[name=current]', 'secret-current');
+      await tab.fill('[name=new]', 'secret-new');
+    });
+    expect(forms).toEqual(TITLE_ONLY);
+    expect(stored).not.toMatch(/secret/);
   });
 });

@@ -1,11 +1,13 @@
 // The drafts' storage format with a fake clock: which kept draft may be filled back (same user,
-// a new sign-in, not too old), how fields are keyed, and that sign-out deletes only drafts.
+// a new sign-in, not too old), which fields are never kept, how fields are keyed, and that
+// sign-out deletes only drafts.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DRAFT_PREFIX,
   fieldKeys,
   forgetDrafts,
+  neverKept,
   restorable,
   type StoredDraft,
 } from '../../../src/client/draft-store.js';
@@ -56,6 +58,59 @@ describe('restorable', () => {
       expect(restorable(text, page())).toBeUndefined();
     },
   );
+});
+
+describe('neverKept', () => {
+  it.each(['password', 'hidden', 'file'])('never keeps a %s input', (type) => {
+    expect(neverKept(type, null)).toBe(true);
+  });
+
+  it.each(['text', 'email', 'search', 'textarea', 'select-one', 'checkbox'])(
+    'keeps a %s field without a secret autocomplete token',
+    (type) => {
+      expect(neverKept(type, null)).toBe(false);
+    },
+  );
+
+  it.each([
+    'current-password',
+    'new-password',
+    'one-time-code',
+    'cc-csc',
+    'cc-number',
+    'cc-exp',
+    'cc-name',
+    'cc-',
+    'billing cc-csc',
+    'section-checkout billing cc-number',
+    'section-2 shipping cc-exp-month',
+    'current-password webauthn',
+    'username new-password',
+    'CC-CSC',
+    'Billing One-Time-Code',
+    'section-a\tbilling\ncc-csc',
+    '  cc-csc  ',
+  ])('never keeps a text field with autocomplete=%j', (autocomplete) => {
+    expect(neverKept('text', autocomplete)).toBe(true);
+  });
+
+  it.each([
+    '',
+    'on',
+    'off',
+    'username',
+    'username webauthn',
+    'email',
+    'billing street-address',
+    'section-cc street-address',
+    'shipping postal-code',
+    'current-password-hint',
+    'new-passwords',
+    'xcc-csc',
+    'acc-number',
+  ])('keeps a text field with autocomplete=%j', (autocomplete) => {
+    expect(neverKept('text', autocomplete)).toBe(false);
+  });
 });
 
 describe('fieldKeys', () => {
