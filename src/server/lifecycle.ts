@@ -14,6 +14,7 @@ import { type ResolvedOptions, signInTimeouts } from '../core/options.js';
 import {
   type ActiveStatus,
   deadlineOf,
+  MAX_TIMEOUT_MS,
   markerOfStored,
   type SecurityState,
   type SignInFacts,
@@ -480,7 +481,12 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     const ping = body?.kind === 'text' ? parsePingBody(body.text) : undefined;
     // Expiry first, in the same step: a ping must never revive an expired session. A
     // malformed ping records nothing, but an expired session is still told so (401 before 400).
-    const offsetMs = ping?.ok ? ping.sinceActivitySeconds * 1000 : undefined;
+    // At most MAX_TIMEOUT_MS: a live sign-in saw activity less than its idle limit (a year at
+    // most) ago, so input from longer ago changes nothing, and every store gets a finite offset
+    // (1e306 s is Infinity in ms: a store refusing it would answer 503, a fake outage).
+    const offsetMs = ping?.ok
+      ? Math.min(ping.sinceActivitySeconds * 1000, MAX_TIMEOUT_MS)
+      : undefined;
     const extend = observed && ping?.ok === true && ping.extend;
     const step = await touch(facts, session, offsetMs, extend);
     if (!step.ok) return step.outcome;
