@@ -11,7 +11,7 @@ import { renderReport } from './report.js';
 
 /** The budgets of the prebuilt scripts, min+gzip, as scripts/check-size.mjs enforces them in CI. */
 export const SCRIPT_GOAL_BYTES = 4400;
-export const DRAFTS_GOAL_BYTES = 1536;
+export const DRAFTS_GOAL_BYTES = 1600;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -17,7 +17,8 @@ const root = new URL('..', import.meta.url);
 const budgets = [
   // 4,400 while the security and reliability fixes land; a later change brings it under 3,800.
   { name: 'prebuilt client', file: values.script, budget: 4400 },
-  { name: 'drafts script', file: values.drafts, budget: 1536 },
+  // 1,600: keeping no secret and no draft after a sign-out or revocation cost 153 bytes.
+  { name: 'drafts script', file: values.drafts, budget: 1600 },
 ];
 
 let over = 0;

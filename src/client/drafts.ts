@@ -171,9 +171,11 @@ if (client && drafts) {
   restore();
   // At the warning the app may still save the draft on its own server; nothing is kept here.
   client.addEventListener('warn', offer);
-  // `expire` fires before the tab leaves; an explicit sign-out keeps nothing.
+  // `expire` fires before the tab leaves; a sign-out (here, in another tab, or from elsewhere:
+  // revoked) keeps nothing.
   client.addEventListener('expire', (event) => {
-    if ((event as CustomEvent<{ reason: string }>).detail.reason !== 'logout') keep();
+    const { reason } = (event as CustomEvent<{ reason: string }>).detail;
+    if (reason !== 'logout' && reason !== 'revoked') keep();
   });
   // A submit after the deadline (a laptop that slept) will be answered with a redirect to sign in.
   addEventListener('submit', (event) => {

@@ -111,8 +111,13 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
     next: NextFunction,
   ): Promise<void> {
     try {
-      const outcome = await lifecycle.handle(facts(req), access(req));
-      if (outcome.kind === 'next') return next();
+      const session = access(req);
+      const outcome = await lifecycle.handle(facts(req), session);
+      if (outcome.kind === 'next') {
+        if (lifecycle.settles(session))
+          settleBeforeEnd(res, () => lifecycle.settle(facts(req), session));
+        return next();
+      }
       if (outcome.kind === 'redirect') {
         return res.set('cache-control', 'no-store').redirect(303, outcome.location);
       }
@@ -128,7 +133,11 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
 
   return Object.assign(middleware, {
     start: (req: Request) => lifecycle.start(facts(req), access(req)),
-    signIns: lifecycle.signIns((req: Request) => ({ req, session: access(req) })),
+    signIns: lifecycle.signIns((req: Request) => ({
+      req,
+      session: access(req),
+      facts: facts(req),
+    })),
     clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(req, access(req), tagOptions);
     },
@@ -139,6 +148,22 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       }
     },
   });
+}
+
+/**
+ * Runs `settle` after the app's handler and before express-session saves the session: its
+ * `res.end` (patched when the session middleware ran, before ours) is called once `settle` is
+ * done, as express-session itself delays `end` until the session is saved.
+ */
+function settleBeforeEnd(res: Response, settle: () => Promise<unknown>): void {
+  const end = res.end;
+  res.end = function endAfterSettling(this: Response, ...args: unknown[]) {
+    res.end = end;
+    void settle()
+      .catch(() => undefined) // reported by the lifecycle; the response must still end
+      .then(() => (end as (...a: unknown[]) => Response).apply(this, args));
+    return this;
+  } as Response['end'];
 }
 
 /**

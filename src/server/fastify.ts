@@ -151,8 +151,33 @@ export function sessionSecurity(
     return reply;
   }
 
+  /**
+   * After the handler: a sign-in made without `start` gets its clock at once. @fastify/session
+   * saved the session in its own onSend, registered before this one, so it is saved again.
+   * Callback style: a signed-in request costs one synchronous check.
+   */
+  function sessionSecuritySettle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (error: Error | null, payload?: unknown) => void,
+  ): void {
+    const session = access(request, reply);
+    if (!lifecycle.settles(session)) {
+      done(null, payload);
+      return;
+    }
+    lifecycle
+      .settle(new FastifyFacts(request), session)
+      .then((started) => (started ? request.session.save() : undefined))
+      // A failed save leaves the session as the app saved it: its next request starts the clock.
+      .catch(() => undefined)
+      .then(() => done(null, payload));
+  }
+
   const plugin = async function sessionSecurity(instance: FastifyInstance): Promise<void> {
     instance.addHook('onRequest', sessionSecurityHook);
+    instance.addHook('onSend', sessionSecuritySettle);
   };
   // What fastify-plugin sets: the hook belongs to the instance that registers it, not to a child.
   Object.assign(plugin, {
@@ -170,6 +195,7 @@ export function sessionSecurity(
     signIns: lifecycle.signIns((request: FastifyRequest) => ({
       req: request,
       session: access(request),
+      facts: new FastifyFacts(request),
     })),
     clientTags: (request: FastifyRequest, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(request, access(request), tagOptions);

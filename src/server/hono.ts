@@ -276,7 +276,7 @@ export function sessionSecurityHandler(
     signIns: lifecycle.signIns(
       ({ request, session }: { request: Request; session: WebSession | undefined }) => {
         const state = stateOf(request, session);
-        return { req: state.req, session: state.access };
+        return { req: state.req, session: state.access, facts: state.facts };
       },
     ),
     signOut: async (request, session) => {
@@ -431,14 +431,23 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
   const middleware: MiddlewareHandler = async function sessionSecurity(c, next) {
     const state = stateOf(c);
     const parts = partsOf(await lifecycle.handle(state.facts, state.access));
-    if (parts === undefined) return next();
+    if (parts === undefined) {
+      if (!lifecycle.settles(state.access)) return next();
+      await next();
+      // hono-sessions saves after its own `await next()`, once this returns.
+      await lifecycle.settle(state.facts, state.access);
+      return;
+    }
     // Through the context, so headers set before (the session cookie) are kept.
     return c.newResponse(parts.body, parts.init);
   };
 
   return Object.assign(middleware, {
     start: (c: Context) => lifecycle.start(stateOf(c).facts, stateOf(c).access),
-    signIns: lifecycle.signIns((c: Context) => ({ req: c, session: stateOf(c).access })),
+    signIns: lifecycle.signIns((c: Context) => {
+      const state = stateOf(c);
+      return { req: c, session: state.access, facts: state.facts };
+    }),
     signOut: async (c: Context) => {
       const state = stateOf(c);
       try {

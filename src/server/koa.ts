@@ -139,8 +139,15 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
   const access = (ctx: Context): SessionAccess => new KoaSessionAccess(ctx, resolved.logout);
 
   const middleware = async function sessionSecurity(ctx: Context, next: Next): Promise<void> {
-    const outcome = await lifecycle.handle(new KoaFacts(ctx), access(ctx));
-    if (outcome.kind === 'next') return next();
+    const session = access(ctx);
+    const outcome = await lifecycle.handle(new KoaFacts(ctx), session);
+    if (outcome.kind === 'next') {
+      if (!lifecycle.settles(session)) return next();
+      await next();
+      // koa-session commits after its own `await next()`, once this returns.
+      await lifecycle.settle(new KoaFacts(ctx), session);
+      return;
+    }
     if (outcome.kind === 'redirect') {
       ctx.status = 303; // set first: Koa's redirect keeps a redirect status, else answers 302
       ctx.redirect(outcome.location);
@@ -160,7 +167,11 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
 
   return Object.assign(middleware, {
     start: (ctx: Context) => lifecycle.start(new KoaFacts(ctx), access(ctx)),
-    signIns: lifecycle.signIns((ctx: Context) => ({ req: ctx, session: access(ctx) })),
+    signIns: lifecycle.signIns((ctx: Context) => ({
+      req: ctx,
+      session: access(ctx),
+      facts: new KoaFacts(ctx),
+    })),
     clientTags: (ctx: Context, tagOptions?: ClientTagsOptions) => {
       return lifecycle.clientTags(ctx, access(ctx), tagOptions);
     },

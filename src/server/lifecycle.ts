@@ -121,6 +121,15 @@ export interface SignInManagement<R> {
 export interface Lifecycle<Req> {
   /** Decides one request; the adapter translates the outcome. */
   handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
+  /** Whether a request that went on to the app needs {@link Lifecycle.settle} after the app's handler. */
+  settles(session: SessionAccess): boolean;
+  /**
+   * After the app's handler, before the session is saved: starts the clock of a sign-in the
+   * handler made without `start`. Never throws (a store failure is reported).
+   *
+   * @returns true when it wrote a clock into the session
+   */
+  settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean>;
   /** Starts the clock of a new sign-in: both times now, a new marker, the sign-in's own timeouts. */
   start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
   /**
@@ -143,7 +152,9 @@ export interface Lifecycle<Req> {
    */
   clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string;
   /** The sign-in management for an adapter's own request type. */
-  signIns<R>(reach: (r: R) => { req: Req; session: SessionAccess }): SignInManagement<R>;
+  signIns<R>(
+    reach: (r: R) => { req: Req; session: SessionAccess; facts: RequestFacts<Req> },
+  ): SignInManagement<R>;
 }
 
 /**
@@ -610,6 +621,41 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return NEXT;
   }
 
+  /**
+   * Whether a request that went on to the app may have signed the user in without a clock: its
+   * session holds none (anonymous, or its sign-in ended in this request). Only then do adapters
+   * call {@link settle}, after the app's handler; a signed-in request costs nothing more.
+   */
+  function settles(session: SessionAccess): boolean {
+    return store.prepare !== undefined && session.exists() && session.read() === undefined;
+  }
+
+  /**
+   * After the app's handler, before the session is saved: a request that signed the user in
+   * without `start(req)` starts its clock now. Otherwise the clock would start at the sign-in's
+   * first later request: a cookie unused for a month would then come back as a fresh sign-in,
+   * its absolute timeout counted from then. A store failure is reported; the next request tries
+   * again.
+   *
+   * @returns true when it started a clock in the session (the adapter saves the session then, if
+   *   the framework saved it already)
+   */
+  async function settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean> {
+    try {
+      if (!settles(session) || !(await options.isAuthenticated(facts.req))) return false;
+      const kept = await factsOf(facts);
+      const prepared = await guarded(() => store.prepare?.(session, options, kept), 'prepare');
+      if (!prepared.ok || prepared.value === undefined) return false;
+      signedIn(prepared.value);
+      sweepSoon();
+      return true;
+    } catch (error) {
+      // The app's answer is already made: the next request starts the clock instead.
+      hookFailed('starting the clock after the handler', error);
+      return false;
+    }
+  }
+
   async function start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
     const kept = await factsOf(facts);
     const step = await reported('start', () => store.start(session, options, kept));
@@ -618,13 +664,21 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     sweepSoon();
   }
 
-  async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
-    // The logout route's rule: a page elsewhere (a form, a beacon) must not sign users out.
+  /**
+   * The logout route's rule for every sign-out the app makes on a request (`signOut`, and ending
+   * sign-ins): a page elsewhere (a form, a beacon) must not sign users out.
+   *
+   * @throws SessionSecurityRequestError (403) for a request from another origin
+   */
+  function refuseCrossOrigin(facts: RequestFacts<Req>, session: SessionAccess): void {
     const crossOrigin = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
-    if (crossOrigin !== undefined) {
-      reportRefused(facts, session, 'cross-origin');
-      throw new SessionSecurityRequestError(403, crossOrigin);
-    }
+    if (crossOrigin === undefined) return;
+    reportRefused(facts, session, 'cross-origin');
+    throw new SessionSecurityRequestError(403, crossOrigin);
+  }
+
+  async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+    refuseCrossOrigin(facts, session);
     if (!session.exists()) return;
     debug('signed out by the app');
     touched.delete(facts.req);
@@ -693,7 +747,9 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return ended.length;
   }
 
-  function signIns<R>(reach: (r: R) => { req: Req; session: SessionAccess }): SignInManagement<R> {
+  function signIns<R>(
+    reach: (r: R) => { req: Req; session: SessionAccess; facts: RequestFacts<Req> },
+  ): SignInManagement<R> {
     return {
       async list(r) {
         const { req, session } = reach(r);
@@ -712,12 +768,14 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
           .sort((a, b) => b.lastActiveAt - a.lastActiveAt);
       },
       async end(r, signIn) {
-        const { req } = reach(r);
+        const { req, session, facts } = reach(r);
+        refuseCrossOrigin(facts, session);
         if (typeof signIn !== 'string' || signIn === '') return false;
         return (await revoke({ userId: await userOf(req), signIn })) > 0;
       },
       async endAll(r, endOptions) {
-        const { req, session } = reach(r);
+        const { req, session, facts } = reach(r);
+        refuseCrossOrigin(facts, session);
         const userId = await userOf(req);
         return revoke({ userId }, endOptions?.keepCurrent ? markerIn(session) : undefined);
       },
@@ -734,7 +792,17 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     };
   }
 
-  return { handle, start, signOut, clientStatus, clientTags, clearSiteData, signIns };
+  return {
+    handle,
+    settles,
+    settle,
+    start,
+    signOut,
+    clientStatus,
+    clientTags,
+    clearSiteData,
+    signIns,
+  };
 }
 
 /** The most JSON that `eventData` may attach to a sign-in: it is kept with the sign-in. */

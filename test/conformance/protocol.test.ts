@@ -686,7 +686,8 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       expect(logout.status).toBe(503);
       expect(app.appErrors).toEqual([]);
       state.on = false;
-      expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
+      // The session survived, its sign-in remembered as signed out: told once, then gone.
+      expect((await getPing(jar)).json).toEqual({ status: 'anonymous', reason: 'logout' });
       expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
     });
   });

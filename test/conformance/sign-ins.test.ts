@@ -308,6 +308,53 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
 
+  describe('signIns.end and endAll from another origin', () => {
+    const FOREIGN: [string, Record<string, string>][] = [
+      ['a foreign Origin', { origin: 'http://evil.example', 'content-type': 'application/json' }],
+      ['Origin: null', { origin: 'null', 'content-type': 'application/json' }],
+      [
+        'Sec-Fetch-Site: same-site',
+        {
+          'sec-fetch-site': 'same-site',
+          'sec-fetch-mode': 'cors',
+          'content-type': 'application/json',
+        },
+      ],
+      [
+        'Sec-Fetch-Site: cross-site',
+        {
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'no-cors',
+          'content-type': 'text/plain',
+        },
+      ],
+    ];
+
+    it.each(FOREIGN)(
+      'are refused for a request with %s: 403, and every sign-in lives',
+      async (_name, headers) => {
+        await start();
+        const mine = await signInAs('ada');
+        const other = await signInAs('ada');
+        const others = await markerOf(other);
+        const foreign = (path: string, body: unknown) =>
+          send(
+            app.origin,
+            `/test/sign-ins${path}`,
+            { method: 'POST', headers, body: JSON.stringify(body) },
+            mine,
+          );
+        expect((await foreign('/end', { signIn: others })).status).toBe(403);
+        expect((await foreign('/end-all', { keepCurrent: true })).status).toBe(403);
+        expect((await foreign('/end-all', { keepCurrent: false })).status).toBe(403);
+        expect((await ping(other)).status).toBe(200);
+        expect((await ping(mine)).status).toBe(200);
+        expect(signedOut()).toEqual([]);
+        expect(events.filter((event) => event.type === 'refused')).toHaveLength(3);
+      },
+    );
+  });
+
   describe('signIns.endAll, endUser, endEveryone', () => {
     /** Three sign-ins of ada and one of bob, at t0, with their markers. */
     async function fourSignIns() {

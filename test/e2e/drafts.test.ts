@@ -32,8 +32,11 @@ interface Site {
   maxAge: number;
   warnAfter: number;
   expireAfter: number;
-  /** `clock`: active until expireAfter after the last page load, then expired; `hang`: no answer. */
-  ping: 'clock' | 'hang';
+  /**
+   * `clock`: active until expireAfter after the last page load, then expired; `hang`: no answer;
+   * `revoked`: the sign-in was ended from elsewhere (another device's "sign out everywhere").
+   */
+  ping: 'clock' | 'hang' | 'revoked';
   /** The page's catalogue, as the server writes it for a page that is not in English. */
   messages?: ClientOptions['messages'];
 }
@@ -160,6 +163,13 @@ const server = createServer((req, res) => {
   if (url.pathname === '/ping') {
     req.resume();
     if (site.ping === 'hang') return void hanging.push(res);
+    if (site.ping === 'revoked') {
+      return send(
+        401,
+        'application/json',
+        JSON.stringify({ status: 'expired', reason: 'revoked' }),
+      );
+    }
     const idle = (Date.now() - lastPageLoadMs) / 1000;
     if (idle >= site.expireAfter) {
       return send(401, 'application/json', JSON.stringify({ status: 'expired', reason: 'idle' }));
@@ -399,6 +409,26 @@ describe('drafts', () => {
       await tab.waitForURL(LOGIN_PAGE);
       expect(tab.url()).toMatch(/reason=logout$/);
       expect(await storage(tab)).toEqual({ 'app-state': 'the app’s own' });
+    }
+  });
+
+  it('keeps no draft in any tab when the sign-in was ended from elsewhere (revoked)', async () => {
+    Object.assign(site, LONG);
+    const editing = await context.newPage();
+    await open(editing, '/edit?id=1');
+    await editing.fill('[name=title]', 'Revoked while typing');
+    const other = await context.newPage();
+    await open(other, '/edit?id=2');
+    await other.fill('[name=title]', 'In the other tab');
+    site.ping = 'revoked';
+    // The next ping (here: "Stay signed in") hears that the sign-in was ended from elsewhere.
+    await editing.evaluate(() => {
+      void window.sessionSecurity?.extend();
+    });
+    for (const tab of [editing, other]) {
+      await tab.waitForURL(LOGIN_PAGE);
+      expect(tab.url()).toMatch(/reason=revoked$/);
+      expect(await storage(tab)).toEqual({});
     }
   });
 

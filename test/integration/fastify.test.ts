@@ -371,7 +371,10 @@ describe('sign-out with a request in flight', () => {
     const late = await slow.reply;
     expect(late.status).toBe(200);
     expect(late.json).toEqual({ note: 'written before the sign-out' });
-    expect((await getPing(served, oldCookie)).json).toEqual({ status: 'anonymous' });
+    expect((await getPing(served, oldCookie)).json).toEqual({
+      status: 'anonymous',
+      reason: 'logout',
+    });
     const page = await send(served.origin, '/', { headers: NAVIGATE }, oldCookie.clone());
     expect(page.text).toContain('anonymous');
     expect((await getPing(served, oldCookie)).json).toEqual({ status: 'anonymous' });
@@ -408,7 +411,10 @@ describe('sign-out with a request in flight', () => {
     slow.finish();
     expect((await slow.reply).status).toBe(200);
     expect([...served.sessions.values()].filter((data) => data.user)).toHaveLength(1);
-    expect((await getPing(served, oldCookie)).json).toEqual({ status: 'anonymous' });
+    expect((await getPing(served, oldCookie)).json).toEqual({
+      status: 'anonymous',
+      reason: 'logout',
+    });
     expect([...served.sessions.values()].filter((data) => data.user)).toEqual([]);
   });
 

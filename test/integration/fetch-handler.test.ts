@@ -343,7 +343,10 @@ describe('start, signOut and clientTags', () => {
     expect(sessions.sessions.has(sid)).toBe(false);
     // The same id comes back (a copy saved back): it opens nothing.
     sessions.sessions.set(sid, new Map([['user', 'ada']]));
-    expect(await (await library(ping(sid))).json()).toEqual({ status: 'anonymous' });
+    expect(await (await library(ping(sid))).json()).toEqual({
+      status: 'anonymous',
+      reason: 'logout',
+    });
   });
 
   it('signOut refuses another origin with a SessionSecurityRequestError that errorResponse answers 403', async () => {

@@ -215,8 +215,8 @@ describe('an explicit sign-out over Hono', () => {
     expect(form.json).toEqual({ note: 'written before the sign-out' });
     // hono-sessions saved the request's copy back under the old id...
     expect(await running().sessionCount()).toBe(1);
-    // ...which opens nothing, and is removed on its first use.
-    expect((await getPing(oldCookie)).json).toEqual({ status: 'anonymous' });
+    // ...which opens nothing (it says it was signed out), and is removed on its first use.
+    expect((await getPing(oldCookie)).json).toEqual({ status: 'anonymous', reason: 'logout' });
     expect(await running().sessionCount()).toBe(0);
     const page = await send(running().origin, '/', { headers: NAVIGATE }, oldCookie);
     expect(page.text).toContain('anonymous');

@@ -403,7 +403,7 @@ describe('when the session store fails', () => {
     expect(out.status).toBe(503);
     expect(current().appErrors).toEqual([]);
     state.down = false;
-    expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
+    expect((await getPing(jar)).json).toEqual({ status: 'anonymous', reason: 'logout' });
   });
 
   it('fails a store that does not answer within the time limit with a 503', async () => {

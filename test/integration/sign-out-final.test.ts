@@ -94,7 +94,7 @@ describe('a session saved back after its sign-in ended', () => {
         error ? reject(error) : resolve(),
       ),
     );
-    expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
+    expect((await getPing(jar)).json).toEqual({ status: 'anonymous', reason: 'logout' });
     const page = await send(app.origin, '/', { headers: NAVIGATE }, jar);
     expect(page.text).toContain('anonymous');
   });
