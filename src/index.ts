@@ -7,6 +7,8 @@ export {
   SessionSecurityError,
   SessionSecurityRequestError,
   SessionStoreUnavailableError,
+  type SignInRefusal,
+  SignInRefusedError,
 } from './core/errors.js';
 export type {
   EventBase,
@@ -19,6 +21,7 @@ export type {
   SessionSecurityEventType,
   SignedInEvent,
   SignedOutEvent,
+  SignInRefusedEvent,
   StoreFailedEvent,
 } from './core/events.js';
 export { safeNextPath } from './core/next.js';

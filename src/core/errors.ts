@@ -106,3 +106,39 @@ export class SessionStoreUnavailableError extends SessionSecurityError {
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
+
+/** Why a new sign-in was refused. */
+export type SignInRefusal = 'max-sign-ins' | 'user-memory-full' | 'memory-full';
+
+/**
+ * A new sign-in the library refused, thrown by `start(req)`: the user already has
+ * `maxSignInsPerUser` sign-ins (with `onMaxSignIns: 'refuse'`), or the default store's memory of
+ * sign-ins is full (this user's share, or the whole process's). Its `status` is 429 for the first
+ * two (show the user `message`, or your own words), 503 with `Retry-After` for the last.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await security.start(req);
+ * } catch (error) {
+ *   if (error instanceof SignInRefusedError) return res.status(error.status).send(error.message);
+ *   throw error;
+ * }
+ * ```
+ */
+export class SignInRefusedError extends SessionSecurityRequestError {
+  /** Why the sign-in was refused. */
+  readonly reason: SignInRefusal;
+  /** The headers to answer with (`Retry-After` when the process's memory is full). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(reason: SignInRefusal, message: string) {
+    super(reason === 'memory-full' ? 503 : 429, message);
+    this.name = 'SignInRefusedError';
+    this.reason = reason;
+    this.headers =
+      reason === 'memory-full'
+        ? { 'retry-after': '60', 'cache-control': 'no-store' }
+        : { 'cache-control': 'no-store' };
+  }
+}

@@ -1,6 +1,7 @@
 // The audit events of DESIGN §2 (`onEvent`) and the observer metrics are built on. Types and
 // small pure helpers only: the lifecycle and the stores emit them.
 
+import type { SignInRefusal } from './errors.js';
 import type { ExpiryReason } from './policy.js';
 
 /** What every event carries. Never a session id: `signIn` is the sign-in's opaque marker. */
@@ -50,13 +51,14 @@ export interface ExpiredEvent extends EventBase {
 }
 
 /**
- * A sign-in was ended on purpose: by its user (`logout`), or ended from elsewhere (`revoked`:
- * "sign out everywhere", or the app ending every sign-in).
+ * A sign-in was ended on purpose: by its user (`logout`), ended from elsewhere (`revoked`:
+ * "sign out everywhere", or the app ending every sign-in), or ended because its user signed in
+ * once more than `maxSignInsPerUser` allows (`replaced`: the least recently active goes).
  */
 export interface SignedOutEvent extends EventBase {
   type: 'signed-out';
   signIn: string;
-  how: 'logout' | 'revoked';
+  how: 'logout' | 'revoked' | 'replaced';
   /** Seconds from sign-in to now, when the store knew the start. */
   lengthSeconds?: number;
 }
@@ -89,6 +91,17 @@ export interface StoreFailedEvent extends EventBase {
   error: string;
 }
 
+/**
+ * A new sign-in was refused (`start` threw a `SignInRefusedError`, or a sign-in made without
+ * `start` was ended at once): its user has `maxSignInsPerUser` sign-ins (`max-sign-ins`, with
+ * `onMaxSignIns: 'refuse'`), or the default store's memory is full for this user
+ * (`user-memory-full`) or for the process (`memory-full`).
+ */
+export interface SignInRefusedEvent extends EventBase {
+  type: 'sign-in-refused';
+  reason: SignInRefusal;
+}
+
 /** Every audit event. */
 export type SessionSecurityEvent =
   | SignedInEvent
@@ -96,6 +109,7 @@ export type SessionSecurityEvent =
   | ExpiredEvent
   | SignedOutEvent
   | RefusedEvent
+  | SignInRefusedEvent
   | StoreFailedEvent;
 
 export type SessionSecurityEventType = SessionSecurityEvent['type'];

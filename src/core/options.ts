@@ -93,6 +93,25 @@ export interface SessionSecurityOptions<Req> {
    * memory of them). Default 60; 0 turns the timer off (call `sweep()` yourself).
    */
   sweepInterval?: number;
+  /**
+   * The most live sign-ins one user may have (Spring Session's maximum sessions, Keycloak's
+   * per-user limit); `userId` is required with it. Default none. With the default store it
+   * counts the sign-ins this process knows; with Redis, every instance's.
+   */
+  maxSignInsPerUser?: number;
+  /**
+   * What a sign-in past `maxSignInsPerUser` does: `'end-oldest'` ends the user's least recently
+   * active sign-in (`signed-out` event, how `replaced`), `'refuse'` makes `start(req)` throw a
+   * `SignInRefusedError` (429) the app can show. Default `'end-oldest'`.
+   */
+  onMaxSignIns?: 'end-oldest' | 'refuse';
+  /**
+   * The bounds of the default store's memory of sign-ins (live, and ended within their
+   * expireAfter): at most `total` in the process (default 100,000) and `perUser` for one user
+   * (default 100). Past a bound new sign-ins are refused, never an old one forgotten. Only with
+   * the default store.
+   */
+  signInMemory?: { total?: number; perUser?: number };
   /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
   store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
@@ -136,6 +155,11 @@ export interface ResolvedOptions<Req> {
   /** Undefined when drafts are off. */
   drafts: ResolvedDrafts<Req> | undefined;
   userId: ((req: Req) => string) | undefined;
+  /** Undefined for no limit. */
+  maxSignInsPerUser: number | undefined;
+  onMaxSignIns: 'end-oldest' | 'refuse';
+  /** The default store's bounds (undefined with another store). */
+  signInMemory: { total: number; perUser: number } | undefined;
   /** Undefined for the default: the session object. */
   store: ActivityStore | undefined;
   prefix: string;
@@ -194,6 +218,9 @@ export const OPTION_NAMES = [
   'eventData',
   'metrics',
   'sweepInterval',
+  'maxSignInsPerUser',
+  'onMaxSignIns',
+  'signInMemory',
   'store',
   'prefix',
   'clock',
@@ -305,11 +332,77 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     allowFrames: allowFrames(input.allowFrames),
     drafts: drafts(input),
     userId: userId(input.userId),
+    ...signInLimits(input),
     store: store(input.store),
     prefix: prefix(input.prefix),
     clock,
     logger,
   };
+}
+
+/** A whole number of sign-ins, 1 or more, or the default when left out. */
+function signInCount(option: string, value: unknown, fallback: number | undefined) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new SessionSecurityConfigError(
+      option,
+      `${option} (${describeValue(value)}) must be a whole number of sign-ins, 1 or more`,
+    );
+  }
+  return value;
+}
+
+/** maxSignInsPerUser, onMaxSignIns and signInMemory, checked against each other. */
+function signInLimits<Req>(input: SessionSecurityOptions<Req>) {
+  const maxSignInsPerUser = signInCount('maxSignInsPerUser', input.maxSignInsPerUser, undefined);
+  if (maxSignInsPerUser !== undefined && typeof input.userId !== 'function') {
+    throw new SessionSecurityConfigError(
+      'maxSignInsPerUser',
+      `maxSignInsPerUser (${maxSignInsPerUser}) needs the userId option, (req) => string giving the signed-in user's id, to count each user's sign-ins`,
+    );
+  }
+  const onMaxSignIns = input.onMaxSignIns ?? 'end-oldest';
+  if (onMaxSignIns !== 'end-oldest' && onMaxSignIns !== 'refuse') {
+    throw new SessionSecurityConfigError(
+      'onMaxSignIns',
+      `onMaxSignIns (${describeValue(onMaxSignIns)}) must be 'end-oldest' (end the least recently active sign-in) or 'refuse' (start(req) throws)`,
+    );
+  }
+  const memory: unknown = input.signInMemory;
+  if (memory !== undefined && input.store !== undefined) {
+    throw new SessionSecurityConfigError(
+      'signInMemory',
+      'signInMemory bounds the default store, which keeps sign-ins in this process; the store option replaces it: leave signInMemory out',
+    );
+  }
+  if (memory !== undefined && (memory === null || typeof memory !== 'object')) {
+    throw new SessionSecurityConfigError(
+      'signInMemory',
+      `signInMemory (${describeValue(memory)}) must be an object such as { total: 100000, perUser: 100 }`,
+    );
+  }
+  const { total, perUser, ...unknown } = (memory ?? {}) as Record<string, unknown>;
+  const extra = Object.keys(unknown)[0];
+  if (extra !== undefined) {
+    throw new SessionSecurityConfigError(
+      'signInMemory',
+      `signInMemory has no field ${JSON.stringify(extra)}: expected total and perUser`,
+    );
+  }
+  const signInMemory =
+    input.store === undefined
+      ? {
+          total: signInCount('signInMemory.total', total, 100_000) as number,
+          perUser: signInCount('signInMemory.perUser', perUser, 100) as number,
+        }
+      : undefined;
+  if (signInMemory && maxSignInsPerUser !== undefined && maxSignInsPerUser > signInMemory.perUser) {
+    throw new SessionSecurityConfigError(
+      'maxSignInsPerUser',
+      `maxSignInsPerUser (${maxSignInsPerUser}) is more than signInMemory.perUser (${signInMemory.perUser}), the sign-ins of one user the default store remembers: raise signInMemory.perUser`,
+    );
+  }
+  return { maxSignInsPerUser, onMaxSignIns, signInMemory };
 }
 
 /** The timeouts in seconds, after the rules every timeout obeys. */

@@ -10,11 +10,12 @@ import {
   metrics,
   ValueType,
 } from '@opentelemetry/api';
-import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
+import { describeValue, SessionSecurityConfigError, type SignInRefusal } from '../core/errors.js';
 import type {
   MetricsRecorder,
   RefusedReason,
   SessionSecurityEvent,
+  SignedOutEvent,
   StoreFailedEvent,
 } from '../core/events.js';
 import type { ExpiryReason } from '../core/policy.js';
@@ -55,7 +56,16 @@ const DURATION_BUCKETS_SECONDS = [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 
 // Attribute values are checked against these closed sets, so a malformed event cannot add a
 // series. Records, not arrays: adding a value to the event types fails to compile here.
 const EXPIRY_REASONS: Record<ExpiryReason, true> = { idle: true, absolute: true };
-const SIGN_OUT_HOWS: Record<'logout' | 'revoked', true> = { logout: true, revoked: true };
+const SIGN_OUT_HOWS: Record<SignedOutEvent['how'], true> = {
+  logout: true,
+  revoked: true,
+  replaced: true,
+};
+const SIGN_IN_REFUSALS: Record<SignInRefusal, true> = {
+  'max-sign-ins': true,
+  'user-memory-full': true,
+  'memory-full': true,
+};
 const REFUSED_REASONS: Record<RefusedReason, true> = {
   'cross-origin': true,
   'bad-request': true,
@@ -85,12 +95,13 @@ const PING_METHODS: Record<'GET' | 'POST', true> = { GET: true, POST: true };
  * | --- | --- | --- | --- |
  * | `expiries` | counter | `{expiry}` | `reason`: `idle` or `absolute` |
  * | `extensions` | counter | `{extension}` | none |
- * | `sign_outs` | counter | `{sign_out}` | `how`: `logout` or `revoked` |
+ * | `sign_outs` | counter | `{sign_out}` | `how`: `logout`, `revoked` or `replaced` |
  * | `sign_ins` | counter | `{sign_in}` | none |
+ * | `sign_ins.refused` | counter | `{sign_in}` | `reason`: `max-sign-ins`, `user-memory-full` or `memory-full` |
  * | `refused` | counter | `{request}` | `reason`: why the request was turned away |
  * | `store_failures` | counter | `{failure}` | `operation`: the store operation that failed |
  * | `pings` | counter | `{request}` | `method`: `GET` or `POST` |
- * | `sign_in.duration` | histogram | `s` | `end`: `idle`, `absolute`, `logout` or `revoked` |
+ * | `sign_in.duration` | histogram | `s` | `end`: `idle`, `absolute`, `logout`, `revoked` or `replaced` |
  *
  * `sign_in.duration` is the length of each sign-in that ended (sign-in to deadline for an expiry,
  * sign-in to sign-out when the store knew the start), in buckets from a minute to a day.
@@ -141,6 +152,7 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
   const extensions = count('extensions', '{extension}', 'Times a user chose to stay signed in');
   const signOuts = count('sign_outs', '{sign_out}', 'Sign-ins ended on purpose, by how');
   const signIns = count('sign_ins', '{sign_in}', 'Sign-ins started');
+  const signInsRefused = count('sign_ins.refused', '{sign_in}', 'New sign-ins refused, by reason');
   const refused = count('refused', '{request}', 'Requests turned away, by reason');
   const storeFailures = count('store_failures', '{failure}', 'Failed store operations');
   const pings = count('pings', '{request}', 'Pings answered, by method');
@@ -150,7 +162,7 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
     advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
   });
 
-  const recordDuration = (lengthSeconds: unknown, end: EndReason) => {
+  const recordDuration = (lengthSeconds: unknown, end: EndReason | 'replaced') => {
     if (typeof lengthSeconds === 'number' && Number.isFinite(lengthSeconds) && lengthSeconds >= 0) {
       durations.record(lengthSeconds, { end });
     }
@@ -175,6 +187,10 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
           if (!Object.hasOwn(SIGN_OUT_HOWS, event.how)) return;
           signOuts.add(1, { how: event.how });
           recordDuration(event.lengthSeconds, event.how);
+          return;
+        case 'sign-in-refused':
+          if (!Object.hasOwn(SIGN_IN_REFUSALS, event.reason)) return;
+          signInsRefused.add(1, { reason: event.reason });
           return;
         case 'refused':
           if (!Object.hasOwn(REFUSED_REASONS, event.reason)) return;

@@ -2,12 +2,17 @@
 // policy for every other request, over a small SessionAccess. Holds no framework code.
 
 import { debuglog } from 'node:util';
-import { SessionSecurityConfigError, SessionSecurityRequestError } from '../core/errors.js';
+import {
+  SessionSecurityConfigError,
+  SessionSecurityRequestError,
+  SignInRefusedError,
+} from '../core/errors.js';
 import {
   describeFailure,
   type EventBase,
   type RefusedReason,
   type SessionSecurityEvent,
+  type SignedOutEvent,
   type StoreFailedEvent,
 } from '../core/events.js';
 import { type ResolvedOptions, signInTimeouts } from '../core/options.js';
@@ -169,7 +174,15 @@ export interface Lifecycle<Req> {
 export function createLifecycle<Req extends object>(options: ResolvedOptions<Req>): Lifecycle<Req> {
   const { clock, logger, prefix } = options;
   const store: ActivityStore =
-    options.store ?? sessionObjectStore({ now: () => clock.now(), logger });
+    options.store ??
+    sessionObjectStore({
+      now: () => clock.now(),
+      logger,
+      ...(options.signInMemory && {
+        maxSignIns: options.signInMemory.total,
+        maxSignInsPerUser: options.signInMemory.perUser,
+      }),
+    });
   const clearSiteData = clearSiteDataHeader(options.clearSiteData);
   /**
    * Each request's latest step on the store, for its page's client config: a property of the
@@ -285,9 +298,100 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     try {
       return { ok: true, value: await operation() };
     } catch (error) {
+      if (error instanceof SignInRefusedError) {
+        // Not a failure: the store has no room for one more sign-in (reported as refused).
+        signInRefused(undefined, error);
+        return { ok: false, outcome: answer(refusedAnswer(error)) };
+      }
       failed(name, error);
       return { ok: false, outcome: answer(answers.unavailable()) };
     }
+  }
+
+  /** A refused sign-in, as the request that met the refusal is answered. */
+  function refusedAnswer(error: SignInRefusedError): Answer {
+    return {
+      status: error.status,
+      headers: { ...error.headers },
+      body: { status: 'error', error: error.message },
+    };
+  }
+
+  /** Requests whose `start(req)` was refused: the sign-in they made is not saved. */
+  const refusedRequests = new WeakSet<object>();
+
+  /** Refusals already reported, with their user: a refusal is reported once on its way up. */
+  const reportedRefusals = new WeakSet<SignInRefusedError>();
+
+  /** Reports a new sign-in the library refused (the error `start` throws, or a sign-in ended at once). */
+  function signInRefused(userId: string | undefined, error: SignInRefusedError): void {
+    if (reportedRefusals.has(error)) return;
+    reportedRefusals.add(error);
+    emit({
+      type: 'sign-in-refused',
+      at: clock.now(),
+      reason: error.reason,
+      ...(userId !== undefined && { userId }),
+    });
+  }
+
+  /**
+   * Makes room for one more sign-in of `userId` under `maxSignInsPerUser`: ends the least
+   * recently active ones (`replaced`), or refuses. Not atomic: sign-ins of one user made at the
+   * same moment on several instances may each find room.
+   *
+   * @throws SignInRefusedError with `onMaxSignIns: 'refuse'`
+   */
+  async function limitSignIns(userId: string | undefined): Promise<void> {
+    const max = options.maxSignInsPerUser;
+    const { signIns: listOf, revoke } = store;
+    if (max === undefined || userId === undefined || !listOf || !revoke) return;
+    const live = await listOf.call(store, userId, options);
+    const over = live.length - max + 1;
+    if (over <= 0) return;
+    if (options.onMaxSignIns === 'refuse') {
+      throw new SignInRefusedError(
+        'max-sign-ins',
+        `this account already has ${live.length} sign-in(s), the most allowed (${max}): sign out of one of them first`,
+      );
+    }
+    const oldest = live.sort((a, b) => a.lastActivity - b.lastActivity).slice(0, over);
+    for (const signIn of oldest) {
+      const ended = await revoke.call(store, { userId, signIn: signIn.id }, options);
+      for (const state of ended) signedOutEvent(state, 'replaced');
+    }
+  }
+
+  /**
+   * Starts a new sign-in's clock through the store (`start`, or `prepare` for a sign-in made
+   * without it), within `maxSignInsPerUser`. A refusal is reported and thrown.
+   *
+   * @throws SignInRefusedError, or the store's error
+   */
+  async function beginSignIn(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    how: 'start' | 'prepare',
+  ): Promise<SecurityState | undefined> {
+    const kept = await factsOf(facts);
+    try {
+      await limitSignIns(kept.userId);
+      if (how === 'prepare') return await store.prepare?.(session, options, kept);
+      const step = await store.start(session, options, kept);
+      touched.set(facts.req, step);
+      return step.state;
+    } catch (error) {
+      if (error instanceof SignInRefusedError) signInRefused(kept.userId, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A sign-in made without `start` that was refused: it never began, so its session is ended
+   * (the app sees an anonymous visitor; `start` in its sign-in route would show the reason).
+   */
+  async function endRefusedSignIn(session: SessionAccess, keepSession: boolean) {
+    return guarded(() => session.end(keepSession), 'session');
   }
 
   /** Reports a store failure: one log line per kind of failure a minute, an event each time. */
@@ -369,7 +473,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     });
   }
 
-  function signedOutEvent(state: SecurityState | undefined, how: 'logout' | 'revoked'): void {
+  function signedOutEvent(state: SecurityState | undefined, how: SignedOutEvent['how']): void {
     if (!observed || state === undefined) return;
     const at = clock.now();
     const lengthSeconds = Math.max(0, at - state.startedAt) / 1000;
@@ -584,19 +688,27 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       reportMissingSession(clock.now());
       return refuse(facts, undefined, 'no-session', answers.unavailable());
     }
-    const authenticated = await options.isAuthenticated(facts.req);
+    let authenticated = await options.isAuthenticated(facts.req);
     // A sign-in without a clock (the app did not call start()) starts one here; a session that
     // holds one (every other request) costs no call.
     if (authenticated && store.prepare && session.read() === undefined) {
-      const kept = await factsOf(facts);
-      const prepared = await guarded(() => store.prepare?.(session, options, kept), 'prepare');
-      if (!prepared.ok) return prepared.outcome;
-      if (prepared.value !== undefined) {
+      const prepared = await guarded(() => beginSignIn(facts, session, 'prepare'), 'prepare');
+      if (prepared.ok && prepared.value !== undefined) {
         signedIn(prepared.value);
         sweepSoon();
-      }
+      } else if (
+        !prepared.ok &&
+        prepared.outcome.kind === 'answer' &&
+        prepared.outcome.answer.status !== 503
+      ) {
+        // Refused for this user (429): the sign-in never began; the request goes on anonymous.
+        const ended = await endRefusedSignIn(session, true);
+        if (!ended.ok) return ended.outcome;
+        authenticated = false;
+      } else if (!prepared.ok) return prepared.outcome;
     }
-    if (facts.path === prefix || facts.path.startsWith(`${prefix}/`)) {
+    const isRoute = facts.path === prefix || facts.path.startsWith(`${prefix}/`);
+    if (isRoute) {
       return handleRoute(facts, session, authenticated);
     }
     if (!authenticated) {
@@ -643,12 +755,21 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   async function settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean> {
     try {
       if (!settles(session) || !(await options.isAuthenticated(facts.req))) return false;
-      const kept = await factsOf(facts);
-      const prepared = await guarded(() => store.prepare?.(session, options, kept), 'prepare');
-      if (!prepared.ok || prepared.value === undefined) return false;
-      signedIn(prepared.value);
-      sweepSoon();
-      return true;
+      if (refusedRequests.has(facts.req)) {
+        // start(req) was refused in this request (and reported): the sign-in is not saved.
+        await endRefusedSignIn(session, true);
+        return false;
+      }
+      const prepared = await guarded(() => beginSignIn(facts, session, 'prepare'), 'prepare');
+      if (prepared.ok) {
+        if (prepared.value === undefined) return false;
+        signedIn(prepared.value);
+        sweepSoon();
+        return true;
+      }
+      // Refused (or the store failed): no sign-in is saved without its clock.
+      await endRefusedSignIn(session, true);
+      return false;
     } catch (error) {
       // The app's answer is already made: the next request starts the clock instead.
       hookFailed('starting the clock after the handler', error);
@@ -657,10 +778,15 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   }
 
   async function start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
-    const kept = await factsOf(facts);
-    const step = await reported('start', () => store.start(session, options, kept));
-    touched.set(facts.req, step);
-    signedIn(step.state);
+    let state: SecurityState | undefined;
+    try {
+      state = await beginSignIn(facts, session, 'start');
+    } catch (error) {
+      if (error instanceof SignInRefusedError) refusedRequests.add(facts.req);
+      else failed('start', error);
+      throw error;
+    }
+    if (state !== undefined) signedIn(state);
     sweepSoon();
   }
 
@@ -682,6 +808,12 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     if (!session.exists()) return;
     debug('signed out by the app');
     touched.delete(facts.req);
+    // An anonymous session without a clock has no sign-in to remember as ended: anybody can make
+    // such sessions, and each would take a place in the default store's memory.
+    if (session.read() === undefined && !(await options.isAuthenticated(facts.req))) {
+      await session.end(false);
+      return;
+    }
     const state = await reported('end', () => store.end(session, 'logout', options));
     signedOutEvent(state, 'logout');
     await session.end(false);

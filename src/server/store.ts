@@ -1,6 +1,7 @@
-// The default activity store: a sign-in's clock in the session object, and the memory of ended
-// sign-ins in this process. Applies the core's policy; holds no framework code.
+// The default activity store: a sign-in's clock in the session object, and the memory of live and
+// ended sign-ins in this process. Applies the core's policy; holds no framework code.
 
+import { SignInRefusedError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
   deadlineOf,
@@ -15,14 +16,23 @@ import {
   timeoutsOf,
 } from '../core/policy.js';
 import type { ActivityStore, SessionAccess, SweptSignIn } from '../core/store.js';
-import { DEFAULT_MAX_TOMBSTONES, type EndReason, Tombstones } from '../core/tombstones.js';
+import { type EndReason, Tombstones } from '../core/tombstones.js';
 
 export type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 
-/** A clock in milliseconds, and where warnings go. */
+/** Sign-ins, live and ended within their expireAfter, that one process remembers by default. */
+export const DEFAULT_MAX_REMEMBERED_SIGN_INS = 100_000;
+/** Sign-ins of one user, live and ended within their expireAfter, remembered by default. */
+export const DEFAULT_MAX_REMEMBERED_PER_USER = 100;
+
+/** A clock in milliseconds, where warnings go, and the bounds of the memory of sign-ins. */
 export interface SessionObjectStoreOptions {
   now: () => number;
   logger: Logger;
+  /** Sign-ins, live and ended, this process remembers at most. Default 100,000. */
+  maxSignIns?: number;
+  /** Sign-ins of one user (started with a `userId`), live and ended, remembered at most. Default 100. */
+  maxSignInsPerUser?: number;
 }
 
 /**
@@ -30,13 +40,62 @@ export interface SessionObjectStoreOptions {
  * kept wherever the framework keeps sessions; the memory of ended sign-ins, and the list of live
  * ones (for a user's list of sign-ins, revocation and the sweep), live in this process: an
  * instance knows only the sign-ins it has seen since it started.
+ *
+ * The memory never forgets a sign-in it must remember: an ended one stays until it could no
+ * longer live, a live one until it ends. It is bounded by admission instead: a new sign-in is
+ * refused (`SignInRefusedError`) while its user holds `maxSignInsPerUser` remembered sign-ins
+ * (429), or the process `maxSignIns` (503), so one account cannot push another's out.
  */
-export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): ActivityStore {
+export function sessionObjectStore({
+  now,
+  logger,
+  maxSignIns = DEFAULT_MAX_REMEMBERED_SIGN_INS,
+  maxSignInsPerUser = DEFAULT_MAX_REMEMBERED_PER_USER,
+}: SessionObjectStoreOptions): ActivityStore {
   const ended = new Tombstones();
   const live = new LiveSignIns();
   const markerKey = (id: string) => `m:${id}`;
   const sessionKey = (id: string) => `s:${id}`;
-  let lastEvictionWarningMs = -Infinity;
+  /** The owner an ended sign-in is counted for: its user, or '' for sign-ins without one. */
+  const ownerOf = (state: SecurityState) => state.userId ?? '';
+  let lastRefusalLogMs = -Infinity;
+  let refusedSinceLog = 0;
+
+  /**
+   * Admits a sign-in this process does not remember yet (a new one, or one from before a restart
+   * at its first request), or throws when the memory has no room for it: never forgets another.
+   *
+   * @throws SignInRefusedError
+   */
+  function admit(userId: string | undefined, nowMs: number, timeouts: Timeouts): void {
+    const full = () =>
+      live.size + ended.owned >= maxSignIns
+        ? 'memory-full'
+        : userId !== undefined && live.countOf(userId) + ended.countOf(userId) >= maxSignInsPerUser
+          ? 'user-memory-full'
+          : undefined;
+    if (full() === undefined) return;
+    // Before refusing: what lapsed behind a longer-lived entry, and live sign-ins past their
+    // deadline (a copy of one is expired by itself), free their room.
+    ended.prune(nowMs);
+    live.dropPast(nowMs, timeouts);
+    const reason = full();
+    if (reason === undefined) return;
+    refusedSinceLog++;
+    if (nowMs - lastRefusalLogMs >= 60_000) {
+      lastRefusalLogMs = nowMs;
+      logger.warn(
+        `session-security: ${refusedSinceLog} sign-in(s) refused since the last report: this process remembers ${live.size + ended.owned} sign-ins (live, and ended within their expireAfter; at most ${maxSignIns} in all and ${maxSignInsPerUser} per user: the signInMemory option), and forgets none early. Use the Redis store to remember more`,
+      );
+      refusedSinceLog = 0;
+    }
+    throw new SignInRefusedError(
+      reason,
+      reason === 'memory-full'
+        ? 'too many sign-ins in too little time: try again in a minute'
+        : 'too many sign-ins of this account in too little time: try again later',
+    );
+  }
 
   /** Reads the state; a damaged record counts as expired, never as a fresh start. */
   function stored(session: SessionAccess): SecurityState | undefined | 'invalid' {
@@ -80,24 +139,16 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
     const valid = state !== undefined && state !== 'invalid' ? state : undefined;
     const { expireAfterMs, absoluteTimeoutMs } = valid ? timeoutsOf(valid, defaults) : defaults;
     const idleUntil = nowMs + expireAfterMs;
-    const keys: [string, number][] = [];
     if (valid) {
       live.delete(valid.id);
       const absoluteUntil =
         absoluteTimeoutMs > 0 ? valid.startedAt + absoluteTimeoutMs : Number.POSITIVE_INFINITY;
-      keys.push([markerKey(valid.id), Math.min(idleUntil, absoluteUntil)]);
+      const until = Math.min(idleUntil, absoluteUntil);
+      // Counted once per sign-in, by its marker; the session id goes along uncounted.
+      if (until > nowMs) ended.add(markerKey(valid.id), nowMs, until, reason, ownerOf(valid));
     }
     // A session that comes back without a clock must not start a new one for this sign-in.
-    if (sessionId !== undefined) keys.push([sessionKey(sessionId), idleUntil]);
-    for (const [key, until] of keys) {
-      if (until <= nowMs || ended.add(key, nowMs, until, reason)) continue;
-      if (nowMs - lastEvictionWarningMs >= 60_000) {
-        lastEvictionWarningMs = nowMs;
-        logger.warn(
-          'session-security: too many sign-ins ended within expireAfter to remember them all in memory; the oldest are forgotten. Keep them in a shared store (Redis) instead',
-        );
-      }
-    }
+    if (sessionId !== undefined) ended.add(sessionKey(sessionId), nowMs, idleUntil, reason);
   }
 
   /**
@@ -112,7 +163,13 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
   }
 
   /** Starts a sign-in's clock in the session, with its facts, and lists it as live. */
-  async function begin(session: SessionAccess, nowMs: number, facts: SignInFacts | undefined) {
+  async function begin(
+    session: SessionAccess,
+    nowMs: number,
+    timeouts: Timeouts,
+    facts: SignInFacts | undefined,
+  ) {
+    admit(facts?.userId, nowMs, timeouts);
     const state: SecurityState = {
       lastActivity: nowMs,
       startedAt: nowMs,
@@ -120,7 +177,7 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       ...facts,
     };
     await session.write(encodeState(state));
-    live.set(state, session.id(), nowMs, logger);
+    live.set(state, session.id());
     return state;
   }
 
@@ -154,26 +211,29 @@ export function sessionObjectStore({ now, logger }: SessionObjectStoreOptions): 
       if (copyStale) await session.write(encodeState(next));
       // Listed as live: a sign-in from before a restart is listed at its first request. (The
       // session's copy lagging behind, the usual case, is no news to `live`.)
-      if (decision.write || !live.has(next.id)) {
-        live.set(next, session.id(), nowMs, logger);
-      }
+      if (!live.has(next.id)) {
+        // Not remembered yet (a sign-in from before a restart): admitted like a new one; while
+        // the memory has no room its requests are refused (503), never left unlisted.
+        admit(next.userId, nowMs, timeouts);
+        live.set(next, session.id());
+      } else if (decision.write) live.set(next, session.id());
       return { kind: 'active', state: next, nowMs };
     },
 
-    async prepare(session, _timeouts, facts) {
+    async prepare(session, timeouts, facts) {
       if (session.read() !== undefined) return undefined;
       const nowMs = now();
       if (endedReason(session, undefined, nowMs) !== undefined) return undefined;
-      return begin(session, nowMs, facts);
+      return begin(session, nowMs, timeouts, facts);
     },
 
-    async start(session, _timeouts, facts) {
+    async start(session, timeouts, facts) {
       const nowMs = now();
+      const state = await begin(session, nowMs, timeouts, facts);
       // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that
       // kept the session id): the session id is free again; the old marker stays ended.
       const sessionId = session.id();
       if (sessionId !== undefined) ended.delete(sessionKey(sessionId));
-      const state = await begin(session, nowMs, facts);
       return { kind: 'active', state, nowMs };
     },
 
@@ -252,16 +312,14 @@ export function sessionCopyStepMs({ expireAfterMs }: Timeouts): number {
 /**
  * The live sign-ins this process has seen, with the latest activity it recorded for each (so
  * that a copy of the session saved back by a slow request cannot move it back), by marker and by
- * user. Bounded: past the bound the least recently active are forgotten.
+ * user. Unbounded by itself: the store admits sign-ins into it (see `admit`).
  */
 class LiveSignIns {
   readonly #entries = new Map<string, { state: SecurityState; sessionId: string | undefined }>();
   readonly #byUser = new Map<string, Set<string>>();
-  readonly #maxEntries: number;
-  #lastWarningMs = -Infinity;
 
-  constructor(maxEntries = DEFAULT_MAX_TOMBSTONES) {
-    this.#maxEntries = maxEntries;
+  get size(): number {
+    return this.#entries.size;
   }
 
   get(id: string) {
@@ -272,28 +330,33 @@ class LiveSignIns {
     return this.#entries.has(id);
   }
 
+  /** How many live sign-ins of `userId` are held. */
+  countOf(userId: string): number {
+    return this.#byUser.get(userId)?.size ?? 0;
+  }
+
   /** Records a sign-in's state; the latest activity recorded wins over an older copy's. */
-  set(state: SecurityState, sessionId: string | undefined, nowMs: number, logger: Logger): void {
+  set(state: SecurityState, sessionId: string | undefined): void {
     const known = this.#entries.get(state.id);
     const lastActivity = Math.max(state.lastActivity, known?.state.lastActivity ?? -Infinity);
-    this.#entries.delete(state.id); // re-inserted last: the least recently active stay first
     this.#entries.set(state.id, {
       state: lastActivity === state.lastActivity ? state : { ...state, lastActivity },
       sessionId: sessionId ?? known?.sessionId,
     });
-    if (state.userId !== undefined) {
+    if (state.userId !== undefined && known === undefined) {
       const markers = this.#byUser.get(state.userId) ?? new Set<string>();
       markers.add(state.id);
       this.#byUser.set(state.userId, markers);
     }
-    if (this.#entries.size <= this.#maxEntries) return;
-    const oldest = this.#entries.keys().next().value;
-    if (oldest !== undefined) this.delete(oldest);
-    if (nowMs - this.#lastWarningMs >= 60_000) {
-      this.#lastWarningMs = nowMs;
-      logger.warn(
-        `session-security: more than ${this.#maxEntries} live sign-ins in this process; the least recently active are left out of lists of sign-ins and sweeps. Keep them in a shared store (Redis) instead`,
-      );
+  }
+
+  /**
+   * Drops the sign-ins past their deadline at `nowMs` (nobody came back to them; a copy of one
+   * is expired by itself, since none holds a later activity than this memory).
+   */
+  dropPast(nowMs: number, defaults: Timeouts): void {
+    for (const [id, { state }] of this.#entries) {
+      if (nowMs >= deadlineOf(state, timeoutsOf(state, defaults))) this.delete(id);
     }
   }
 

@@ -355,6 +355,103 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     );
   });
 
+  describe('maxSignInsPerUser', () => {
+    it("ends the user's least recently active sign-in past the limit (end-oldest), and no other user's", async () => {
+      await start({ maxSignInsPerUser: 2 });
+      const bob = await signInAs('bob');
+      const first = await signInAs('ada');
+      const firstMarker = await markerOf(first);
+      app.clock.advance(10);
+      const second = await signInAs('ada');
+      app.clock.advance(10);
+      // The first sign-in is used again: the second is now the least recently active.
+      expect(
+        (await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, first)).status,
+      ).toBe(200);
+      const secondMarker = await markerOf(second);
+      app.clock.advance(10);
+      const third = await signInAs('ada');
+      expect((await ping(second)).json).toEqual(REVOKED);
+      expect((await ping(first)).status).toBe(200);
+      expect((await ping(third)).status).toBe(200);
+      expect((await ping(bob)).status).toBe(200);
+      expect(signedOut()).toEqual([
+        { ...revokedEvent(secondMarker, 'ada', 30, 10), how: 'replaced' },
+      ]);
+      expect(firstMarker).not.toBe(secondMarker);
+    });
+
+    it("refuses the sign-in past the limit with onMaxSignIns: 'refuse': start(req) throws a 429 the app can show", async () => {
+      await start({ maxSignInsPerUser: 2, onMaxSignIns: 'refuse' });
+      const first = await signInAs('ada');
+      const second = await signInAs('ada');
+      const jar = new CookieJar();
+      const refused = await send(
+        app.origin,
+        '/test/sign-in?start=1&user=ada',
+        { method: 'POST', headers: SAME_ORIGIN_FETCH },
+        jar,
+      );
+      expect(refused.status).toBe(429);
+      expect((await ping(first)).status).toBe(200);
+      expect((await ping(second)).status).toBe(200);
+      expect(signedOut()).toEqual([]);
+      expect(events.filter((event) => event.type === 'sign-in-refused')).toEqual([
+        { type: 'sign-in-refused', at: t0, reason: 'max-sign-ins', userId: 'ada' },
+      ]);
+      // Once one of them signs out, the next sign-in is let in.
+      expect(
+        (
+          await send(
+            app.origin,
+            '/session-security/logout',
+            { method: 'POST', headers: SAME_ORIGIN_FETCH },
+            first,
+          )
+        ).status,
+      ).toBe(200);
+      await signInAs('ada');
+    });
+  });
+
+  describe("the default store's memory of sign-ins", () => {
+    it('refuses the sign-ins of a user past signInMemory.perUser with 429, and another user signs in', async () => {
+      if (storeKind === 'redis') {
+        // The bound belongs to the default store: with another store it is a configuration error.
+        await expect(start({ signInMemory: { perUser: 3 } })).rejects.toThrow(
+          /signInMemory bounds the default store/,
+        );
+        return;
+      }
+      await start({ signInMemory: { perUser: 3 } });
+      for (let i = 0; i < 3; i++) {
+        const jar = await signInAs('mallory');
+        await send(
+          app.origin,
+          '/session-security/logout',
+          { method: 'POST', headers: SAME_ORIGIN_FETCH },
+          jar,
+        );
+      }
+      const refused = await send(app.origin, '/test/sign-in?start=1&user=mallory', {
+        method: 'POST',
+        headers: SAME_ORIGIN_FETCH,
+      });
+      expect(refused.status).toBe(429);
+      // Without start(), the sign-in is ended before its session is saved: an anonymous visitor.
+      const jar = new CookieJar();
+      await send(app.origin, '/test/sign-in?user=mallory', { method: 'POST' }, jar);
+      expect((await ping(jar)).json).toEqual({ status: 'anonymous' });
+      expect(
+        events.filter((event) => event.type === 'sign-in-refused').map((event) => event.reason),
+      ).toEqual(['user-memory-full', 'user-memory-full']);
+      expect((await ping(await signInAs('ada'))).status).toBe(200);
+      // Once mallory's ended sign-ins lapse (expireAfter after their end), there is room again.
+      app.clock.advance(900);
+      await signInAs('mallory');
+    });
+  });
+
   describe('signIns.endAll, endUser, endEveryone', () => {
     /** Three sign-ins of ada and one of bob, at t0, with their markers. */
     async function fourSignIns() {

@@ -533,3 +533,47 @@ describe('resolveOptions WCAG 2.2.1 warning', () => {
     expect(logger.warn).not.toHaveBeenCalled();
   });
 });
+
+describe('resolveOptions: sign-in limits', () => {
+  const userId = () => 'ada';
+  it('takes maxSignInsPerUser with userId, ending the oldest by default', () => {
+    const resolved = resolve({ maxSignInsPerUser: 3, userId });
+    expect(resolved.maxSignInsPerUser).toBe(3);
+    expect(resolved.onMaxSignIns).toBe('end-oldest');
+    expect(resolved.signInMemory).toEqual({ total: 100_000, perUser: 100 });
+  });
+
+  it.each([0, -1, 1.5, '3', Number.NaN])('rejects maxSignInsPerUser %s', (value) => {
+    expect(() => resolve({ maxSignInsPerUser: value as number, userId })).toThrow(
+      /maxSignInsPerUser \(.*\) must be a whole number of sign-ins, 1 or more/,
+    );
+  });
+
+  it('rejects maxSignInsPerUser without userId, naming what is missing', () => {
+    expect(() => resolve({ maxSignInsPerUser: 3, drafts: false, userId: undefined })).toThrow(
+      /maxSignInsPerUser \(3\) needs the userId option/,
+    );
+  });
+
+  it('rejects an unknown onMaxSignIns', () => {
+    expect(() =>
+      resolve({ maxSignInsPerUser: 3, userId, onMaxSignIns: 'end-newest' as 'refuse' }),
+    ).toThrow(/onMaxSignIns \("end-newest"\) must be 'end-oldest'/);
+  });
+
+  it('rejects signInMemory with another store, an unknown field, and a bound under maxSignInsPerUser', () => {
+    const store = { touch: async () => ({ kind: 'ended' as const, reason: 'idle' as const }) };
+    expect(() => resolve({ signInMemory: { total: 10 }, store: store as never })).toThrow(
+      /signInMemory bounds the default store/,
+    );
+    expect(() => resolve({ signInMemory: { max: 10 } as never })).toThrow(
+      /signInMemory has no field "max": expected total and perUser/,
+    );
+    expect(() => resolve({ signInMemory: { perUser: 0 } })).toThrow(
+      /signInMemory.perUser \(0\) must be a whole number/,
+    );
+    expect(() => resolve({ maxSignInsPerUser: 20, userId, signInMemory: { perUser: 10 } })).toThrow(
+      /maxSignInsPerUser \(20\) is more than signInMemory.perUser \(10\)/,
+    );
+  });
+});

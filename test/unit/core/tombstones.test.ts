@@ -23,15 +23,33 @@ describe('Tombstones', () => {
     expect(ended.find('k980', 999_000)).toBeUndefined();
   });
 
-  it('holds at most its bound, dropping the oldest and saying so', () => {
-    const ended = new Tombstones(3);
-    expect(ended.add('a', 0, 100, 'logout')).toBe(true);
-    expect(ended.add('b', 0, 100, 'logout')).toBe(true);
-    expect(ended.add('c', 0, 100, 'logout')).toBe(true);
-    expect(ended.add('d', 0, 100, 'logout')).toBe(false);
-    expect(ended.size).toBe(3);
-    expect(ended.find('a', 1)).toBeUndefined();
-    expect(ended.find('d', 1)).toBe('logout');
+  it('never forgets a key before its deadline, and counts the entries of each owner', () => {
+    const ended = new Tombstones();
+    for (let i = 0; i < 1000; i++) ended.add(`x${i}`, 0, 100, 'logout', 'mallory');
+    ended.add('victim', 0, 100, 'logout', 'ada');
+    ended.add('session', 0, 100, 'logout');
+    for (let i = 0; i < 1000; i++) ended.add(`y${i}`, 50, 150, 'logout', 'mallory');
+    expect(ended.find('victim', 99)).toBe('logout');
+    expect(ended.countOf('mallory')).toBe(2000);
+    expect(ended.countOf('ada')).toBe(1);
+    expect(ended.owned).toBe(2001);
+    expect(ended.size).toBe(2002);
+    ended.add('z', 120, 300, 'idle', 'ada');
+    // The front lapsed at 120: those entries are gone, their counts too.
+    expect(ended.countOf('mallory')).toBe(1000);
+    expect(ended.countOf('ada')).toBe(1);
+    expect(ended.find('victim', 120)).toBeUndefined();
+  });
+
+  it('prunes a lapsed entry that waits behind a longer-lived one', () => {
+    const ended = new Tombstones();
+    ended.add('long', 0, 1000, 'idle', 'ada');
+    ended.add('short', 0, 10, 'idle', 'bob');
+    expect(ended.owned).toBe(2);
+    ended.prune(11);
+    expect(ended.owned).toBe(1);
+    expect(ended.countOf('bob')).toBe(0);
+    expect(ended.find('long', 11)).toBe('idle');
   });
 
   it('takes the newest deadline and reason when a key is added again', () => {
