@@ -13,6 +13,7 @@ import { renderReport } from './report.js';
 const PARTS: Record<string, () => Promise<{ run(): Promise<BenchSection[]> }>> = {
   sizes: () => import('./sizes.js'),
   network: () => import('./network.js'),
+  memory: () => import('./memory.js'),
   client: () => import('./client.js'),
   server: () => import('./server.js'),
   load: () => import('./load.js'),

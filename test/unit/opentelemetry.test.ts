@@ -212,6 +212,25 @@ describe('openTelemetryMetrics', () => {
     });
   });
 
+  it('counts refused sign-ins by reason, and a sign-in replaced under maxSignInsPerUser as a sign-out', async () => {
+    const { provider, collect } = sdk();
+    const recorder = openTelemetryMetrics({ meterProvider: provider });
+    recorder.event({ type: 'sign-in-refused', at, reason: 'max-sign-ins', userId: 'ada' });
+    recorder.event({ type: 'sign-in-refused', at, reason: 'memory-full' });
+    recorder.event({ type: 'sign-in-refused', at, reason: 'made-up' as 'memory-full' });
+    recorder.event({ type: 'signed-out', at, signIn: 'a', how: 'replaced', lengthSeconds: 120 });
+    const found = byName(await collect());
+    expect(sums(found.get('session_security.sign_ins.refused'))).toEqual([
+      [{ reason: 'max-sign-ins' }, 1],
+      [{ reason: 'memory-full' }, 1],
+    ]);
+    expect(sums(found.get('session_security.sign_outs'))).toEqual([[{ how: 'replaced' }, 1]]);
+    const points = found.get('session_security.sign_in.duration')?.dataPoints ?? [];
+    expect(points.map((p) => [p.attributes, (p.value as Histogram).sum])).toEqual([
+      [{ end: 'replaced' }, 120],
+    ]);
+  });
+
   it('counts a revocation and an absolute expiry, and a sign-out of unknown length without a duration', async () => {
     const { provider, collect } = sdk();
     const recorder = openTelemetryMetrics({ meterProvider: provider });

@@ -19,4 +19,13 @@ describe('README', () => {
     const block = /with \[pino\][\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(example);
   });
+
+  it('shows examples/express/start-or-refuse.ts as the sign-in under a limit per user, line for line', () => {
+    const example = read('examples/express/start-or-refuse.ts').split('\n').slice(1).join('\n');
+    const readme = read('README.md');
+    const block = /examples\/express\/start-or-refuse\.ts`\):\n\n```ts\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(block).toBe(example);
+  });
 });
