@@ -46,8 +46,13 @@ export interface SweptSignIn {
   reason: 'idle' | 'absolute';
 }
 
-/** Which sign-ins to end from elsewhere: one of a user's, all of a user's, or every user's. */
-export type RevokeTarget = { userId: string; signIn?: string } | { everyone: true };
+/**
+ * Which sign-ins to end from elsewhere: one of a user's (`signIn`), all of a user's but one
+ * (`except`: "sign out everywhere else"), all of a user's, or every user's.
+ */
+export type RevokeTarget =
+  | { userId: string; signIn?: string; except?: string }
+  | { everyone: true };
 
 /**
  * A store of sign-in clocks. Each method is one step on the store (one round trip for a remote

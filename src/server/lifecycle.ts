@@ -862,18 +862,9 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return userId;
   }
 
-  async function revoke(target: RevokeTarget, keep?: string): Promise<number> {
-    const { revoke: revokeIn, signIns } = management();
-    // Ending one sign-in but the current: end the others one by one.
-    if (keep !== undefined && 'userId' in target) {
-      const listed = await reported('list', () => signIns(target.userId, options));
-      const others = listed.filter((s) => s.id !== keep);
-      let count = 0;
-      for (const other of others) {
-        count += await revoke({ userId: target.userId, signIn: other.id });
-      }
-      return count;
-    }
+  /** Ends sign-ins from elsewhere, in one pass over the store's index (one walk, never one per sign-in). */
+  async function revoke(target: RevokeTarget): Promise<number> {
+    const { revoke: revokeIn } = management();
     const ended = await reported('end', () => revokeIn(target, options));
     for (const state of ended) signedOutEvent(state, 'revoked');
     return ended.length;
@@ -909,7 +900,8 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
         const { req, session, facts } = reach(r);
         refuseCrossOrigin(facts, session);
         const userId = await userOf(req);
-        return revoke({ userId }, endOptions?.keepCurrent ? markerIn(session) : undefined);
+        const current = endOptions?.keepCurrent ? markerIn(session) : undefined;
+        return revoke(current === undefined ? { userId } : { userId, except: current });
       },
       async endUser(userId) {
         if (typeof userId !== 'string' || userId === '') {

@@ -278,7 +278,11 @@ export function sessionObjectStore({
           ? live.all()
           : live
               .ofUser(target.userId)
-              .filter(({ state }) => target.signIn === undefined || state.id === target.signIn);
+              .filter(
+                ({ state }) =>
+                  (target.signIn === undefined || state.id === target.signIn) &&
+                  state.id !== target.except,
+              );
       return chosen.map(({ state, sessionId }) => {
         bury(state, sessionId, nowMs, 'revoked', timeouts);
         return state;

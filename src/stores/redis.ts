@@ -239,12 +239,13 @@ return {'expired', reason, unpack(fields)}
 `;
 
 /**
- * An index of sign-ins (KEYS[1], a set): ARGV 'add' marker, 'remove' marker..., or 'scan'
- * cursor count, which returns {next cursor, markers}.
+ * An index of sign-ins (KEYS[1], a set): ARGV 'add' marker, 'has' marker (1 or 0), 'remove'
+ * marker..., or 'scan' cursor count, which returns {next cursor, markers}.
  */
 const INDEX_SCRIPT = `
 local key, op = KEYS[1], ARGV[1]
 if op == 'add' then return redis.call('SADD', key, ARGV[2]) end
+if op == 'has' then return redis.call('SISMEMBER', key, ARGV[2]) end
 if op == 'remove' then
   for i = 2, #ARGV do redis.call('SREM', key, ARGV[i]) end
   return 0
@@ -445,11 +446,19 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     try {
       const ids = states.map((state) => state.id);
       if (ids.length > 0) await runOn(INDEX, allIndex, ['remove', ...ids]);
-      for (const state of states) {
-        if (state.userId !== undefined) {
-          await runOn(INDEX, userIndex(state.userId), ['remove', state.id]);
-        }
+      // One command per user, all sent at once: ending many sign-ins stays linear.
+      const byUser = new Map<string, string[]>();
+      for (const { userId, id } of states) {
+        if (userId === undefined) continue;
+        const markers = byUser.get(userId);
+        if (markers) markers.push(id);
+        else byUser.set(userId, [id]);
       }
+      await Promise.all(
+        [...byUser].map(([userId, markers]) =>
+          runOn(INDEX, userIndex(userId), ['remove', ...markers]),
+        ),
+      );
     } catch {
       // left for the next list or sweep
     }
@@ -556,13 +565,18 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     },
 
     async revoke(target: RevokeTarget) {
+      if (!('everyone' in target) && target.signIn !== undefined) {
+        // One sign-in: ended only if it is the user's, without walking the user's index.
+        if (target.signIn === target.except) return [];
+        const owned = await runOn(INDEX, userIndex(target.userId), ['has', target.signIn]);
+        return Number(owned) === 1 ? endAll([target.signIn], 'revoked') : [];
+      }
       const ended: SecurityState[] = [];
       const index = 'everyone' in target ? allIndex : userIndex(target.userId);
+      const except = 'everyone' in target ? undefined : target.except;
+      // One walk: each batch's sign-ins are ended together (their scripts sent at once).
       await walk(index, async (markers) => {
-        const chosen =
-          'everyone' in target || target.signIn === undefined
-            ? markers
-            : markers.filter((marker) => marker === target.signIn);
+        const chosen = markers.filter((marker) => marker !== except);
         ended.push(...(await endAll(chosen, 'revoked')));
         return chosen;
       });
