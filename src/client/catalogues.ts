@@ -17,6 +17,8 @@ const ca: Messages & DraftMessages = {
   dismiss: 'D’acord',
   offline:
     'No es pot connectar amb el servidor. Aquesta pàgina romandrà oculta fins que es restableixi la connexió.',
+  signOutFailed:
+    'Encara no s’ha tancat la sessió. Aquesta pàgina romandrà oculta mentre es torna a intentar.',
   restored: 'S’han restaurat els canvis que no havíeu desat.',
 };
 
@@ -32,6 +34,8 @@ const cs: Messages & DraftMessages = {
     'Z bezpečnostních důvodů tato relace skončí v {time} a nelze ji prodloužit. Uložte si nyní svou práci.',
   dismiss: 'OK',
   offline: 'Server není dostupný. Tato stránka zůstane skrytá, dokud se připojení neobnoví.',
+  signOutFailed:
+    'Odhlášení zatím neproběhlo. Tato stránka zůstane skrytá, dokud se odhlášení nepodaří.',
   restored: 'Vaše neuložené změny byly obnoveny.',
 };
 
@@ -48,6 +52,8 @@ const de: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Der Server ist nicht erreichbar. Diese Seite bleibt ausgeblendet, bis die Verbindung wiederhergestellt ist.',
+  signOutFailed:
+    'Sie sind noch nicht abgemeldet. Diese Seite bleibt verborgen, während die Abmeldung erneut versucht wird.',
   restored: 'Ihre nicht gespeicherten Änderungen wurden wiederhergestellt.',
 };
 
@@ -64,6 +70,8 @@ const es: Messages & DraftMessages = {
   dismiss: 'Aceptar',
   offline:
     'No se puede conectar con el servidor. Esta página permanecerá oculta hasta que se restablezca la conexión.',
+  signOutFailed:
+    'Aún no se ha cerrado la sesión. Esta página permanecerá oculta mientras se vuelve a intentar.',
   restored: 'Se han restaurado los cambios que no había guardado.',
 };
 
@@ -80,6 +88,8 @@ const fr: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Impossible de joindre le serveur. Cette page reste masquée jusqu’au rétablissement de la connexion.',
+  signOutFailed:
+    'Vous n’êtes pas encore déconnecté. Cette page reste masquée pendant que la déconnexion est retentée.',
   restored: 'Vos modifications non enregistrées ont été restaurées.',
 };
 
@@ -96,6 +106,8 @@ const it: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Impossibile raggiungere il server. Questa pagina resterà nascosta fino al ripristino della connessione.',
+  signOutFailed:
+    'La disconnessione non è ancora avvenuta. Questa pagina resterà nascosta mentre si riprova.',
   restored: 'Le modifiche non salvate sono state ripristinate.',
 };
 
@@ -112,6 +124,8 @@ const nl: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'De server is niet bereikbaar. Deze pagina blijft verborgen tot de verbinding is hersteld.',
+  signOutFailed:
+    'U bent nog niet uitgelogd. Deze pagina blijft verborgen terwijl het uitloggen opnieuw wordt geprobeerd.',
   restored: 'Uw niet-opgeslagen wijzigingen zijn hersteld.',
 };
 
@@ -129,6 +143,8 @@ const pl: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Nie można połączyć się z serwerem. Ta strona pozostanie ukryta do czasu przywrócenia połączenia.',
+  signOutFailed:
+    'Wylogowanie jeszcze się nie powiodło. Ta strona pozostanie ukryta podczas ponownej próby.',
   restored: 'Przywrócono niezapisane zmiany.',
 };
 
@@ -145,6 +161,8 @@ const ptBR: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Não foi possível conectar ao servidor. Esta página ficará oculta até a conexão ser restabelecida.',
+  signOutFailed:
+    'Você ainda não saiu. Esta página ficará oculta enquanto a saída é tentada novamente.',
   restored: 'Suas alterações não salvas foram restauradas.',
 };
 
@@ -161,6 +179,8 @@ const ptPT: Messages & DraftMessages = {
   dismiss: 'OK',
   offline:
     'Não é possível contactar o servidor. Esta página fica oculta até a ligação ser restabelecida.',
+  signOutFailed:
+    'A sessão ainda não foi terminada. Esta página fica oculta enquanto se tenta novamente.',
   restored: 'As suas alterações não guardadas foram restauradas.',
 };
 

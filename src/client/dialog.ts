@@ -151,17 +151,20 @@ export function createDialog(
   };
 }
 
-/** Hides the page behind a notice (sensitive data must not stay on screen), or shows it again. */
-export function coverPage(covered: boolean, messages: Messages): void {
+/** Hides the page behind a notice, `text` (sensitive data must not stay on screen), or shows it again (undefined). */
+export function coverPage(text: string | undefined): void {
   const root = document.documentElement;
   let cover = document.getElementById(`${ID}-cover`);
-  root.classList.toggle(`${ID}-covered`, covered);
-  if (covered && !cover) {
+  root.classList.toggle(`${ID}-covered`, text !== undefined);
+  if (text === undefined) {
+    cover?.remove();
+    return;
+  }
+  if (!cover) {
     cover = document.createElement('div');
     cover.id = `${ID}-cover`;
     cover.setAttribute('role', 'alert');
-    cover.textContent = messages.offline;
     document.body.append(cover);
   }
-  if (!covered) cover?.remove();
+  if (cover.textContent !== text) cover.textContent = text;
 }

@@ -206,7 +206,7 @@ export function createEngine(
         if (!next.warning) emit('extend');
       }
     }
-    coverPage(failures > 0 && at >= next.expireAt, messages);
+    coverPage(failures > 0 && at >= next.expireAt ? messages.offline : undefined);
     if (next.ping && !inFlight) return void ping(next.ping);
     // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once, so wait at
     // most 2e9 ms and plan again. A negative one (a time already passed) counts as 0. While a
@@ -283,9 +283,24 @@ export function createEngine(
     await ping('POST', true);
   };
 
+  /**
+   * Signs out, and leaves for the login page only once the server confirmed it: until then (a
+   * store that stalls, a lost connection) the page stays hidden behind a notice and the sign-out
+   * is tried again, so a shared screen never shows "signed out" while the sign-in lives on.
+   */
   const signOut = async () => {
     if (ended()) return;
-    await send(options.logoutUrl, 'POST', mySession);
+    // No more pings, input or dialog: the user asked to leave (the channel stays open for end).
+    state = 'stopped';
+    clearTimeout(timer);
+    dialog?.hide();
+    // 200: signed out; 401: this browser holds no sign-in any more (another tab, the server).
+    let waitMs = 1000;
+    while (![200, 401].includes((await send(options.logoutUrl, 'POST', mySession)).code)) {
+      coverPage(messages.signOutFailed);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      waitMs = Math.min(MAX_BACKOFF_MS, waitMs * 2);
+    }
     end('logout', true);
   };
 

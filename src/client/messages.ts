@@ -23,6 +23,8 @@ export interface Messages {
   dismiss: string;
   /** Shown instead of the page when the server cannot be reached after the session's deadline. */
   offline: string;
+  /** Shown instead of the page while a sign-out the server has not confirmed is tried again. */
+  signOutFailed: string;
 }
 
 /**
@@ -45,6 +47,8 @@ export const en: Messages = {
   absoluteBody: 'This session ends at {time} and cannot be extended. Please save your work.',
   dismiss: 'OK',
   offline: 'Cannot reach the server. This page is hidden until the connection is back.',
+  signOutFailed:
+    'You are not signed out yet. This page stays hidden while signing out is tried again.',
 };
 
 /** The drafts script's English; a translated catalogue carries its own `restored`. */

@@ -443,7 +443,17 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
   };
 
   return Object.assign(middleware, {
-    start: (c: Context) => lifecycle.start(stateOf(c).facts, stateOf(c).access),
+    start: async (c: Context) => {
+      try {
+        await lifecycle.start(stateOf(c).facts, stateOf(c).access);
+      } catch (error) {
+        // Hono's default error handler answers an error that carries its response: 503, 429.
+        const ours =
+          error instanceof SessionSecurityRequestError ||
+          error instanceof SessionStoreUnavailableError;
+        throw ours ? answerable(error) : error;
+      }
+    },
     signIns: lifecycle.signIns((c: Context) => {
       const state = stateOf(c);
       return { req: c, session: state.access, facts: state.facts };
@@ -453,7 +463,10 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
       try {
         await lifecycle.signOut(state.facts, state.access);
       } catch (error) {
-        throw error instanceof SessionSecurityRequestError ? answerable(error) : error;
+        const ours =
+          error instanceof SessionSecurityRequestError ||
+          error instanceof SessionStoreUnavailableError;
+        throw ours ? answerable(error) : error;
       }
       if (lifecycle.clearSiteData !== undefined)
         c.header('clear-site-data', lifecycle.clearSiteData);

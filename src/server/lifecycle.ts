@@ -5,6 +5,7 @@ import { debuglog } from 'node:util';
 import {
   SessionSecurityConfigError,
   SessionSecurityRequestError,
+  SessionStoreUnavailableError,
   SignInRefusedError,
 } from '../core/errors.js';
 import {
@@ -531,13 +532,68 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   }
 
   /**
-   * Ends a sign-in on purpose (the logout route, `signOut`): the store remembers it as ended
-   * first, then the session goes, even when the store failed (the user asked to leave).
+   * Sign-outs the store failed to record (Redis stalled), by marker: kept in this process, which
+   * refuses their sign-ins meanwhile, and tried again every second until the store answers. What
+   * remains: another instance knows nothing of them until then, and they are lost if this process
+   * dies first (the browser client, which tries the sign-out again itself, then carries it).
+   */
+  const pendingSignOuts = new Map<string, string | undefined>();
+  let retryingSignOuts: ReturnType<typeof setInterval> | undefined;
+  let retryRunning = false;
+
+  /** Keeps the sign-out of this session's sign-in until the store records it. */
+  function holdSignOut(session: SessionAccess): void {
+    const marker = markerIn(session);
+    if (marker === undefined || pendingSignOuts.has(marker)) return;
+    pendingSignOuts.set(marker, session.id());
+    logger.error(
+      `session-security: a sign-out could not be recorded (the store failed); this process refuses that sign-in and tries again every second (${pendingSignOuts.size} waiting)`,
+    );
+    retryingSignOuts ??= setInterval(() => void retrySignOuts(), 1000);
+    retryingSignOuts.unref?.();
+  }
+
+  async function retrySignOuts(): Promise<void> {
+    if (retryRunning) return;
+    retryRunning = true;
+    try {
+      for (const [marker, sessionId] of pendingSignOuts) {
+        // The store needs the sign-in's marker (and the default store the session id) only.
+        const held: SessionAccess = {
+          exists: () => true,
+          id: () => sessionId,
+          read: () => ({ id: marker }),
+          write: () => undefined,
+          clear: () => undefined,
+          end: async () => undefined,
+        };
+        const state = await store.end(held, 'logout', options);
+        pendingSignOuts.delete(marker);
+        signedOutEvent(state, 'logout');
+      }
+    } catch {
+      // Still failing: the next round tries again.
+    } finally {
+      retryRunning = false;
+      if (pendingSignOuts.size === 0 && retryingSignOuts !== undefined) {
+        clearInterval(retryingSignOuts);
+        retryingSignOuts = undefined;
+      }
+    }
+  }
+
+  /**
+   * Ends a sign-in on purpose (the logout route): the store remembers it as ended first, then
+   * the session goes, even when the store failed (then the sign-out is held, and the answer is
+   * 503: the client tries again).
    */
   async function signOutSession(req: Req, session: SessionAccess): Promise<Outcome | undefined> {
     touched.delete(req);
     const recorded = await guarded(() => store.end(session, 'logout', options), 'end');
+    // Not recorded (the store failed): held in this process until the store answers, the
+    // session ended all the same, and the answer 503, so that the client tries again.
     if (recorded.ok) signedOutEvent(recorded.value, 'logout');
+    else holdSignOut(session);
     const ended = await guarded(() => session.end(false), 'session');
     if (!recorded.ok) return recorded.outcome;
     return ended.ok ? undefined : ended.outcome;
@@ -688,6 +744,14 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       reportMissingSession(clock.now());
       return refuse(facts, undefined, 'no-session', answers.unavailable());
     }
+    if (pendingSignOuts.size > 0) {
+      const marker = markerIn(session);
+      if (marker !== undefined && pendingSignOuts.has(marker)) {
+        // Signed out while the store failed: over here, whatever the store still says.
+        const isRoute = facts.path === prefix || facts.path.startsWith(`${prefix}/`);
+        return endSession(facts, session, { kind: 'ended', reason: 'logout' }, isRoute);
+      }
+    }
     let authenticated = await options.isAuthenticated(facts.req);
     // A sign-in without a clock (the app did not call start()) starts one here; a session that
     // holds one (every other request) costs no call.
@@ -782,9 +846,13 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     try {
       state = await beginSignIn(facts, session, 'start');
     } catch (error) {
-      if (error instanceof SignInRefusedError) refusedRequests.add(facts.req);
-      else failed('start', error);
-      throw error;
+      if (error instanceof SignInRefusedError) {
+        refusedRequests.add(facts.req);
+        throw error;
+      }
+      // Reported once a minute here; the app answers the typed error 503, with no stack trace.
+      failed('start', error);
+      throw new SessionStoreUnavailableError('start', describeFailure(error), { cause: error });
     }
     if (state !== undefined) signedIn(state);
     sweepSoon();
@@ -814,7 +882,16 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       await session.end(false);
       return;
     }
-    const state = await reported('end', () => store.end(session, 'logout', options));
+    let state: SecurityState | undefined;
+    try {
+      state = await store.end(session, 'logout', options);
+    } catch (error) {
+      failed('end', error);
+      // The user asked to leave: held until the store answers, the session ended all the same.
+      holdSignOut(session);
+      await session.end(false);
+      throw new SessionStoreUnavailableError('end', describeFailure(error), { cause: error });
+    }
     signedOutEvent(state, 'logout');
     await session.end(false);
   }

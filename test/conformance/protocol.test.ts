@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ActivityStore } from 'session-security';
 import { describe, expect, it } from 'vitest';
-import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
+import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import type { ConformanceApp, HarnessOptions, SessionStoreOperation } from './harness.js';
 
@@ -617,6 +617,74 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
         down.on = false;
         expect((await getPing(jar.clone())).status).toBe(401);
         expect(app.appErrors).toEqual([]);
+      });
+
+      it('answers a sign-in whose start() the store failed 503 through the framework, with no 500 and nobody signed in', async () => {
+        const working = adapter.store();
+        if (!working) throw new Error('no Redis store');
+        const down = { on: true };
+        const failure = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        const store: ActivityStore = {
+          touch: (...args) => (down.on ? failure() : working.touch(...args)),
+          start: (...args) => (down.on ? failure() : working.start(...args)),
+          end: (...args) => (down.on ? failure() : working.end(...args)),
+          peek: (...args) => working.peek(...args),
+        };
+        await start({ security: { store } });
+        const jar = new CookieJar();
+        const reply = await send(app.origin, '/test/sign-in?start=1', { method: 'POST' }, jar);
+        expect(reply.status).toBe(503);
+        expect(reply.text).not.toContain('ECONNREFUSED');
+        down.on = false;
+        expect((await getPing(jar)).status).toBe(401);
+      });
+
+      it('holds a sign-out the store could not record: a copy saved back meanwhile is refused, and the store records it once it answers', async () => {
+        const working = adapter.store();
+        if (!working) throw new Error('no Redis store');
+        const down = { on: false };
+        const failure = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        const store: ActivityStore = {
+          touch: (...args) => (down.on ? failure() : working.touch(...args)),
+          start: (...args) => (down.on ? failure() : working.start(...args)),
+          end: (...args) => (down.on ? failure() : working.end(...args)),
+          peek: (...args) => working.peek(...args),
+        };
+        await start({ security: { store, loginUrl: '/login' } });
+        const jar = await signedInAndIdleFor(10);
+        const marker = String((await getPing(jar)).json?.session);
+        const oldCookie = jar.clone();
+        // A form post in flight across the sign-out: its copy of the session is saved back.
+        const slow = sendSlowly(
+          app.origin,
+          '/form',
+          {
+            method: 'POST',
+            headers: { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'note=in+flight',
+          },
+          jar.clone(),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        down.on = true;
+        const logout = await send(
+          app.origin,
+          '/session-security/logout',
+          { method: 'POST', headers: SAME_ORIGIN_FETCH },
+          jar,
+        );
+        expect(logout.status).toBe(503);
+        slow.finish();
+        expect((await slow.reply).status).toBe(200);
+        down.on = false;
+        // The store still holds the sign-in as live; this process knows better.
+        const after = await getPing(oldCookie.clone());
+        expect(after.status).toBe(401);
+        expect(after.json?.status).toBe('anonymous');
+        // Within about a second the held sign-out reaches the store, for every instance.
+        await expect
+          .poll(() => working.endedReason?.(marker), { timeout: 4000, interval: 200 })
+          .toBe('logout');
       });
     });
   }

@@ -616,8 +616,9 @@ describe('Redis away', () => {
     }
     expect(clockClient.isReady).toBe(false);
     await expectOutage(pair, jar);
+    // The typed error: 503 through the app's error handling, never a 500.
     const failedSignIn = await send(pair.a.origin, '/test/sign-in?user=bob', { method: 'POST' });
-    expect(failedSignIn.status).toBe(500);
+    expect(failedSignIn.status).toBe(503);
     expect(ofType(pair.a.events, 'store-failed').at(-1)).toMatchObject({ operation: 'start' });
   });
 });
