@@ -6,7 +6,7 @@ import type { SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import type { ConformanceApp, HarnessOptions } from './harness.js';
+import { type ConformanceApp, formsInFlight, type HarnessOptions } from './harness.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
@@ -409,7 +409,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
         { method: 'POST', headers: FORM_POST, body: 'note=in+flight' },
         jar.clone(),
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await formsInFlight(app);
       expect((await logout(jar)).status).toBe(200);
       slow.finish();
       expect((await slow.reply).status).toBe(200);

@@ -89,6 +89,14 @@ export const expressHarness: Harness = {
       ...options.security,
     });
     app.use(security);
+    let formsInFlight = 0;
+    app.use((req, res, next) => {
+      if (req.method === 'POST' && req.path === '/form') {
+        formsInFlight++;
+        res.on('close', () => formsInFlight--);
+      }
+      next();
+    });
     app.post('/test/sign-in', (req, res, next) => {
       req.session.regenerate((error: unknown) => {
         if (error) return next(error);
@@ -196,6 +204,7 @@ export const expressHarness: Harness = {
       appErrors,
       userOf: (req) => userOf(req as express.Request),
       close: server.close,
+      formsInFlight: () => formsInFlight,
       sessionCount: () =>
         new Promise<number>((resolve, reject) =>
           memory.all((error: unknown, sessions) =>

@@ -101,6 +101,14 @@ export const fastifyHarness: Harness = {
       ...options.security,
     });
     await app.register(security);
+    let formsInFlight = 0;
+    // After session-security's onRequest hook, before the body is read.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'POST' && request.url.split('?')[0] === '/form') {
+        formsInFlight++;
+        reply.raw.on('close', () => formsInFlight--);
+      }
+    });
     // No @fastify/formbody here: the app's own body parsing, in a few lines.
     app.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -204,6 +212,7 @@ export const fastifyHarness: Harness = {
       logger,
       appErrors,
       userOf: (request) => userOf(request as FastifyRequest),
+      formsInFlight: () => formsInFlight,
       sessionCount: async () => sessions.size,
       close: async () => {
         app.server.closeAllConnections();

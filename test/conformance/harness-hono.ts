@@ -99,6 +99,16 @@ export const honoHarness: Harness = {
       ...options.security,
     });
     app.use(security);
+    let formsInFlight = 0;
+    app.use(async (c, next) => {
+      if (c.req.method !== 'POST' || c.req.path !== '/form') return next();
+      formsInFlight++;
+      try {
+        await next();
+      } finally {
+        formsInFlight--;
+      }
+    });
     app.post('/test/sign-in', async (c) => {
       // A new session: hono-sessions gives it a new id at the end of the request.
       const session = sessionOf(c);
@@ -198,6 +208,7 @@ export const honoHarness: Harness = {
           if ('closeAllConnections' in server) server.closeAllConnections();
           server.close((error) => (error ? reject(error) : resolve()));
         }),
+      formsInFlight: () => formsInFlight,
       sessionCount: async () => memory.sessions.size,
       async signIn({ start = false } = {}) {
         const jar = new CookieJar();

@@ -137,6 +137,16 @@ export const koaHarness: Harness = {
       ...options.security,
     });
     app.use(security);
+    let formsInFlight = 0;
+    app.use(async (ctx, next) => {
+      if (ctx.method !== 'POST' || ctx.path !== '/form') return next();
+      formsInFlight++;
+      try {
+        await next();
+      } finally {
+        formsInFlight--;
+      }
+    });
     const user = (ctx: Context) => ({ user: sessionOf(ctx)?.user ?? null });
     app.use(
       routes({
@@ -217,6 +227,7 @@ export const koaHarness: Harness = {
       logger,
       appErrors,
       userOf: (ctx) => userOf(ctx as Context),
+      formsInFlight: () => formsInFlight,
       sessionCount: async () => memory.sessions.size,
       close: () =>
         new Promise<void>((resolve, reject) => {

@@ -78,6 +78,11 @@ export interface ConformanceApp {
   signIn(options?: { start?: boolean }): Promise<CookieJar>;
   /** How many sessions the server-side session store holds now (signed in or not). */
   sessionCount(): Promise<number>;
+  /**
+   * How many `POST /form` requests have passed session-security and not yet been answered: a
+   * test holding one in flight waits on this, not on a fixed delay.
+   */
+  formsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -103,4 +108,16 @@ export function testLogger(): TestLogger {
       errors.push(message);
     },
   };
+}
+
+/**
+ * Waits until `count` `POST /form` requests have passed session-security and wait for the rest of
+ * their bodies (5 s at most): a request is then in flight, whatever the machine's load.
+ */
+export async function formsInFlight(app: ConformanceApp, count = 1): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (app.formsInFlight() < count) {
+    if (Date.now() > deadline) throw new Error(`no ${count} form post(s) in flight within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -9,7 +9,12 @@ import type { ActivityStore } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import type { ConformanceApp, HarnessOptions, SessionStoreOperation } from './harness.js';
+import {
+  type ConformanceApp,
+  formsInFlight,
+  type HarnessOptions,
+  type SessionStoreOperation,
+} from './harness.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 
@@ -665,7 +670,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
           },
           jar.clone(),
         );
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await formsInFlight(app);
         down.on = true;
         const logout = await send(
           app.origin,

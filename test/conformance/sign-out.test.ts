@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import type { ConformanceApp, HarnessOptions } from './harness.js';
+import { type ConformanceApp, formsInFlight, type HarnessOptions } from './harness.js';
 
 const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
@@ -45,11 +45,11 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       { method: 'POST', headers: FORM_POST, body: `note=${note}` },
       jar.clone(),
     );
-    // The middleware runs on the headers; the body parser then waits for the rest. The wait
-    // must cover a loaded machine: a request that reached the server only after the sign-out is
-    // not in flight across it (with hono-sessions it then gets a new anonymous session, which
-    // the session count below would find).
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The middleware runs on the headers; the body parser then waits for the rest. Waiting on
+    // the app, not on a delay: a request that reached the server only after the sign-out is not
+    // in flight across it (with hono-sessions it would get a new anonymous session, which the
+    // session count below would find).
+    await formsInFlight(app);
     return slow;
   }
 
