@@ -30,6 +30,7 @@ interface IoredisClient {
   readonly status: string;
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  info?(section: string): Promise<unknown>;
 }
 
 /** The part of a node-redis v5 client (`createClient()`) the store uses. */
@@ -37,6 +38,7 @@ interface NodeRedisClient {
   readonly isReady: boolean;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   scriptLoad(script: string): Promise<unknown>;
+  info?(section: string): Promise<unknown>;
 }
 
 /**
@@ -297,6 +299,8 @@ interface Commands {
   notReady(): string | undefined;
   evalSha(sha: string, keys: string[], args: string[]): Promise<unknown>;
   scriptLoad(text: string): Promise<unknown>;
+  /** `INFO memory`, as text ('' where the client has no info method). */
+  info(): Promise<unknown>;
 }
 
 /**
@@ -339,6 +343,7 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
   const graceMs = Math.ceil(validGraceSeconds(options.graceSeconds) * 1000);
   const now = validNow(options.now);
   const logger = validLogger(options.logger);
+  void warnOfEviction(commands, logger);
 
   /** The time argument of every script: the test clock, or '' for Redis's own `TIME`. */
   function nowArgument(): string {
@@ -711,6 +716,27 @@ function unexpectedReply(script: string, reply: unknown): Error {
 }
 
 /** Rejects when `work` has not settled within `ms`; the late answer, if any, is dropped. */
+/**
+ * Warns once, at start-up, when Redis may evict the store's records: every one has a TTL, so any
+ * policy but `noeviction` (`allkeys-*`, and `volatile-*` too) lets a full Redis delete live
+ * sign-ins, which signs those users out. Read through `INFO memory`: managed Redis often
+ * disables `CONFIG`. A client not connected yet, or an INFO that fails, says nothing.
+ */
+async function warnOfEviction(commands: Commands, logger: Logger): Promise<void> {
+  if (commands.notReady() !== undefined) return;
+  let info: string;
+  try {
+    info = String(await withTimeout(commands.info(), 1000, 'INFO memory'));
+  } catch {
+    return;
+  }
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (policy === undefined || policy === 'noeviction') return;
+  logger.warn(
+    `session-security: Redis's maxmemory-policy is ${policy}: a full Redis may evict sign-in records (each has a TTL), which signs their users out. Set maxmemory-policy noeviction (a full Redis then refuses writes, and requests get 503) and give Redis room`,
+  );
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -741,6 +767,7 @@ function commandsOf(client: unknown): Commands {
         notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
         evalSha: (sha, keys, args) => nodeRedis.evalSha(sha, { keys, arguments: args }),
         scriptLoad: (text) => nodeRedis.scriptLoad(text),
+        info: () => nodeRedis.info?.('memory') ?? Promise.resolve(''),
       };
     }
     if (has('evalsha') && has('script') && typeof (client as IoredisClient).status === 'string') {
@@ -750,6 +777,7 @@ function commandsOf(client: unknown): Commands {
           ioredis.status === 'ready' ? undefined : `status ${JSON.stringify(ioredis.status)}`,
         evalSha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
         scriptLoad: (text) => ioredis.script('LOAD', text),
+        info: () => ioredis.info?.('memory') ?? Promise.resolve(''),
       };
     }
   }
