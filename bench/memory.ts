@@ -4,6 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FakeSession } from '../test/support/fake-session.js';
 import type { BenchSection } from './report.js';
 
 /** Sign-ins measured: the default bound of the memory, 1,000 users with 100 each. */
@@ -15,30 +16,6 @@ interface Reading {
   live: number;
   ended: number;
   sessionCopy: number;
-}
-
-/** A session as the store reaches it; a class, so that 100,000 of them weigh little. */
-class FakeSession {
-  value: unknown;
-  constructor(readonly sid: string) {}
-  exists() {
-    return true;
-  }
-  id() {
-    return this.sid;
-  }
-  read() {
-    return this.value;
-  }
-  write(value: unknown) {
-    this.value = value;
-  }
-  clear() {
-    this.value = undefined;
-  }
-  async end() {
-    this.value = undefined;
-  }
 }
 
 /**

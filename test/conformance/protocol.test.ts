@@ -582,7 +582,8 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
 
   if (storeKind === 'redis') {
     describe('when the activity store fails', () => {
-      it('answers 503 to every signed-in request, never a 500, and resumes with the same cookie', async () => {
+      /** The Redis store under test, failing as a stopped Redis does while `down.on` is set. */
+      function failingStore() {
         const working = adapter.store();
         if (!working) throw new Error('no Redis store');
         const down = { on: false };
@@ -593,6 +594,11 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
           end: (...args) => (down.on ? failure() : working.end(...args)),
           peek: (...args) => working.peek(...args),
         };
+        return { store, down, working };
+      }
+
+      it('answers 503 to every signed-in request, never a 500, and resumes with the same cookie', async () => {
+        const { store, down } = failingStore();
         await start({ security: { store, loginUrl: '/login' } });
         const jar = await signedInAndIdleFor(10);
         down.on = true;
@@ -625,16 +631,8 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       });
 
       it('answers a sign-in whose start() the store failed 503 through the framework, with no 500 and nobody signed in', async () => {
-        const working = adapter.store();
-        if (!working) throw new Error('no Redis store');
-        const down = { on: true };
-        const failure = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-        const store: ActivityStore = {
-          touch: (...args) => (down.on ? failure() : working.touch(...args)),
-          start: (...args) => (down.on ? failure() : working.start(...args)),
-          end: (...args) => (down.on ? failure() : working.end(...args)),
-          peek: (...args) => working.peek(...args),
-        };
+        const { store, down } = failingStore();
+        down.on = true;
         await start({ security: { store } });
         const jar = new CookieJar();
         const reply = await send(app.origin, '/test/sign-in?start=1', { method: 'POST' }, jar);
@@ -645,16 +643,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       });
 
       it('holds a sign-out the store could not record: a copy saved back meanwhile is refused, and the store records it once it answers', async () => {
-        const working = adapter.store();
-        if (!working) throw new Error('no Redis store');
-        const down = { on: false };
-        const failure = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-        const store: ActivityStore = {
-          touch: (...args) => (down.on ? failure() : working.touch(...args)),
-          start: (...args) => (down.on ? failure() : working.start(...args)),
-          end: (...args) => (down.on ? failure() : working.end(...args)),
-          peek: (...args) => working.peek(...args),
-        };
+        const { store, down, working } = failingStore();
         await start({ security: { store, loginUrl: '/login' } });
         const jar = await signedInAndIdleFor(10);
         const marker = String((await getPing(jar)).json?.session);

@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import { resolveOptions } from 'session-security';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionAccess } from '../../src/core/store.js';
 import { createLifecycle, type RequestFacts } from '../../src/server/lifecycle.js';
+import { FakeSession } from '../support/fake-session.js';
 
 const PREFIX = `ss-end-all-${process.pid}-${Date.now()}:`;
 const SIGN_INS = 2000;
@@ -22,29 +22,6 @@ afterAll(async () => {
   if (keys.length > 0) await client.del(...keys);
   await client.quit();
 });
-
-class FakeSession implements SessionAccess {
-  value: unknown;
-  constructor(readonly sid: string) {}
-  exists() {
-    return true;
-  }
-  id() {
-    return this.sid;
-  }
-  read() {
-    return this.value;
-  }
-  write(value: unknown) {
-    this.value = value;
-  }
-  clear() {
-    this.value = undefined;
-  }
-  async end() {
-    this.value = undefined;
-  }
-}
 
 /** A same-origin request of ada's, as an adapter describes it to the lifecycle. */
 const request = { user: 'ada' };

@@ -5,41 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { SignInRefusedError } from '../../../src/core/errors.js';
 import { readState } from '../../../src/core/policy.js';
-import type { SessionAccess } from '../../../src/core/store.js';
 import { sessionObjectStore } from '../../../src/server/store.js';
+import { FakeSession } from '../../support/fake-session.js';
 
 const TIMEOUTS = { expireAfterMs: 900_000, warnAfterMs: 780_000, absoluteTimeoutMs: 0 };
 const T0 = 1_700_000_000_000;
-
-/** A session as the framework holds it: an id and what session-security keeps in it. */
-class FakeSession implements SessionAccess {
-  value: unknown;
-  constructor(readonly sid: string) {}
-  exists() {
-    return true;
-  }
-  id() {
-    return this.sid;
-  }
-  read() {
-    return this.value;
-  }
-  write(value: unknown) {
-    this.value = value;
-  }
-  clear() {
-    this.value = undefined;
-  }
-  async end() {
-    this.value = undefined;
-  }
-  /** A copy of this session as a request in flight holds it (and may save back). */
-  copy(): FakeSession {
-    const copy = new FakeSession(this.sid);
-    copy.value = this.value;
-    return copy;
-  }
-}
 
 /** The marker of the sign-in a session holds. */
 function markerOf(session: FakeSession): string | undefined {
