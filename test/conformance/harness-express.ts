@@ -205,6 +205,14 @@ export const expressHarness: Harness = {
       userOf: (req) => userOf(req as express.Request),
       close: server.close,
       formsInFlight: () => formsInFlight,
+      signedInSessionCount: () =>
+        new Promise<number>((resolve, reject) =>
+          memory.all((error: unknown, sessions) =>
+            error
+              ? reject(error)
+              : resolve(Object.values(sessions ?? {}).filter((data) => data?.user).length),
+          ),
+        ),
       sessionCount: () =>
         new Promise<number>((resolve, reject) =>
           memory.all((error: unknown, sessions) =>

@@ -214,6 +214,8 @@ export const fastifyHarness: Harness = {
       userOf: (request) => userOf(request as FastifyRequest),
       formsInFlight: () => formsInFlight,
       sessionCount: async () => sessions.size,
+      signedInSessionCount: async () =>
+        [...sessions.values()].filter((data) => data.user !== undefined).length,
       close: async () => {
         app.server.closeAllConnections();
         await app.close();

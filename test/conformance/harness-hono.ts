@@ -210,6 +210,10 @@ export const honoHarness: Harness = {
         }),
       formsInFlight: () => formsInFlight,
       sessionCount: async () => memory.sessions.size,
+      signedInSessionCount: async () =>
+        [...memory.sessions.values()].filter(
+          (json) => (JSON.parse(json) as { _data?: { user?: unknown } })._data?.user !== undefined,
+        ).length,
       async signIn({ start = false } = {}) {
         const jar = new CookieJar();
         const path = start ? '/test/sign-in?start=1' : '/test/sign-in';

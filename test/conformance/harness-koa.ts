@@ -229,6 +229,8 @@ export const koaHarness: Harness = {
       userOf: (ctx) => userOf(ctx as Context),
       formsInFlight: () => formsInFlight,
       sessionCount: async () => memory.sessions.size,
+      signedInSessionCount: async () =>
+        [...memory.sessions.values()].filter((json) => 'user' in JSON.parse(json)).length,
       close: () =>
         new Promise<void>((resolve, reject) => {
           server.closeAllConnections();

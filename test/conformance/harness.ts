@@ -78,6 +78,8 @@ export interface ConformanceApp {
   signIn(options?: { start?: boolean }): Promise<CookieJar>;
   /** How many sessions the server-side session store holds now (signed in or not). */
   sessionCount(): Promise<number>;
+  /** How many of them hold a signed-in user. */
+  signedInSessionCount(): Promise<number>;
   /**
    * How many `POST /form` requests have passed session-security and not yet been answered: a
    * test holding one in flight waits on this, not on a fixed delay.

@@ -87,7 +87,10 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       slow.finish();
       await slow.reply;
       expect((await getPing(oldCookie)).status).toBe(401);
-      expect(await app.sessionCount()).toBe(0);
+      // hono-sessions keeps a session for every visitor: the old cookie's ping may leave a new,
+      // anonymous one (when the request in flight saved no copy back), never a signed-in one.
+      expect(await app.signedInSessionCount()).toBe(0);
+      expect(await app.sessionCount()).toBeLessThanOrEqual(harness.sessionForEveryVisitor ? 1 : 0);
     });
 
     it('cannot revive a sign-in that expired while it was in flight', async () => {
