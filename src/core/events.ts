@@ -1,4 +1,4 @@
-// The audit events of DESIGN §2 (`onEvent`) and the observer metrics are built on. Types and
+// The audit events (README: Audit events, the `onEvent` option) and the metrics are built on. Types and
 // small pure helpers only: the lifecycle and the stores emit them.
 
 import type { SignInRefusal } from './errors.js';

@@ -1,4 +1,4 @@
-// The options of DESIGN §2: defaults, validation at construction, and the resolved form
+// The options (README: Options): defaults, validation at construction, and the resolved form
 // every other module reads. Pure: no Node, no DOM.
 
 import { type Clock, systemClock } from './clock.js';

@@ -28,7 +28,7 @@ export function isNavigation(header: HeaderGetter): boolean {
 export type AppOrigin = string | (() => string);
 
 /**
- * Whether the request must not count as activity (DESIGN §3 step 4), apart from the
+ * Whether the request must not count as activity (README: What counts as activity), apart from the
  * library's own routes, which the caller handles.
  *
  * Why the origin rule: a page elsewhere (a sibling subdomain, another port, another site)
@@ -127,7 +127,7 @@ function matchesRule<Req>(
 }
 
 /**
- * Whether a call to the library's routes comes from a page this app trusts (DESIGN §3.1
+ * Whether a call to the library's routes comes from a page this app trusts (README: The ping protocol;
  * `403`). An `Origin` must be the app's own or a trusted one; without a trusted `Origin`, a
  * `Sec-Fetch-Site` must be `same-origin`. A request with neither header is a non-browser
  * client and is let through: only browsers carry a victim's cookies across sites.

@@ -85,7 +85,7 @@ export interface ExpressSessionSecurity extends RequestHandler {
  * Server-enforced inactivity timeout for Express with express-session, and the ping protocol
  * under `prefix`. Mount it after `express-session` and before your routes and body parsers.
  *
- * @param options - DESIGN §2; `isAuthenticated` is required
+ * @param options - the options of the README's Options; `isAuthenticated` is required
  * @returns the middleware, with `start(req)` for sign-in
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

@@ -115,7 +115,7 @@ export interface WebAdapterOptions {
 }
 
 /**
- * Options of {@link sessionSecurityHandler}: DESIGN §2, over a {@link WebRequestContext}, and the adapter's own.
+ * Options of {@link sessionSecurityHandler}: the options (README: Options), over a {@link WebRequestContext}, and the adapter's own.
  *
  * @example
  * ```ts
@@ -226,7 +226,7 @@ export interface SessionSecurityHandler {
  * imports `node:util` (debuglog) and the asset server `node:crypto` and `node:fs`; in Next.js,
  * set `runtime = 'nodejs'` for the route handlers and the middleware that use it.
  *
- * @param options - DESIGN §2 (`isAuthenticated` required) and {@link WebAdapterOptions}
+ * @param options - the options of the README's Options (`isAuthenticated` required) and {@link WebAdapterOptions}
  * @returns `handle`, `check`, `start`, `signOut` and `clientTags`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example
@@ -296,7 +296,7 @@ export function sessionSecurityHandler(
 }
 
 /**
- * Options of the Hono middleware: DESIGN §2 over Hono's `Context`, and the adapter's own.
+ * Options of the Hono middleware: the options (README: Options) over Hono's `Context`, and the adapter's own.
  *
  * @example
  * ```ts
@@ -388,7 +388,7 @@ const HONO_STATE_VARIABLE = 'sessionSecurity';
  * ping protocol under `prefix`, and refuses expired requests of the app (303 to `loginUrl`, 401,
  * 503). Node.js runtimes only (see {@link sessionSecurityHandler}).
  *
- * @param options - DESIGN §2 (`isAuthenticated(c)` required), {@link WebAdapterOptions} and `session`
+ * @param options - the options of the README's Options (`isAuthenticated(c)` required), {@link WebAdapterOptions} and `session`
  * @returns the middleware, with `start(c)`, `signOut(c)` and `clientTags(c)`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

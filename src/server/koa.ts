@@ -116,7 +116,7 @@ const sessionContext = (ctx: Context) => ctx as unknown as KoaSessionContext;
  * `store` (wrapped in {@link guardSessionStore}): its key is the session id that ended sign-ins
  * are remembered by; a session held whole in the cookie has the limits the README describes.
  *
- * @param options - DESIGN §2; `isAuthenticated(ctx)` is required
+ * @param options - the options of the README's Options; `isAuthenticated(ctx)` is required
  * @returns the middleware, with `start`, `clientTags` and `signOut`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

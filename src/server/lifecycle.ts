@@ -1,5 +1,6 @@
-// The request lifecycle of DESIGN §3, shared by every adapter: the library's routes and the
-// policy for every other request, over a small SessionAccess. Holds no framework code.
+// The request lifecycle (README: What counts as activity, The ping protocol), shared by every
+// adapter: the library's routes and the policy for every other request, over a small
+// SessionAccess. Holds no framework code.
 
 import { debuglog } from 'node:util';
 import {

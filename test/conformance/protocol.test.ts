@@ -1,5 +1,5 @@
-// The conformance suite (DESIGN §5): the ping protocol (DESIGN §3.1) and the per-request policy
-// (DESIGN §3), over real HTTP, run against every server adapter with its real session plugin, each
+// The conformance suite: the ping protocol (README: The ping protocol) and the per-request
+// policy (README: What counts as activity), over real HTTP, run against every server adapter with its real session plugin, each
 // with the session-object default and with the Redis store. Written once: an adapter that needs a
 // rule of its own has found a rule for the core.
 

@@ -1,4 +1,4 @@
-// Several tabs of one browser in a real Chromium (DESIGN §4 "Tabs"): input anywhere keeps every
+// Several tabs of one browser in a real Chromium (README: The browser client, One clock): input anywhere keeps every
 // tab from warning, extending anywhere closes every warning, expiry takes every tab to the
 // login page, a frozen tab signs nobody out, a new tab joins the shared clock, and idle tabs
 // do not each ping the server. Run twice: with BroadcastChannel and Web Locks, and without
@@ -181,7 +181,7 @@ function scenarios(mode: Mode): void {
     expect(await warningShown(b)).toBe(false);
     expect(await warningShown(a)).toBe(false);
     expect(await warnedAt(b)).toEqual([]);
-    // The input was reported before the server's idle time reached warnAfter (DESIGN §4).
+    // The input was reported before the server's idle time reached warnAfter (README: The browser client).
     expect(maxIdle).toBeLessThan(WARN_AFTER);
     expect(b.url()).toBe(`${origin}/second`);
   });
@@ -328,7 +328,7 @@ function scenarios(mode: Mode): void {
     await recordWarnings(a);
     await sleep(WARN_MS - 1000);
     // The page is fetched as a prefetch is (`Sec-Purpose: prefetch`), which the server does
-    // not count as activity (DESIGN §3 step 4); the tab must start from the server's idle time.
+    // not count as activity (README: What counts as activity); the tab must start from the server's idle time.
     const b = await context.newPage();
     await b.setExtraHTTPHeaders({ 'sec-purpose': 'prefetch' });
     await b.goto(`${origin}/second`);

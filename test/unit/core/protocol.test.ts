@@ -1,4 +1,4 @@
-// Unit tests of src/core/protocol.ts: the ping body, every answer of DESIGN §3.1, the JSON
+// Unit tests of src/core/protocol.ts: the ping body, every answer of the README's ping protocol, the JSON
 // content type check and the login redirect.
 
 import { describe, expect, it } from 'vitest';

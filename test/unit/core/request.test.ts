@@ -1,5 +1,5 @@
 // Unit tests of src/core/request.ts: what a request's headers say about it (navigation,
-// passive, cross-origin), DESIGN §3 step 3-4 and §3.1 403.
+// passive, cross-origin), the README's What counts as activity and the ping protocol's 403.
 
 import { describe, expect, it } from 'vitest';
 import type { PassiveRule } from '../../../src/core/options.js';
