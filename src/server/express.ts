@@ -112,10 +112,12 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   ): Promise<void> {
     try {
       const session = access(req);
-      const outcome = await lifecycle.handle(facts(req), session);
+      const requestFacts = facts(req);
+      const outcome = await lifecycle.handle(requestFacts, session);
       if (outcome.kind === 'next') {
-        if (lifecycle.settles(session))
-          settleBeforeEnd(res, () => lifecycle.settle(facts(req), session));
+        if (lifecycle.settles(session)) {
+          settleBeforeEnd(res, () => lifecycle.settle(requestFacts, session));
+        }
         return next();
       }
       if (outcome.kind === 'redirect') {
@@ -159,9 +161,8 @@ function settleBeforeEnd(res: Response, settle: () => Promise<unknown>): void {
   const end = res.end;
   res.end = function endAfterSettling(this: Response, ...args: unknown[]) {
     res.end = end;
-    void settle()
-      .catch(() => undefined) // reported by the lifecycle; the response must still end
-      .then(() => (end as (...a: unknown[]) => Response).apply(this, args));
+    // settle never rejects (the lifecycle reports what fails): the response always ends.
+    void settle().then(() => (end as (...a: unknown[]) => Response).apply(this, args));
     return this;
   } as Response['end'];
 }

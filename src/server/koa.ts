@@ -140,12 +140,13 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
 
   const middleware = async function sessionSecurity(ctx: Context, next: Next): Promise<void> {
     const session = access(ctx);
-    const outcome = await lifecycle.handle(new KoaFacts(ctx), session);
+    const requestFacts = new KoaFacts(ctx);
+    const outcome = await lifecycle.handle(requestFacts, session);
     if (outcome.kind === 'next') {
       if (!lifecycle.settles(session)) return next();
       await next();
       // koa-session commits after its own `await next()`, once this returns.
-      await lifecycle.settle(new KoaFacts(ctx), session);
+      await lifecycle.settle(requestFacts, session);
       return;
     }
     if (outcome.kind === 'redirect') {

@@ -296,14 +296,16 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
   async function guarded<T>(
     operation: () => T | Promise<T>,
     name: StoreFailedEvent['operation'],
-  ): Promise<{ ok: true; value: T } | { ok: false; outcome: Outcome }> {
+  ): Promise<
+    { ok: true; value: T } | { ok: false; outcome: Outcome; refused?: SignInRefusedError }
+  > {
     try {
       return { ok: true, value: await operation() };
     } catch (error) {
       if (error instanceof SignInRefusedError) {
         // Not a failure: the store has no room for one more sign-in (reported as refused).
         signInRefused(undefined, error);
-        return { ok: false, outcome: answer(refusedAnswer(error)) };
+        return { ok: false, outcome: answer(refusedAnswer(error)), refused: error };
       }
       failed(name, error);
       return { ok: false, outcome: answer(answers.unavailable()) };
@@ -761,12 +763,9 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       if (prepared.ok && prepared.value !== undefined) {
         signedIn(prepared.value);
         sweepSoon();
-      } else if (
-        !prepared.ok &&
-        prepared.outcome.kind === 'answer' &&
-        prepared.outcome.answer.status !== 503
-      ) {
-        // Refused for this user (429): the sign-in never began; the request goes on anonymous.
+      } else if (!prepared.ok && prepared.refused && prepared.refused.reason !== 'memory-full') {
+        // Refused for this user: the sign-in never began; the request goes on anonymous. (A full
+        // process answers 503 instead: its sign-ins are not refused for good.)
         const ended = await endRefusedSignIn(session, true);
         if (!ended.ok) return ended.outcome;
         authenticated = false;
