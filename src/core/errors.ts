@@ -118,12 +118,10 @@ export type SignInRefusal = 'max-sign-ins' | 'user-memory-full' | 'memory-full';
  *
  * @example
  * ```ts
- * try {
- *   await security.start(req);
- * } catch (error) {
- *   if (error instanceof SignInRefusedError) return res.status(error.status).send(error.message);
- *   throw error;
- * }
+ * const refused = new SignInRefusedError('memory-full', 'try again in a minute');
+ * refused.status; // 503
+ * refused.headers['retry-after']; // '60'
+ * refused.message; // 'session-security: try again in a minute'
  * ```
  */
 export class SignInRefusedError extends SessionSecurityRequestError {

@@ -65,4 +65,12 @@ describe('Tombstones', () => {
     ended.delete('a');
     expect(ended.find('a', 1)).toBeUndefined();
   });
+
+  it('does what its TSDoc example says', () => {
+    const ended = new Tombstones();
+    ended.add('marker', 0, 900_000, 'logout', 'ada');
+    expect(ended.find('marker', 1000)).toBe('logout');
+    expect(ended.countOf('ada')).toBe(1);
+    expect(ended.find('marker', 900_000)).toBeUndefined();
+  });
 });
