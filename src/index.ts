@@ -21,6 +21,7 @@ export type {
   SessionSecurityEventType,
   SignedInEvent,
   SignedOutEvent,
+  SignInLostEvent,
   SignInRefusedEvent,
   StoreFailedEvent,
 } from './core/events.js';

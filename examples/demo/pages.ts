@@ -71,6 +71,7 @@ const NOTICES: Record<string, string> = {
   idle: 'You were signed out after a period of inactivity. Please sign in again.',
   absolute: 'Your session reached its time limit. Please sign in again.',
   revoked: 'You were signed out from another browser or device. Please sign in again.',
+  lost: 'You were signed out because the server lost your session (not because you were idle). Your unsaved work is kept. Please sign in again.',
 };
 
 export function loginPage(options: {

@@ -231,10 +231,18 @@ export function createEngine(
     const { code, body } = answer;
     if (code === 401) {
       // Another tab's request may have ended the session first: then the server sees only an
-      // anonymous visitor, and the reason is this page's own passed deadline.
+      // anonymous visitor, and the reason is this page's own passed deadline. So it is when the
+      // server no longer has the sign-in's record ('lost'): it timed out while this page slept.
       const passed = lastPlan !== undefined && now() >= lastPlan.expireAt;
       const reason = String(body.reason || '');
-      return end(reason || (passed ? (lastPlan?.absolute ? 'absolute' : 'idle') : ''), true);
+      return end(
+        passed && (!reason || reason === 'lost')
+          ? lastPlan?.absolute
+            ? 'absolute'
+            : 'idle'
+          : reason,
+        true,
+      );
     }
     if (code !== 200 || body.status !== 'active' || invalidTime(body)) {
       failures++;

@@ -63,6 +63,20 @@ export interface SignedOutEvent extends EventBase {
   lengthSeconds?: number;
 }
 
+/**
+ * A sign-in's record was missing from the store before its deadline (`lost`): Redis evicted it,
+ * was flushed, or restarted without persistence. Its user was signed out and told so (reason
+ * `lost`; drafts are kept). Found by a request of the sign-in, whose session's hint of the
+ * deadline shows the record should still be there; or by an anonymous ping of a page that names
+ * the sign-in (`ping`: the store has no record of it, which also happens when the page slept
+ * more than `graceSeconds` past its deadline; that page's client then says `idle`).
+ */
+export interface SignInLostEvent extends EventBase {
+  type: 'sign-in-lost';
+  signIn: string;
+  foundBy: 'request' | 'ping';
+}
+
 /** Why the library turned a request away. */
 export type RefusedReason =
   | 'cross-origin'
@@ -108,6 +122,7 @@ export type SessionSecurityEvent =
   | ExtendedEvent
   | ExpiredEvent
   | SignedOutEvent
+  | SignInLostEvent
   | RefusedEvent
   | SignInRefusedEvent
   | StoreFailedEvent;

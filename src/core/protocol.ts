@@ -27,8 +27,11 @@ export type Route = keyof typeof ROUTES;
 const EXPECTED_BODY =
   'expected a JSON object {"sinceActivity": <seconds since the last user input, a finite number >= 0>}, with "extend": true when the user chose to stay signed in';
 
-/** Why an ended sign-in's requests are turned away with `expired`: it expired, or it was ended from elsewhere. */
-export type ExpiredReason = ExpiryReason | 'revoked';
+/**
+ * Why an ended sign-in's requests are turned away with `expired`: it expired, it was ended from
+ * elsewhere, or the store lost its record before its deadline (`lost`).
+ */
+export type ExpiredReason = ExpiryReason | 'revoked' | 'lost';
 
 /**
  * The header in which the client names its page's sign-in (the `session` of its config) on every

@@ -3,8 +3,11 @@
 
 import type { ExpiryReason } from './policy.js';
 
-/** Why a sign-in ended: it expired, its user signed out, or it was ended from elsewhere (revoked). */
-export type EndReason = ExpiryReason | 'logout' | 'revoked';
+/**
+ * Why a sign-in ended: it expired, its user signed out, it was ended from elsewhere (revoked), or
+ * its record vanished from the store before its deadline (lost: Redis evicted or lost data).
+ */
+export type EndReason = ExpiryReason | 'logout' | 'revoked' | 'lost';
 
 /**
  * A memory of ended keys (sign-in markers, session ids), each until a deadline, counted by owner.

@@ -16,6 +16,7 @@ import type {
   RefusedReason,
   SessionSecurityEvent,
   SignedOutEvent,
+  SignInLostEvent,
   StoreFailedEvent,
 } from '../core/events.js';
 import type { ExpiryReason } from '../core/policy.js';
@@ -61,6 +62,7 @@ const SIGN_OUT_HOWS: Record<SignedOutEvent['how'], true> = {
   revoked: true,
   replaced: true,
 };
+const LOST_FOUND_BY: Record<SignInLostEvent['foundBy'], true> = { request: true, ping: true };
 const SIGN_IN_REFUSALS: Record<SignInRefusal, true> = {
   'max-sign-ins': true,
   'user-memory-full': true,
@@ -153,6 +155,11 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
   const signOuts = count('sign_outs', '{sign_out}', 'Sign-ins ended on purpose, by how');
   const signIns = count('sign_ins', '{sign_in}', 'Sign-ins started');
   const signInsRefused = count('sign_ins.refused', '{sign_in}', 'New sign-ins refused, by reason');
+  const signInsLost = count(
+    'sign_ins.lost',
+    '{sign_in}',
+    'Sign-ins whose store record vanished before their deadline, by who found it',
+  );
   const refused = count('refused', '{request}', 'Requests turned away, by reason');
   const storeFailures = count('store_failures', '{failure}', 'Failed store operations');
   const pings = count('pings', '{request}', 'Pings answered, by method');
@@ -187,6 +194,10 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
           if (!Object.hasOwn(SIGN_OUT_HOWS, event.how)) return;
           signOuts.add(1, { how: event.how });
           recordDuration(event.lengthSeconds, event.how);
+          return;
+        case 'sign-in-lost':
+          if (!Object.hasOwn(LOST_FOUND_BY, event.foundBy)) return;
+          signInsLost.add(1, { found_by: event.foundBy });
           return;
         case 'sign-in-refused':
           if (!Object.hasOwn(SIGN_IN_REFUSALS, event.reason)) return;

@@ -15,6 +15,7 @@ import {
   type RefusedReason,
   type SessionSecurityEvent,
   type SignedOutEvent,
+  type SignInLostEvent,
   type StoreFailedEvent,
 } from '../core/events.js';
 import { type ResolvedOptions, signInTimeouts } from '../core/options.js';
@@ -398,6 +399,21 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     return guarded(() => session.end(keepSession), 'session');
   }
 
+  /**
+   * Reports a sign-in the store lost (its record vanished before its deadline): an event each
+   * time, one log line a minute, since a flush or eviction loses many at once.
+   */
+  function lost(signIn: string | undefined, foundBy: SignInLostEvent['foundBy']): void {
+    if (signIn !== undefined) emit({ type: 'sign-in-lost', at: clock.now(), signIn, foundBy });
+    const count = throttle(`lost: ${foundBy}`, clock.now());
+    if (count === undefined) return;
+    logger.error(
+      foundBy === 'request'
+        ? `session-security: ${count} sign-in(s) had no record in the store before their deadline (lost: the store evicted or lost data), and were signed out with reason lost; give Redis maxmemory-policy noeviction and persistence`
+        : `session-security: ${count} ping(s) named a sign-in the store has no record of (lost, or ended more than graceSeconds ago), and were told reason lost`,
+    );
+  }
+
   /** Reports a store failure: one log line per kind of failure a minute, an event each time. */
   function failed(name: StoreFailedEvent['operation'], error: unknown): void {
     const kind = describeFailure(error);
@@ -510,6 +526,8 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
     if (step.found && (reason === 'idle' || reason === 'absolute')) {
       expired(step.found, reason, 'request');
+    } else if (reason === 'lost') {
+      lost(markerIn(session), 'request');
     } else if (reason === 'logout' || reason === 'revoked') {
       // The cookie of a sign-in that was signed out came back: a tab left open, or a replay.
       reportRefused(facts, session, 'ended-sign-in');
@@ -694,6 +712,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       );
     }
     if (reason === undefined) return answers.anonymous();
+    if (reason === 'lost') lost(marker, 'ping');
     return reason === 'logout' ? answers.anonymous('logout') : answers.expired(reason);
   }
 

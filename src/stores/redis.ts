@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
+  deadlineOf,
   MAX_TIMEOUT_MS,
   MIN_WRITE_INTERVAL_MS,
   randomId,
@@ -14,6 +15,7 @@ import {
   type SecurityState,
   type SignInFacts,
   type Timeouts,
+  timeoutsOf,
 } from '../core/policy.js';
 import type {
   ActivityStore,
@@ -89,6 +91,7 @@ const END_REASONS: readonly string[] = [
   'absolute',
   'logout',
   'revoked',
+  'lost',
 ] satisfies EndReason[];
 /** Markers read or ended per round of a walk over an index (a user's sign-ins, everyone's). */
 const BATCH = 200;
@@ -115,22 +118,24 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
  * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. Returns {'active',
  * lastActivity, startedAt, now, own expireAfter, warnAfter, absoluteTimeout ('' when none)[,
  * user, data]}, {'ended', reason}, {'ended', reason, 'found', lastActivity, startedAt, the
- * three own timeouts, user, data} when this call found the expiry, or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written
- * for cost: no prelude, no closures, TIME only when there is a clock to check, and times that are
- * whole numbers (the usual case) go back as integer replies instead of formatted strings.
+ * three own timeouts, user, data} when this call found the expiry, {'missing', now} when there is
+ * no record, or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written for cost:
+ * no prelude, no closures, TIME only when there is a clock to check, and times that are whole
+ * numbers (the usual case) go back as integer replies instead of formatted strings.
  */
 const TOUCH_SCRIPT = `
 local key = KEYS[1]
 local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
   'warnAfter', 'absoluteTimeout')
 if record[3] then return {'ended', record[3]} end
--- No record: it timed out, or never existed (a replayed cookie). Never create one here.
-if not record[1] and not record[2] then return {'ended', 'idle'} end
 local now = tonumber(ARGV[1])
 if not now then
   local time = redis.call('TIME')
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
+-- No record: it timed out, or Redis lost it (the caller tells which by the session's hint of its
+-- deadline). Never create one here.
+if not record[1] and not record[2] then return {'missing', string.format('%.17g', now)} end
 local grace, huge = tonumber(ARGV[2]), math.huge
 local storedLast, storedStart = tonumber(record[1]), tonumber(record[2])
 local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -270,8 +275,23 @@ for i = 1, 8 do r[i] = r[i] or '' end
 return r
 `;
 
-/** Why a sign-in ended ('' while it lives or when its record is gone). No ARGV. */
-const ENDED_SCRIPT = `return redis.call('HGET', KEYS[1], 'ended') or ''`;
+/** Why a sign-in ended: '' while it lives, 'missing' when there is no record. No ARGV. */
+const ENDED_SCRIPT = `
+local ended = redis.call('HGET', KEYS[1], 'ended')
+if ended then return ended end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+return ''
+`;
+
+/**
+ * The store's mark in Redis (KEYS[1], no TTL), set when missing. ARGV: its value. Returns 1 when
+ * it was there: a mark this process saw that is gone again means Redis lost the store's data.
+ */
+const MARK_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 0
+`;
 
 interface Script {
   name: string;
@@ -290,6 +310,7 @@ const END = defineScript('end', END_SCRIPT);
 const READ = defineScript('read', READ_SCRIPT);
 const INDEX = defineScript('index', INDEX_SCRIPT);
 const ENDED = defineScript('ended', ENDED_SCRIPT);
+const MARK = defineScript('mark', MARK_SCRIPT);
 
 /** One warning per process about sessions without a marker: the app does not call start(). */
 let warnedMissingMarker = false;
@@ -388,6 +409,59 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     if (value === null || typeof value !== 'object') return undefined;
     const { id } = value as Record<string, unknown>;
     return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
+  /**
+   * The deadline hint the session holds (`until`, ms): the sign-in's deadline as this store last
+   * wrote it into the session. A missing record before `until + grace` was lost, not timed out.
+   */
+  function hintOf(session: SessionAccess): number | undefined {
+    const value = session.read();
+    if (value === null || typeof value !== 'object') return undefined;
+    const { until } = value as Record<string, unknown>;
+    return typeof until === 'number' && Number.isFinite(until) ? until : undefined;
+  }
+
+  /**
+   * Why a sign-in whose record is missing ended: `lost` while its session's hint says the record
+   * should still be there (Redis evicted or lost it), else `idle` (it timed out long ago, or the
+   * session predates hints). Then checks the store's mark, to log a loss of all of Redis's data.
+   */
+  function missingReason(session: SessionAccess, nowMs: number): EndReason {
+    void checkMark(true);
+    const until = hintOf(session);
+    return until !== undefined && nowMs < until + graceMs ? 'lost' : 'idle';
+  }
+
+  /**
+   * Whether Redis still holds the store's mark: set the first time, it has no TTL, so once this
+   * process has seen it, its absence means Redis lost its data (FLUSHALL, a restart without
+   * persistence, eviction of keys without a TTL), which is logged. Checked at this process's first
+   * sign-in, and when a record is missing at most once per 5 s (after a flush, every user's next
+   * request finds one).
+   */
+  const markKey = `${prefix}mark`;
+  let markSeen = false;
+  let markCheckedAt = Number.NEGATIVE_INFINITY;
+  async function checkMark(missing: boolean): Promise<void> {
+    if (commands.notReady() !== undefined) return;
+    const at = Date.now();
+    if (missing) {
+      if (at - markCheckedAt < 5000) return;
+      markCheckedAt = at;
+    }
+    try {
+      const there = Number(await runOn(MARK, markKey, [String(at)])) === 1;
+      if (!there && markSeen) {
+        logger.error(
+          "session-security: Redis lost the store's data (its mark key is gone: FLUSHALL, a restart without persistence, or eviction); every sign-in it held has ended, and their users are told so (reason lost). Configure Redis with persistence (appendonly yes) and maxmemory-policy noeviction",
+        );
+      }
+      markSeen = true;
+    } catch {
+      // checked again at the next missing record
+      if (missing) markCheckedAt = Number.NEGATIVE_INFINITY;
+    }
   }
 
   /** The index of every sign-in (for the sweep and ending everyone's), and of one user's. */
@@ -498,12 +572,23 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         withFacts ? '1' : '',
       ]);
       const touch = readTouchReply(reply, marker);
-      if (touch !== 'damaged' && touch.kind === 'ended' && touch.found) {
-        await forget([touch.found]);
-      }
       if (touch === 'damaged') {
         logger.error('session-security: the stored security state is damaged; ending the session');
         return { kind: 'ended', reason: 'idle' };
+      }
+      if (touch.kind === 'missing') {
+        return { kind: 'ended', reason: missingReason(session, touch.nowMs) };
+      }
+      if (touch.kind === 'ended') {
+        if (touch.found) await forget([touch.found]);
+        return touch;
+      }
+      // The hint follows the deadline within half the grace: a record missing before its
+      // deadline is then always found before hint + grace, and one that timed out never is.
+      const deadline = deadlineOf(touch.state, timeoutsOf(touch.state, timeouts));
+      const until = hintOf(session);
+      if (until === undefined || deadline - until > graceMs / 2) {
+        await session.write({ id: marker, until: deadline });
       }
       return touch;
     },
@@ -528,11 +613,14 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       ]);
       const nowMs = Number(stringOf(reply));
       if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
+      if (!markSeen) void checkMark(false);
       // Listed before the session names it: a sign-in nobody can list could not be ended.
       await runOn(INDEX, allIndex, ['add', id]);
       if (facts.userId !== undefined) await runOn(INDEX, userIndex(facts.userId), ['add', id]);
-      // Only the marker goes in the session: activity never rewrites it.
-      await session.write({ id });
+      // The marker and a hint of the deadline go in the session: activity rewrites the hint
+      // only when the deadline moved on by half the grace (see touch).
+      const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
+      await session.write({ id, until });
       return {
         kind: 'active',
         state: { lastActivity: nowMs, startedAt: nowMs, id, ...facts },
@@ -553,6 +641,12 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
 
     async endedReason(marker) {
       const reason = stringOf(await run(ENDED, marker, []));
+      if (reason === 'missing') {
+        // A page's sign-in with no record: lost, or ended more than graceSeconds ago (a page
+        // that slept that long; its client, past its own deadline, then says idle).
+        void checkMark(true);
+        return 'lost';
+      }
       return END_REASONS.includes(reason) ? (reason as EndReason) : undefined;
     },
 
@@ -665,9 +759,17 @@ function readRecordReply(
 }
 
 /** Reads the touch script's reply; 'damaged' when the record was not a clock. */
-function readTouchReply(reply: unknown, id: string): Touch | 'damaged' {
+function readTouchReply(
+  reply: unknown,
+  id: string,
+): Touch | { kind: 'missing'; nowMs: number } | 'damaged' {
   if (!Array.isArray(reply)) throw unexpectedReply('touch', reply);
   const kind = stringOf(reply[0]);
+  if (kind === 'missing') {
+    const nowMs = numberOf(reply[1]);
+    if (!Number.isFinite(nowMs)) throw unexpectedReply('touch', reply);
+    return { kind, nowMs };
+  }
   if (kind === 'ended') {
     const rest = reply.slice(1).map(stringOf);
     if (rest[1] === 'damaged') return 'damaged';

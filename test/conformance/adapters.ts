@@ -66,6 +66,11 @@ export function useAdapter(harness: Harness, storeKind: StoreKind) {
   return {
     /** The activity store under test, on the app's fake clock (undefined for the default). */
     store,
+    /** Deletes a sign-in's Redis record, as eviction or FLUSHALL would (Redis store only). */
+    async loseRecord(marker: string): Promise<void> {
+      if (!client) throw new Error('loseRecord needs the Redis store');
+      expect(await client.del(`${prefix}${marker}`)).toBe(1);
+    },
     /** Starts a fresh app (closing the previous one); with the Redis store, sign-ins call start. */
     async start(options: HarnessOptions = {}): Promise<ConformanceApp> {
       await current?.close();

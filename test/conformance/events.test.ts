@@ -269,6 +269,50 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
 
+  if (storeKind === 'redis') {
+    describe('sign-in-lost', () => {
+      it('is reported, logged and told (reason lost) when a live sign-in has no record: its ping, then its page load', async () => {
+        await start({ loginUrl: '/login' });
+        const jar = await signInAs();
+        const signIn = await markerOf(jar);
+        app.clock.advance(60);
+        await adapter.loseRecord(signIn); // eviction, FLUSHALL, a restart without persistence
+        expect((await ping(jar)).json).toEqual({ status: 'expired', reason: 'lost' });
+        expect(events.filter((event) => event.type !== 'signed-in')).toEqual([
+          { type: 'sign-in-lost', at: at(60), signIn, foundBy: 'request' },
+        ]);
+        expect(app.logger.errors.join('\n')).toMatch(
+          /1 sign-in\(s\) had no record in the store before their deadline \(lost/,
+        );
+        // A page load of another lost sign-in goes to the login page, which says why.
+        const other = await signInAs();
+        await adapter.loseRecord(await markerOf(other));
+        const page = await send(app.origin, '/', { headers: NAVIGATE }, other);
+        expect(page.status).toBe(303);
+        expect(page.headers.location).toBe('/login?next=%2F&reason=lost');
+        expect(events.filter((event) => event.type === 'sign-in-lost')).toHaveLength(2);
+      });
+
+      it('is reported when a page names a sign-in of which the store has no record (its session went too)', async () => {
+        await start();
+        const jar = await signInAs();
+        const signIn = await markerOf(jar);
+        await adapter.loseRecord(signIn);
+        const reply = await send(
+          app.origin,
+          '/session-security/ping',
+          { headers: { ...SAME_ORIGIN_FETCH, 'x-session-security-sign-in': signIn } },
+          new CookieJar(),
+        );
+        expect(reply.json).toEqual({ status: 'expired', reason: 'lost' });
+        expect(events.filter((event) => event.type === 'sign-in-lost')).toEqual([
+          { type: 'sign-in-lost', at: at(0), signIn, foundBy: 'ping' },
+        ]);
+        expect(app.logger.errors.join('\n')).toMatch(/1 ping\(s\) named a sign-in the store/);
+      });
+    });
+  }
+
   describe('signed-out', () => {
     it.each([
       ['the logout route', '/session-security/logout'],

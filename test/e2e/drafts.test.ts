@@ -34,9 +34,10 @@ interface Site {
   expireAfter: number;
   /**
    * `clock`: active until expireAfter after the last page load, then expired; `hang`: no answer;
-   * `revoked`: the sign-in was ended from elsewhere (another device's "sign out everywhere").
+   * `revoked`: the sign-in was ended from elsewhere (another device's "sign out everywhere");
+   * `lost`: the store has no record of the sign-in (Redis evicted or lost it).
    */
-  ping: 'clock' | 'hang' | 'revoked';
+  ping: 'clock' | 'hang' | 'revoked' | 'lost';
   /** The page's catalogue, as the server writes it for a page that is not in English. */
   messages?: ClientOptions['messages'];
 }
@@ -163,11 +164,11 @@ const server = createServer((req, res) => {
   if (url.pathname === '/ping') {
     req.resume();
     if (site.ping === 'hang') return void hanging.push(res);
-    if (site.ping === 'revoked') {
+    if (site.ping === 'revoked' || site.ping === 'lost') {
       return send(
         401,
         'application/json',
-        JSON.stringify({ status: 'expired', reason: 'revoked' }),
+        JSON.stringify({ status: 'expired', reason: site.ping }),
       );
     }
     const idle = (Date.now() - lastPageLoadMs) / 1000;
@@ -430,6 +431,47 @@ describe('drafts', () => {
       expect(tab.url()).toMatch(/reason=revoked$/);
       expect(await storage(tab)).toEqual({});
     }
+  });
+
+  it('keeps the drafts of every tab when the store lost the sign-in, and says lost', async () => {
+    Object.assign(site, LONG);
+    const editing = await context.newPage();
+    await open(editing, '/edit?id=1');
+    await editing.fill('[name=title]', 'Lost while typing');
+    const other = await context.newPage();
+    await open(other, '/edit?id=2');
+    await other.fill('[name=title]', 'In the other tab');
+    site.ping = 'lost';
+    await editing.evaluate(() => {
+      void window.sessionSecurity?.extend();
+    });
+    for (const [tab, path, title] of [
+      [editing, '/edit?id=1', 'Lost while typing'],
+      [other, '/edit?id=2', 'In the other tab'],
+    ] as const) {
+      await tab.waitForURL(LOGIN_PAGE);
+      expect(tab.url()).toMatch(/reason=lost$/);
+      expect((await draftOf(tab, path))?.forms).toEqual({ post: { title } });
+    }
+  });
+
+  it('says idle, not lost, when the answer comes after the page’s own deadline (the record timed out while it slept)', async () => {
+    Object.assign(site, SHORT);
+    const tab = await context.newPage();
+    await open(tab, '/edit?id=1');
+    await tab.fill('[name=title]', 'Slept');
+    // The warning's ping hangs past the deadline, then hears that the store has no record.
+    site.ping = 'hang';
+    await expect.poll(() => hanging.length, { timeout: 5000 }).toBeGreaterThan(0);
+    await tab.waitForTimeout(site.expireAfter * 1000);
+    site.ping = 'lost';
+    for (const res of hanging.splice(0)) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'expired', reason: 'lost' }));
+    }
+    await tab.waitForURL(LOGIN_PAGE);
+    expect(tab.url()).toMatch(/reason=idle$/);
+    expect((await draftOf(tab, '/edit?id=1'))?.forms).toEqual({ post: { title: 'Slept' } });
   });
 
   it('offers the changed forms in a draft event at the warning and before leaving; cancelling it keeps no copy', async () => {

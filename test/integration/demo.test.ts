@@ -421,6 +421,14 @@ describe('idle expiry', () => {
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/reached its time limit/i);
   });
+
+  it('says the server lost the session, not inactivity, on the login page with reason=lost', async () => {
+    const page = await navigate(demo.origin, '/login?next=%2F&reason=lost', new CookieJar());
+
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<p class="notice" role="status">[^<]*server lost your session/);
+    expect(page.text).toMatch(/not because you were idle/);
+  });
 });
 
 describe('absolute expiry', () => {

@@ -2,48 +2,26 @@
 // noeviction: every record has a TTL), read through INFO memory, with either client. A private
 // redis-server of the test's own is set to each policy with CONFIG SET.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/http.js';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
 
-let server: ChildProcess | undefined;
-let dir = '';
+let server: PrivateRedis | undefined;
 let port = 0;
 let admin: Redis;
 
 beforeAll(async () => {
-  port = await freePort();
-  dir = mkdtempSync(join(tmpdir(), 'session-security-policy-'));
-  server = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
+  server = await startRedisServer();
+  port = server.port;
   admin = new Redis({ host: '127.0.0.1', port, retryStrategy: () => 20 });
   admin.on('error', () => {});
   await new Promise((resolve) => admin.once('ready', resolve));
 });
 afterAll(async () => {
   admin?.disconnect();
-  server?.kill('SIGKILL');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 /** The warnings a store logs within a second of its creation, on a client of either kind. */

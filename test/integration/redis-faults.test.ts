@@ -4,10 +4,6 @@
 // quick 503 and the log one line per kind of failure; when it is back, the same cookie is still
 // signed in and nothing was recorded wrongly.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RedisStore } from 'connect-redis';
 import session from 'express-session';
 import { createClient } from 'redis';
@@ -18,66 +14,20 @@ import { createDemoApp } from '../../examples/demo/app.js';
 import {
   CookieJar,
   FakeClock,
-  freePort,
   listen,
   NAVIGATE,
   type Reply,
   SAME_ORIGIN_FETCH,
   send,
 } from '../support/http.js';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ss-redis-faults-'));
-let port = 0;
-let redis: ChildProcess | undefined;
+let redis: PrivateRedis | undefined;
 let client: ReturnType<typeof createClient>;
 const clock = new FakeClock();
 const errors: string[] = [];
 const logger = { warn: () => {}, error: (message: string) => errors.push(message) };
 let demo: { origin: string; close: () => Promise<void> };
-
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore' },
-  );
-  const probe = createClient({
-    url: `redis://127.0.0.1:${port}`,
-    socket: { reconnectStrategy: false },
-  });
-  probe.on('error', () => {});
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      await probe.close();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`redis-server on port ${port} did not start`);
-}
-
-async function stopRedis(): Promise<void> {
-  const running = redis;
-  if (!running || running.exitCode !== null) return;
-  await new Promise((resolve) => {
-    running.once('exit', resolve);
-    running.kill('SIGTERM');
-  });
-}
 
 /** Waits until the app's Redis client is connected again. */
 async function clientReady(): Promise<void> {
@@ -88,9 +38,9 @@ async function clientReady(): Promise<void> {
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
-  client = createClient({ url: `redis://127.0.0.1:${port}` });
+  // Its append-only file keeps the data across the stop and start below.
+  redis = await startRedisServer({ appendOnly: true });
+  client = createClient({ url: redis.url });
   client.on('error', () => {}); // the outage is expected; the store and the guard report it
   await client.connect();
   const app = createDemoApp({
@@ -109,8 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await demo?.close();
   await client?.close().catch(() => {});
-  if (redis?.exitCode === null) redis.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  await redis?.close();
 });
 
 async function signIn(): Promise<CookieJar> {
@@ -178,7 +127,7 @@ describe('when Redis stops and starts again', () => {
     expect(await idleFor(jar)).toBe(100);
     const cookie = jar.header();
 
-    await stopRedis();
+    await redis?.stop();
     errors.length = 0;
     for (let round = 0; round < 3; round++) {
       for (const { reply, ms } of await browse(jar)) {
@@ -192,7 +141,7 @@ describe('when Redis stops and starts again', () => {
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(errors.length).toBeLessThanOrEqual(2);
 
-    await startRedis();
+    await redis?.restart();
     await clientReady();
     const page = await send(demo.origin, '/', { headers: NAVIGATE }, jar);
     expect(page.status).toBe(200);
@@ -208,14 +157,14 @@ describe('when Redis stops answering (SIGSTOP)', () => {
   it('answers 503 after the command timeout, and resumes with the same cookie on SIGCONT', async () => {
     const jar = await signIn();
     clock.advance(50);
-    redis?.kill('SIGSTOP');
+    await redis?.kill('SIGSTOP');
     try {
       for (const { reply, ms } of await browse(jar)) {
         expect(reply.status).toBe(503);
         expect(ms).toBeLessThan(2500);
       }
     } finally {
-      redis?.kill('SIGCONT');
+      await redis?.kill('SIGCONT');
     }
     await clientReady();
     expect(await idleFor(jar)).toBe(50);

@@ -3,11 +3,7 @@
 // fake clock: listing and ending sign-ins, per-user timeouts kept in the Redis hash, the sweep
 // run by both instances at once, the indexes pruned, and Redis going away.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
@@ -16,14 +12,8 @@ import type { SessionSecurityEvent } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { redisStore } from 'session-security/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CookieJar,
-  FakeClock,
-  freePort,
-  listen,
-  SAME_ORIGIN_FETCH,
-  send,
-} from '../support/http.js';
+import { CookieJar, FakeClock, listen, SAME_ORIGIN_FETCH, send } from '../support/http.js';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -526,48 +516,29 @@ describe("a user's index does not keep growing", () => {
 });
 
 describe('Redis away', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ss-sign-ins-redis-'));
-  let redis: ChildProcess | undefined;
-  let port = 0;
+  let redis: PrivateRedis | undefined;
 
   /** A redis-server of this test's own, and a client of it for the activity store. */
   async function privateRedis(): Promise<Client> {
-    port = await freePort();
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
-      { stdio: 'ignore' },
-    );
+    redis = await startRedisServer();
     const own: Client = createClient({
-      url: `redis://127.0.0.1:${port}`,
+      url: redis.url,
       socket: { reconnectStrategy: false },
     });
     own.on('error', () => {}); // the outage is expected; the store reports it
-    for (let i = 0; i < 100; i++) {
-      try {
-        await own.connect();
-        toClose.push(async () => {
-          if (own.isOpen) own.destroy();
-        });
-        return own;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    throw new Error(`redis-server on port ${port} did not start`);
+    await own.connect();
+    toClose.push(async () => {
+      if (own.isOpen) own.destroy();
+    });
+    return own;
   }
 
   afterEach(async () => {
     const running = redis;
     redis = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise((resolve) => {
-      running.once('exit', resolve);
-      running.kill('SIGKILL');
-    });
+    await running?.kill('SIGKILL');
+    await running?.close();
   });
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function expectOutage(pair: Awaited<ReturnType<typeof startPair>>, jar: CookieJar) {
     const { a, b } = pair;
@@ -597,11 +568,11 @@ describe('Redis away', () => {
     const pair = await startPair({ clockClient, commandTimeout: 200 });
     const jar = await signIn(pair.a, 'ada');
     expect(await list(pair.b, jar)).toHaveLength(1);
-    redis?.kill('SIGSTOP');
+    await redis?.kill('SIGSTOP');
     try {
       await expectOutage(pair, jar);
     } finally {
-      redis?.kill('SIGCONT');
+      await redis?.kill('SIGCONT');
     }
     expect((await ping(pair.b, jar)).json?.status).toBe('active');
   });
@@ -610,7 +581,7 @@ describe('Redis away', () => {
     const clockClient = await privateRedis();
     const pair = await startPair({ clockClient, commandTimeout: 200 });
     const jar = await signIn(pair.a, 'ada');
-    redis?.kill('SIGKILL');
+    await redis?.kill('SIGKILL');
     for (let i = 0; i < 100 && clockClient.isReady; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

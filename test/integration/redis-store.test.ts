@@ -2,11 +2,7 @@
 // shared server on 127.0.0.1:6379 under this run's own key prefix (its keys deleted afterwards),
 // and a private redis-server for what would disturb others (SCRIPT FLUSH, MONITOR, stopping it).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -17,6 +13,7 @@ import { decide, type SecurityState, type Timeouts } from '../../src/core/policy
 import type { SessionAccess, Touch } from '../../src/core/store.js';
 import type { EndReason } from '../../src/core/tombstones.js';
 import { freePort } from '../support/http.js';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
 
 const SHARED_PORT = 6379;
 const PREFIX = `session-security-test:${randomUUID()}:`;
@@ -139,27 +136,23 @@ const nodeRedis: ClientKind = {
 /** This file's own redis-server, to flush, monitor and stop without disturbing anyone. */
 const privateServer = {
   port: 0,
-  dir: '',
-  process: undefined as ChildProcess | undefined,
+  server: undefined as PrivateRedis | undefined,
   admin: undefined as unknown as Redis,
+  /** The running redis-server, to freeze with SIGSTOP. */
+  get process() {
+    return this.server?.process;
+  },
   async start() {
-    this.port = await freePort();
-    this.dir = mkdtempSync(join(tmpdir(), 'session-security-redis-'));
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
-    this.process = spawn(
-      'redis-server',
-      [...args, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      { stdio: 'ignore' },
-    );
+    this.server = await startRedisServer();
+    this.port = this.server.port;
     this.admin = new Redis({ host: '127.0.0.1', port: this.port, retryStrategy: () => 20 });
     this.admin.on('error', () => {});
     await new Promise((resolve) => this.admin.once('ready', resolve));
   },
   async stop() {
     this.admin?.disconnect();
-    this.process?.kill('SIGCONT');
-    this.process?.kill('SIGKILL');
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    await this.server?.kill('SIGCONT');
+    await this.server?.close();
   },
   /** The commands clients sent (not those run inside scripts) while `work` ran, lower-cased. */
   async commandsDuring(work: () => Promise<unknown>): Promise<string[]> {
@@ -276,13 +269,13 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     return { store, ...fake, id: markerOf(fake.session), key: keyOf(fake.session) };
   }
 
-  it('starts a sign-in with both times now, a TTL, and only its marker in the session', async () => {
+  it('starts a sign-in with both times now, a TTL, and only its marker and deadline in the session', async () => {
     clockMs = T0;
     const store = makeStore();
     const { session, value, writes } = fakeSession();
     const started = await store.start(session, TIMEOUTS);
     const id = markerOf(session);
-    expect(value()).toEqual({ id });
+    expect(value()).toEqual({ id, until: T0 + TIMEOUTS.expireAfterMs });
     expect(writes()).toBe(1);
     expect(started).toEqual(active(T0, T0, id, T0));
     expect(await admin.hgetall(keyOf(session))).toEqual({
@@ -405,7 +398,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     });
   });
 
-  it('forgets an ended sign-in after graceSeconds, and a touch then says idle: missing means expired', async () => {
+  it('forgets an ended sign-in after graceSeconds, and a touch then says idle: missing past the hint means expired', async () => {
     const graceSeconds = 0.3;
     const timeouts = withAbsolute(10_000, 5_000);
     const { store, session, key } = await signedIn(timeouts, { graceSeconds });
@@ -423,6 +416,8 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
       timeout: 2000,
       interval: 50,
     });
+    // As Redis's clock, which dropped the record: graceSeconds past the deadline.
+    clockMs = T0 + 5000 + 300;
     expect(await store.touch(session, 0, timeouts)).toEqual({ kind: 'ended', reason: 'idle' });
     expect(await admin.exists(key)).toBe(0);
   });

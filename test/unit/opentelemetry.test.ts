@@ -231,6 +231,20 @@ describe('openTelemetryMetrics', () => {
     ]);
   });
 
+  it('counts lost sign-ins by who found them, and drops an unknown finder', async () => {
+    const { provider, collect } = sdk();
+    const recorder = openTelemetryMetrics({ meterProvider: provider });
+    recorder.event({ type: 'sign-in-lost', at, signIn: 'a', foundBy: 'request' });
+    recorder.event({ type: 'sign-in-lost', at, signIn: 'b', foundBy: 'request' });
+    recorder.event({ type: 'sign-in-lost', at, signIn: 'c', foundBy: 'ping' });
+    recorder.event({ type: 'sign-in-lost', at, signIn: 'd', foundBy: 'made-up' as 'ping' });
+    const found = byName(await collect());
+    expect(sums(found.get('session_security.sign_ins.lost'))).toEqual([
+      [{ found_by: 'request' }, 2],
+      [{ found_by: 'ping' }, 1],
+    ]);
+  });
+
   it('counts a revocation and an absolute expiry, and a sign-out of unknown length without a duration', async () => {
     const { provider, collect } = sdk();
     const recorder = openTelemetryMetrics({ meterProvider: provider });
