@@ -33,6 +33,7 @@ interface IoredisClient {
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   script(subcommand: 'LOAD', script: string): Promise<unknown>;
   info?(section: string): Promise<unknown>;
+  on?(event: string, listener: () => void): unknown;
 }
 
 /** The part of a node-redis v5 client (`createClient()`) the store uses. */
@@ -41,6 +42,7 @@ interface NodeRedisClient {
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   scriptLoad(script: string): Promise<unknown>;
   info?(section: string): Promise<unknown>;
+  on?(event: string, listener: () => void): unknown;
 }
 
 /**
@@ -93,6 +95,10 @@ const END_REASONS: readonly string[] = [
   'revoked',
   'lost',
 ] satisfies EndReason[];
+/** How long a sign-out is kept in memory to be recorded again after Redis lost its last writes. */
+const RECENT_END_MS = 10_000;
+/** At most this many of them (the oldest go first). */
+const MAX_RECENT_ENDS = 100_000;
 /** Markers read or ended per round of a walk over an index (a user's sign-ins, everyone's). */
 const BATCH = 200;
 
@@ -322,6 +328,8 @@ interface Commands {
   scriptLoad(text: string): Promise<unknown>;
   /** `INFO memory`, as text ('' where the client has no info method). */
   info(): Promise<unknown>;
+  /** Calls `lost` when the connection to Redis is lost, `ready` when it is (again) ready. */
+  watch(lost: () => void, ready: () => void): void;
 }
 
 /**
@@ -400,8 +408,69 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         return await send(() => commands.evalSha(script.sha, [key], args));
       }
     };
-    return withTimeout(attempt(), commandTimeoutMs, `the ${script.name} script`);
+    return withTimeout(attempt(), commandTimeoutMs, `the ${script.name} script`).then(
+      (reply) => {
+        if (toReplay !== undefined) void replayEnds();
+        return reply;
+      },
+      (error: unknown) => {
+        connectionLost();
+        throw error;
+      },
+    );
   }
+
+  /**
+   * Sign-outs recorded in the last {@link RECENT_END_MS} (marker, reason, when), oldest first.
+   * Redis's append-only file with `appendfsync everysec` loses up to about a second of writes
+   * when Redis dies; a sign-out among them would come back to life with its session (which the
+   * same Redis kept). So when the connection is lost, the recent ones are set aside, and
+   * recorded again once Redis answers: ending a sign-in that is already ended does nothing.
+   */
+  const recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
+  let toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
+
+  function rememberEnds(markers: string[], reason: EndReason): void {
+    const atMs = Date.now();
+    for (const marker of markers) {
+      recentEnds.delete(marker);
+      recentEnds.set(marker, { reason, atMs });
+    }
+    for (const [marker, { atMs: endedAt }] of recentEnds) {
+      if (endedAt > atMs - RECENT_END_MS && recentEnds.size <= MAX_RECENT_ENDS) break;
+      recentEnds.delete(marker);
+    }
+  }
+
+  function connectionLost(): void {
+    if (toReplay !== undefined) return;
+    const since = Date.now() - RECENT_END_MS;
+    toReplay = new Map([...recentEnds].filter(([, { atMs }]) => atMs >= since));
+  }
+
+  async function replayEnds(): Promise<void> {
+    const pending = toReplay;
+    toReplay = undefined;
+    if (pending === undefined || pending.size === 0) return;
+    const byReason = new Map<EndReason, string[]>();
+    for (const [marker, { reason }] of pending) {
+      byReason.set(reason, [...(byReason.get(reason) ?? []), marker]);
+    }
+    let again = 0;
+    try {
+      for (const [reason, markers] of byReason) again += (await endAll(markers, reason)).length;
+    } catch {
+      // Redis went away again: keep them for the next time it answers.
+      toReplay = new Map([...pending, ...(toReplay ?? [])]);
+      return;
+    }
+    if (again > 0) {
+      logger.error(
+        `session-security: ${again} sign-out(s) recorded just before the connection to Redis was lost were missing when it came back (Redis lost its last writes), and were recorded again`,
+      );
+    }
+  }
+  commands.watch(connectionLost, () => void replayEnds());
 
   /** The sign-in marker the session holds, or undefined when it holds none. */
   function markerOf(session: SessionAccess): string | undefined {
@@ -513,6 +582,10 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         ),
       )
     ).filter((state): state is SecurityState => state !== undefined);
+    rememberEnds(
+      ended.map((state) => state.id),
+      reason,
+    );
     await forget(ended);
     return ended;
   }
@@ -870,6 +943,7 @@ function commandsOf(client: unknown): Commands {
         evalSha: (sha, keys, args) => nodeRedis.evalSha(sha, { keys, arguments: args }),
         scriptLoad: (text) => nodeRedis.scriptLoad(text),
         info: () => nodeRedis.info?.('memory') ?? Promise.resolve(''),
+        watch: (lost, ready) => watchEvents(nodeRedis, lost, ready),
       };
     }
     if (has('evalsha') && has('script') && typeof (client as IoredisClient).status === 'string') {
@@ -880,6 +954,7 @@ function commandsOf(client: unknown): Commands {
         evalSha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
         scriptLoad: (text) => ioredis.script('LOAD', text),
         info: () => ioredis.info?.('memory') ?? Promise.resolve(''),
+        watch: (lost, ready) => watchEvents(ioredis, lost, ready),
       };
     }
   }
@@ -887,6 +962,17 @@ function commandsOf(client: unknown): Commands {
     'client',
     `client (${describeValue(client)}) must be an ioredis client (new Redis(url)) or a node-redis v5 client (createClient({ url })), connected`,
   );
+}
+
+/** Both clients are event emitters: 'error', 'end' (and ioredis's 'close') on a lost connection. */
+function watchEvents(
+  client: { on?: (event: string, listener: () => void) => unknown },
+  lost: () => void,
+  ready: () => void,
+) {
+  if (typeof client.on !== 'function') return;
+  for (const event of ['error', 'end', 'close']) client.on(event, lost);
+  client.on('ready', ready);
 }
 
 function validPrefix(value: unknown): string {

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { redisStore } from 'session-security/redis';
+import { createClient } from 'redis';
+import { type RedisClient, redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Timeouts } from '../../src/core/policy.js';
 import { FakeSession } from '../support/fake-session.js';
@@ -177,4 +178,56 @@ describe("the store's mark", () => {
     // The mark is set again, so the next loss is logged too (at most once per 5 s).
     expect(await client.exists(`${PREFIX}mark`)).toBe(1);
   });
+});
+
+describe('a sign-out whose write Redis lost (a crash before the append-only file was synced)', () => {
+  /** Connects a client of its own (its connection is killed), and how to find its connection id. */
+  async function ownClient(kind: 'ioredis' | 'node-redis') {
+    if (kind === 'ioredis') {
+      const own = new Redis({ host: '127.0.0.1', port: 6379 });
+      own.on('error', () => {});
+      await new Promise((resolve) => own.once('ready', resolve));
+      return { own, id: async () => Number(await own.client('ID')), close: () => own.disconnect() };
+    }
+    const own = createClient({ socket: { host: '127.0.0.1', port: 6379 } });
+    own.on('error', () => {});
+    await own.connect();
+    return { own, id: () => own.clientId(), close: () => own.destroy() };
+  }
+
+  it.each(['ioredis', 'node-redis'] as const)(
+    'is recorded again when %s is ready again, and logged; nothing else is',
+    async (kind) => {
+      const { own, id, close } = await ownClient(kind);
+      try {
+        const store = redisStore({
+          client: own as RedisClient,
+          prefix: PREFIX,
+          graceSeconds: GRACE_SECONDS,
+          now: () => clockMs,
+          logger,
+        });
+        const { session, key } = await signedIn(store);
+        const live = await signedIn(store); // a sign-in nobody ended
+        const copy = session.copy(); // the session as Redis will have it back
+        await store.end(session, 'logout', TIMEOUTS);
+        expect(await client.hget(key, 'ended')).toBe('logout');
+        errors.length = 0;
+        // Redis comes back without the sign-out's last write: the record lives again.
+        await client.hdel(key, 'ended');
+        await client.pexpire(key, TIMEOUTS.expireAfterMs + GRACE_MS);
+        await client.client('KILL', 'ID', String(await id()));
+        await expect.poll(() => client.hget(key, 'ended'), { timeout: 5000 }).toBe('logout');
+        expect(await store.touch(copy, 0, TIMEOUTS)).toEqual({ kind: 'ended', reason: 'logout' });
+        expect((await store.touch(live.session, 0, TIMEOUTS)).kind).toBe('active');
+        expect(errors).toEqual([
+          expect.stringMatching(
+            /^session-security: 1 sign-out\(s\) recorded just before .* were recorded again$/,
+          ),
+        ]);
+      } finally {
+        await close();
+      }
+    },
+  );
 });
