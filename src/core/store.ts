@@ -108,7 +108,8 @@ export interface ActivityStore {
   ): Promise<SecurityState | undefined>;
   /**
    * How the sign-in with this marker ended, while the store still remembers it (an anonymous
-   * ping naming its page's sign-in learns whether it was signed out or expired). Optional.
+   * ping naming its page's sign-in learns whether it was signed out or expired); `lost` when
+   * the browser has no session of a sign-in that did not end (a store that can tell). Optional.
    */
   endedReason?(marker: string): Promise<EndReason | undefined>;
   /**

@@ -281,13 +281,8 @@ for i = 1, 8 do r[i] = r[i] or '' end
 return r
 `;
 
-/** Why a sign-in ended: '' while it lives, 'missing' when there is no record. No ARGV. */
-const ENDED_SCRIPT = `
-local ended = redis.call('HGET', KEYS[1], 'ended')
-if ended then return ended end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-return ''
-`;
+/** Why a sign-in ended ('' while it lives or when its record is gone). No ARGV. */
+const ENDED_SCRIPT = `return redis.call('HGET', KEYS[1], 'ended') or ''`;
 
 /**
  * The store's mark in Redis (KEYS[1], no TTL), set when missing. ARGV: its value. Returns 1 when
@@ -714,13 +709,14 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
 
     async endedReason(marker) {
       const reason = stringOf(await run(ENDED, marker, []));
-      if (reason === 'missing') {
-        // A page's sign-in with no record: lost, or ended more than graceSeconds ago (a page
-        // that slept that long; its client, past its own deadline, then says idle).
-        void checkMark(true);
-        return 'lost';
-      }
-      return END_REASONS.includes(reason) ? (reason as EndReason) : undefined;
+      if (reason !== '') return isEndReason(reason) ? reason : undefined;
+      // The page's sign-in did not end, yet its browser has no signed-in session: Redis lost the
+      // record, or the session store lost the session while the record lives (evicted, flushed,
+      // its own TTL), or the sign-in ended more than graceSeconds ago (a page that slept that
+      // long: its client, past its own deadline, says idle). The same answer for a live and a
+      // missing record, so a ping cannot learn whether a marker is live; it ends nothing.
+      void checkMark(true);
+      return 'lost';
     },
 
     async signIns(userId, timeouts) {

@@ -85,7 +85,10 @@ describe('a sign-in whose record Redis lost', () => {
   it('is told to an anonymous ping that names it (endedReason), as are the reasons Redis keeps', async () => {
     const { store, session, key } = await signedIn();
     const marker = markerOf(session);
-    expect(await store.endedReason?.(marker)).toBeUndefined(); // live: nothing to tell
+    // A browser without a session names a live sign-in: its session was lost. The same answer
+    // as for a missing record: a ping learns nothing of whether a marker lives.
+    expect(await store.endedReason?.(marker)).toBe('lost');
+    expect((await store.touch(session, 0, TIMEOUTS)).kind).toBe('active'); // it ended nothing
     await client.del(key);
     expect(await store.endedReason?.(marker)).toBe('lost');
     const other = await signedIn(store);
