@@ -38,7 +38,9 @@ export function guardSessionStore<S extends Store>(
 /**
  * An Express error handler that answers a {@link SessionStoreUnavailableError} with 503
  * (`Cache-Control: no-store`): JSON `{"status":"error",…}` like the library's own answers, or a
- * short plain page for a page load. Other errors go on to the next handler.
+ * short plain page for a page load; one that comes once the answer has begun (a session save or
+ * touch after the app's answer) is dropped, the guard having logged it. Other errors go on to
+ * the next handler.
  *
  * @example
  * ```ts
@@ -47,7 +49,11 @@ export function guardSessionStore<S extends Store>(
  */
 export function storeUnavailableHandler(): ErrorRequestHandler {
   return function storeUnavailable(error, req, res, next) {
-    if (!(error instanceof SessionStoreUnavailableError) || res.headersSent) return next(error);
+    if (!(error instanceof SessionStoreUnavailableError)) return next(error);
+    // A save or touch that express-session makes once the answer has begun: the guard logged
+    // it, and express-session ends the answer. Passing it on would print a stack trace per
+    // request (Express's final handler) during an outage.
+    if (res.headersSent) return;
     const unavailable = answers.unavailable();
     res.status(unavailable.status).set(unavailable.headers).set(error.headers);
     if (req.accepts(['json', 'html']) === 'html') {

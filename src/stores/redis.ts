@@ -4,7 +4,11 @@
 // queue, or sign anybody out because Redis failed (it rejects; the lifecycle answers 503).
 
 import { createHash } from 'node:crypto';
-import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
+import {
+  describeValue,
+  SessionSecurityConfigError,
+  SessionStoreUnavailableError,
+} from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
   deadlineOf,
@@ -742,6 +746,14 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       const ended: SecurityState[] = [];
       const index = 'everyone' in target ? allIndex : userIndex(target.userId);
       const except = 'everyone' in target ? undefined : target.except;
+      if (except !== undefined && Number(await runOn(INDEX, index, ['has', except])) !== 1) {
+        // The sign-in asking is live, so its user's index lists it, unless Redis evicted or lost
+        // the index: then the walk would miss sign-ins that must end. Fail where the user sees it.
+        throw new SessionStoreUnavailableError(
+          'end the other sign-ins of',
+          "the index of the user's sign-ins in Redis lacks the sign-in asking (Redis evicted or lost it), so its other sign-ins cannot all be found: set maxmemory-policy noeviction",
+        );
+      }
       // One walk: each batch's sign-ins are ended together (their scripts sent at once).
       await walk(index, async (markers) => {
         const chosen = markers.filter((marker) => marker !== except);

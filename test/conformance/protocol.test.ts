@@ -734,6 +734,22 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       expect((await getPing(oldCookie)).json).toEqual({ status: 'anonymous' });
     });
 
+    it('logs a save or touch of the session that fails once the answer has begun, and passes no error on', async () => {
+      const { state, fails } = faults('set');
+      await start({ sessionStoreFails: fails, security: { loginUrl: '/login' } });
+      const jar = await signedInAndIdleFor(10);
+      state.on = true;
+      // The session is saved (activity in the session object) or touched (the Redis store)
+      // after the app's answer: the request gets that answer or a 503, never a 500.
+      const data = await send(app.origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar.clone());
+      expect([200, 503]).toContain(data.status);
+      const page = await send(app.origin, '/', { headers: NAVIGATE }, jar.clone());
+      expect([200, 503]).toContain(page.status);
+      expect(app.appErrors).toEqual([]);
+      state.on = false;
+      expect((await getPing(jar)).json?.status).toBe('active');
+    });
+
     it('holds a sign-out that the store failed to carry out: 503, and the sign-in stays ended', async () => {
       const { state, fails } = faults('destroy');
       await start({ sessionStoreFails: fails, security: { loginUrl: '/login' } });

@@ -134,6 +134,13 @@ async function startInstance(name: string, options: InstanceOptions) {
   app.post('/test/end', async (req, res) => {
     res.json({ ended: await security.signIns.end(req, String(req.query.signIn)) });
   });
+  app.post('/test/end-others', async (req, res) => {
+    try {
+      res.json({ ended: await security.signIns.endAll(req, { keepCurrent: true }) });
+    } catch (error) {
+      failure(res, error);
+    }
+  });
   app.get('/api/data', (req, res) => {
     res.json({ user: req.session.user ?? null, instance: name });
   });
@@ -429,6 +436,43 @@ describe('ending sign-ins from elsewhere', () => {
     expect(revoked.every((e) => e.how === 'revoked')).toBe(true);
     expect(ofType(a.events, 'signed-out')).toHaveLength(4);
     expect(await b.security.signIns.endEveryone()).toBe(0);
+  });
+});
+
+describe('"sign out everywhere else" when Redis evicted the index of sign-ins', () => {
+  it('answers 503 and ends nothing rather than report success while other sign-ins live', async () => {
+    const { a, b, prefix } = await startPair();
+    const here = await signIn(a, 'ada');
+    const elsewhere = await signIn(b, 'ada', CHROME_WINDOWS);
+    const endOthers = () =>
+      send(a.origin, '/test/end-others', { method: 'POST', headers: SAME_ORIGIN_FETCH }, here);
+    // As allkeys-lru may: the index has no TTL and is evicted like any other key.
+    expect(await client.del(userIndexKey(prefix, 'ada'))).toBe(1);
+    const reply = await endOthers();
+    expect(reply.status).toBe(503);
+    expect(reply.json?.error).toMatch(/could not end the other sign-ins/);
+    expect(ofType(a.events, 'store-failed')).toEqual([
+      expect.objectContaining({ operation: 'end', error: 'SessionStoreUnavailableError' }),
+    ]);
+    expect(a.errors.join('\n')).toMatch(/the store failed/);
+    // Nothing was ended behind a "done": the user sees the failure, both sign-ins still live.
+    expect((await ping(b, elsewhere)).json?.status).toBe('active');
+    expect((await ping(a, here)).json?.status).toBe('active');
+  });
+
+  it('ends the others when the index lists the sign-in asking (the usual case)', async () => {
+    const { a, b } = await startPair();
+    const here = await signIn(a, 'ada');
+    const elsewhere = await signIn(b, 'ada', CHROME_WINDOWS);
+    const reply = await send(
+      a.origin,
+      '/test/end-others',
+      { method: 'POST', headers: SAME_ORIGIN_FETCH },
+      here,
+    );
+    expect(reply.json).toEqual({ ended: 1 });
+    expect((await ping(b, elsewhere)).json).toEqual({ status: 'expired', reason: 'revoked' });
+    expect((await ping(a, here)).json?.status).toBe('active');
   });
 });
 
