@@ -972,6 +972,9 @@ function commandsOf(client: unknown): Commands {
   );
 }
 
+/** The stores watching each client: one listener per event on the client, however many stores. */
+const watchers = new WeakMap<object, Set<{ lost: () => void; ready: () => void }>>();
+
 /** Both clients are event emitters: 'error', 'end' (and ioredis's 'close') on a lost connection. */
 function watchEvents(
   client: { on?: (event: string, listener: () => void) => unknown },
@@ -979,8 +982,20 @@ function watchEvents(
   ready: () => void,
 ) {
   if (typeof client.on !== 'function') return;
-  for (const event of ['error', 'end', 'close']) client.on(event, lost);
-  client.on('ready', ready);
+  let stores = watchers.get(client);
+  if (stores === undefined) {
+    const all = new Set<{ lost: () => void; ready: () => void }>();
+    stores = all;
+    watchers.set(client, all);
+    const onLost = () => {
+      for (const store of all) store.lost();
+    };
+    for (const event of ['error', 'end', 'close']) client.on(event, onLost);
+    client.on('ready', () => {
+      for (const store of all) store.ready();
+    });
+  }
+  stores.add({ lost, ready });
 }
 
 function validPrefix(value: unknown): string {
