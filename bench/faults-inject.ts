@@ -35,6 +35,12 @@ export interface Fault {
   keepsData: boolean;
   /** Whether a signed-out user is judged against the records that survived (faults that lose data). */
   judgedByRecords: boolean;
+  /**
+   * A fault that loses acknowledged sign-outs (a crash): milliseconds after Redis is back during
+   * which a revival is the stated outcome (an instance serving a sign-out another instance has
+   * not recorded again yet), reported apart; a revival later fails the run.
+   */
+  revivalWindowMs?: number;
   inject(rig: Rig, timing: FaultTiming): Promise<FaultOutcome>;
 }
 
@@ -272,6 +278,9 @@ export const FAULTS: readonly Fault[] = [
     name: 'Redis crash: SIGKILL, and the last second of its append-only file lost',
     keepsData: false,
     judgedByRecords: true,
+    // node-redis reconnects after up to 2 s plus 200 ms; then the instance that recorded a lost
+    // sign-out records it again at once.
+    revivalWindowMs: 3000,
     async inject(rig, { downMs }) {
       // A machine that crashes loses what the kernel had not written to disk: with `appendfsync
       // everysec`, about the last second. Made here by cutting the append-only file back to its

@@ -459,8 +459,10 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     try {
       for (const [reason, markers] of byReason) again += (await endAll(markers, reason)).length;
     } catch {
-      // Redis went away again: keep them for the next time it answers.
+      // Redis went away again, or the client is not ready yet: keep them, and try again soon
+      // (also at the next command that succeeds, and when the client is ready).
       toReplay = new Map([...pending, ...(toReplay ?? [])]);
+      setTimeout(() => void replayEnds(), 250).unref?.();
       return;
     }
     if (again > 0) {
@@ -469,7 +471,16 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       );
     }
   }
-  commands.watch(connectionLost, () => void replayEnds());
+  // After the client's own 'ready' handlers: it may count as ready only once they have run.
+  commands.watch(connectionLost, () => void setImmediate(() => void replayEnds()));
+
+  /**
+   * How a sign-in this process ended lately ended, while it is kept to be recorded again: its
+   * requests here are refused without asking Redis, which may have lost the end.
+   */
+  function heldEnd(marker: string): EndReason | undefined {
+    return (toReplay?.get(marker) ?? recentEnds.get(marker))?.reason;
+  }
 
   /** The sign-in marker the session holds, or undefined when it holds none. */
   function markerOf(session: SessionAccess): string | undefined {
@@ -629,6 +640,8 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
         }
         return { kind: 'ended', reason: 'idle' };
       }
+      const held = heldEnd(marker);
+      if (held !== undefined) return { kind: 'ended', reason: held };
       if (activityOffsetMs !== undefined && !Number.isFinite(activityOffsetMs)) {
         throw new Error(
           `session-security: activityOffsetMs (${activityOffsetMs}) must be a finite number`,
@@ -712,6 +725,8 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     },
 
     async endedReason(marker) {
+      const held = heldEnd(marker);
+      if (held !== undefined) return held;
       const reason = stringOf(await run(ENDED, marker, []));
       if (reason !== '') return isEndReason(reason) ? reason : undefined;
       // The page's sign-in did not end, yet its browser has no signed-in session: Redis lost the

@@ -219,6 +219,11 @@ describe('a sign-out whose write Redis lost (a crash before the append-only file
         // Redis comes back without the sign-out's last write: the record lives again.
         await client.hdel(key, 'ended');
         await client.pexpire(key, TIMEOUTS.expireAfterMs + GRACE_MS);
+        // This process remembers the sign-out it made: it refuses the sign-in without asking.
+        expect(await store.touch(copy.copy(), 0, TIMEOUTS)).toEqual({
+          kind: 'ended',
+          reason: 'logout',
+        });
         await client.client('KILL', 'ID', String(await id()));
         await expect.poll(() => client.hget(key, 'ended'), { timeout: 5000 }).toBe('logout');
         expect(await store.touch(copy, 0, TIMEOUTS)).toEqual({ kind: 'ended', reason: 'logout' });
