@@ -20,6 +20,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // A redis-server of the run's own, on a free port: test/support/global-setup.ts.
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
     // Browser tests run on real short timeouts: one file at a time keeps a 2-core machine calm.
     fileParallelism: false,

@@ -1,5 +1,5 @@
 // Run by `npm test` before Vitest: builds the browser client and makes sure the browser tests
-// have a Chromium, the Redis tests a redis-server (and a Redis answering on 127.0.0.1:6379) and
+// have a Chromium, the Redis tests a redis-server (each run starts its own, on a free port) and
 // the several-instance tests nginx.
 // As root on Debian what is missing is installed with apt-get; otherwise the run stops at once
 // with the command to run. Never downloads a browser build.
@@ -34,8 +34,8 @@ if (!existsSync(CHROMIUM)) {
   });
 }
 
-// The Redis tests use a Redis on 127.0.0.1:6379 and start servers of their own: redis-server must
-// be installed, and a shared one answering; the several-instance tests run nginx.
+// The Redis tests start redis-servers of their own (Vitest's global setup one for the run, some
+// tests more): redis-server must be installed; the several-instance tests run nginx.
 const which = (command) => {
   try {
     return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
@@ -64,35 +64,42 @@ function requirePackages(what, packages, commands) {
 requirePackages('the Redis tests', ['redis-server'], ['redis-server', 'redis-cli']);
 // nginx is run by the tests as their own process, in front of two app instances.
 requirePackages('the several-instance tests', ['nginx'], ['nginx']);
-const redisAnswers = () => {
-  try {
-    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {
-      encoding: 'utf8',
-      timeout: 3000,
-    }).includes('PONG');
-  } catch {
-    return false;
-  }
-};
-if (!redisAnswers()) {
-  console.log('npm test: starting a Redis on 127.0.0.1:6379 (no persistence) for the Redis tests');
-  execFileSync('redis-server', [
-    '--daemonize',
-    'yes',
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    '6379',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  for (let i = 0; i < 50 && !redisAnswers(); i++) execFileSync('sleep', ['0.1']);
+
+// The benchmarks (`npm run bench`, which passes --shared-redis) use a Redis on 127.0.0.1:6379:
+// started here when none answers. The tests need none.
+if (process.argv.includes('--shared-redis')) {
+  const redisAnswers = () => {
+    try {
+      return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {
+        encoding: 'utf8',
+        timeout: 3000,
+      }).includes('PONG');
+    } catch {
+      return false;
+    }
+  };
   if (!redisAnswers()) {
-    console.error(
-      'npm test: the Redis on 127.0.0.1:6379 does not answer; start one with redis-server',
+    console.log(
+      'npm run bench: starting a Redis on 127.0.0.1:6379 (no persistence) for the benchmarks',
     );
-    process.exit(1);
+    execFileSync('redis-server', [
+      '--daemonize',
+      'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    for (let i = 0; i < 50 && !redisAnswers(); i++) execFileSync('sleep', ['0.1']);
+    if (!redisAnswers()) {
+      console.error(
+        'npm run bench: the Redis on 127.0.0.1:6379 does not answer; start one with redis-server',
+      );
+      process.exit(1);
+    }
   }
 }

@@ -1,11 +1,12 @@
 // The adapters and activity stores the conformance suites run against: every server adapter,
-// each with the session-object default and with the Redis store (a real Redis on 127.0.0.1:6379).
+// each with the session-object default and with the Redis store (a real Redis: the run's own, test/support/test-redis.ts).
 
 import { Redis } from 'ioredis';
 import type { ActivityStore } from 'session-security';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { FakeClock } from '../support/http.js';
+import { testRedisPort } from '../support/test-redis.js';
 import type { ConformanceApp, Harness, HarnessOptions } from './harness.js';
 import { expressHarness } from './harness-express.js';
 import { fastifyHarness } from './harness-fastify.js';
@@ -38,7 +39,7 @@ export function useAdapter(harness: Harness, storeKind: StoreKind) {
   let clock: FakeClock | undefined;
   beforeAll(async () => {
     if (storeKind === 'redis') {
-      client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+      client = new Redis({ host: '127.0.0.1', port: testRedisPort(), lazyConnect: true });
       await client.connect();
     }
   });

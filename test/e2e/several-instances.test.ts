@@ -15,6 +15,7 @@ import {
   send,
   sendSlowly,
 } from '../support/http.js';
+import { testRedisUrl } from '../support/test-redis.js';
 import {
   type DemoInstance,
   type Nginx,
@@ -35,7 +36,7 @@ const LATE_MS = 2500;
 const KEY_EVERY_MS = 700;
 /** What a page loads besides itself: the answers that carry no session decision. */
 const STATIC_ASSET = /^\/(favicon\.ico|demo\.css|session-security\/client\.(js|css))$/;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 /** The demo's fixed Redis prefixes: the test deletes only the keys of the sign-ins it made. */
 const SESSION_PREFIX = 'session-security-demo:';
 const CLOCK_PREFIX = 'session-security-demo:clock:';

@@ -18,6 +18,7 @@ import {
   send,
   sendSlowly,
 } from '../support/http.js';
+import { testRedisUrl } from '../support/test-redis.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -91,7 +92,7 @@ async function startInstance(name: string) {
 }
 
 beforeAll(async () => {
-  client = createClient({ url: 'redis://127.0.0.1:6379' });
+  client = createClient({ url: testRedisUrl() });
   await client.connect();
   const evalSha = client.evalSha.bind(client);
   Object.defineProperty(client, 'evalSha', {

@@ -21,6 +21,7 @@ import {
   send,
   sendSlowly,
 } from '../support/http.js';
+import { testRedisPort } from '../support/test-redis.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
@@ -317,7 +318,7 @@ describe('sign-out', () => {
 
 describe('with the Redis store', () => {
   it('keeps the clock in Redis from start(ctx), and signs out for good with a request in flight', async () => {
-    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    const client = new Redis({ host: '127.0.0.1', port: testRedisPort(), lazyConnect: true });
     await client.connect();
     const prefix = `ss-koa-test-${process.pid}-${Date.now()}:`;
     try {

@@ -1,6 +1,6 @@
 // "Sign out everywhere else" with the Redis store stays linear in a user's sign-ins: 2,000
 // sign-ins of one user are ended in one walk over the user's index, each sign-in's script sent
-// with its batch, never one walk per sign-in. Counted on a real Redis (127.0.0.1:6379).
+// with its batch, never one walk per sign-in. Counted on a real Redis (the run's own).
 
 import { Redis } from 'ioredis';
 import { resolveOptions } from 'session-security';
@@ -8,13 +8,14 @@ import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLifecycle, type RequestFacts } from '../../src/server/lifecycle.js';
 import { FakeSession } from '../support/fake-session.js';
+import { testRedisPort } from '../support/test-redis.js';
 
 const PREFIX = `ss-end-all-${process.pid}-${Date.now()}:`;
 const SIGN_INS = 2000;
 
 let client: Redis;
 beforeAll(async () => {
-  client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  client = new Redis({ host: '127.0.0.1', port: testRedisPort(), lazyConnect: true });
   await client.connect();
 });
 afterAll(async () => {

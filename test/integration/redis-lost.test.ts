@@ -1,6 +1,6 @@
 // A sign-in record that Redis lost (evicted, flushed, not persisted) is told apart from one that
 // timed out: the session holds a hint of the deadline (`until`), and a record missing before
-// `until + graceSeconds` was lost. Against the shared Redis under this run's own key prefix
+// `until + graceSeconds` was lost. Against the run's Redis under this run's own key prefix
 // (deleted afterwards); the test's clock is passed to the store, and a record "timing out" is
 // its key deleted at the time Redis would drop it.
 
@@ -12,6 +12,7 @@ import { type RedisClient, redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Timeouts } from '../../src/core/policy.js';
 import { FakeSession } from '../support/fake-session.js';
+import { testRedisPort } from '../support/test-redis.js';
 
 const PREFIX = `session-security-test:${randomUUID()}:`;
 const T0 = 1_700_000_000_000;
@@ -29,7 +30,7 @@ const markerOf = (session: FakeSession) => (session.read() as { id: string }).id
 const hintOf = (session: FakeSession) => (session.read() as { until: number }).until;
 
 beforeAll(async () => {
-  client = new Redis({ host: '127.0.0.1', port: 6379 });
+  client = new Redis({ host: '127.0.0.1', port: testRedisPort() });
   await new Promise((resolve) => client.once('ready', resolve));
 });
 
@@ -187,12 +188,12 @@ describe('a sign-out whose write Redis lost (a crash before the append-only file
   /** Connects a client of its own (its connection is killed), and how to find its connection id. */
   async function ownClient(kind: 'ioredis' | 'node-redis') {
     if (kind === 'ioredis') {
-      const own = new Redis({ host: '127.0.0.1', port: 6379 });
+      const own = new Redis({ host: '127.0.0.1', port: testRedisPort() });
       own.on('error', () => {});
       await new Promise((resolve) => own.once('ready', resolve));
       return { own, id: async () => Number(await own.client('ID')), close: () => own.disconnect() };
     }
-    const own = createClient({ socket: { host: '127.0.0.1', port: 6379 } });
+    const own = createClient({ socket: { host: '127.0.0.1', port: testRedisPort() } });
     own.on('error', () => {});
     await own.connect();
     return { own, id: () => own.clientId(), close: () => own.destroy() };

@@ -14,6 +14,7 @@ import { redisStore } from 'session-security/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, FakeClock, listen, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { testRedisUrl } from '../support/test-redis.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -34,7 +35,7 @@ let testNumber = 0;
 const toClose: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  client = createClient({ url: 'redis://127.0.0.1:6379' });
+  client = createClient({ url: testRedisUrl() });
   await client.connect();
 });
 

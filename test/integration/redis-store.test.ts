@@ -1,5 +1,5 @@
 // The Redis activity store (src/stores/redis.ts) against real Redis, through both clients: the
-// shared server on 127.0.0.1:6379 under this run's own key prefix (its keys deleted afterwards),
+// run's Redis (test/support/test-redis.ts) under this run's own key prefix (its keys deleted afterwards),
 // and a private redis-server for what would disturb others (SCRIPT FLUSH, MONITOR, stopping it).
 
 import { randomUUID } from 'node:crypto';
@@ -14,8 +14,9 @@ import type { SessionAccess, Touch } from '../../src/core/store.js';
 import type { EndReason } from '../../src/core/tombstones.js';
 import { freePort } from '../support/http.js';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { testRedisPort } from '../support/test-redis.js';
 
-const SHARED_PORT = 6379;
+const SHARED_PORT = testRedisPort();
 const PREFIX = `session-security-test:${randomUUID()}:`;
 const T0 = 1_700_000_000_000;
 const GRACE_MS = 3_600_000;

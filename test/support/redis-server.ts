@@ -1,6 +1,6 @@
 // A private redis-server for tests and the fault suite: bound to 127.0.0.1 on a free port, with a
 // directory of its own (where an append-only file lives), so a test can stop, kill, freeze, flush
-// or reconfigure it without touching the shared Redis on 6379. Ready means PING answers PONG; a
+// or reconfigure it without touching the run's Redis (test/support/test-redis.ts). Ready means PING answers PONG; a
 // server that exits first fails the start with what it printed.
 
 import { type ChildProcess, spawn } from 'node:child_process';
