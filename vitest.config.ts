@@ -19,12 +19,51 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    // A redis-server of the run's own, on a free port: test/support/global-setup.ts.
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
-    // Browser tests run on real short timeouts: one file at a time keeps a 2-core machine calm.
-    fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Unit, conformance and integration files run side by side (they share nothing: each
+    // conformance or integration file has its own servers, ports and Redis key prefix); the
+    // browser tests run after them, one file at a time, on real short timeouts.
+    maxWorkers: 3,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          // A redis-server of the project's own, on a free port: test/support/global-setup.ts.
+          globalSetup: ['test/support/global-setup.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          // One file at a time: the browser tests run on real short timeouts.
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
