@@ -4,10 +4,9 @@
 
 import { readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../test/support/sleep.js';
 import type { Rig } from './faults-rig.js';
 import { CLOCK_PREFIX, SESSION_PREFIX, withRedis } from './faults-rig.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export interface FaultTiming {
   /** How long Redis stays down after SHUTDOWN or SIGKILL, and an instance after SIGKILL. */

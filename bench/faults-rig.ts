@@ -18,12 +18,11 @@ import {
 } from '../test/e2e/several-instances-support.js';
 import { send } from '../test/support/http.js';
 import { type PrivateRedis, startRedisServer } from '../test/support/redis-server.js';
+import { sleep } from '../test/support/sleep.js';
 
 /** The demo's fixed Redis prefixes (examples/demo/main.ts): sessions, and sign-in clocks. */
 export const SESSION_PREFIX = 'session-security-demo:';
 export const CLOCK_PREFIX = 'session-security-demo:clock:';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 type RedisClient = ReturnType<typeof createClient>;
 

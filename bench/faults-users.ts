@@ -6,6 +6,7 @@
 
 import { Agent, request as httpRequest } from 'node:http';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH } from '../test/support/http.js';
+import { sleep } from '../test/support/sleep.js';
 import { seeded } from './report.js';
 
 /**
@@ -198,20 +199,6 @@ function clientHeaders(origin: string, marker: string | undefined): Record<strin
     'x-session-security': 'passive',
     ...(marker ? { 'x-session-security-sign-in': marker } : {}),
   };
-}
-
-/** Settles after `ms`, or at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 }
 
 /** The session id in the demo's cookie (`s:<id>.<signature>`). */

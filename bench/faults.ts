@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { sleep } from '../test/support/sleep.js';
 import { FAULTS, type Fault, type FaultOutcome } from './faults-inject.js';
 import { CLOCK_PREFIX, type Rig, SESSION_PREFIX, startRig } from './faults-rig.js';
 import {
@@ -112,8 +113,6 @@ export interface FaultsReport {
   markdown: string;
   elapsedMs: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Rigs running now: stopped on SIGINT/SIGTERM (the exit hooks of the support files kill the rest). */
 const liveRigs = new Set<Rig>();

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Request, Response } from 'express';
 import { NAVIGATE, SAME_ORIGIN_FETCH } from '../test/support/http.js';
+import { sleep } from '../test/support/sleep.js';
 import { seeded } from './report.js';
 
 declare module 'express-session' {
@@ -328,20 +329,6 @@ function latencyOf(values: number[]): Latency {
     p99Ms: at(0.99) ?? Number.NaN,
     maxMs: sorted.at(-1) ?? Number.NaN,
   };
-}
-
-/** Settles after `ms`, or at once when the run is aborted. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 }
 
 /**

@@ -11,6 +11,7 @@ import session from 'express-session';
 import type { BrowserContext } from 'playwright-core';
 import { sessionSecurity } from 'session-security/express';
 import { listen } from '../support/http.js';
+import { sleep } from '../support/sleep.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -69,8 +70,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every request the app received, in order of arrival. */
 export class Recorder {

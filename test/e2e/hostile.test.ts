@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportMarginMs } from '../../src/client/schedule.js';
 import { readState } from '../../src/core/policy.js';
+import { sleep, sleepUntil } from '../support/sleep.js';
 import {
   type Recorded,
   readSession,
@@ -47,9 +48,6 @@ afterAll(async () => {
   await app?.close();
   await hostile?.close();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 
 /** A browser profile signed in to the app, with the app open in one tab. */
 interface SignedIn {

@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, send } from '../support/http.js';
+import { sleep } from '../support/sleep.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 /** The header nginx adds to every answer: `host:port` of the instance that answered. */
 export const UPSTREAM_HEADER = 'x-upstream';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Process groups this file started and has not stopped yet. */
 const running = new Set<number>();

@@ -15,6 +15,7 @@ import {
   send,
   sendSlowly,
 } from '../support/http.js';
+import { sleep } from '../support/sleep.js';
 import { testRedisUrl } from '../support/test-redis.js';
 import {
   type DemoInstance,
@@ -44,8 +45,6 @@ const CLOCK_PREFIX = 'session-security-demo:clock:';
 interface SessionJson {
   sessionSecurity?: { id?: string };
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 let a: DemoInstance;
 let b: DemoInstance;

@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/client/catalogues.js';
 import type { SessionSecurity } from '../../src/client/session-security.js';
+import { sleepUntil } from '../support/sleep.js';
 import {
   collectCspViolations,
   cspViolations,
@@ -50,10 +51,6 @@ async function expiryDeadline(context: BrowserContext, origin: string): Promise<
   const { status, body } = await serverStatus(context, origin);
   expect(status).toBe(200);
   return Date.now() + Number(body.expireIn) * 1000;
-}
-
-function sleepUntil(at: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 }
 
 /** Milliseconds from now until `at`, at least 1 (a Playwright timeout of 0 means none). */

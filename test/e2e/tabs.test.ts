@@ -6,6 +6,7 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { sleep } from '../support/sleep.js';
 import {
   holdTimers,
   installTimerHold,
@@ -30,8 +31,6 @@ const LATE_MS = 2000;
 
 /** Any login page: wait for it, then compare the whole address, so a mismatch says what it was. */
 const LOGIN_PAGE = /\/login\?/;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Mode {
   title: string;

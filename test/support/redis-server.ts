@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './http.js';
+import { sleep } from './sleep.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? 'redis-server';
 
@@ -63,8 +64,6 @@ process.on('exit', () => {
     }
   }
 });
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** True when a RESP `PING` on 127.0.0.1:port answers `+PONG` (not `-LOADING`) within 500 ms. */
 function pings(port: number): Promise<boolean> {
