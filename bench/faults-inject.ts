@@ -83,6 +83,37 @@ function currentAof(dir: string): string {
   return join(aofDir, newest);
 }
 
+/**
+ * SIGKILL of Redis, `whileDead` (which may change its files, and says what it did), then Redis
+ * started again from its append-only file `downMs` after the kill: what Redis held just before
+ * the kill, against what it gives back.
+ */
+async function killAndRestart(
+  rig: Rig,
+  downMs: number,
+  whileDead?: (killedAt: number) => string,
+): Promise<FaultOutcome> {
+  const before = await demoKeySet(rig.redis.url);
+  const startedAt = Date.now();
+  await rig.redis.kill('SIGKILL');
+  const done = whileDead?.(startedAt);
+  await sleep(downMs - (Date.now() - startedAt));
+  await rig.redis.restart();
+  const endedAt = Date.now();
+  const after = await demoKeySet(rig.redis.url);
+  const lost = new Set([...before].filter((key) => !after.has(key)));
+  return {
+    startedAt,
+    endedAt,
+    lost,
+    notes: [
+      `down ${endedAt - startedAt} ms`,
+      ...(done === undefined ? [] : [done]),
+      `${before.size} demo keys just before the kill, ${after.size} after the restart, ${lost.size} of the earlier ones gone (a sign-out deletes its session key)`,
+    ],
+  };
+}
+
 /** Waits until the current redis-server has exited (after SHUTDOWN). */
 async function exited(rig: Rig, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -135,26 +166,7 @@ export const FAULTS: readonly Fault[] = [
     name: 'Redis SIGKILL, started again (AOF everysec)',
     keepsData: false,
     judgedByRecords: true,
-    async inject(rig, { downMs }) {
-      // What Redis held just before the kill, against what its append-only file gives back.
-      const before = await demoKeySet(rig.redis.url);
-      const startedAt = Date.now();
-      await rig.redis.kill('SIGKILL');
-      await sleep(downMs - (Date.now() - startedAt));
-      await rig.redis.restart();
-      const endedAt = Date.now();
-      const after = await demoKeySet(rig.redis.url);
-      const lost = new Set([...before].filter((key) => !after.has(key)));
-      return {
-        startedAt,
-        endedAt,
-        lost,
-        notes: [
-          `down ${endedAt - startedAt} ms`,
-          `${before.size} demo keys just before the kill, ${after.size} after the restart, ${lost.size} of the earlier ones gone (a sign-out deletes its session key)`,
-        ],
-      };
-    },
+    inject: (rig, { downMs }) => killAndRestart(rig, downMs),
   },
   {
     id: 3,
@@ -291,28 +303,15 @@ export const FAULTS: readonly Fault[] = [
         sizes.push({ at: Date.now(), size: statSync(aof).size });
         await sleep(50);
       }
-      const before = await demoKeySet(rig.redis.url);
-      const startedAt = Date.now();
-      await rig.redis.kill('SIGKILL');
-      const killedSize = statSync(aof).size;
-      const synced = sizes.filter(({ at }) => at <= startedAt - 1000).at(-1) ?? sizes[0];
-      if (synced === undefined) throw new Error('faults: no size of the append-only file sampled');
-      truncateSync(aof, synced.size);
-      await sleep(downMs - (Date.now() - startedAt));
-      await rig.redis.restart();
-      const endedAt = Date.now();
-      const after = await demoKeySet(rig.redis.url);
-      const lost = new Set([...before].filter((key) => !after.has(key)));
-      return {
-        startedAt,
-        endedAt,
-        lost,
-        notes: [
-          `down ${endedAt - startedAt} ms`,
-          `append-only file cut from ${killedSize} to ${synced.size} bytes (its size ${startedAt - synced.at} ms before the kill)`,
-          `${before.size} demo keys just before the kill, ${after.size} after the restart, ${lost.size} of the earlier ones gone (a sign-out deletes its session key)`,
-        ],
-      };
+      return killAndRestart(rig, downMs, (killedAt) => {
+        const killedSize = statSync(aof).size;
+        const synced = sizes.filter(({ at }) => at <= killedAt - 1000).at(-1) ?? sizes[0];
+        if (synced === undefined) {
+          throw new Error('faults: no size of the append-only file sampled');
+        }
+        truncateSync(aof, synced.size);
+        return `append-only file cut from ${killedSize} to ${synced.size} bytes (its size ${killedAt - synced.at} ms before the kill)`;
+      });
     },
   },
 ];
