@@ -1,6 +1,7 @@
 // Drafts kept across expiry and sign-in again, in a real Chromium: the built client and drafts
-// scripts on pages of a tiny fake server (strict CSP with a nonce, a ping that counts real
-// seconds since the page's load, a login page), on short real timeouts.
+// scripts on pages of a tiny fake server (strict CSP with a nonce, a ping that counts seconds
+// since the page's load, a login page), on short timeouts of a clock the server and the browser
+// share (shared-clock.ts): a test moves time to the warning or expiry instead of waiting.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/client/catalogues.js';
 import { DRAFT_PREFIX } from '../../src/client/draft-store.js';
 import type { ClientOptions } from '../../src/client/engine.js';
+import { SharedClock } from './shared-clock.js';
 import { collectCspViolations, cspViolations, launchChromium } from './support.js';
 
 const NONCE = 'drafts-e2e-nonce';
@@ -20,7 +22,7 @@ const CLIENT_CSS = asset('session-security.css');
 const RESTORED = 'Your unsaved changes were restored.';
 /** Where a signed-out tab lands: wait for it, then compare the whole address. */
 const LOGIN_PAGE = /\/login\?/;
-/** Short real timeouts: the warning 2 s after the page's load, expiry 3 s after it. */
+/** Short timeouts: the warning 2 s after the page's load, expiry 3 s after it. */
 const SHORT = { warnAfter: 2, expireAfter: 3 };
 /** Nothing happens during a test. */
 const LONG = { warnAfter: 500, expireAfter: 600 };
@@ -42,6 +44,8 @@ interface Site {
   messages?: ClientOptions['messages'];
 }
 let site: Site;
+/** The server's and the browser's time. */
+const clock = new SharedClock();
 let lastPageLoadMs = 0;
 const hanging: ServerResponse[] = [];
 
@@ -65,7 +69,6 @@ const EDIT_FORM = `
  * (`show` sets type=text; `swap` puts a text input of the same name in the field's place, its
  * value copied; `add` adds a password field and its "show" button after the page's load), a
  * one-time code, payment card fields, prefixed card tokens, password fields rendered as text.
- * The page's own script also says when the drafts script has run.
  */
 const SECRETS_FORM = `
 <form id="login" method="post" action="/submit">
@@ -99,10 +102,6 @@ const SECRETS_FORM = `
     };
     form.append(later, show);
   };
-  // A script's load event comes after it ran (a load event never reaches the window).
-  document.addEventListener('load', (event) => {
-    if (event.target.src?.includes('/drafts.js')) window.draftsRan = true;
-  }, true);
 </script>`;
 
 function page(body: string): string {
@@ -122,7 +121,14 @@ function page(body: string): string {
   return `<!doctype html><html lang="en"><head><title>Edit</title>
 <link rel="stylesheet" href="/client.css">
 <script type="application/json" id="session-security-config">${JSON.stringify(config)}</script>
-<script src="/client.js" defer nonce="${NONCE}"></script></head><body>${body}</body></html>`;
+<script src="/client.js" defer nonce="${NONCE}"></script>
+<script nonce="${NONCE}">
+  // Says when the drafts script has run: a script's load event comes after it ran (and never
+  // reaches the window, so it is caught on the way down).
+  document.addEventListener('load', (event) => {
+    if (event.target.src?.includes('/drafts.js')) window.draftsRan = true;
+  }, true);
+</script></head><body>${body}</body></html>`;
 }
 
 /** The pages with the client, by path. */
@@ -148,7 +154,7 @@ const server = createServer((req, res) => {
   if (url.pathname === '/client.css') return send(200, 'text/css', CLIENT_CSS);
   const body = PAGES[url.pathname];
   if (body !== undefined) {
-    lastPageLoadMs = Date.now(); // a page load is activity
+    lastPageLoadMs = clock.now(); // a page load is activity
     return html(page(body));
   }
   if (url.pathname === '/login') return html('<!doctype html><title>Sign in</title><p>Sign in</p>');
@@ -171,7 +177,7 @@ const server = createServer((req, res) => {
         JSON.stringify({ status: 'expired', reason: site.ping }),
       );
     }
-    const idle = (Date.now() - lastPageLoadMs) / 1000;
+    const idle = (clock.now() - lastPageLoadMs) / 1000;
     if (idle >= site.expireAfter) {
       return send(401, 'application/json', JSON.stringify({ status: 'expired', reason: 'idle' }));
     }
@@ -207,6 +213,7 @@ afterAll(async () => {
 beforeEach(async (test) => {
   site = { key: 'user-a', session: 'sign-in-1', maxAge: 86_400, ...SHORT, ping: 'clock' };
   context = await browser.newContext();
+  await clock.install(context);
   await collectCspViolations(context);
   test.onTestFinished(async () => {
     for (const res of hanging.splice(0)) res.destroy();
@@ -225,10 +232,22 @@ async function draftOf(tab: Page, path: string): Promise<Record<string, unknown>
   return text === undefined ? undefined : JSON.parse(text);
 }
 
-/** Opens `path` with its client running (and, on /edit, the drafts script loaded). */
+/**
+ * Opens `path` with its client running and, on a page with a form, the drafts script run (the
+ * clock may then move: the drafts script hears the warning and expiry).
+ */
 async function open(tab: Page, path: string): Promise<void> {
   await tab.goto(origin + path);
   await tab.waitForFunction(() => window.sessionSecurity?.state === 'active');
+  if (PAGES[path.split('?')[0] ?? '']?.includes('<form')) {
+    await tab.waitForFunction(() => (window as { draftsRan?: boolean }).draftsRan);
+  }
+}
+
+/** Moves the shared clock until the tab has gone to sign in (expiry: 3 s after its load). */
+async function expire(tab: Page): Promise<void> {
+  await clock.advanceUntil(() => LOGIN_PAGE.test(tab.url()), 'the tab going to sign in');
+  await tab.waitForURL(LOGIN_PAGE);
 }
 
 /** Types `title` into `path`'s form and lets the session expire: the tab goes to sign in. */
@@ -243,7 +262,7 @@ async function expireWhileEditing(
     await open(tab, path);
   }
   await tab.fill('[name=title]', title);
-  await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+  await expire(tab);
 }
 
 let signIns = 1;
@@ -279,7 +298,7 @@ describe('drafts', () => {
     await tab.evaluate(() => {
       (document.querySelector('[name=token]') as HTMLInputElement).value = 'secret-token';
     });
-    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+    await expire(tab);
     expect(tab.url()).toBe(`${origin}/login?next=%2Fedit%3Fid%3D1&reason=idle`);
 
     const draft = await draftOf(tab, '/edit?id=1');
@@ -462,8 +481,8 @@ describe('drafts', () => {
     await tab.fill('[name=title]', 'Slept');
     // The warning's ping hangs past the deadline, then hears that the store has no record.
     site.ping = 'hang';
-    await expect.poll(() => hanging.length, { timeout: 5000 }).toBeGreaterThan(0);
-    await tab.waitForTimeout(site.expireAfter * 1000);
+    await clock.advanceUntil(() => hanging.length > 0, "the warning's ping", { settleMs: 0 });
+    await clock.advance(site.expireAfter * 1000, { settleMs: 0 });
     site.ping = 'lost';
     for (const res of hanging.splice(0)) {
       res.writeHead(401, { 'content-type': 'application/json' });
@@ -486,7 +505,7 @@ describe('drafts', () => {
       });
     });
     await tab.fill('[name=title]', 'On my server');
-    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+    await expire(tab);
 
     const forms = { post: { title: 'On my server' } };
     expect(JSON.parse((await storage(tab))['test-draft-events'] ?? '[]')).toEqual([
@@ -502,7 +521,7 @@ describe('drafts', () => {
     site.ping = 'hang';
     await open(tab, '/edit?id=4');
     await tab.fill('[name=title]', 'Sent too late');
-    await tab.waitForTimeout(SHORT.expireAfter * 1000 + 300);
+    await clock.advance(SHORT.expireAfter * 1000 + 300, { settleMs: 0 });
     expect(tab.url()).toBe(`${origin}/edit?id=4`);
     await Promise.all([
       tab.waitForURL(LOGIN_PAGE),
@@ -537,10 +556,9 @@ describe('drafts never keep a secret that is not a password field when the draft
     const tab = await context.newPage();
     Object.assign(site, SHORT);
     await open(tab, '/account');
-    await tab.waitForFunction(() => (window as { draftsRan?: boolean }).draftsRan);
     await tab.fill('[name=title]', 'Kept');
     await act(tab);
-    await tab.waitForURL(LOGIN_PAGE, { timeout: 8000 });
+    await expire(tab);
     return {
       forms: (await draftOf(tab, '/account'))?.forms,
       stored: JSON.stringify(await storage(tab)),

@@ -1,4 +1,5 @@
-// Support for the hostile-page browser tests: a small Express app on a REAL clock whose
+// Support for the hostile-page browser tests: a small Express app on a clock the test moves
+// (shared-clock.ts: the server's and the browsers' time, advanced together), whose
 // express-session MemoryStore the test reads directly, a recorder of every request the app
 // receives (with its Fetch Metadata), and a node:http server of hostile pages, reached as
 // http://127.0.0.1:<port> (same-site with the app, another origin) and as
@@ -12,6 +13,7 @@ import type { BrowserContext } from 'playwright-core';
 import { sessionSecurity } from 'session-security/express';
 import { listen } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
+import { SharedClock } from './shared-clock.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -26,8 +28,10 @@ const SECRET = 'hostile e2e secret';
 
 /** One request as the app received it, before any middleware ran. */
 export interface Recorded {
-  /** This process's clock (ms) when the request arrived. */
+  /** The app's clock (ms) when the request arrived. */
   at: number;
+  /** This process's real clock (ms) when the request arrived: quiet is measured in real time. */
+  arrivedAt: number;
   method: string;
   path: string;
   origin: string | undefined;
@@ -75,9 +79,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export class Recorder {
   readonly entries: Recorded[] = [];
 
+  constructor(private readonly clock: SharedClock) {}
+
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const entry: Recorded = {
-      at: Date.now(),
+      at: this.clock.now(),
+      arrivedAt: Date.now(),
       method: req.method,
       path: req.originalUrl.split('?')[0] ?? '',
       origin: header(req, 'origin'),
@@ -146,7 +153,7 @@ export class Recorder {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const recent = this.since(mark);
-      const last = recent.at(-1)?.at ?? 0;
+      const last = recent.at(-1)?.arrivedAt ?? 0;
       if (recent.every((e) => e.done) && Date.now() - last >= quietMs) return;
       await sleep(50);
     }
@@ -162,11 +169,13 @@ const escapeHtml = (text: string) =>
 
 /**
  * The app under test: express-session with a MemoryStore the test keeps, session-security on
- * the real clock, a recorder before everything, protected pages that allow framing (no
+ * a shared clock (`clock`: install it in each browser context before its first page), a
+ * recorder before everything, protected pages that allow framing (no
  * `frame-ancestors`, no `X-Frame-Options`), a form route and an app sign-out.
  */
 export async function startApp() {
-  const recorder = new Recorder();
+  const clock = new SharedClock();
+  const recorder = new Recorder(clock);
   const store = new session.MemoryStore();
   const logged: string[] = [];
   const quiet = {
@@ -191,6 +200,7 @@ export async function startApp() {
     loginUrl: '/login',
     isAuthenticated: (req) => typeof req.session.user === 'string',
     logger: quiet,
+    clock,
   });
   app.use(security);
 
@@ -253,7 +263,7 @@ ${more}</body></html>`;
   });
 
   const server = await listen(app);
-  return { ...server, recorder, store, logged };
+  return { ...server, clock, recorder, store, logged };
 }
 
 export type TestApp = Awaited<ReturnType<typeof startApp>>;

@@ -1,11 +1,12 @@
 // Hostile pages in a real Chromium cannot keep a signed-in session alive nor sign the user out.
 //
-// The app runs on http://127.0.0.1:<app port> on the real clock. The hostile pages come from a
+// The app runs on http://127.0.0.1:<app port> on a clock each browser profile shares
+// (shared-clock.ts), so a test moves time instead of waiting for it. The hostile pages come from a
 // server of their own, reached as http://127.0.0.1:<other port> (another origin of the SAME
 // site: Chromium sends the SameSite=Lax session cookie along, the strong case) and as
 // http://localhost:<other port> (another SITE). Each test signs in in a fresh browser profile,
-// keeps the app open in one tab, waits until a write of the session clock could not hide in
-// its one-second granularity, runs the hostile page in a second tab of the same profile,
+// keeps the app open in one tab, moves time on until a write of the session clock could not
+// hide in its one-second granularity, runs the hostile page in a second tab of the same profile,
 // checks from the app's request log that the hostile request(s) really reached the app, then
 // reads the session straight from the express-session MemoryStore: it must still exist, with
 // its user, sign-in marker and `lastActivity` unchanged. Two controls prove the measurement
@@ -15,7 +16,7 @@ import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportMarginMs } from '../../src/client/schedule.js';
 import { readState } from '../../src/core/policy.js';
-import { sleep, sleepUntil } from '../support/sleep.js';
+import { sleep } from '../support/sleep.js';
 import {
   type Recorded,
   readSession,
@@ -71,13 +72,14 @@ async function stored(sid: string) {
 }
 
 /**
- * Signs in through the app's form in a fresh profile, waits until the client runs, then waits
- * until 1.5 s have passed since the session's last write (activity is written at most once a
- * second, so a later write must change the value).
+ * Signs in through the app's form in a fresh profile, waits until the client runs, then moves
+ * the shared clock on until 1.5 s have passed since the session's last write (activity is
+ * written at most once a second, so a later write must change the value).
  */
 async function signIn(): Promise<SignedIn> {
   const context = await browser.newContext();
   contexts.push(context);
+  await app.clock.install(context);
   const appTab = await context.newPage();
   await appTab.goto(`${app.origin}/login`);
   await Promise.all([appTab.waitForURL(`${app.origin}/`), appTab.click('#sign-in')]);
@@ -88,7 +90,7 @@ async function signIn(): Promise<SignedIn> {
   const first = await stored(sid);
   expect(first.user).toBe('ada');
   if (!first.clock) throw new Error('the signed-in session has no sessionSecurity state');
-  await sleepUntil(first.clock.lastActivity + 1500);
+  await app.clock.advanceTo(first.clock.lastActivity + 1500);
   const now = await stored(sid);
   if (!now.clock) throw new Error('the session lost its sessionSecurity state');
   return { context, appTab, sid, id: now.clock.id, lastActivity: now.clock.lastActivity };
@@ -200,6 +202,18 @@ describe('controls: the measurement sees activity', () => {
     expect(status).toBe(200);
     const [hit] = await app.recorder.arrived(mark, is('POST', PING), `POST ${PING}`);
     expect(hit?.site).toBe('same-origin');
+    await app.recorder.settled(mark);
+    const after = await stored(s.sid);
+    expect(after.clock?.lastActivity).toBeGreaterThan(s.lastActivity);
+  });
+  it("the user's pointer and keys in the app's own page are reported in a POST ping in time (the measurement of the framed-page tests)", async () => {
+    const s = await signIn();
+    const mark = app.recorder.mark();
+    const box = { x: 0, y: 0, ...(s.appTab.viewportSize() ?? { width: 800, height: 500 }) };
+    await pointerAndKeys(s.appTab, box, () => s.appTab.click('#text'));
+    const pings = await postPingsBeforeReportDue(s, mark);
+    expect(pings.length, 'POST pings from the app tab that heard the input').toBeGreaterThan(0);
+    expect(pings.map((hit) => [hit.site, hit.status])).toContainEqual(['same-origin', 200]);
     await app.recorder.settled(mark);
     const after = await stored(s.sid);
     expect(after.clock?.lastActivity).toBeGreaterThan(s.lastActivity);
@@ -475,34 +489,49 @@ describe.each(ATTACKERS)('$kind attacker', (attacker) => {
     const frame = await appFrame(page);
     const box = await page.locator('#target').boundingBox();
     if (!box) throw new Error('the frame has no box');
-    // About 3 s of pointer movement over the frame.
-    for (let i = 0; i < 30; i++) {
-      const x = box.x + 20 + ((i * 53) % (box.width - 40));
-      const y = box.y + 20 + ((i * 37) % (box.height - 40));
-      await page.mouse.move(x, y, { steps: 4 });
-      await sleep(100);
-    }
-    // Focus the framed document by clicking its text (not a link), then type.
-    await frame.click('#text');
-    for (const key of ['a', 'b', 'ArrowDown', 'c']) {
-      await page.keyboard.press(key);
-      await sleep(300);
-    }
-    // A client that heard this input reports it in a POST ping before the server's idle
-    // time reaches warnAfter (report margin before it), a non-leader tab a grace later
-    // (up to 1.25 × half the margin): wait past both.
-    const warnMs = WARN_AFTER * 1000;
-    const margin = reportMarginMs(warnMs);
-    const reportDue = s.lastActivity + warnMs - margin + margin * 0.625 + 2000;
-    while (Date.now() < reportDue && !app.recorder.since(mark).some(is('POST', PING))) {
-      await sleep(100);
-    }
-    await app.recorder.settled(mark);
-    const pings = app.recorder
-      .since(mark)
-      .filter(is('POST', PING))
-      .map(({ referer, site, status }) => ({ referer, site, status }));
-    expect(pings, 'POST pings that reached the app after input in the framed page').toEqual([]);
+    await pointerAndKeys(page, box, () => frame.click('#text'));
+    const pings = await postPingsBeforeReportDue(s, mark);
+    expect(
+      pings.map(({ referer, site, status }) => ({ referer, site, status })),
+      'POST pings that reached the app after input in the framed page',
+    ).toEqual([]);
     await expectUntouched(s, mark);
-  }, 50_000);
+  });
 });
+
+/**
+ * About 3 s (on the shared clock) of pointer movement over `box` of `page`, then a click that
+ * `focus` makes (on text, not a link) and four key presses.
+ */
+async function pointerAndKeys(
+  page: Page,
+  box: { x: number; y: number; width: number; height: number },
+  focus: () => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const x = box.x + 20 + ((i * 53) % (box.width - 40));
+    const y = box.y + 20 + ((i * 37) % (box.height - 40));
+    await page.mouse.move(x, y, { steps: 4 });
+    await app.clock.advance(100);
+  }
+  await focus();
+  for (const key of ['a', 'b', 'ArrowDown', 'c']) {
+    await page.keyboard.press(key);
+    await app.clock.advance(300);
+  }
+}
+
+/**
+ * Moves the shared clock to the moment by which a client that heard input must have reported
+ * it, and returns the POST pings that reached the app since `mark`. The client reports in a
+ * POST ping before the server's idle time reaches warnAfter (report margin before it), a
+ * non-leader tab a grace later (up to 1.25 × half the margin): the clock goes 2 s past both.
+ */
+async function postPingsBeforeReportDue(s: SignedIn, mark: number): Promise<Recorded[]> {
+  const warnMs = WARN_AFTER * 1000;
+  const margin = reportMarginMs(warnMs);
+  const reportDue = s.lastActivity + warnMs - margin + margin * 0.625 + 2000;
+  await app.clock.advanceTo(reportDue);
+  await app.recorder.settled(mark);
+  return app.recorder.since(mark).filter(is('POST', PING));
+}
