@@ -23,8 +23,9 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Unit, conformance and integration files run side by side (they share nothing: each
     // conformance or integration file has its own servers, ports and Redis key prefix); the
-    // browser tests run after them, one file at a time, on real short timeouts.
-    maxWorkers: 3,
+    // browser tests run after them, two files at a time (each has its own browser, servers and
+    // Redis keys). Two workers on a 2-core machine.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -59,8 +60,6 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // One file at a time: the browser tests run on real short timeouts.
-          poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 1 },
         },
       },
