@@ -1,12 +1,14 @@
-// One tab of one browser against the demo, on short real timeouts: the warning, extending,
-// signing out, expiry, the leave-page guard, the strict CSP, the absolute-timeout notice, the
-// cover when the server cannot be reached, translations and headless mode.
+// One tab of one browser against the demo, on short timeouts of a clock the demo and the
+// browser share (shared-clock.ts: a test moves time to the warning or the deadline instead of
+// waiting for it): the warning, extending, signing out, expiry, the leave-page guard, the strict
+// CSP, the absolute-timeout notice, the cover when the server cannot be reached, translations
+// and headless mode.
 
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/client/catalogues.js';
 import type { SessionSecurity } from '../../src/client/session-security.js';
-import { sleepUntil } from '../support/sleep.js';
+import { SharedClock } from './shared-clock.js';
 import {
   collectCspViolations,
   cspViolations,
@@ -26,37 +28,65 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Runs `test` in a fresh browser context (a separate browser profile), closed afterwards. */
+/**
+ * Runs `test` in a fresh browser context (a separate browser profile) on `clock`, closed
+ * afterwards. A context without JavaScript runs no clock of its own: only the server's moves.
+ */
 async function inContext<T>(
+  clock: SharedClock,
   test: (context: BrowserContext) => Promise<T>,
   options?: BrowserContextOptions,
 ): Promise<T> {
   const context = await browser.newContext(options);
   try {
+    if (options?.javaScriptEnabled !== false) await clock.install(context);
     return await test(context);
   } finally {
     await context.close();
   }
 }
 
-/** The server's time of last activity, in this process's clock (ms), read without extending it. */
-async function lastActivity(context: BrowserContext, origin: string): Promise<number> {
+/** The server's time of last activity on `clock` (ms), read without extending it. */
+async function lastActivity(
+  clock: SharedClock,
+  context: BrowserContext,
+  origin: string,
+): Promise<number> {
   const { status, body } = await serverStatus(context, origin);
   expect(status).toBe(200);
-  return Date.now() - Number(body.idleFor) * 1000;
+  return clock.now() - Number(body.idleFor) * 1000;
 }
 
-/** The session's coming deadline in this process's clock (ms), read without extending it. */
-async function expiryDeadline(context: BrowserContext, origin: string): Promise<number> {
+/** The session's coming deadline on `clock` (ms), read without extending it. */
+async function expiryDeadline(
+  clock: SharedClock,
+  context: BrowserContext,
+  origin: string,
+): Promise<number> {
   const { status, body } = await serverStatus(context, origin);
   expect(status).toBe(200);
-  return Date.now() + Number(body.expireIn) * 1000;
+  return clock.now() + Number(body.expireIn) * 1000;
 }
 
-/** Milliseconds from now until `at`, at least 1 (a Playwright timeout of 0 means none). */
-function until(at: number): number {
-  return Math.max(1, at - Date.now());
+/**
+ * Moves `clock` until `done()` holds, failing if it does not by the clock time `by` (ms).
+ * What the tests once waited for in real time, with the same margins.
+ */
+function advanceUntil(
+  clock: SharedClock,
+  done: () => boolean | Promise<boolean>,
+  what: string,
+  by: number,
+): Promise<void> {
+  return clock.advanceUntil(done, what, { withinMs: Math.max(0, by - clock.now()) });
 }
+
+async function dialogShown(page: Page): Promise<boolean> {
+  return (await openDialogCount(page)) > 0;
+}
+
+const atUrl = (page: Page, url: string | RegExp) => () =>
+  typeof url === 'string' ? page.url() === url : url.test(page.url());
 
 async function openDialogCount(page: Page): Promise<number> {
   return page.locator(OPEN_DIALOG).count();
@@ -96,22 +126,23 @@ function inlineCode(html: string) {
   };
 }
 
-// One test at a time: their 2 s and 4 s deadlines are measured in real time, and concurrent
-// browser contexts on a 2-core machine made them miss by hundreds of milliseconds.
+// Their 2 s and 4 s deadlines are on the shared clock: a loaded machine slows the test down but
+// cannot make a deadline look missed.
 describe('with warnAfter 2 s and expireAfter 4 s', () => {
-  const demo = useDemo({ expireAfter: 4, warnAfter: 2 });
+  const clock = new SharedClock();
+  const demo = useDemo({ expireAfter: 4, warnAfter: 2, clock });
 
   it('shows no warning before warnAfter, then a modal alertdialog with a m:ss countdown', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const active = await lastActivity(context, demo.origin);
+      const active = await lastActivity(clock, context, demo.origin);
 
-      await sleepUntil(active + 1500);
+      await clock.advanceTo(active + 1500);
       expect(await openDialogCount(page)).toBe(0);
 
       const dialog = page.locator(OPEN_DIALOG);
-      await dialog.waitFor({ timeout: until(active + 3500) });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', active + 3500);
       expect(await dialog.getAttribute('role')).toBe('alertdialog');
       expect(await dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
       expect(await dialog.locator('h2').textContent()).toBe('Your session is about to expire');
@@ -123,28 +154,28 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('postpones the warning by a full warnAfter from a key press', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const active = await lastActivity(context, demo.origin);
+      const active = await lastActivity(clock, context, demo.origin);
 
       // Past the server's once-a-second write granularity, well before the warning.
-      await sleepUntil(active + 1200);
-      const pressedAt = Date.now();
+      await clock.advanceTo(active + 1200);
+      const pressedAt = clock.now();
       await page.keyboard.press('a');
 
       // Without the key press the warning would have come at active + 2 s < pressedAt + 1.5 s.
-      await sleepUntil(pressedAt + 1500);
+      await clock.advanceTo(pressedAt + 1500);
       expect(await openDialogCount(page)).toBe(0);
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: until(pressedAt + 3500) });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', pressedAt + 3500);
     });
   });
 
   it('"Stay signed in" closes the warning and the server idle time is back near 0', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: 4000 });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
 
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Stay signed in' }).click();
       await page.locator(OPEN_DIALOG).waitFor({ state: 'detached', timeout: 1500 });
@@ -156,30 +187,55 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('on expiry lands on the login page with next and reason=idle, and the server session is gone', async () => {
-    // Two separate browsers at once: one on the home page, one on /second.
-    const landing = async (path: string, next: string) =>
-      inContext(async (context) => {
-        const page = await context.newPage();
-        await signIn(page, demo.origin, path);
-        const deadline = await expiryDeadline(context, demo.origin);
-
-        await page.waitForURL(`${demo.origin}/login?next=${next}&reason=idle`, {
-          timeout: until(deadline + 2500),
-        });
-        // The client leaves only once the server has confirmed the expiry.
-        expect(Date.now()).toBeGreaterThan(deadline - 500);
-        expect(await page.locator('.notice').textContent()).toMatch(/inactivity/);
-        expect(await page.getByText('Welcome, demo').count()).toBe(0);
-        await expectSignedOutOnServer(context, demo.origin);
-      });
-    await Promise.all([landing('/', '%2F'), landing('/second', '%2Fsecond')]);
+    // Two separate browsers: one on the home page, one on /second.
+    await inContext(clock, (home) =>
+      inContext(clock, async (second) => {
+        const browsers = [
+          { context: home, path: '/', next: '%2F' },
+          { context: second, path: '/second', next: '%2Fsecond' },
+        ];
+        const signedIn: {
+          context: BrowserContext;
+          page: Page;
+          deadline: number;
+          login: string;
+          leftAt: number;
+        }[] = [];
+        for (const { context, path, next } of browsers) {
+          const page = await context.newPage();
+          await signIn(page, demo.origin, path);
+          const deadline = await expiryDeadline(clock, context, demo.origin);
+          const login = `${demo.origin}/login?next=${next}&reason=idle`;
+          signedIn.push({ context, page, deadline, login, leftAt: Number.NaN });
+        }
+        const last = Math.max(...signedIn.map((b) => b.deadline));
+        await advanceUntil(
+          clock,
+          () =>
+            signedIn.every((b) => {
+              if (b.page.url() === b.login && Number.isNaN(b.leftAt)) b.leftAt = clock.now();
+              return b.page.url() === b.login;
+            }),
+          'both browsers on the login page',
+          last + 2500,
+        );
+        for (const { context, page, deadline, login, leftAt } of signedIn) {
+          await page.waitForURL(login);
+          // The client leaves only once the server has confirmed the expiry.
+          expect(leftAt).toBeGreaterThan(deadline - 500);
+          expect(await page.locator('.notice').textContent()).toMatch(/inactivity/);
+          expect(await page.getByText('Welcome, demo').count()).toBe(0);
+          await expectSignedOutOnServer(context, demo.origin);
+        }
+      }),
+    );
   });
 
   it('"Sign out" in the warning signs out on the server and goes to the login page', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: 4000 });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
 
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(`${demo.origin}/login?next=%2F&reason=logout`, { timeout: 2000 });
@@ -189,55 +245,55 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('counts a reload as activity: the warning comes warnAfter after the reload', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const active = await lastActivity(context, demo.origin);
+      const active = await lastActivity(clock, context, demo.origin);
 
-      await sleepUntil(active + 1200);
-      const reloadedAt = Date.now();
+      await clock.advanceTo(active + 1200);
+      const reloadedAt = clock.now();
       await page.reload();
       await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
       expect((await serverStatus(context, demo.origin)).body.idleFor).toBeLessThan(1);
 
-      await sleepUntil(reloadedAt + 1500);
+      await clock.advanceTo(reloadedAt + 1500);
       expect(await openDialogCount(page)).toBe(0);
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: until(reloadedAt + 3500) });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', reloadedAt + 3500);
     });
   });
 
   it("starts a page loaded without activity (a prefetch) from the server's idle time, not from its load", async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const active = await lastActivity(context, demo.origin);
+      const active = await lastActivity(clock, context, demo.origin);
 
       // The reload is sent as a prefetch is (`Purpose: prefetch`; Chromium lets no route set a
       // Sec- header), so the server counts it as no activity.
       await page.route(`${demo.origin}/`, (route) =>
         route.continue({ headers: { ...route.request().headers(), purpose: 'prefetch' } }),
       );
-      await sleepUntil(active + 1700);
+      await clock.advanceTo(active + 1700);
       await page.reload();
-      const loadedAt = Date.now();
+      const loadedAt = clock.now();
       expect((await serverStatus(context, demo.origin)).body.idleFor).toBeGreaterThan(1.6);
 
       // Counted from the server's last activity the warning is due at once; counted from the
       // page's load it would come 2 s after loadedAt. (A deadline counted from `active` would
       // also hold the reload's own duration, which a loaded machine stretches past a second.)
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: until(loadedAt + 1500) });
-      expect(Date.now()).toBeLessThan(loadedAt + 1500);
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', loadedAt + 1500);
+      expect(clock.now()).toBeLessThan(loadedAt + 1500);
     });
   });
 
   it('shows no protected page on Back after expiry', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const deadline = await expiryDeadline(context, demo.origin);
-      await page.waitForURL(`${demo.origin}/login?next=%2F&reason=idle`, {
-        timeout: until(deadline + 2500),
-      });
+      const deadline = await expiryDeadline(clock, context, demo.origin);
+      const login = `${demo.origin}/login?next=%2F&reason=idle`;
+      await advanceUntil(clock, atUrl(page, login), 'the login page', deadline + 2500);
+      await page.waitForURL(login);
 
       await page.goBack({ waitUntil: 'commit' });
       await page.waitForURL(/\/login\?/, { timeout: 2000 });
@@ -249,13 +305,14 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
 
   it('signs out on the server with JavaScript disabled: a reload after expireAfter lands on the login page', async () => {
     await inContext(
+      clock,
       async (context) => {
         const page = await context.newPage();
         await submitSignIn(page, demo.origin);
         expect(await page.getByText('Welcome, demo').isVisible()).toBe(true);
-        const deadline = await expiryDeadline(context, demo.origin);
+        const deadline = await expiryDeadline(clock, context, demo.origin);
 
-        await sleepUntil(deadline + 200);
+        await clock.advanceTo(deadline + 200);
         expect(await openDialogCount(page)).toBe(0);
         await page.reload();
         expect(page.url()).toBe(`${demo.origin}/login?next=%2F&reason=idle`);
@@ -267,7 +324,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('reports no CSP violation through sign-in, warning, extend and expiry, and serves no inline script or style', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       await collectCspViolations(context);
       const page = await context.newPage();
       await signIn(page, demo.origin);
@@ -287,13 +344,15 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       });
       expect(await cspViolations(page)).toEqual([]);
 
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: 4000 });
+      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
       expect(await cspViolations(page)).toEqual([]);
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Stay signed in' }).click();
       await page.locator(OPEN_DIALOG).waitFor({ state: 'detached', timeout: 1500 });
       expect(await cspViolations(page)).toEqual([]);
 
-      await page.waitForURL(`${demo.origin}/login?next=%2F&reason=idle`, { timeout: 7000 });
+      const loginUrl = `${demo.origin}/login?next=%2F&reason=idle`;
+      await advanceUntil(clock, atUrl(page, loginUrl), 'the login page', clock.now() + 7000);
+      await page.waitForURL(loginUrl);
       expect(await cspViolations(page)).toEqual([]);
       const login = await page.reload();
       expect(inlineCode((await login?.text()) ?? '')).toEqual({
@@ -307,7 +366,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('asks before leaving a page with a changed form', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin, '/form');
       await page.click('textarea[name=note]');
@@ -325,7 +384,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
   });
 
   it('does not ask before leaving a changed form when the session expires', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       const asked: string[] = [];
       page.on('dialog', (dialog) => {
@@ -335,26 +394,31 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       await signIn(page, demo.origin, '/form');
       await page.click('textarea[name=note]');
       await page.keyboard.type('a draft');
-      const deadline = await expiryDeadline(context, demo.origin);
+      const deadline = await expiryDeadline(clock, context, demo.origin);
 
       // The typing may postpone the local deadline by up to a second past the server's.
-      await page.waitForURL(`${demo.origin}/login?next=%2Fform&reason=idle`, {
-        timeout: until(deadline + 3500),
-      });
+      const login = `${demo.origin}/login?next=%2Fform&reason=idle`;
+      await advanceUntil(clock, atUrl(page, login), 'the login page', deadline + 3500);
+      await page.waitForURL(login);
       expect(asked).toEqual([]);
     });
   });
 
   it('hides the page when the server cannot be reached past the deadline, and leaves once it answers', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      const deadline = await expiryDeadline(context, demo.origin);
+      const deadline = await expiryDeadline(clock, context, demo.origin);
       await page.route('**/session-security/ping', (route) => route.abort());
 
       const cover = page.locator('#session-security-cover');
-      await cover.waitFor({ timeout: until(deadline + 2000) });
-      expect(Date.now()).toBeGreaterThan(deadline - 500);
+      await advanceUntil(
+        clock,
+        async () => (await cover.count()) > 0,
+        'the cover',
+        deadline + 2000,
+      );
+      expect(clock.now()).toBeGreaterThan(deadline - 500);
       expect(await page.locator('html.session-security-covered').count()).toBe(1);
       expect(await cover.isVisible()).toBe(true);
       expect(await cover.getAttribute('role')).toBe('alert');
@@ -363,20 +427,22 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
 
       // The client backs off after failures: the next retry comes within 2^failures seconds.
       await page.unroute('**/session-security/ping');
-      await page.waitForURL(`${demo.origin}/login?next=%2F&reason=idle`, { timeout: 6000 });
+      const login = `${demo.origin}/login?next=%2F&reason=idle`;
+      await advanceUntil(clock, atUrl(page, login), 'the login page', clock.now() + 6000);
+      await page.waitForURL(login);
       expect(await page.locator('.notice').textContent()).toMatch(/inactivity/);
     });
   });
 
   it('shows the warning in the language of the page (de, fr) and announces the time left', async () => {
     const translated = async (lang: 'de' | 'fr') =>
-      inContext(async (context) => {
+      inContext(clock, async (context) => {
         const messages = CATALOGUES[lang];
         if (!messages) throw new Error(`no ${lang} catalogue`);
         const page = await context.newPage();
         await signIn(page, demo.origin, `/?lang=${lang}`);
         const dialog = page.locator(OPEN_DIALOG);
-        await dialog.waitFor({ timeout: 4000 });
+        await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
 
         expect(await dialog.locator('h2').textContent()).toBe(messages.title);
         expect(await buttonTexts(page)).toEqual([messages.stay, messages.signOut]);
@@ -386,11 +452,13 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
         expect(live.endsWith(after ?? '')).toBe(true);
         expect(live.length).toBeGreaterThan(messages.announce.length - '{duration}'.length);
       });
-    await Promise.all([translated('de'), translated('fr')]);
+    // One after the other: each moves the shared clock.
+    await translated('de');
+    await translated('fr');
   });
 
   it('in headless mode (ui: false) fires warn and shows no dialog', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
       await page.evaluate(() => {
@@ -406,10 +474,14 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
         window.sessionSecurity = headless.start();
       });
 
-      await page.waitForFunction(
-        () => (window as unknown as { __events: string[] }).__events.includes('warn'),
-        undefined,
-        { timeout: 4000 },
+      await advanceUntil(
+        clock,
+        () =>
+          page.evaluate(() =>
+            (window as unknown as { __events: string[] }).__events.includes('warn'),
+          ),
+        'the warn event',
+        clock.now() + 4000,
       );
       expect(await page.evaluate(() => window.sessionSecurity?.state)).toBe('warning');
       expect(await page.locator('dialog').count()).toBe(0);
@@ -418,19 +490,20 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
 });
 
 describe('with absoluteTimeout 4 s before the idle deadline (expireAfter 30 s, warnAfter 26 s)', () => {
-  const demo = useDemo({ absoluteTimeout: 4, expireAfter: 30, warnAfter: 26 });
+  const clock = new SharedClock();
+  const demo = useDemo({ absoluteTimeout: 4, expireAfter: 30, warnAfter: 26, clock });
 
   it('says when the session ends, offers no extension, and OK does not extend it', async () => {
-    await inContext(async (context) => {
+    await inContext(clock, async (context) => {
       const page = await context.newPage();
       // The notice is due at once: the client never is `active`, which signIn waits for.
       await submitSignIn(page, demo.origin);
       const { body } = await serverStatus(context, demo.origin);
       expect(body.absolute).toBe(true);
-      const deadline = Date.now() + Number(body.expireIn) * 1000;
+      const deadline = clock.now() + Number(body.expireIn) * 1000;
 
       const dialog = page.locator(OPEN_DIALOG);
-      await dialog.waitFor({ timeout: 2000 });
+      await advanceUntil(clock, () => dialogShown(page), 'the notice', clock.now() + 2000);
       expect(await dialog.locator('h2').textContent()).toBe('Your session will end soon');
       expect(await dialog.locator('p').first().textContent()).toMatch(
         /^This session ends at \d{1,2}:\d{2}(\s?[AP]M)? and cannot be extended\./,
@@ -440,15 +513,26 @@ describe('with absoluteTimeout 4 s before the idle deadline (expireAfter 30 s, w
       await dialog.getByRole('button', { name: 'OK' }).click();
       await dialog.waitFor({ state: 'detached', timeout: 1000 });
       // Still the same deadline on the server, and the notice stays closed.
-      expect(Math.abs((await expiryDeadline(context, demo.origin)) - deadline)).toBeLessThan(300);
-      await sleepUntil(Date.now() + 1000);
+      expect(Math.abs((await expiryDeadline(clock, context, demo.origin)) - deadline)).toBeLessThan(
+        300,
+      );
+      await clock.advance(1000);
       expect(await openDialogCount(page)).toBe(0);
 
       // A lone tab leads, so it asks the server at the deadline itself, with no grace delay.
-      await page.waitForURL(`${demo.origin}/login?next=%2F&reason=absolute`, {
-        timeout: until(deadline + 2500),
-      });
-      expect(Date.now()).toBeGreaterThan(deadline - 500);
+      const login = `${demo.origin}/login?next=%2F&reason=absolute`;
+      let leftAt = Number.NaN;
+      await advanceUntil(
+        clock,
+        () => {
+          if (page.url() === login) leftAt = clock.now();
+          return page.url() === login;
+        },
+        'the login page',
+        deadline + 2500,
+      );
+      await page.waitForURL(login);
+      expect(leftAt).toBeGreaterThan(deadline - 500);
       expect(await page.locator('.notice').textContent()).toMatch(/time limit/);
     });
   });

@@ -4,6 +4,7 @@
 
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createDemoApp } from '../../examples/demo/app.js';
+import type { Clock } from '../../src/core/clock.js';
 import { listen } from '../support/http.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,6 +29,8 @@ export interface DemoTimes {
   expireAfter: number;
   warnAfter: number;
   absoluteTimeout?: number;
+  /** The server's clock (default the real one): a SharedClock the test moves with the browser's. */
+  clock?: Clock;
 }
 
 /** Serves the demo on 127.0.0.1:0; the library's warnings (short test windows) are collected, not printed. */

@@ -2,11 +2,12 @@
 // tab from warning, extending anywhere closes every warning, expiry takes every tab to the
 // login page, a frozen tab signs nobody out, a new tab joins the shared clock, and idle tabs
 // do not each ping the server. Run twice: with BroadcastChannel and Web Locks, and without
-// them (the `storage`-event channel and no leader).
+// them (the `storage`-event channel and no leader). The demo and the browser share a clock the
+// test moves (shared-clock.ts): timers wait for it, the messages between tabs take real time.
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { sleep } from '../support/sleep.js';
+import { SharedClock } from './shared-clock.js';
 import {
   holdTimers,
   installTimerHold,
@@ -19,14 +20,14 @@ import {
   startDemo,
 } from './support.js';
 
-/** Seconds: short real timeouts, a 2 s warning window. */
+/** Seconds: short timeouts, a 2 s warning window. */
 const WARN_AFTER = 3;
 const EXPIRE_AFTER = 5;
 const WARN_MS = WARN_AFTER * 1000;
 const EXPIRE_MS = EXPIRE_AFTER * 1000;
 /** How often the "user" presses a key: faster than the client records input (once a second). */
 const KEY_EVERY_MS = 700;
-/** Slack for a loaded 2-core machine on anything that should happen "at" a deadline. */
+/** Slack on anything that should happen "at" a deadline (clock time). */
 const LATE_MS = 2000;
 
 /** Any login page: wait for it, then compare the whole address, so a mismatch says what it was. */
@@ -89,18 +90,18 @@ async function holdTabMessagesToo(context: BrowserContext): Promise<void> {
   });
 }
 
-/** Every ping any tab of `context` sends, with the tab that sent it. */
-function recordPings(context: BrowserContext) {
+/** Every ping any tab of `context` sends, with the tab that sent it and the clock's time. */
+function recordPings(context: BrowserContext, clock: SharedClock) {
   const pings: { page: Page; method: string; at: number }[] = [];
   context.on('request', (request) => {
     if (new URL(request.url()).pathname === '/session-security/ping') {
-      pings.push({ page: request.frame().page(), method: request.method(), at: Date.now() });
+      pings.push({ page: request.frame().page(), method: request.method(), at: clock.now() });
     }
   });
   return pings;
 }
 
-/** Notes in the page the wall-clock time of every `warn` event of its client. */
+/** Notes in the page the (shared clock's) time of every `warn` event of its client. */
 async function recordWarnings(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as InPage;
@@ -121,10 +122,11 @@ function scenarios(mode: Mode): void {
   let browser: Browser;
   let demo: Awaited<ReturnType<typeof startDemo>>;
   let origin: string;
+  const clock = new SharedClock();
 
   beforeAll(async () => {
     browser = await launchChromium();
-    demo = await startDemo({ expireAfter: EXPIRE_AFTER, warnAfter: WARN_AFTER });
+    demo = await startDemo({ expireAfter: EXPIRE_AFTER, warnAfter: WARN_AFTER, clock });
     origin = demo.origin;
   });
   afterAll(async () => {
@@ -136,6 +138,7 @@ function scenarios(mode: Mode): void {
   async function newBrowser(options: { frozenTabs?: boolean } = {}): Promise<BrowserContext> {
     const context = await browser.newContext();
     onTestFinished(() => context.close());
+    await clock.install(context);
     if (!mode.tabApis) await removeTabApis(context);
     if (options.frozenTabs) {
       await installTimerHold(context);
@@ -153,6 +156,17 @@ function scenarios(mode: Mode): void {
     expect(present).toEqual({ broadcastChannel: mode.tabApis, locks: mode.tabApis });
   }
 
+  /** Moves the clock until `done()` holds, failing if it does not within `withinMs`. */
+  function advanceUntil(done: () => boolean | Promise<boolean>, what: string, withinMs: number) {
+    return clock.advanceUntil(done, what, { withinMs });
+  }
+
+  const shown = (page: Page) => () => warningShown(page);
+  const atLogin =
+    (...pages: Page[]) =>
+    () =>
+      pages.every((page) => LOGIN_PAGE.test(page.url()));
+
   /** Tab A signs in on `/`, tab B opens `/second`. */
   async function twoTabs(context: BrowserContext): Promise<{ a: Page; b: Page }> {
     const a = await context.newPage();
@@ -167,15 +181,14 @@ function scenarios(mode: Mode): void {
     const { a, b } = await twoTabs(context);
     await recordWarnings(b);
     let maxIdle = 0;
-    const until = Date.now() + WARN_MS + 1200;
-    while (Date.now() < until) {
-      const next = Date.now() + KEY_EVERY_MS;
+    const until = clock.now() + WARN_MS + 1200;
+    while (clock.now() < until) {
       await a.keyboard.press('Shift');
       expect(await warningShown(b)).toBe(false);
       const { status, body } = await serverStatus(context, origin);
       expect(status).toBe(200);
       maxIdle = Math.max(maxIdle, Number(body.idleFor));
-      await sleep(next - Date.now());
+      await clock.advance(KEY_EVERY_MS);
     }
     expect(await warningShown(b)).toBe(false);
     expect(await warningShown(a)).toBe(false);
@@ -188,8 +201,8 @@ function scenarios(mode: Mode): void {
   it('extending in one tab closes the warning in the other within 0.5 s', async () => {
     const context = await newBrowser();
     const { a, b } = await twoTabs(context);
-    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
-    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
+    await advanceUntil(shown(b), "B's warning", 1000);
     // Both tabs share the wall clock: A notes when the click happens, B when its dialog loses
     // `open`. (Not B's `close` event: Chromium fires it with the next animation frame, and a tab
     // behind gets about one a second in headless mode.)
@@ -235,10 +248,8 @@ function scenarios(mode: Mode): void {
   it('expiry takes every tab to the login page with its own path and reason idle', async () => {
     const context = await newBrowser();
     const { a, b } = await twoTabs(context);
-    await Promise.all([
-      a.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
-      b.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
-    ]);
+    await advanceUntil(atLogin(a, b), 'both tabs on the login page', EXPIRE_MS + LATE_MS);
+    await Promise.all([a.waitForURL(LOGIN_PAGE), b.waitForURL(LOGIN_PAGE)]);
     expect([a.url(), b.url()]).toEqual([
       `${origin}/login?next=%2F&reason=idle`,
       `${origin}/login?next=%2Fsecond&reason=idle`,
@@ -250,27 +261,26 @@ function scenarios(mode: Mode): void {
 
   it('a frozen tab does not sign the user out while another tab is in use', async () => {
     const context = await newBrowser({ frozenTabs: true });
-    const pings = recordPings(context);
+    const pings = recordPings(context, clock);
     const { a, b } = await twoTabs(context);
     // A comes to the front again, so it is the tab that acts: with Web Locks it takes the lead
     // (a visible tab takes it from the others); without them it acts like any visible tab.
     await a.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await holdTimers(a);
-    const heldAt = Date.now();
-    while (Date.now() - heldAt < EXPIRE_MS + 500) {
-      const next = Date.now() + KEY_EVERY_MS;
+    const heldAt = clock.now();
+    while (clock.now() - heldAt < EXPIRE_MS + 500) {
       await b.keyboard.press('Shift');
       expect(await warningShown(b)).toBe(false);
-      await sleep(next - Date.now());
+      await clock.advance(KEY_EVERY_MS);
     }
-    const releasedAt = Date.now();
+    const releasedAt = clock.now();
     const duringHold = pings.filter((p) => p.at >= heldAt && p.at < releasedAt);
     // The frozen tab sent nothing; the tab in use reported its input itself.
     expect(duringHold.filter((p) => p.page === a)).toEqual([]);
     expect(duringHold.some((p) => p.page === b && p.method === 'POST')).toBe(true);
 
     await releaseTimers(a);
-    await sleep(500);
+    await clock.advance(500);
     expect(a.url()).toBe(`${origin}/`);
     expect(await warningShown(a)).toBe(false);
     expect(b.url()).toBe(`${origin}/second`);
@@ -280,12 +290,10 @@ function scenarios(mode: Mode): void {
     expect(body.status).toBe('active');
 
     // Then both idle: they warn and expire as usual.
-    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
-    await b.waitForSelector('dialog[open]', { timeout: 1000 });
-    await Promise.all([
-      a.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
-      b.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS }),
-    ]);
+    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
+    await advanceUntil(shown(b), "B's warning", 1000);
+    await advanceUntil(atLogin(a, b), 'both tabs on the login page', EXPIRE_MS + LATE_MS);
+    await Promise.all([a.waitForURL(LOGIN_PAGE), b.waitForURL(LOGIN_PAGE)]);
     expect([a.url(), b.url()]).toEqual([
       `${origin}/login?next=%2F&reason=idle`,
       `${origin}/login?next=%2Fsecond&reason=idle`,
@@ -296,20 +304,20 @@ function scenarios(mode: Mode): void {
     const context = await newBrowser();
     const a = await context.newPage();
     await signIn(a, origin, '/');
-    const signedInAt = Date.now();
+    const signedInAt = clock.now();
     await recordWarnings(a);
-    await sleep(WARN_MS - 1000);
-    const openingAt = Date.now();
+    await clock.advance(WARN_MS - 1000);
+    const openingAt = clock.now();
     const b = await openTab(context, `${origin}/second`);
     await expectTabApis(b);
     await recordWarnings(b);
     // A's own warning would have come by now.
-    await sleep(signedInAt + WARN_MS + 700 - Date.now());
+    await clock.advanceTo(signedInAt + WARN_MS + 700);
     expect(await warnedAt(a)).toEqual([]);
     expect(await warningShown(a)).toBe(false);
 
-    await a.waitForSelector('dialog[open]', { timeout: WARN_MS + LATE_MS });
-    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
+    await advanceUntil(shown(b), "B's warning", 1000);
     const [warnedA] = await warnedAt(a);
     const [warnedB] = await warnedAt(b);
     expect(warnedA).toBeDefined();
@@ -323,9 +331,9 @@ function scenarios(mode: Mode): void {
     const context = await newBrowser();
     const a = await context.newPage();
     await signIn(a, origin, '/');
-    const signedInAt = Date.now();
+    const signedInAt = clock.now();
     await recordWarnings(a);
-    await sleep(WARN_MS - 1000);
+    await clock.advance(WARN_MS - 1000);
     // The page is fetched as a prefetch is (`Sec-Purpose: prefetch`), which the server does
     // not count as activity (README: What counts as activity); the tab must start from the server's idle time.
     const b = await context.newPage();
@@ -338,8 +346,8 @@ function scenarios(mode: Mode): void {
     const { body } = await serverStatus(context, origin);
     expect(Number(body.idleFor)).toBeGreaterThan(WARN_AFTER - 1.5);
 
-    await a.waitForSelector('dialog[open]', { timeout: LATE_MS });
-    await b.waitForSelector('dialog[open]', { timeout: 1000 });
+    await advanceUntil(shown(a), "A's warning", LATE_MS);
+    await advanceUntil(shown(b), "B's warning", 1000);
     const [warnedA] = await warnedAt(a);
     const [warnedB] = await warnedAt(b);
     expect(warnedA).toBeDefined();
@@ -356,14 +364,15 @@ function scenarios(mode: Mode): void {
     await expectTabApis(a);
     // Tab A is frozen past expiry (a background tab the browser froze, a computer asleep).
     await holdTimers(a);
-    await sleep(EXPIRE_MS + 200);
+    await clock.advance(EXPIRE_MS + 200);
     // The user comes back and opens the app in a new tab: the server finds the session expired.
     const b = await context.newPage();
     await b.goto(`${origin}/second`);
     expect(b.url()).toBe(`${origin}/login?next=%2Fsecond&reason=idle`);
     // Then the user goes back to tab A, which thaws.
     await releaseTimers(a);
-    await a.waitForURL(LOGIN_PAGE, { timeout: LATE_MS });
+    await advanceUntil(atLogin(a), 'A on the login page', LATE_MS);
+    await a.waitForURL(LOGIN_PAGE);
     expect(a.url()).toBe(`${origin}/login?next=%2F&reason=idle`);
   });
 
@@ -413,8 +422,8 @@ function scenarios(mode: Mode): void {
   const pingBudget = mode.tabApis ? 6 : 15;
   it(`five idle tabs send at most ${pingBudget} pings from sign-in to expiry`, async () => {
     const context = await newBrowser();
-    const pings = recordPings(context);
-    const startedAt = Date.now();
+    const pings = recordPings(context, clock);
+    const startedAt = clock.now();
     const first = await context.newPage();
     await signIn(first, origin, '/');
     const tabs = [first];
@@ -422,10 +431,9 @@ function scenarios(mode: Mode): void {
       tabs.push(await openTab(context, `${origin}${path}`));
     }
     await expectTabApis(first);
-    await Promise.all(
-      tabs.map((tab) => tab.waitForURL(LOGIN_PAGE, { timeout: EXPIRE_MS + LATE_MS })),
-    );
-    await sleep(300);
+    await advanceUntil(atLogin(...tabs), 'every tab on the login page', EXPIRE_MS + LATE_MS);
+    await Promise.all(tabs.map((tab) => tab.waitForURL(LOGIN_PAGE)));
+    await clock.advance(300);
     console.log(
       `[tabs: ${mode.title}] five tabs sent ${pings.length} pings: ${pings.map((p) => `${p.method} tab ${tabs.indexOf(p.page) + 1} at +${p.at - startedAt} ms`).join(', ')}`,
     );
