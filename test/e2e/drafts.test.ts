@@ -274,6 +274,8 @@ async function comeBack(tab: Page, path: string, key = 'user-a'): Promise<void> 
   await open(tab, path);
   // The drafts script reads the entry once, restored or not, and deletes it.
   await tab.waitForFunction((entry) => sessionStorage.getItem(entry) === null, DRAFT_PREFIX + path);
+  // A restored draft's notice gets its text 100 ms later (a live region announces a change).
+  await clock.advance(200);
 }
 
 describe('drafts', () => {
@@ -363,7 +365,7 @@ describe('drafts', () => {
     const tab = await context.newPage();
     await expireWhileEditing(tab, '/edit?id=1', 'Not yours');
     await comeBack(tab, '/edit?id=1', 'user-b');
-    await tab.waitForTimeout(300); // the notice would have its text by now
+    await clock.advance(300); // the notice would have its text by now
 
     expect(await tab.inputValue('[name=title]')).toBe('');
     expect(await tab.locator('.session-security-restored').count()).toBe(0);
@@ -381,7 +383,7 @@ describe('drafts', () => {
     }, `${DRAFT_PREFIX}/edit?id=1`);
     site.maxAge = 10;
     await comeBack(tab, '/edit?id=1');
-    await tab.waitForTimeout(300);
+    await clock.advance(300);
 
     expect(await tab.inputValue('[name=title]')).toBe('');
     expect(await tab.locator('.session-security-restored').count()).toBe(0);

@@ -1,10 +1,12 @@
 // One time for a test's server and its browsers, moved by the test, so a browser test waits for
 // the library's own timers (a warning at warnAfter, expiry, a report due before the warning)
-// without waiting for them in real time. The server reads this process's clock plus an offset;
-// each browser context runs Playwright's clock (`context.clock`), installed at the same time.
-// Both flow with real time between moves, so whatever real time is the point of (a request's
-// round trip, a background tab, the client's one-a-second input throttle measured between real
-// events) still takes real time. No Vitest import: support.ts loads it outside Vitest too.
+// without waiting for them in real time. The server reads this clock; each browser context runs
+// Playwright's clock (`context.clock`), installed at the same time and paused. Neither flows with
+// real time: only `advance` moves them, by the same amount, so every page and the server agree to
+// the millisecond however loaded the machine is. (Playwright's flowing clock loses the real time
+// around each jump, differently in each page: pages drifted apart by tens of milliseconds.)
+// Requests, messages between tabs and rendering still take real time, and a test waits for
+// those on what it observes. No Vitest import: support.ts loads it outside Vitest too.
 
 import type { BrowserContext, Request } from 'playwright-core';
 import type { Clock } from '../../src/core/clock.js';
@@ -21,21 +23,23 @@ export interface AdvanceOptions {
 }
 
 export class SharedClock implements Clock {
-  #offset = 0;
+  #time = Date.now();
   /** The requests in flight in each context this clock runs in. */
   readonly #contexts = new Map<BrowserContext, Set<Request>>();
 
-  /** The server's time: this process's clock plus every advance so far. */
-  readonly now = (): number => Date.now() + this.#offset;
+  /** The server's time: where the clock was created, plus every advance since. */
+  readonly now = (): number => this.#time;
 
-  /** Runs this clock in `context`: call before the context opens a page. */
+  /** Runs this clock, paused at its time, in `context`: call before the context opens a page. */
   async install(context: BrowserContext): Promise<void> {
     const inFlight = new Set<Request>();
     context.on('request', (request) => inFlight.add(request));
     context.on('requestfinished', (request) => inFlight.delete(request));
     context.on('requestfailed', (request) => inFlight.delete(request));
     context.on('close', () => this.#contexts.delete(context));
-    await context.clock.install({ time: this.now() });
+    // Installed a little before, then paused at the time itself: a pause cannot go back.
+    await context.clock.install({ time: this.#time - 1000 });
+    await context.clock.pauseAt(this.#time);
     this.#contexts.set(context, inFlight);
   }
 
@@ -51,7 +55,7 @@ export class SharedClock implements Clock {
     }
     for (let left = ms; left > 0; left -= stepMs) {
       const step = Math.min(stepMs, left);
-      this.#offset += step;
+      this.#time += step;
       await Promise.all([...this.#contexts.keys()].map((context) => context.clock.runFor(step)));
       await this.settled(settleMs);
     }
