@@ -1,7 +1,8 @@
 // The demo's compliance pages end to end in Debian's Chromium: a user's sessions listed and ended
 // with the password asked again (the other browser then leaves at its next ping), "Stay signed
 // in" recorded as `extended`, per-user idle timeouts (admin's, and a choice from /settings at the
-// next sign-in), and the audit trail on /audit and in the log.
+// next sign-in), and the audit trail on /audit and in the log. The demos and the browsers share
+// a clock the tests move (shared-clock.ts) to the other browser's next ping, the warning, expiry.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoApp } from '../../examples/demo/app.js';
 import { listen } from '../support/http.js';
+import { SharedClock } from './shared-clock.js';
 import { launchChromium, serverStatus, signIn } from './support.js';
 import { useDemo } from './use-demo.js';
 
@@ -25,6 +27,8 @@ const AXE_SOURCE = readFileSync(
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** The time of every demo and browser of this file. */
+const clock = new SharedClock();
 beforeAll(async () => {
   browser = await launchChromium();
 });
@@ -33,10 +37,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A new browser (its own cookies), closed after the tests. */
-async function newBrowser(userAgent?: string): Promise<BrowserContext> {
+/**
+ * A new browser (its own cookies) on the shared clock, or, with `realTime`, on its own real
+ * clock (for axe-core, which works through timers); closed after the tests.
+ */
+async function newBrowser(userAgent?: string, { realTime = false } = {}): Promise<BrowserContext> {
   const context = await browser.newContext(userAgent ? { userAgent } : {});
   contexts.push(context);
+  if (!realTime) await clock.install(context);
   return context;
 }
 
@@ -75,7 +83,7 @@ describe('sessions of a user on the demo', () => {
   // Long enough that the user's own tab shows no warning while it acts; short enough that the
   // other tab's first ping (at warnAfter) comes within seconds.
   const WARN_AFTER = 6;
-  const demo = useDemo({ expireAfter: 20, warnAfter: WARN_AFTER });
+  const demo = useDemo({ expireAfter: 20, warnAfter: WARN_AFTER, clock });
 
   it('lists both browsers, ends nothing on a wrong password, and signs the other out with the password', async () => {
     const other = await (await newBrowser(CHROME_ON_MACOS)).newPage();
@@ -103,9 +111,11 @@ describe('sessions of a user on the demo', () => {
     expect((await tableRows(page)).map((row) => row[0])).toEqual(['Firefox 133 on Windows']);
 
     // The other browser's open tab leaves at its next ping, which comes at its warnAfter.
-    await other.waitForURL(`${demo.origin}/login?next=%2F&reason=revoked`, {
-      timeout: (WARN_AFTER + 4) * 1000,
+    const revoked = `${demo.origin}/login?next=%2F&reason=revoked`;
+    await clock.advanceUntil(() => other.url() === revoked, 'the other browser leaving', {
+      withinMs: (WARN_AFTER + 4) * 1000,
     });
+    await other.waitForURL(revoked);
     expect(await other.textContent('.notice')).toMatch(/another browser/i);
     // This browser is still signed in.
     expect((await serverStatus(contextA, demo.origin)).body).toMatchObject({ status: 'active' });
@@ -133,7 +143,7 @@ describe('sessions of a user on the demo', () => {
 
   it('has no WCAG 2 A/AA violation (axe-core) on /sessions, /settings and /audit', async () => {
     await signIn(await (await newBrowser(CHROME_ON_MACOS)).newPage(), demo.origin, '/', 'admin');
-    const page = await (await newBrowser(FIREFOX_ON_WINDOWS)).newPage();
+    const page = await (await newBrowser(FIREFOX_ON_WINDOWS, { realTime: true })).newPage();
     await signIn(page, demo.origin, '/', 'admin');
     for (const path of ['/sessions', '/settings', '/audit']) {
       await page.goto(`${demo.origin}${path}`);
@@ -211,6 +221,7 @@ describe('the audit trail of the demo', () => {
       sessionSecret: 'e2e secret',
       logger: { warn: () => undefined, error: (message) => lines.push(`error ${message}`) },
       auditLog: (line) => lines.push(line),
+      clock,
     });
     demo = await listen(app);
   });
@@ -240,7 +251,11 @@ describe('the audit trail of the demo', () => {
     const marker = await signInMarker(page);
     const id = await sessionId(context);
 
-    await page.waitForSelector('dialog[open]', { timeout: (WARN_AFTER + 3) * 1000 });
+    await clock.advanceUntil(
+      async () => (await page.locator('dialog[open]').count()) > 0,
+      'the warning',
+      { withinMs: (WARN_AFTER + 3) * 1000 },
+    );
     await page.click('dialog[open] button:has-text("Stay signed in")');
     await expect
       .poll(() => pingBodies.map((body) => JSON.parse(body) as Record<string, unknown>))
@@ -279,9 +294,11 @@ describe('the audit trail of the demo', () => {
     const page = await context.newPage();
     await signIn(page, origin(), '/', 'guest');
     const expiredMarker = await signInMarker(page);
-    await page.waitForURL(`${origin()}/login?next=%2F&reason=idle`, {
-      timeout: (EXPIRE_AFTER + 6) * 1000,
+    const idle = `${origin()}/login?next=%2F&reason=idle`;
+    await clock.advanceUntil(() => page.url() === idle, 'the login page', {
+      withinMs: (EXPIRE_AFTER + 6) * 1000,
     });
+    await page.waitForURL(idle);
 
     await page.fill('input[name=username]', 'guest');
     await page.fill('input[name=password]', 'guest');

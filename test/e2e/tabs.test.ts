@@ -379,6 +379,8 @@ function scenarios(mode: Mode): void {
         probe.__synced.push((event as CustomEvent).detail),
       );
     });
+    // Later than B's own status (the clocks are paused: B takes only a newer one).
+    await clock.advance(100);
     // Tab A's client is replaced by one with a clock of its own, as a test or the React hook
     // passes it: its first act is to post its status to the other tabs, which must not carry
     // the function (BroadcastChannel cannot clone one: DataCloneError).
