@@ -22,6 +22,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts a server that must be given its port (it reads 0 as a default of its own) on a port of
+ * 127.0.0.1 that was free a moment ago; when another process took it first (EADDRINUSE), tries
+ * another, three times at most.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (error) {
+      if (attempt >= 3 || (error as { code?: unknown })?.code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
 /** Listens on 127.0.0.1, port 0; resolves with the base URL and a close function. */
 export async function listen(
   app: Express,

@@ -7,7 +7,7 @@ import {
   type PrometheusMetrics,
   startPrometheusMetrics,
 } from '../../examples/opentelemetry/prometheus.js';
-import { freePort } from '../support/http.js';
+import { onFreePort } from '../support/http.js';
 
 const HOST = '127.0.0.1';
 
@@ -25,8 +25,11 @@ const at = Date.UTC(2026, 0, 5, 9, 0, 0);
 describe('the Prometheus example', () => {
   it('serves the recorded events as Prometheus text on /metrics', async () => {
     // A port of its own: the exporter reads port 0 as "the default, 9464".
-    const port = await freePort();
-    running = await startPrometheusMetrics(port, HOST);
+    let port = 0;
+    running = await onFreePort((free) => {
+      port = free;
+      return startPrometheusMetrics(free, HOST);
+    });
     const { metrics, url } = running;
     expect(url).toBe(`http://${HOST}:${port}/metrics`);
 
@@ -103,8 +106,7 @@ describe('the Prometheus example', () => {
   });
 
   it('stops serving on shutdown', async () => {
-    const port = await freePort();
-    const started = await startPrometheusMetrics(port, HOST);
+    const started = await onFreePort((port) => startPrometheusMetrics(port, HOST));
     await started.shutdown();
     await expect(fetch(started.url)).rejects.toThrow();
   });
