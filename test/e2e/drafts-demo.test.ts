@@ -1,9 +1,11 @@
 // Drafts end to end on the demo's /form, in Debian's Chromium: the server's per-user key in the
 // page config, the drafts script loaded for the form, the text kept on expiry, and given back
-// after signing in again to the same user only, with a polite notice.
+// after signing in again to the same user only, with a polite notice. The demo and the browser
+// share a clock the tests move to expiry (shared-clock.ts).
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedClock } from './shared-clock.js';
 import { launchChromium, openTab, signIn } from './support.js';
 import { useDemo } from './use-demo.js';
 
@@ -11,6 +13,7 @@ const EXPIRE_AFTER = 4;
 const TEXT = 'A long answer, typed before a coffee break.';
 
 let browser: Browser;
+const clock = new SharedClock();
 beforeAll(async () => {
   browser = await launchChromium();
 });
@@ -30,19 +33,47 @@ function draftEntries(page: Page): Promise<Record<string, string>> {
   });
 }
 
-/** Types into the demo's form, then waits (idle) until the tab lands on the login page. */
-async function typeAndExpire(page: Page, origin: string): Promise<void> {
-  await page.fill('textarea[name=note]', TEXT);
-  await page.waitForURL(`${origin}/login?next=%2Fform&reason=idle`, {
-    timeout: (EXPIRE_AFTER + 6) * 1000,
+/**
+ * A new browser on the shared clock, whose pages note when the drafts script has run (its load
+ * event, caught on the way down: it never reaches the window).
+ */
+async function newBrowser(): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await clock.install(context);
+  await context.addInitScript(() => {
+    document.addEventListener(
+      'load',
+      (event) => {
+        const src = (event.target as { src?: unknown } | null)?.src;
+        if (typeof src === 'string' && src.includes('/drafts.js')) {
+          (window as { draftsRan?: boolean }).draftsRan = true;
+        }
+      },
+      true,
+    );
   });
+  return context;
+}
+
+/** Moves the clock until `page` is at `url`, failing after `withinMs` of clock time. */
+async function advanceTo(page: Page, url: string, withinMs = (EXPIRE_AFTER + 6) * 1000) {
+  await clock.advanceUntil(() => page.url() === url, url, { withinMs });
+  await page.waitForURL(url);
+}
+
+/** Types into the demo's form, then moves time (idle) until the tab lands on the login page. */
+async function typeAndExpire(page: Page, origin: string): Promise<void> {
+  // The drafts script hears the expiry only if it has run.
+  await page.waitForFunction(() => (window as { draftsRan?: boolean }).draftsRan);
+  await page.fill('textarea[name=note]', TEXT);
+  await advanceTo(page, `${origin}/login?next=%2Fform&reason=idle`);
 }
 
 describe('drafts on the demo', () => {
-  const demo = useDemo({ expireAfter: EXPIRE_AFTER, warnAfter: 2 });
+  const demo = useDemo({ expireAfter: EXPIRE_AFTER, warnAfter: 2, clock });
 
   it('keeps the text of /form on expiry and gives it back, with a notice, after signing in again', async () => {
-    const context = await browser.newContext();
+    const context = await newBrowser();
     try {
       const page = await context.newPage();
       await signIn(page, demo.origin, '/form');
@@ -64,6 +95,8 @@ describe('drafts on the demo', () => {
         page.click('button[type=submit]'),
       ]);
       await expect.poll(() => page.inputValue('textarea[name=note]'), { timeout: 5000 }).toBe(TEXT);
+      // The notice gets its text 100 ms later (a live region announces a change).
+      await clock.advance(200);
       const notice = page.locator('[role=status].session-security-restored');
       await expect.poll(() => notice.textContent(), { timeout: 5000 }).toMatch(/\S/);
       expect(await notice.getAttribute('aria-live')).toBe('polite');
@@ -74,7 +107,7 @@ describe('drafts on the demo', () => {
   });
 
   it("deletes another tab's text when the app's sign-out button ends the sign-in", async () => {
-    const context = await browser.newContext();
+    const context = await newBrowser();
     try {
       const home = await context.newPage();
       await signIn(home, demo.origin, '/');
@@ -86,9 +119,7 @@ describe('drafts on the demo', () => {
         home.waitForURL(`${demo.origin}/login`),
         home.getByRole('button', { name: 'Sign out' }).first().click(),
       ]);
-      await form.waitForURL(`${demo.origin}/login?next=%2Fform&reason=logout`, {
-        timeout: (EXPIRE_AFTER + 6) * 1000,
-      });
+      await advanceTo(form, `${demo.origin}/login?next=%2Fform&reason=logout`);
       expect(await draftEntries(form)).toEqual({});
     } finally {
       await context.close();
@@ -96,7 +127,7 @@ describe('drafts on the demo', () => {
   });
 
   it('does not give the text to another user who signs in in that tab', async () => {
-    const context = await browser.newContext();
+    const context = await newBrowser();
     try {
       const page = await context.newPage();
       await signIn(page, demo.origin, '/form');

@@ -1,6 +1,7 @@
 // useSessionSecurity in a real React 19 page, bundled here with esbuild and served by a small
 // Express app with the config tag alone: the app's own warning and countdown, "Stay" extending
-// on the server, sign-out, expiry, and one client under StrictMode. Short real timeouts.
+// on the server, sign-out, expiry, and one client under StrictMode. Short timeouts, on a clock
+// the app and the browser share, which the tests move (shared-clock.ts).
 
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,6 +12,7 @@ import { safeNextPath } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../support/http.js';
+import { SharedClock } from './shared-clock.js';
 import { launchChromium, serverStatus } from './support.js';
 
 declare module 'express-session' {
@@ -21,6 +23,8 @@ declare module 'express-session' {
 
 const WARN_AFTER = 4;
 const EXPIRE_AFTER = 8;
+/** The app's and the browsers' time. */
+const clock = new SharedClock();
 const fromRoot = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /** The test page's script: React in development mode, so StrictMode mounts twice. */
@@ -56,6 +60,7 @@ function createReactApp(script: string) {
     isAuthenticated: (req) => typeof req.session.user === 'string',
     // The short test window is logged as failing WCAG 2.2.1: expected here.
     logger: { warn: () => {}, error: () => {} },
+    clock,
   });
   app.use(security);
   app.get('/login', (_req, res) => {
@@ -106,6 +111,7 @@ afterAll(async () => {
 async function signedIn(test: (page: Page, context: BrowserContext) => Promise<void>) {
   const context = await browser.newContext();
   try {
+    await clock.install(context);
     await context.addInitScript(() => {
       const Native = window.BroadcastChannel;
       const counts = { channels: 0 };
@@ -141,6 +147,11 @@ async function signedIn(test: (page: Page, context: BrowserContext) => Promise<v
 
 const warning = (page: Page) => page.getByRole('alertdialog', { name: 'Still there?' });
 
+/** Moves the clock until the app's warning shows, failing after `withinMs` of clock time. */
+function advanceToWarning(page: Page, withinMs = (WARN_AFTER + 3) * 1000): Promise<void> {
+  return clock.advanceUntil(() => warning(page).isVisible(), 'the warning', { withinMs });
+}
+
 /** The seconds the app's warning shows. */
 async function secondsShown(page: Page): Promise<number> {
   const text = await page.locator('#idle-time').textContent();
@@ -152,25 +163,18 @@ async function secondsShown(page: Page): Promise<number> {
 describe('useSessionSecurity in a React page', () => {
   it('renders the state, then at warnAfter the app’s own warning with a countdown that goes down', async () => {
     await signedIn(async (page) => {
-      const activeAt = Date.now();
+      const activeAt = clock.now();
       await expect(warning(page).isVisible()).resolves.toBe(false);
-      await warning(page).waitFor({ timeout: (WARN_AFTER + 3) * 1000 });
+      await advanceToWarning(page);
       // Not before warnAfter: the page loaded (its last activity) well under 1.5 s before activeAt.
-      expect(Date.now() - activeAt).toBeGreaterThan((WARN_AFTER - 1.5) * 1000);
+      expect(clock.now() - activeAt).toBeGreaterThan((WARN_AFTER - 1.5) * 1000);
       await expect(page.locator('#state').textContent()).resolves.toBe('Session: warning');
       const first = await secondsShown(page);
       expect(first).toBeGreaterThan(0);
       expect(first).toBeLessThanOrEqual(EXPIRE_AFTER - WARN_AFTER);
-      await page.waitForFunction(
-        (shown) => {
-          const match = /in (\d+) seconds/.exec(
-            document.getElementById('idle-time')?.textContent ?? '',
-          );
-          return match !== null && Number(match[1]) < shown;
-        },
-        first,
-        { timeout: 2_500 },
-      );
+      await clock.advanceUntil(async () => (await secondsShown(page)) < first, 'a lower count', {
+        withinMs: 2_500,
+      });
       expect(await secondsShown(page)).toBeLessThan(first);
       // Headless: the library drew no dialog of its own.
       await expect(page.locator('dialog').count()).resolves.toBe(0);
@@ -179,7 +183,7 @@ describe('useSessionSecurity in a React page', () => {
 
   it('"Stay" calls extend(): the warning closes and the server’s idle time starts again', async () => {
     await signedIn(async (page, context) => {
-      await warning(page).waitFor({ timeout: (WARN_AFTER + 3) * 1000 });
+      await advanceToWarning(page);
       const before = await serverStatus(context, origin);
       expect(before.status).toBe(200);
       expect(before.body.idleFor).toBeGreaterThanOrEqual(WARN_AFTER);
@@ -208,9 +212,11 @@ describe('useSessionSecurity in a React page', () => {
 
   it('at expiry, left alone, the page reaches the login page with reason=idle', async () => {
     await signedIn(async (page, context) => {
-      await page.waitForURL(`${origin}/login?next=%2F&reason=idle`, {
-        timeout: (EXPIRE_AFTER + 4) * 1000,
+      const login = `${origin}/login?next=%2F&reason=idle`;
+      await clock.advanceUntil(() => page.url() === login, 'the login page', {
+        withinMs: (EXPIRE_AFTER + 4) * 1000,
       });
+      await page.waitForURL(login);
       await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
       const status = await serverStatus(context, origin);
       expect(status.status).toBe(401);
@@ -240,18 +246,22 @@ describe('useSessionSecurity in a React page', () => {
 
   it('stops the client it made when the last component using it unmounts', async () => {
     await signedIn(async (page) => {
-      const states = await page.evaluate(async () => {
-        const probe = window as unknown as {
-          __clients: Set<{ state: string }>;
-          __root: { unmount(): void };
-        };
+      type Probe = {
+        __clients: Set<{ state: string }>;
+        __root: { unmount(): void };
+        __unmounted?: { state: string };
+      };
+      const before = await page.evaluate(() => {
+        const probe = window as unknown as Probe;
         const [client] = probe.__clients;
-        const before = client?.state;
+        probe.__unmounted = client;
         probe.__root.unmount();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        return { before, after: client?.state };
+        return client?.state;
       });
-      expect(states).toEqual({ before: 'active', after: 'stopped' });
+      // The hook stops its client a task later (StrictMode mounts again at once).
+      await clock.advance(10);
+      const after = await page.evaluate(() => (window as unknown as Probe).__unmounted?.state);
+      expect({ before, after }).toEqual({ before: 'active', after: 'stopped' });
     });
   });
 });

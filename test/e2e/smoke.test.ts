@@ -2,13 +2,16 @@
 
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SharedClock } from './shared-clock.js';
 import { launchChromium, signIn, startDemo } from './support.js';
 
 let browser: Browser;
 let demo: Awaited<ReturnType<typeof startDemo>>;
+/** The demo's and the browser's time, moved by the test (shared-clock.ts). */
+const clock = new SharedClock();
 beforeAll(async () => {
   browser = await launchChromium();
-  demo = await startDemo({ expireAfter: 4, warnAfter: 2 });
+  demo = await startDemo({ expireAfter: 4, warnAfter: 2, clock });
 });
 afterAll(async () => {
   await browser?.close();
@@ -17,10 +20,17 @@ afterAll(async () => {
 
 it('warns after warnAfter and lands on the login page after expireAfter', async () => {
   const context = await browser.newContext();
+  await clock.install(context);
   const page = await context.newPage();
   await signIn(page, demo.origin);
-  await page.waitForSelector('dialog[open]', { timeout: 4000 });
-  await page.waitForURL(`${demo.origin}/login?next=%2F&reason=idle`, { timeout: 6000 });
+  await clock.advanceUntil(
+    async () => (await page.locator('dialog[open]').count()) > 0,
+    'the warning',
+    { withinMs: 4000 },
+  );
+  const login = `${demo.origin}/login?next=%2F&reason=idle`;
+  await clock.advanceUntil(() => page.url() === login, 'the login page', { withinMs: 6000 });
+  await page.waitForURL(login);
   expect(await page.textContent('.notice')).toMatch(/inactivity/);
   await context.close();
 });
