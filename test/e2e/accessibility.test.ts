@@ -7,6 +7,7 @@ import type AxeCore from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/client/messages.js';
+import { SharedClock } from './shared-clock.js';
 import { launchChromium, serverStatus, signIn } from './support.js';
 import { useDemo } from './use-demo.js';
 
@@ -26,13 +27,18 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Signs in on a page of a fresh browser context, runs `test`, closes the context. */
+/**
+ * Signs in on a page of a fresh browser context (on `clock` when given), runs `test`, closes the
+ * context.
+ */
 async function signedIn(
   origin: string,
   test: (page: Page, context: BrowserContext) => Promise<void>,
+  clock?: SharedClock,
 ) {
   const context = await browser.newContext();
   try {
+    if (clock) await clock.install(context);
     const page = await context.newPage();
     await signIn(page, origin);
     await test(page, context);
@@ -70,10 +76,25 @@ async function expectExtendedOnServer(context: BrowserContext, origin: string): 
   expect(idleFor).toBeLessThan(1);
 }
 
+/** Moves `clock` until the warning is open (4 s of clock time at most). */
+function advanceToWarning(clock: SharedClock, page: Page): Promise<void> {
+  return clock.advanceUntil(
+    async () => (await page.locator(OPEN_DIALOG).count()) > 0,
+    'the warning',
+    { withinMs: 4000 },
+  );
+}
+
 /** Presses `key` in the open warning: it closes, the session is extended, focus goes back. */
-async function expectKeyExtends(page: Page, context: BrowserContext, origin: string, key: string) {
+async function expectKeyExtends(
+  clock: SharedClock,
+  page: Page,
+  context: BrowserContext,
+  origin: string,
+  key: string,
+) {
   await focusSecondPageLink(page);
-  await page.locator(OPEN_DIALOG).waitFor({ timeout: 4000 });
+  await advanceToWarning(clock, page);
   expect((await focusedElement(page)).text).toBe('Stay signed in');
 
   await page.keyboard.press(key);
@@ -83,73 +104,92 @@ async function expectKeyExtends(page: Page, context: BrowserContext, origin: str
   expect(await page.evaluate(() => window.sessionSecurity?.state)).toBe('active');
 }
 
-// One test at a time: real-time deadlines of a few seconds (see single-tab.test.ts).
+// On a clock the demo and the browser share, moved to the warning (shared-clock.ts).
 describe('with warnAfter 2 s and expireAfter 4 s', () => {
-  const demo = useDemo({ expireAfter: 4, warnAfter: 2 });
+  const clock = new SharedClock();
+  const demo = useDemo({ expireAfter: 4, warnAfter: 2, clock });
 
   it('puts focus on "Stay signed in" and keeps Tab and Shift+Tab inside the dialog', async () => {
-    await signedIn(demo.origin, async (page) => {
-      await focusSecondPageLink(page);
-      await page.locator(OPEN_DIALOG).waitFor({ timeout: 4000 });
-      expect(await focusedElement(page)).toMatchObject({ text: 'Stay signed in', inDialog: true });
+    await signedIn(
+      demo.origin,
+      async (page) => {
+        await focusSecondPageLink(page);
+        await advanceToWarning(clock, page);
+        expect(await focusedElement(page)).toMatchObject({
+          text: 'Stay signed in',
+          inDialog: true,
+        });
 
-      const seen = new Set<string>();
-      for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Tab']) {
-        await page.keyboard.press(key);
-        const focused = await focusedElement(page);
-        expect(focused.inDialog, `focus after ${key}`).toBe(true);
-        seen.add(focused.text);
-      }
-      expect([...seen].sort()).toEqual(['Sign out', 'Stay signed in']);
-      // Keys inside the warning are no deliberate answer: it stays open.
-      expect(await page.locator(OPEN_DIALOG).count()).toBe(1);
-    });
+        const seen = new Set<string>();
+        for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Tab']) {
+          await page.keyboard.press(key);
+          const focused = await focusedElement(page);
+          expect(focused.inDialog, `focus after ${key}`).toBe(true);
+          seen.add(focused.text);
+        }
+        expect([...seen].sort()).toEqual(['Sign out', 'Stay signed in']);
+        // Keys inside the warning are no deliberate answer: it stays open.
+        expect(await page.locator(OPEN_DIALOG).count()).toBe(1);
+      },
+      clock,
+    );
   });
 
   it('extends with Escape, closes the dialog and returns focus to where it was', async () => {
-    await signedIn(demo.origin, (page, context) =>
-      expectKeyExtends(page, context, demo.origin, 'Escape'),
+    await signedIn(
+      demo.origin,
+      (page, context) => expectKeyExtends(clock, page, context, demo.origin, 'Escape'),
+      clock,
     );
   });
 
   it('extends with Enter on the focused "Stay signed in"', async () => {
-    await signedIn(demo.origin, (page, context) =>
-      expectKeyExtends(page, context, demo.origin, 'Enter'),
+    await signedIn(
+      demo.origin,
+      (page, context) => expectKeyExtends(clock, page, context, demo.origin, 'Enter'),
+      clock,
     );
   });
 
   it('extends with Space on the focused "Stay signed in"', async () => {
-    await signedIn(demo.origin, (page, context) =>
-      expectKeyExtends(page, context, demo.origin, 'Space'),
+    await signedIn(
+      demo.origin,
+      (page, context) => expectKeyExtends(clock, page, context, demo.origin, 'Space'),
+      clock,
     );
   });
 
   it('is a modal alertdialog with a name, a description, a hidden ticker and a spoken time left', async () => {
-    await signedIn(demo.origin, async (page) => {
-      const dialog = page.getByRole('alertdialog', { name: en.title });
-      await dialog.waitFor({ timeout: 4000 });
-      expect(await dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
-      expect(await dialog.getAttribute('aria-modal')).toBe('true');
+    await signedIn(
+      demo.origin,
+      async (page) => {
+        const dialog = page.getByRole('alertdialog', { name: en.title });
+        await advanceToWarning(clock, page);
+        expect(await dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
+        expect(await dialog.getAttribute('aria-modal')).toBe('true');
 
-      const referenced = (attribute: string) =>
-        dialog.evaluate(
-          (element, name) => document.getElementById(element.getAttribute(name) ?? '')?.textContent,
-          attribute,
+        const referenced = (attribute: string) =>
+          dialog.evaluate(
+            (element, name) =>
+              document.getElementById(element.getAttribute(name) ?? '')?.textContent,
+            attribute,
+          );
+        expect(await referenced('aria-labelledby')).toBe(en.title);
+        expect(await referenced('aria-describedby')).toBe(en.body);
+
+        const ticker = dialog.locator('.session-security-time');
+        expect(await ticker.getAttribute('aria-hidden')).toBe('true');
+        expect(await ticker.locator('strong').textContent()).toMatch(/^0:0[0-2]$/);
+
+        const live = dialog.locator('.session-security-live');
+        expect(await live.getAttribute('role')).toBe('status');
+        // 2 s of warning; "1 second" only if the dialog opened late on a loaded machine.
+        expect(await live.textContent()).toMatch(
+          /^You will be signed out in (2 seconds|1 second)\.$/,
         );
-      expect(await referenced('aria-labelledby')).toBe(en.title);
-      expect(await referenced('aria-describedby')).toBe(en.body);
-
-      const ticker = dialog.locator('.session-security-time');
-      expect(await ticker.getAttribute('aria-hidden')).toBe('true');
-      expect(await ticker.locator('strong').textContent()).toMatch(/^0:0[0-2]$/);
-
-      const live = dialog.locator('.session-security-live');
-      expect(await live.getAttribute('role')).toBe('status');
-      // 2 s of warning; "1 second" only if the dialog opened late on a loaded machine.
-      expect(await live.textContent()).toMatch(
-        /^You will be signed out in (2 seconds|1 second)\.$/,
-      );
-    });
+      },
+      clock,
+    );
   });
 });
 
