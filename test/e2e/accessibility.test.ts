@@ -78,11 +78,7 @@ async function expectExtendedOnServer(context: BrowserContext, origin: string): 
 
 /** Moves `clock` until the warning is open (4 s of clock time at most). */
 function advanceToWarning(clock: SharedClock, page: Page): Promise<void> {
-  return clock.advanceUntil(
-    async () => (await page.locator(OPEN_DIALOG).count()) > 0,
-    'the warning',
-    { withinMs: 4000 },
-  );
+  return clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the warning', { withinMs: 4000 });
 }
 
 /** Presses `key` in the open warning: it closes, the session is extended, focus goes back. */

@@ -111,11 +111,9 @@ describe('sessions of a user on the demo', () => {
     expect((await tableRows(page)).map((row) => row[0])).toEqual(['Firefox 133 on Windows']);
 
     // The other browser's open tab leaves at its next ping, which comes at its warnAfter.
-    const revoked = `${demo.origin}/login?next=%2F&reason=revoked`;
-    await clock.advanceUntil(() => other.url() === revoked, 'the other browser leaving', {
+    await clock.advanceUntilAt(other, `${demo.origin}/login?next=%2F&reason=revoked`, {
       withinMs: (WARN_AFTER + 4) * 1000,
     });
-    await other.waitForURL(revoked);
     expect(await other.textContent('.notice')).toMatch(/another browser/i);
     // This browser is still signed in.
     expect((await serverStatus(contextA, demo.origin)).body).toMatchObject({ status: 'active' });
@@ -251,11 +249,9 @@ describe('the audit trail of the demo', () => {
     const marker = await signInMarker(page);
     const id = await sessionId(context);
 
-    await clock.advanceUntil(
-      async () => (await page.locator('dialog[open]').count()) > 0,
-      'the warning',
-      { withinMs: (WARN_AFTER + 3) * 1000 },
-    );
+    await clock.advanceUntilShown(page.locator('dialog[open]'), 'the warning', {
+      withinMs: (WARN_AFTER + 3) * 1000,
+    });
     await page.click('dialog[open] button:has-text("Stay signed in")');
     await expect
       .poll(() => pingBodies.map((body) => JSON.parse(body) as Record<string, unknown>))
@@ -294,11 +290,9 @@ describe('the audit trail of the demo', () => {
     const page = await context.newPage();
     await signIn(page, origin(), '/', 'guest');
     const expiredMarker = await signInMarker(page);
-    const idle = `${origin()}/login?next=%2F&reason=idle`;
-    await clock.advanceUntil(() => page.url() === idle, 'the login page', {
+    await clock.advanceUntilAt(page, `${origin()}/login?next=%2F&reason=idle`, {
       withinMs: (EXPIRE_AFTER + 6) * 1000,
     });
-    await page.waitForURL(idle);
 
     await page.fill('input[name=username]', 'guest');
     await page.fill('input[name=password]', 'guest');

@@ -246,8 +246,7 @@ async function open(tab: Page, path: string): Promise<void> {
 
 /** Moves the shared clock until the tab has gone to sign in (expiry: 3 s after its load). */
 async function expire(tab: Page): Promise<void> {
-  await clock.advanceUntil(() => LOGIN_PAGE.test(tab.url()), 'the tab going to sign in');
-  await tab.waitForURL(LOGIN_PAGE);
+  await clock.advanceUntilAt(tab, LOGIN_PAGE, { withinMs: 10_000 });
 }
 
 /** Types `title` into `path`'s form and lets the session expire: the tab goes to sign in. */

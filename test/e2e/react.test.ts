@@ -212,11 +212,9 @@ describe('useSessionSecurity in a React page', () => {
 
   it('at expiry, left alone, the page reaches the login page with reason=idle', async () => {
     await signedIn(async (page, context) => {
-      const login = `${origin}/login?next=%2F&reason=idle`;
-      await clock.advanceUntil(() => page.url() === login, 'the login page', {
+      await clock.advanceUntilAt(page, `${origin}/login?next=%2F&reason=idle`, {
         withinMs: (EXPIRE_AFTER + 4) * 1000,
       });
-      await page.waitForURL(login);
       await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
       const status = await serverStatus(context, origin);
       expect(status.status).toBe(401);

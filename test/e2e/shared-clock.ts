@@ -8,7 +8,7 @@
 // Requests, messages between tabs and rendering still take real time, and a test waits for
 // those on what it observes. No Vitest import: support.ts loads it outside Vitest too.
 
-import type { BrowserContext, Request } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
 import type { Clock } from '../../src/core/clock.js';
 import { sleep } from '../support/sleep.js';
 
@@ -82,6 +82,27 @@ export class SharedClock implements Clock {
       }
       await this.advance(options.stepMs ?? 200, options);
     }
+  }
+
+  /**
+   * Moves both clocks until every page of `pages` is at `url` (where the client took it: expiry,
+   * a sign-out), then waits for their loads; fails after `withinMs` of clock time.
+   */
+  async advanceUntilAt(
+    pages: Page | Page[],
+    url: string | RegExp,
+    { withinMs }: { withinMs: number },
+  ): Promise<void> {
+    const all = [pages].flat();
+    const at = (page: Page) =>
+      typeof url === 'string' ? page.url() === url : url.test(page.url());
+    await this.advanceUntil(() => all.every(at), `${all.length} page(s) at ${url}`, { withinMs });
+    await Promise.all(all.map((page) => page.waitForURL(url)));
+  }
+
+  /** Moves both clocks until `locator` matches (a warning, a notice, a cover); `withinMs` at most. */
+  advanceUntilShown(locator: Locator, what: string, { withinMs }: { withinMs: number }) {
+    return this.advanceUntil(async () => (await locator.count()) > 0, what, { withinMs });
   }
 
   /**

@@ -69,24 +69,12 @@ async function expiryDeadline(
 }
 
 /**
- * Moves `clock` until `done()` holds, failing if it does not by the clock time `by` (ms).
- * What the tests once waited for in real time, with the same margins.
+ * The clock time left until `by` (ms): the deadlines the tests once waited for in real time,
+ * with the same margins, on the shared clock.
  */
-function advanceUntil(
-  clock: SharedClock,
-  done: () => boolean | Promise<boolean>,
-  what: string,
-  by: number,
-): Promise<void> {
-  return clock.advanceUntil(done, what, { withinMs: Math.max(0, by - clock.now()) });
+function until(clock: SharedClock, by: number): { withinMs: number } {
+  return { withinMs: Math.max(0, by - clock.now()) };
 }
-
-async function dialogShown(page: Page): Promise<boolean> {
-  return (await openDialogCount(page)) > 0;
-}
-
-const atUrl = (page: Page, url: string | RegExp) => () =>
-  typeof url === 'string' ? page.url() === url : url.test(page.url());
 
 async function openDialogCount(page: Page): Promise<number> {
   return page.locator(OPEN_DIALOG).count();
@@ -142,7 +130,11 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       expect(await openDialogCount(page)).toBe(0);
 
       const dialog = page.locator(OPEN_DIALOG);
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', active + 3500);
+      await clock.advanceUntilShown(
+        page.locator(OPEN_DIALOG),
+        'the warning',
+        until(clock, active + 3500),
+      );
       expect(await dialog.getAttribute('role')).toBe('alertdialog');
       expect(await dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
       expect(await dialog.locator('h2').textContent()).toBe('Your session is about to expire');
@@ -167,7 +159,11 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       // Without the key press the warning would have come at active + 2 s < pressedAt + 1.5 s.
       await clock.advanceTo(pressedAt + 1500);
       expect(await openDialogCount(page)).toBe(0);
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', pressedAt + 3500);
+      await clock.advanceUntilShown(
+        page.locator(OPEN_DIALOG),
+        'the warning',
+        until(clock, pressedAt + 3500),
+      );
     });
   });
 
@@ -175,7 +171,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
     await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
+      await clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the warning', { withinMs: 4000 });
 
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Stay signed in' }).click();
       await page.locator(OPEN_DIALOG).waitFor({ state: 'detached', timeout: 1500 });
@@ -209,15 +205,14 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
           signedIn.push({ context, page, deadline, login, leftAt: Number.NaN });
         }
         const last = Math.max(...signedIn.map((b) => b.deadline));
-        await advanceUntil(
-          clock,
+        await clock.advanceUntil(
           () =>
             signedIn.every((b) => {
               if (b.page.url() === b.login && Number.isNaN(b.leftAt)) b.leftAt = clock.now();
               return b.page.url() === b.login;
             }),
           'both browsers on the login page',
-          last + 2500,
+          until(clock, last + 2500),
         );
         for (const { context, page, deadline, login, leftAt } of signedIn) {
           await page.waitForURL(login);
@@ -235,7 +230,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
     await inContext(clock, async (context) => {
       const page = await context.newPage();
       await signIn(page, demo.origin);
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
+      await clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the warning', { withinMs: 4000 });
 
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(`${demo.origin}/login?next=%2F&reason=logout`, { timeout: 2000 });
@@ -258,7 +253,11 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
 
       await clock.advanceTo(reloadedAt + 1500);
       expect(await openDialogCount(page)).toBe(0);
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', reloadedAt + 3500);
+      await clock.advanceUntilShown(
+        page.locator(OPEN_DIALOG),
+        'the warning',
+        until(clock, reloadedAt + 3500),
+      );
     });
   });
 
@@ -281,7 +280,11 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       // Counted from the server's last activity the warning is due at once; counted from the
       // page's load it would come 2 s after loadedAt. (A deadline counted from `active` would
       // also hold the reload's own duration, which a loaded machine stretches past a second.)
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', loadedAt + 1500);
+      await clock.advanceUntilShown(
+        page.locator(OPEN_DIALOG),
+        'the warning',
+        until(clock, loadedAt + 1500),
+      );
       expect(clock.now()).toBeLessThan(loadedAt + 1500);
     });
   });
@@ -292,8 +295,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       await signIn(page, demo.origin);
       const deadline = await expiryDeadline(clock, context, demo.origin);
       const login = `${demo.origin}/login?next=%2F&reason=idle`;
-      await advanceUntil(clock, atUrl(page, login), 'the login page', deadline + 2500);
-      await page.waitForURL(login);
+      await clock.advanceUntilAt(page, login, until(clock, deadline + 2500));
 
       await page.goBack({ waitUntil: 'commit' });
       await page.waitForURL(/\/login\?/, { timeout: 2000 });
@@ -346,15 +348,14 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       });
       expect(await cspViolations(page)).toEqual([]);
 
-      await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
+      await clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the warning', { withinMs: 4000 });
       expect(await cspViolations(page)).toEqual([]);
       await page.locator(OPEN_DIALOG).getByRole('button', { name: 'Stay signed in' }).click();
       await page.locator(OPEN_DIALOG).waitFor({ state: 'detached', timeout: 1500 });
       expect(await cspViolations(page)).toEqual([]);
 
       const loginUrl = `${demo.origin}/login?next=%2F&reason=idle`;
-      await advanceUntil(clock, atUrl(page, loginUrl), 'the login page', clock.now() + 7000);
-      await page.waitForURL(loginUrl);
+      await clock.advanceUntilAt(page, loginUrl, { withinMs: 7000 });
       expect(await cspViolations(page)).toEqual([]);
       const login = await page.reload();
       expect(inlineCode((await login?.text()) ?? '')).toEqual({
@@ -400,8 +401,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
 
       // The typing may postpone the local deadline by up to a second past the server's.
       const login = `${demo.origin}/login?next=%2Fform&reason=idle`;
-      await advanceUntil(clock, atUrl(page, login), 'the login page', deadline + 3500);
-      await page.waitForURL(login);
+      await clock.advanceUntilAt(page, login, until(clock, deadline + 3500));
       expect(asked).toEqual([]);
     });
   });
@@ -414,12 +414,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       await page.route('**/session-security/ping', (route) => route.abort());
 
       const cover = page.locator('#session-security-cover');
-      await advanceUntil(
-        clock,
-        async () => (await cover.count()) > 0,
-        'the cover',
-        deadline + 2000,
-      );
+      await clock.advanceUntilShown(cover, 'the cover', until(clock, deadline + 2000));
       expect(clock.now()).toBeGreaterThan(deadline - 500);
       expect(await page.locator('html.session-security-covered').count()).toBe(1);
       expect(await cover.isVisible()).toBe(true);
@@ -430,8 +425,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
       // The client backs off after failures: the next retry comes within 2^failures seconds.
       await page.unroute('**/session-security/ping');
       const login = `${demo.origin}/login?next=%2F&reason=idle`;
-      await advanceUntil(clock, atUrl(page, login), 'the login page', clock.now() + 6000);
-      await page.waitForURL(login);
+      await clock.advanceUntilAt(page, login, { withinMs: 6000 });
       expect(await page.locator('.notice').textContent()).toMatch(/inactivity/);
     });
   });
@@ -444,7 +438,7 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
         const page = await context.newPage();
         await signIn(page, demo.origin, `/?lang=${lang}`);
         const dialog = page.locator(OPEN_DIALOG);
-        await advanceUntil(clock, () => dialogShown(page), 'the warning', clock.now() + 4000);
+        await clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the warning', { withinMs: 4000 });
 
         expect(await dialog.locator('h2').textContent()).toBe(messages.title);
         expect(await buttonTexts(page)).toEqual([messages.stay, messages.signOut]);
@@ -476,14 +470,13 @@ describe('with warnAfter 2 s and expireAfter 4 s', () => {
         window.sessionSecurity = headless.start();
       });
 
-      await advanceUntil(
-        clock,
+      await clock.advanceUntil(
         () =>
           page.evaluate(() =>
             (window as unknown as { __events: string[] }).__events.includes('warn'),
           ),
         'the warn event',
-        clock.now() + 4000,
+        { withinMs: 4000 },
       );
       expect(await page.evaluate(() => window.sessionSecurity?.state)).toBe('warning');
       expect(await page.locator('dialog').count()).toBe(0);
@@ -505,7 +498,7 @@ describe('with absoluteTimeout 4 s before the idle deadline (expireAfter 30 s, w
       const deadline = clock.now() + Number(body.expireIn) * 1000;
 
       const dialog = page.locator(OPEN_DIALOG);
-      await advanceUntil(clock, () => dialogShown(page), 'the notice', clock.now() + 2000);
+      await clock.advanceUntilShown(page.locator(OPEN_DIALOG), 'the notice', { withinMs: 2000 });
       expect(await dialog.locator('h2').textContent()).toBe('Your session will end soon');
       expect(await dialog.locator('p').first().textContent()).toMatch(
         /^This session ends at \d{1,2}:\d{2}(\s?[AP]M)? and cannot be extended\./,
@@ -524,14 +517,13 @@ describe('with absoluteTimeout 4 s before the idle deadline (expireAfter 30 s, w
       // A lone tab leads, so it asks the server at the deadline itself, with no grace delay.
       const login = `${demo.origin}/login?next=%2F&reason=absolute`;
       let leftAt = Number.NaN;
-      await advanceUntil(
-        clock,
+      await clock.advanceUntil(
         () => {
           if (page.url() === login) leftAt = clock.now();
           return page.url() === login;
         },
         'the login page',
-        deadline + 2500,
+        until(clock, deadline + 2500),
       );
       await page.waitForURL(login);
       expect(leftAt).toBeGreaterThan(deadline - 500);

@@ -23,14 +23,10 @@ it('warns after warnAfter and lands on the login page after expireAfter', async 
   await clock.install(context);
   const page = await context.newPage();
   await signIn(page, demo.origin);
-  await clock.advanceUntil(
-    async () => (await page.locator('dialog[open]').count()) > 0,
-    'the warning',
-    { withinMs: 4000 },
-  );
-  const login = `${demo.origin}/login?next=%2F&reason=idle`;
-  await clock.advanceUntil(() => page.url() === login, 'the login page', { withinMs: 6000 });
-  await page.waitForURL(login);
+  await clock.advanceUntilShown(page.locator('dialog[open]'), 'the warning', { withinMs: 4000 });
+  await clock.advanceUntilAt(page, `${demo.origin}/login?next=%2F&reason=idle`, {
+    withinMs: 6000,
+  });
   expect(await page.textContent('.notice')).toMatch(/inactivity/);
   await context.close();
 });

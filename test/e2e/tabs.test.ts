@@ -155,16 +155,10 @@ function scenarios(mode: Mode): void {
     expect(present).toEqual({ broadcastChannel: mode.tabApis, locks: mode.tabApis });
   }
 
-  /** Moves the clock until `done()` holds, failing if it does not within `withinMs`. */
-  function advanceUntil(done: () => boolean | Promise<boolean>, what: string, withinMs: number) {
-    return clock.advanceUntil(done, what, { withinMs });
+  /** Moves the clock until `page` shows its warning, failing if it does not within `withinMs`. */
+  function advanceToWarning(page: Page, what: string, withinMs: number) {
+    return clock.advanceUntilShown(page.locator('dialog[open]'), what, { withinMs });
   }
-
-  const shown = (page: Page) => () => warningShown(page);
-  const atLogin =
-    (...pages: Page[]) =>
-    () =>
-      pages.every((page) => LOGIN_PAGE.test(page.url()));
 
   /** Tab A signs in on `/`, tab B opens `/second`. */
   async function twoTabs(context: BrowserContext): Promise<{ a: Page; b: Page }> {
@@ -200,8 +194,8 @@ function scenarios(mode: Mode): void {
   it('extending in one tab closes the warning in the other within 0.5 s', async () => {
     const context = await newBrowser();
     const { a, b } = await twoTabs(context);
-    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
-    await advanceUntil(shown(b), "B's warning", 1000);
+    await advanceToWarning(a, "A's warning", WARN_MS + LATE_MS);
+    await advanceToWarning(b, "B's warning", 1000);
     // The pages' clocks are paused (shared-clock.ts), so the delay is measured in real time
     // here: from just before the click to when B's dialog has lost `open`, which B notes at once.
     // (Not B's `close` event: Chromium fires it with the next animation frame, and a tab behind
@@ -241,8 +235,7 @@ function scenarios(mode: Mode): void {
   it('expiry takes every tab to the login page with its own path and reason idle', async () => {
     const context = await newBrowser();
     const { a, b } = await twoTabs(context);
-    await advanceUntil(atLogin(a, b), 'both tabs on the login page', EXPIRE_MS + LATE_MS);
-    await Promise.all([a.waitForURL(LOGIN_PAGE), b.waitForURL(LOGIN_PAGE)]);
+    await clock.advanceUntilAt([a, b], LOGIN_PAGE, { withinMs: EXPIRE_MS + LATE_MS });
     expect([a.url(), b.url()]).toEqual([
       `${origin}/login?next=%2F&reason=idle`,
       `${origin}/login?next=%2Fsecond&reason=idle`,
@@ -283,10 +276,9 @@ function scenarios(mode: Mode): void {
     expect(body.status).toBe('active');
 
     // Then both idle: they warn and expire as usual.
-    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
-    await advanceUntil(shown(b), "B's warning", 1000);
-    await advanceUntil(atLogin(a, b), 'both tabs on the login page', EXPIRE_MS + LATE_MS);
-    await Promise.all([a.waitForURL(LOGIN_PAGE), b.waitForURL(LOGIN_PAGE)]);
+    await advanceToWarning(a, "A's warning", WARN_MS + LATE_MS);
+    await advanceToWarning(b, "B's warning", 1000);
+    await clock.advanceUntilAt([a, b], LOGIN_PAGE, { withinMs: EXPIRE_MS + LATE_MS });
     expect([a.url(), b.url()]).toEqual([
       `${origin}/login?next=%2F&reason=idle`,
       `${origin}/login?next=%2Fsecond&reason=idle`,
@@ -309,8 +301,8 @@ function scenarios(mode: Mode): void {
     expect(await warnedAt(a)).toEqual([]);
     expect(await warningShown(a)).toBe(false);
 
-    await advanceUntil(shown(a), "A's warning", WARN_MS + LATE_MS);
-    await advanceUntil(shown(b), "B's warning", 1000);
+    await advanceToWarning(a, "A's warning", WARN_MS + LATE_MS);
+    await advanceToWarning(b, "B's warning", 1000);
     const [warnedA] = await warnedAt(a);
     const [warnedB] = await warnedAt(b);
     expect(warnedA).toBeDefined();
@@ -339,8 +331,8 @@ function scenarios(mode: Mode): void {
     const { body } = await serverStatus(context, origin);
     expect(Number(body.idleFor)).toBeGreaterThan(WARN_AFTER - 1.5);
 
-    await advanceUntil(shown(a), "A's warning", LATE_MS);
-    await advanceUntil(shown(b), "B's warning", 1000);
+    await advanceToWarning(a, "A's warning", LATE_MS);
+    await advanceToWarning(b, "B's warning", 1000);
     const [warnedA] = await warnedAt(a);
     const [warnedB] = await warnedAt(b);
     expect(warnedA).toBeDefined();
@@ -364,8 +356,7 @@ function scenarios(mode: Mode): void {
     expect(b.url()).toBe(`${origin}/login?next=%2Fsecond&reason=idle`);
     // Then the user goes back to tab A, which thaws.
     await releaseTimers(a);
-    await advanceUntil(atLogin(a), 'A on the login page', LATE_MS);
-    await a.waitForURL(LOGIN_PAGE);
+    await clock.advanceUntilAt(a, LOGIN_PAGE, { withinMs: LATE_MS });
     expect(a.url()).toBe(`${origin}/login?next=%2F&reason=idle`);
   });
 
@@ -400,7 +391,7 @@ function scenarios(mode: Mode): void {
       }
     });
     expect(started).toBe('active');
-    await advanceUntil(
+    await clock.advanceUntil(
       () =>
         b.evaluate(() =>
           (window as unknown as { __synced: { t: string }[] }).__synced.some(
@@ -408,7 +399,7 @@ function scenarios(mode: Mode): void {
           ),
         ),
       "A's status in B",
-      LATE_MS,
+      { withinMs: LATE_MS },
     );
     const synced = await b.evaluate(
       () => (window as unknown as { __synced: { t: string; status: object }[] }).__synced,
@@ -430,8 +421,7 @@ function scenarios(mode: Mode): void {
       tabs.push(await openTab(context, `${origin}${path}`));
     }
     await expectTabApis(first);
-    await advanceUntil(atLogin(...tabs), 'every tab on the login page', EXPIRE_MS + LATE_MS);
-    await Promise.all(tabs.map((tab) => tab.waitForURL(LOGIN_PAGE)));
+    await clock.advanceUntilAt(tabs, LOGIN_PAGE, { withinMs: EXPIRE_MS + LATE_MS });
     await clock.advance(300);
     console.log(
       `[tabs: ${mode.title}] five tabs sent ${pings.length} pings: ${pings.map((p) => `${p.method} tab ${tabs.indexOf(p.page) + 1} at +${p.at - startedAt} ms`).join(', ')}`,
