@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.js';
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
@@ -24,8 +25,10 @@ export default defineConfig({
     // Unit, conformance and integration files run side by side (they share nothing: each
     // conformance or integration file has its own servers, ports and Redis key prefix); the
     // browser tests run after them, two files at a time (each has its own browser, servers and
-    // Redis keys). Two workers on a 2-core machine.
+    // Redis keys). Two workers on a 2-core machine, given the longest files first
+    // (test/support/sequencer.ts).
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
