@@ -9,6 +9,7 @@ import {
   sessionSecurity,
   storeUnavailableHandler,
 } from 'session-security/express';
+import { formsInFlightCounter } from '../support/express-app.js';
 import { CookieJar, FakeClock, listen, send } from '../support/http.js';
 import {
   type Harness,
@@ -89,14 +90,8 @@ export const expressHarness: Harness = {
       ...options.security,
     });
     app.use(security);
-    let formsInFlight = 0;
-    app.use((req, res, next) => {
-      if (req.method === 'POST' && req.path === '/form') {
-        formsInFlight++;
-        res.on('close', () => formsInFlight--);
-      }
-      next();
-    });
+    const forms = formsInFlightCounter();
+    app.use(forms.count);
     app.post('/test/sign-in', (req, res, next) => {
       req.session.regenerate((error: unknown) => {
         if (error) return next(error);
@@ -204,7 +199,7 @@ export const expressHarness: Harness = {
       appErrors,
       userOf: (req) => userOf(req as express.Request),
       close: server.close,
-      formsInFlight: () => formsInFlight,
+      formsInFlight: forms.inFlight,
       signedInSessionCount: () =>
         new Promise<number>((resolve, reject) =>
           memory.all((error: unknown, sessions) =>

@@ -4,6 +4,7 @@
 
 import type { SessionSecurityOptions } from 'session-security';
 import type { CookieJar, FakeClock } from '../support/http.js';
+import { sleep } from '../support/sleep.js';
 
 /** The `draftSecret` every harness gives session-security (drafts are on, as by default). */
 export const TEST_DRAFT_SECRET = 'a test secret for drafts, at least 32 characters';
@@ -116,10 +117,13 @@ export function testLogger(): TestLogger {
  * Waits until `count` `POST /form` requests have passed session-security and wait for the rest of
  * their bodies (5 s at most): a request is then in flight, whatever the machine's load.
  */
-export async function formsInFlight(app: ConformanceApp, count = 1): Promise<void> {
+export async function formsInFlight(
+  app: Pick<ConformanceApp, 'formsInFlight'>,
+  count = 1,
+): Promise<void> {
   const deadline = Date.now() + 5000;
   while (app.formsInFlight() < count) {
     if (Date.now() > deadline) throw new Error(`no ${count} form post(s) in flight within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }

@@ -7,6 +7,7 @@ import type AxeCore from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/client/messages.js';
+import { sleep } from '../support/sleep.js';
 import { SharedClock } from './shared-clock.js';
 import { launchChromium, serverStatus, signIn } from './support.js';
 import { useDemo } from './use-demo.js';
@@ -70,7 +71,7 @@ async function expectExtendedOnServer(context: BrowserContext, origin: string): 
   const deadline = Date.now() + 1500;
   let idleFor = Number((await serverStatus(context, origin)).body.idleFor);
   while (!(idleFor < 1) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     idleFor = Number((await serverStatus(context, origin)).body.idleFor);
   }
   expect(idleFor).toBeLessThan(1);

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditTrail } from '../../examples/audit/pino.js';
 import { startTestApp } from '../support/express-app.js';
 import { SAME_ORIGIN_FETCH, send } from '../support/http.js';
+import { sleep } from '../support/sleep.js';
 
 const closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -202,7 +203,7 @@ describe('the audit trail of one sign-in, from start to expiry', () => {
     app.clock.advance(900);
     const deadline = Date.now() + 5000;
     while (!events.some((event) => event.type === 'expired') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     expect(events.filter((event) => event.type === 'expired')).toEqual([
       expect.objectContaining({ foundBy: 'sweep', reason: 'idle' }),

@@ -1,6 +1,7 @@
 // Integration tests of the demo application (README: Try it) over real HTTP: sign-in and its
 // `next`, idle and absolute expiry, the passive poll, the ping, security headers, sign-out.
 
+import session from 'express-session';
 import { safeNextPath } from 'session-security';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDemoApp } from '../../examples/demo/app.js';
@@ -22,20 +23,35 @@ const COOKIE_NAME = 'demo.sid';
 interface Demo {
   origin: string;
   clock: FakeClock;
+  /** How many sessions the session store has read (express-session, before session-security). */
+  sessionReads: () => number;
   close: () => Promise<void>;
+}
+
+/** express-session's memory store, counting its reads. */
+class CountingStore extends session.MemoryStore {
+  reads = 0;
+  override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void) {
+    super.get(sid, (error, data) => {
+      this.reads++;
+      callback(error, data);
+    });
+  }
 }
 
 async function startDemo(absoluteTimeout = 0): Promise<Demo> {
   const clock = new FakeClock();
+  const store = new CountingStore();
   const app = createDemoApp({
     expireAfter: EXPIRE_AFTER,
     warnAfter: WARN_AFTER,
     absoluteTimeout,
     sessionSecret: 'test',
     clock,
+    store,
   });
   const { origin, close } = await listen(app);
-  return { origin, clock, close };
+  return { origin, clock, sessionReads: () => store.reads, close };
 }
 
 /** Headers of a form a user submits on one of the demo's own pages. */
@@ -709,13 +725,15 @@ describe('sign-out is final', () => {
     await signIn(demo.origin, jar);
     demo.clock.advance(2);
     const oldCookie = jar.clone();
+    const reads = demo.sessionReads();
     const slow = sendSlowly(
       demo.origin,
       '/form',
       { method: 'POST', headers: formPostHeaders(demo.origin), body: 'note=in+flight' },
       jar.clone(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Its session read, session-security runs in the same turn, before the body parser waits.
+    await expect.poll(() => demo.sessionReads()).toBe(reads + 1);
     const logout = await send(
       demo.origin,
       '/logout',
@@ -875,7 +893,7 @@ describe("the demo's audit trail under a flood of refused requests", () => {
       clock,
       auditLog: (line) => lines.push(line),
     });
-    demo = { ...(await listen(app)), clock };
+    demo = { ...(await listen(app)), clock, sessionReads: () => 0 };
     const admin = new CookieJar();
     const signedIn = await postLogin(demo.origin, admin, { username: 'admin', password: 'admin' });
     expect(signedIn.status).toBe(303);

@@ -9,6 +9,8 @@ import { createClient } from 'redis';
 import { sessionSecurity } from 'session-security/express';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { formsInFlight } from '../conformance/harness.js';
+import { formsInFlightCounter } from '../support/express-app.js';
 import {
   CookieJar,
   FakeClock,
@@ -64,6 +66,8 @@ async function startInstance(name: string) {
     logger: { warn: () => {}, error: () => {} },
   });
   app.use(security);
+  const forms = formsInFlightCounter();
+  app.use(forms.count);
   app.post('/test/sign-in', (req, res, next) => {
     req.session.regenerate(async (error: unknown) => {
       if (error) return next(error);
@@ -88,7 +92,7 @@ async function startInstance(name: string) {
     res.json({ user: req.session.user ?? null, instance: name });
   });
   const server = await listen(app);
-  return { ...server, name };
+  return { ...server, name, formsInFlight: forms.inFlight };
 }
 
 beforeAll(async () => {
@@ -182,7 +186,7 @@ describe('two instances sharing one Redis', () => {
     clock.advance(2);
     // A request in flight on b keeps a copy of the session, which it saves back at its end.
     const slow = slowFormPost(b(), jar);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await formsInFlight(b());
     clock.advance(900);
     expect((await getPing(a(), jar.clone())).json).toEqual({ status: 'expired', reason: 'idle' });
     slow.finish();
@@ -202,7 +206,7 @@ describe('two instances sharing one Redis', () => {
     clock.advance(2);
     const oldCookie = jar.clone();
     const slow = slowFormPost(b(), jar);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await formsInFlight(b());
     expect((await send(a().origin, '/test/sign-out', { method: 'POST' }, jar)).status).toBe(200);
     slow.finish();
     expect((await slow.reply).status).toBe(200);

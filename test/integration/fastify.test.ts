@@ -13,7 +13,12 @@ import {
   sessionSecurity,
 } from 'session-security/fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConformanceApp, type HarnessOptions, testLogger } from '../conformance/harness.js';
+import {
+  type ConformanceApp,
+  formsInFlight,
+  type HarnessOptions,
+  testLogger,
+} from '../conformance/harness.js';
 import { fastifyHarness } from '../conformance/harness-fastify.js';
 import {
   CookieJar,
@@ -72,6 +77,8 @@ interface OwnApp {
   logger: ReturnType<typeof testLogger>;
   /** The sessions the MemoryStore holds, by id. */
   sessions: Map<string, Session>;
+  /** POST /form requests past session-security, not yet answered. */
+  formsInFlight(): number;
   signIn(): Promise<CookieJar>;
   close(): Promise<void>;
 }
@@ -110,6 +117,14 @@ async function startOwn(
     ...setup.security,
   });
   await fastify.register(security);
+  let formsInFlight = 0;
+  // After session-security's onRequest hook, before the body is read.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'POST' && request.url.split('?')[0] === '/form') {
+      formsInFlight++;
+      reply.raw.on('close', () => formsInFlight--);
+    }
+  });
   fastify.post('/sign-in', async (request) => {
     await request.session.regenerate();
     request.session.set('user', 'ada');
@@ -126,6 +141,7 @@ async function startOwn(
     clock,
     logger,
     sessions,
+    formsInFlight: () => formsInFlight,
     async signIn() {
       const jar = new CookieJar();
       const reply = await send(origin, '/sign-in', { method: 'POST' }, jar);
@@ -360,7 +376,7 @@ describe('sign-out with a request in flight', () => {
       jar.clone(),
     );
     // The onRequest hooks run on the headers; the body parser then waits for the rest.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await formsInFlight(served);
     const out = await signOut(served, jar);
     expect(out.status).toBe(200);
     expect(out.headers['clear-site-data']).toBe('"cache"');
@@ -404,7 +420,7 @@ describe('sign-out with a request in flight', () => {
       { method: 'POST', headers: FORM_POST, body: 'note=x' },
       jar.clone(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await formsInFlight(served);
     const out = await send(served.origin, '/logout', { method: 'POST', headers: FORM_POST }, jar);
     expect(out.status).toBe(303);
     expect(served.sessions.size).toBe(0);

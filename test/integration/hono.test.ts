@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { type Session, sessionMiddleware } from 'hono-sessions';
 import { guardSessionStore, sessionSecurity, type WebSession } from 'session-security/hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConformanceApp, HarnessOptions } from '../conformance/harness.js';
+import { type ConformanceApp, formsInFlight, type HarnessOptions } from '../conformance/harness.js';
 import { honoHarness, JsonMemoryStore } from '../conformance/harness-hono.js';
 import {
   CookieJar,
@@ -199,7 +199,7 @@ describe('an explicit sign-out over Hono', () => {
       { method: 'POST', headers: FORM_POST, body: 'note=written+before+the+sign-out' },
       jar.clone(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the middleware has run
+    await formsInFlight(running());
     const out = await send(
       running().origin,
       '/test/sign-out',

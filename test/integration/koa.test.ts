@@ -11,7 +11,7 @@ import { SessionSecurityError } from 'session-security';
 import { guardSessionStore, type KoaSessionStore, sessionSecurity } from 'session-security/koa';
 import { redisStore } from 'session-security/redis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConformanceApp, HarnessOptions } from '../conformance/harness.js';
+import { type ConformanceApp, formsInFlight, type HarnessOptions } from '../conformance/harness.js';
 import { koaHarness, MapSessionStore } from '../conformance/harness-koa.js';
 import {
   CookieJar,
@@ -277,7 +277,7 @@ describe('sign-out', () => {
       { method: 'POST', headers: FORM_POST, body: 'note=written+before+the+sign-out' },
       jar.clone(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the middleware has run
+    await formsInFlight(current());
     const out = await send(
       current().origin,
       '/test/sign-out',
@@ -342,7 +342,7 @@ describe('with the Redis store', () => {
         { method: 'POST', headers: FORM_POST, body: 'note=in+flight' },
         jar.clone(),
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await formsInFlight(current());
       const out = await send(
         current().origin,
         '/test/sign-out',

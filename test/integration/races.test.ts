@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { readState } from '../../src/core/policy.js';
+import { formsInFlight } from '../conformance/harness.js';
 import { startTestApp, type TestAppOptions } from '../support/express-app.js';
 import { type CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 
@@ -29,9 +30,9 @@ async function idleFor(started: TestApp, jar: CookieJar): Promise<unknown> {
 }
 
 /**
- * Signs in; at t = 5 s a form post starts (its activity recorded at its start) and its body is
- * held; at t = 15 s a ping reports input; 2 s of real time later the form post ends and its copy
- * of the session is saved. Returns the idle time the server reports at t = 20 s.
+ * Signs in; at t = 10 s a form post starts (its activity recorded at its start) and its body is
+ * held; at t = 20 s a ping reports input; once it is answered the form post ends and its copy
+ * of the session is saved. Returns the idle time the server reports at t = 25 s.
  */
 async function slowRequestAcrossAPing(
   options: TestAppOptions,
@@ -57,7 +58,7 @@ async function slowRequestAcrossAPing(
     },
     jar.clone(),
   );
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await formsInFlight(started);
   started.clock.advance(10);
   const ping = await send(
     started.origin,
@@ -66,7 +67,6 @@ async function slowRequestAcrossAPing(
     jar,
   );
   expect(ping.json?.idleFor).toBe(0);
-  await new Promise((resolve) => setTimeout(resolve, 2000));
   slow.finish();
   expect((await slow.reply).status).toBe(200);
   await afterSlowRequest(started);

@@ -7,6 +7,7 @@ import { createClient } from 'redis';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { sleep } from '../support/sleep.js';
 
 let server: PrivateRedis | undefined;
 let port = 0;
@@ -33,7 +34,7 @@ async function warningsAtStartUp(kind: 'ioredis' | 'node-redis'): Promise<string
     await client.connect();
     try {
       redisStore({ client, logger });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300); // real time is the point: a warning that does not come
     } finally {
       client.disconnect();
     }
@@ -41,7 +42,7 @@ async function warningsAtStartUp(kind: 'ioredis' | 'node-redis'): Promise<string
     const client = await createClient({ url: `redis://127.0.0.1:${port}` }).connect();
     try {
       redisStore({ client, logger });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300); // real time is the point: a warning that does not come
     } finally {
       await client.quit();
     }

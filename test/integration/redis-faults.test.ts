@@ -21,6 +21,7 @@ import {
   send,
 } from '../support/http.js';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { sleep } from '../support/sleep.js';
 
 let redis: PrivateRedis | undefined;
 let client: ReturnType<typeof createClient>;
@@ -32,7 +33,7 @@ let demo: { origin: string; close: () => Promise<void> };
 /** Waits until the app's Redis client is connected again. */
 async function clientReady(): Promise<void> {
   for (let i = 0; i < 100 && !client.isReady; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   expect(client.isReady).toBe(true);
 }

@@ -170,8 +170,7 @@ describe("the store's mark", () => {
   it('logs once Redis lost its data: the mark this process saw is gone', async () => {
     const store = makeStore();
     const { session } = await signedIn(store); // the first sign-in sets and sees the mark
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await client.exists(`${PREFIX}mark`)).toBe(1);
+    await expect.poll(() => client.exists(`${PREFIX}mark`)).toBe(1);
     expect(errors).toEqual([]);
     // As FLUSHALL would, under this test's prefix only: the record and the mark go.
     await client.del(`${PREFIX}mark`, `${PREFIX}${markerOf(session)}`);

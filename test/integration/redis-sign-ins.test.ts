@@ -14,6 +14,7 @@ import { redisStore } from 'session-security/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, FakeClock, listen, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { sleep } from '../support/sleep.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
 declare module 'express-session' {
@@ -628,7 +629,7 @@ describe('Redis away', () => {
     const jar = await signIn(pair.a, 'ada');
     await redis?.kill('SIGKILL');
     for (let i = 0; i < 100 && clockClient.isReady; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     expect(clockClient.isReady).toBe(false);
     await expectOutage(pair, jar);

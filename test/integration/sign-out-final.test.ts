@@ -73,7 +73,8 @@ describe('a session saved back after its sign-in ended', () => {
       }, 100);
     });
     await aborted;
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the copy is saved back
+    // The ping's copy of the session is saved back after the sign-out (which left none).
+    await expect.poll(async () => Object.keys(await storedSessions()).length).toBe(1);
     app.clock.advance(901); // past the memory of the sign-out
     const reply = await getPing(oldCookie);
     expect(reply.status).toBe(401);

@@ -23,6 +23,24 @@ export interface TestAppOptions {
   before?: (app: express.Express) => void;
 }
 
+/**
+ * Counts the `POST /form` requests that passed the middleware mounted before `count` and are not
+ * answered yet: a test holding one in flight waits on `inFlight()`, not on a fixed delay.
+ */
+export function formsInFlightCounter(): { count: express.RequestHandler; inFlight: () => number } {
+  let inFlight = 0;
+  return {
+    count(req, res, next) {
+      if (req.method === 'POST' && req.path === '/form') {
+        inFlight++;
+        res.on('close', () => inFlight--);
+      }
+      next();
+    },
+    inFlight: () => inFlight,
+  };
+}
+
 /** Starts the app on 127.0.0.1:0; `signIn()` gives a jar holding a signed-in session. */
 export async function startTestApp(options: TestAppOptions = {}) {
   const clock = new FakeClock();
@@ -58,6 +76,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     ...options.security,
   });
   app.use(security);
+  const forms = formsInFlightCounter();
+  app.use(forms.count);
   app.post('/test/sign-in', (req, res, next) => {
     req.session.regenerate((error: unknown) => {
       if (error) return next(error);
@@ -125,5 +145,14 @@ export async function startTestApp(options: TestAppOptions = {}) {
     return jar;
   }
 
-  return { ...server, clock, logger, appErrors, signIn, store, security };
+  return {
+    ...server,
+    clock,
+    logger,
+    appErrors,
+    signIn,
+    store,
+    security,
+    formsInFlight: forms.inFlight,
+  };
 }
