@@ -6,14 +6,13 @@ import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
-import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
-  type SignInManagement,
 } from './lifecycle.js';
+import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 
 export {
@@ -30,33 +29,15 @@ declare module 'express-session' {
   }
 }
 
-/** The middleware, with what an app calls at sign-in. */
-export interface ExpressSessionSecurity extends RequestHandler {
-  /**
-   * Starts a fresh inactivity clock for a new sign-in. Optional: the first request of a
-   * signed-in session without a clock starts one; call it when you sign a user in without
-   * regenerating the session.
-   */
-  start(req: Request): Promise<void>;
-  /**
-   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
-   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
-   * Call it in the handler of the page, after this middleware has run.
-   *
-   * @example
-   * ```ts
-   * res.send(`<head>${security.clientTags(req, { lang: 'fr', nonce: res.locals.nonce })}</head>…`);
-   * ```
-   */
-  clientTags(req: Request, options?: ClientTagsOptions): string;
+/** The middleware, with what an app calls on a request (README: Express quick start). */
+export interface ExpressSessionSecurity extends RequestHandler, SessionSecurityMethods<Request> {
   /**
    * Signs the user out for good, from the app's own sign-out route: ends the session (the
-   * `logout` hook, or `req.session.destroy()`: no session is left for the rest of the request),
-   * remembers the sign-in as ended so that no request still in flight can save it back, clears
-   * the session cookie and sends `Clear-Site-Data` (`clearSiteData`). Then answer, e.g. with a
-   * redirect to the login page. A request that another origin made (a foreign `Origin`, or a
-   * `Sec-Fetch-Site` other than `same-origin`) is refused: it rejects with a
-   * `SessionSecurityRequestError` whose `status` is 403, and nothing is ended.
+   * `logout` hook, or `req.session.destroy()`), remembers the sign-in as ended so that no
+   * request still in flight can save it back, clears the session cookie and sets
+   * `Clear-Site-Data` (`clearSiteData`). Then answer, e.g. with a redirect to the login page. A
+   * request that another origin made is refused: it rejects with a `SessionSecurityRequestError`
+   * whose `status` is 403, and nothing is ended.
    *
    * @example
    * ```ts
@@ -67,18 +48,6 @@ export interface ExpressSessionSecurity extends RequestHandler {
    * ```
    */
   signOut(req: Request): Promise<void>;
-  /**
-   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
-   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
-   * before ending sessions (ASVS V7.5.2).
-   *
-   * @example
-   * ```ts
-   * const mine = await security.signIns.list(req); // [{ signIn, startedAt, lastActiveAt, device, current }]
-   * await security.signIns.endAll(req, { keepCurrent: true });
-   * ```
-   */
-  signIns: SignInManagement<Request>;
 }
 
 /**
@@ -120,34 +89,24 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
         }
         return next();
       }
-      if (outcome.kind === 'redirect') {
-        return res.set('cache-control', 'no-store').redirect(303, outcome.location);
-      }
-      if (outcome.kind === 'asset') {
-        res.status(outcome.status).set(outcome.headers).end(outcome.body);
-        return;
-      }
-      res.status(outcome.answer.status).set(outcome.answer.headers).json(outcome.answer.body);
+      res
+        .status(outcome.status)
+        .set(outcome.headers)
+        .end(outcome.body ?? undefined);
     } catch (error) {
       next(error);
     }
   };
 
-  return Object.assign(middleware, {
-    start: (req: Request) => lifecycle.start(facts(req), access(req)),
-    signIns: lifecycle.signIns((req: Request) => ({
-      req,
-      session: access(req),
-      facts: facts(req),
-    })),
-    clientTags: (req: Request, tagOptions?: ClientTagsOptions) => {
-      return lifecycle.clientTags(req, access(req), tagOptions);
-    },
+  const methods = appMethods(lifecycle, (req: Request) => ({
+    req,
+    facts: facts(req),
+    session: access(req),
+  }));
+  return Object.assign(middleware, methods, {
     signOut: async (req: Request) => {
-      await lifecycle.signOut(facts(req), access(req));
-      if (lifecycle.clearSiteData !== undefined && !req.res?.headersSent) {
-        req.res?.set('clear-site-data', lifecycle.clearSiteData);
-      }
+      const headers = await methods.signOut(req);
+      if (!req.res?.headersSent) req.res?.set(headers);
     },
   });
 }

@@ -15,8 +15,8 @@ import {
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
-  type SignInManagement,
 } from './lifecycle.js';
+import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
@@ -39,37 +39,9 @@ declare module 'fastify' {
  * await app.register(security); // after @fastify/cookie and @fastify/session
  * ```
  */
-export interface FastifySessionSecurity {
+export interface FastifySessionSecurity extends SessionSecurityMethods<FastifyRequest> {
   /** The plugin itself: `await app.register(security)`. Registers no route, only a global hook. */
   (instance: FastifyInstance): Promise<void>;
-  /**
-   * Starts a fresh inactivity clock for a new sign-in. Optional with the default store when the
-   * app regenerates the session at sign-in (the first request of a signed-in session without a
-   * clock starts one); required with the Redis store, and after a sign-in that keeps the session id.
-   *
-   * @example
-   * ```ts
-   * app.post('/login', async (request, reply) => {
-   *   await request.session.regenerate();
-   *   request.session.set('user', 'ada');
-   *   await security.start(request);
-   *   return reply.redirect('/', 303);
-   * });
-   * ```
-   */
-  start(request: FastifyRequest): Promise<void>;
-  /**
-   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
-   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
-   *
-   * @example
-   * ```ts
-   * app.get('/', async (request, reply) =>
-   *   reply.type('text/html').send(`<head>${security.clientTags(request, { lang: 'fr' })}</head>…`),
-   * );
-   * ```
-   */
-  clientTags(request: FastifyRequest, options?: ClientTagsOptions): string;
   /**
    * Signs the user out for good, from the app's own sign-out route: ends the session (the
    * `logout` hook, or `request.session.destroy()`: no session is left for the rest of the
@@ -87,18 +59,6 @@ export interface FastifySessionSecurity {
    * ```
    */
   signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /**
-   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
-   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
-   * before ending sessions (ASVS V7.5.2).
-   *
-   * @example
-   * ```ts
-   * const mine = await security.signIns.list(request); // [{ signIn, startedAt, lastActiveAt, device, current }]
-   * await security.signIns.endAll(request, { keepCurrent: true });
-   * ```
-   */
-  signIns: SignInManagement<FastifyRequest>;
 }
 
 /**
@@ -141,14 +101,10 @@ export function sessionSecurity(
   async function sessionSecurityHook(request: FastifyRequest, reply: FastifyReply) {
     const outcome = await lifecycle.handle(new FastifyFacts(request), access(request, reply));
     if (outcome.kind === 'next') return;
-    if (outcome.kind === 'redirect') {
-      reply.header('cache-control', 'no-store').redirect(outcome.location, 303);
-    } else if (outcome.kind === 'asset') {
-      reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
-    } else {
-      reply.code(outcome.answer.status).headers(outcome.answer.headers).send(outcome.answer.body);
-    }
-    return reply;
+    return reply
+      .code(outcome.status)
+      .headers(outcome.headers)
+      .send(outcome.body ?? undefined);
   }
 
   /**
@@ -190,21 +146,16 @@ export function sessionSecurity(
     },
   });
 
-  return Object.assign(plugin, {
-    start: (request: FastifyRequest) => lifecycle.start(new FastifyFacts(request), access(request)),
-    signIns: lifecycle.signIns((request: FastifyRequest) => ({
-      req: request,
-      session: access(request),
-      facts: new FastifyFacts(request),
-    })),
-    clientTags: (request: FastifyRequest, tagOptions?: ClientTagsOptions) => {
-      return lifecycle.clientTags(request, access(request), tagOptions);
-    },
+  const bind = (request: FastifyRequest, reply?: FastifyReply) => ({
+    req: request,
+    facts: new FastifyFacts(request),
+    session: access(request, reply),
+  });
+  return Object.assign(plugin, appMethods(lifecycle, bind), {
     signOut: async (request: FastifyRequest, reply: FastifyReply) => {
-      await lifecycle.signOut(new FastifyFacts(request), access(request, reply));
-      if (lifecycle.clearSiteData !== undefined && !reply.sent) {
-        reply.header('clear-site-data', lifecycle.clearSiteData);
-      }
+      const { facts, session } = bind(request, reply);
+      const headers = await lifecycle.signOut(facts, session);
+      if (!reply.sent) reply.headers(headers);
     },
   });
 }

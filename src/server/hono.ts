@@ -18,10 +18,12 @@ import {
   createLifecycle,
   type Lifecycle,
   type Outcome,
+  type Reply,
   type RequestFacts,
   type SessionAccess,
   type SignInManagement,
 } from './lifecycle.js';
+import { JSON_CONTENT_TYPE } from './outcome.js';
 import {
   guardMethods,
   type SessionStoreGuardOptions as HonoSessionStoreGuardOptions,
@@ -281,12 +283,7 @@ export function sessionSecurityHandler(
     ),
     signOut: async (request, session) => {
       const state = stateOf(request, session);
-      await lifecycle.signOut(state.facts, state.access);
-      const headers = new Headers();
-      if (lifecycle.clearSiteData !== undefined) {
-        headers.set('clear-site-data', lifecycle.clearSiteData);
-      }
-      return headers;
+      return new Headers(await lifecycle.signOut(state.facts, state.access));
     },
     clientTags: (request, session, tagOptions) => {
       const state = stateOf(request, session);
@@ -430,8 +427,8 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
 
   const middleware: MiddlewareHandler = async function sessionSecurity(c, next) {
     const state = stateOf(c);
-    const parts = partsOf(await lifecycle.handle(state.facts, state.access));
-    if (parts === undefined) {
+    const outcome = await lifecycle.handle(state.facts, state.access);
+    if (outcome.kind === 'next') {
       if (!lifecycle.settles(state.access)) return next();
       await next();
       // hono-sessions saves after its own `await next()`, once this returns.
@@ -439,7 +436,10 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
       return;
     }
     // Through the context, so headers set before (the session cookie) are kept.
-    return c.newResponse(parts.body, parts.init);
+    return c.newResponse(bodyOf(outcome), {
+      status: outcome.status as StatusCode,
+      headers: outcome.headers,
+    });
   };
 
   return Object.assign(middleware, {
@@ -460,16 +460,16 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
     }),
     signOut: async (c: Context) => {
       const state = stateOf(c);
+      let headers: Readonly<Record<string, string>>;
       try {
-        await lifecycle.signOut(state.facts, state.access);
+        headers = await lifecycle.signOut(state.facts, state.access);
       } catch (error) {
         const ours =
           error instanceof SessionSecurityRequestError ||
           error instanceof SessionStoreUnavailableError;
         throw ours ? answerable(error) : error;
       }
-      if (lifecycle.clearSiteData !== undefined)
-        c.header('clear-site-data', lifecycle.clearSiteData);
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
     },
     clientTags: (c: Context, tagOptions?: ClientTagsOptions) =>
       adapter.clientTags(stateOf(c), tagOptions),
@@ -874,57 +874,23 @@ function isUnder(prefix: string, path: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-
 function jsonResponse(status: number, body: unknown, headers: Headers): Response {
   headers.set('content-type', JSON_CONTENT_TYPE);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-/** A response's body and init, before any Response is made. */
-interface ResponseParts {
-  body: string | Uint8Array<ArrayBuffer> | null;
-  init: { status: StatusCode; headers: Record<string, string> };
-}
-
 /**
- * The lifecycle's outcome as a body and an init; undefined when the request goes on to the app.
- * A string body: @hono/node-server writes it in one go, where a Response's body read back as a
- * stream (as `c.newResponse(response.body, response)` would) costs a web stream per answer.
+ * A reply's body as a Response takes it. A string stays a string: @hono/node-server writes it in
+ * one go, where a body read back as a stream costs a web stream per answer.
  */
-function partsOf(outcome: Outcome): ResponseParts | undefined {
-  switch (outcome.kind) {
-    case 'next':
-      return undefined;
-    case 'redirect':
-      // Why no-store: the redirect depends on this session's state at this moment.
-      return {
-        body: null,
-        init: { status: 303, headers: { location: outcome.location, 'cache-control': 'no-store' } },
-      };
-    case 'asset':
-      return {
-        body: outcome.body === undefined ? null : bytesOf(outcome.body),
-        init: { status: outcome.status, headers: outcome.headers },
-      };
-    case 'answer':
-      return {
-        body: JSON.stringify(outcome.answer.body),
-        init: {
-          status: outcome.answer.status as StatusCode,
-          headers: {
-            ...outcome.answer.headers,
-            'content-type': JSON_CONTENT_TYPE,
-          },
-        },
-      };
-  }
+function bodyOf(reply: Reply): string | Uint8Array<ArrayBuffer> | null {
+  return typeof reply.body === 'string' || reply.body === null ? reply.body : bytesOf(reply.body);
 }
 
 /** The lifecycle's outcome as a Response; undefined when the request goes on to the app. */
 function toResponse(outcome: Outcome): Response | undefined {
-  const parts = partsOf(outcome);
-  return parts && new Response(parts.body, parts.init);
+  if (outcome.kind === 'next') return undefined;
+  return new Response(bodyOf(outcome), { status: outcome.status, headers: outcome.headers });
 }
 
 /** The bytes of a Buffer as a plain Uint8Array over the same memory (no copy). */

@@ -5,14 +5,13 @@ import type { Context, Next } from 'koa';
 import { SessionStoreUnavailableError } from '../core/errors.js';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
-import type { ClientTagsOptions } from './html.js';
 import {
   type BodyRead,
   createLifecycle,
   type RequestFacts,
   type SessionAccess,
-  type SignInManagement,
 } from './lifecycle.js';
+import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { nodeHeaderGetter, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
@@ -27,7 +26,7 @@ export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
  * app.use(security);
  * ```
  */
-export interface KoaSessionSecurity {
+export interface KoaSessionSecurity extends SessionSecurityMethods<Context> {
   /**
    * The middleware itself: mount it right after koa-session, before your routes and body parsers.
    *
@@ -38,27 +37,6 @@ export interface KoaSessionSecurity {
    * ```
    */
   (ctx: Context, next: Next): Promise<void>;
-  /**
-   * Starts a fresh inactivity clock for a new sign-in. Optional with the default store when the
-   * session is regenerated at sign-in; required with the Redis store.
-   *
-   * @example
-   * ```ts
-   * ctx.session.user = 'ada';
-   * await security.start(ctx);
-   * ```
-   */
-  start(ctx: Context): Promise<void>;
-  /**
-   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
-   * config with the page's catalogue, deferred script); an empty string for anonymous requests.
-   *
-   * @example
-   * ```ts
-   * ctx.body = `<head>${security.clientTags(ctx, { lang: 'fr', nonce: ctx.state.nonce })}</head>…`;
-   * ```
-   */
-  clientTags(ctx: Context, options?: ClientTagsOptions): string;
   /**
    * Signs the user out for good, from the app's own sign-out route: ends the session (the `logout`
    * hook, or `ctx.session = null`: koa-session then destroys it and clears its cookie), remembers
@@ -77,18 +55,6 @@ export interface KoaSessionSecurity {
    * ```
    */
   signOut(ctx: Context): Promise<void>;
-  /**
-   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
-   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
-   * before ending sessions (ASVS V7.5.2).
-   *
-   * @example
-   * ```ts
-   * const mine = await security.signIns.list(ctx); // [{ signIn, startedAt, lastActiveAt, device, current }]
-   * await security.signIns.endAll(ctx, { keepCurrent: true });
-   * ```
-   */
-  signIns: SignInManagement<Context>;
 }
 
 /** What the adapter uses of a koa-session 7 session (`ctx.session`). */
@@ -149,38 +115,20 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
       await lifecycle.settle(requestFacts, session);
       return;
     }
-    if (outcome.kind === 'redirect') {
-      ctx.status = 303; // set first: Koa's redirect keeps a redirect status, else answers 302
-      ctx.redirect(outcome.location);
-      ctx.set('cache-control', 'no-store');
-      return;
-    }
-    if (outcome.kind === 'asset') {
-      ctx.status = outcome.status;
-      ctx.set(outcome.headers);
-      if (outcome.body !== undefined) ctx.body = outcome.body;
-      return;
-    }
-    ctx.status = outcome.answer.status;
-    ctx.set(outcome.answer.headers);
-    ctx.body = outcome.answer.body;
+    ctx.status = outcome.status;
+    ctx.set(outcome.headers);
+    if (outcome.body !== null) ctx.body = outcome.body;
   };
 
-  return Object.assign(middleware, {
-    start: (ctx: Context) => lifecycle.start(new KoaFacts(ctx), access(ctx)),
-    signIns: lifecycle.signIns((ctx: Context) => ({
-      req: ctx,
-      session: access(ctx),
-      facts: new KoaFacts(ctx),
-    })),
-    clientTags: (ctx: Context, tagOptions?: ClientTagsOptions) => {
-      return lifecycle.clientTags(ctx, access(ctx), tagOptions);
-    },
+  const methods = appMethods(lifecycle, (ctx: Context) => ({
+    req: ctx,
+    facts: new KoaFacts(ctx),
+    session: access(ctx),
+  }));
+  return Object.assign(middleware, methods, {
     signOut: async (ctx: Context) => {
-      await lifecycle.signOut(new KoaFacts(ctx), access(ctx));
-      if (lifecycle.clearSiteData !== undefined && !ctx.headerSent) {
-        ctx.set('clear-site-data', lifecycle.clearSiteData);
-      }
+      const headers = await methods.signOut(ctx);
+      if (!ctx.headerSent) ctx.set(headers);
     },
   });
 }

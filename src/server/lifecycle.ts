@@ -56,6 +56,7 @@ import { describeUserAgent } from '../core/user-agent.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from './assets.js';
 import { draftsConfig } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
+import { jsonReply, NEXT, type Outcome, redirectReply } from './outcome.js';
 import { sessionObjectStore } from './store.js';
 
 export type { SessionAccess } from '../core/store.js';
@@ -81,15 +82,9 @@ export interface RequestFacts<Req> {
   readBody(limitBytes: number): Promise<BodyRead>;
 }
 
-/** What the adapter must do with the request. */
-export type Outcome =
-  | { kind: 'next' }
-  | { kind: 'answer'; answer: Answer }
-  | { kind: 'redirect'; location: string }
-  | { kind: 'asset'; status: 200 | 304; headers: Record<string, string>; body?: Buffer };
+export type { Outcome, Reply } from './outcome.js';
 
-const NEXT: Outcome = { kind: 'next' };
-const answer = (a: Answer): Outcome => ({ kind: 'answer', answer: a });
+const answer = jsonReply;
 
 /** One of a user's live sign-ins, as `signIns.list(req)` gives it. */
 export interface SignInSummary {
@@ -127,8 +122,11 @@ export interface SignInManagement<R> {
 
 /** The lifecycle bound to one set of resolved options. */
 export interface Lifecycle<Req> {
-  /** Decides one request; the adapter translates the outcome. */
-  handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome>;
+  /**
+   * Decides one request; the adapter sends a reply as it is, or hands the request on. May answer
+   * synchronously: await it either way.
+   */
+  handle(facts: RequestFacts<Req>, session: SessionAccess): Outcome | Promise<Outcome>;
   /** Whether a request that went on to the app needs {@link Lifecycle.settle} after the app's handler. */
   settles(session: SessionAccess): boolean;
   /**
@@ -144,11 +142,13 @@ export interface Lifecycle<Req> {
    * Ends the sign-in for good (the app's own sign-out): no request in flight can bring it back;
    * no session is left.
    *
+   * @returns the headers the app's answer must carry (`Clear-Site-Data`, per `clearSiteData`)
    * @throws SessionSecurityRequestError (403) when another origin made the request
    */
-  signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
-  /** The `Clear-Site-Data` an explicit sign-out sends, or undefined for none. */
-  readonly clearSiteData: string | undefined;
+  signOut(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+  ): Promise<Readonly<Record<string, string>>>;
   /**
    * The status of a live session for a page's client config, from this request's own step on
    * the store (no second round trip); undefined without a live session.
@@ -547,7 +547,7 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     // The login page itself goes on: a sign-in posted with an expired cookie must work.
     if (options.loginUrl !== undefined && facts.path !== loginPath) {
       const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
-      return { kind: 'redirect', location: loginLocation(options.loginUrl, next, reason) };
+      return redirectReply(loginLocation(options.loginUrl, next, reason));
     }
     return NEXT; // a fresh anonymous session: the app's own authentication takes over
   }
@@ -890,7 +890,19 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     throw new SessionSecurityRequestError(403, crossOrigin);
   }
 
-  async function signOut(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+  /** What the answer to the app's own sign-out carries: the browser's cache cleared. */
+  const signOutHeaders: Readonly<Record<string, string>> = Object.freeze(
+    clearSiteData === undefined
+      ? ({} as Record<string, string>)
+      : { 'clear-site-data': clearSiteData },
+  );
+
+  async function signOut(facts: RequestFacts<Req>, session: SessionAccess) {
+    await endSignIn(facts, session);
+    return signOutHeaders;
+  }
+
+  async function endSignIn(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
     refuseCrossOrigin(facts, session);
     if (!session.exists()) return;
     debug('signed out by the app');
@@ -1020,7 +1032,6 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
     signOut,
     clientStatus,
     clientTags,
-    clearSiteData,
     signIns,
   };
 }
@@ -1067,11 +1078,8 @@ function serveAsset<Req>(facts: RequestFacts<Req>, route: AssetRoute): Outcome {
     etag,
     'x-content-type-options': 'nosniff',
   };
-  if (facts.header('if-none-match') === etag) return { kind: 'asset', status: 304, headers };
-  return {
-    kind: 'asset',
-    status: 200,
-    headers,
-    ...(facts.method === 'HEAD' ? {} : { body: asset.body }),
-  };
+  if (facts.header('if-none-match') === etag) {
+    return { kind: 'reply', status: 304, headers, body: null };
+  }
+  return { kind: 'reply', status: 200, headers, body: facts.method === 'HEAD' ? null : asset.body };
 }

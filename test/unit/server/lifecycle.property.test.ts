@@ -137,9 +137,10 @@ function answeredActive(kind: RequestKind, outcome: Outcome, copy: Copy, sidAtSt
     );
   }
   return (
-    outcome.kind === 'answer' &&
-    outcome.answer.status === 200 &&
-    outcome.answer.body.status === 'active'
+    outcome.kind === 'reply' &&
+    outcome.status === 200 &&
+    typeof outcome.body === 'string' &&
+    JSON.parse(outcome.body).status === 'active'
   );
 }
 
@@ -228,7 +229,9 @@ async function simulate(config: Config, steps: readonly Step[]): Promise<void> {
       bodyAsked();
       return body;
     };
-    const outcome = lifecycle.handle(facts(copy, REQUESTS[kind], readBody), access(copy));
+    const outcome = Promise.resolve(
+      lifecycle.handle(facts(copy, REQUESTS[kind], readBody), access(copy)),
+    );
     await Promise.race([asked, outcome]);
     const request: InFlight = { sid, copy, kind, outcome, sendBody, answered: false };
     if (slowBody && kind === 'pingPost') log.push(`start of a slow ${kind} on ${sid}`);

@@ -1,0 +1,83 @@
+// What every adapter hands the app besides its middleware (start a clock, the client's tags, the
+// sign-in management, sign-out), written once over the framework's own request type. An adapter
+// says how to reach a request's facts and session; its sign-out copies the headers it is given.
+
+import type { ClientTagsOptions } from './html.js';
+import type { Lifecycle, RequestFacts, SessionAccess, SignInManagement } from './lifecycle.js';
+
+/** One request as the lifecycle needs it: the framework's request, its facts and its session. */
+export interface Bound<Req> {
+  req: Req;
+  facts: RequestFacts<Req>;
+  session: SessionAccess;
+}
+
+/**
+ * What an app calls on a request of its framework (`R`: Express's `req`, Koa's `ctx`, Hono's `c`).
+ *
+ * @example
+ * ```ts
+ * app.post('/login', async (req, res) => {
+ *   req.session.user = 'ada';
+ *   await security.start(req);
+ *   res.redirect(303, '/');
+ * });
+ * ```
+ */
+export interface SessionSecurityMethods<R> {
+  /**
+   * Starts a fresh inactivity clock for a new sign-in. With the default store it is optional
+   * (the first request of a signed-in session without a clock starts one); with an external
+   * store such as Redis, call it at sign-in. Rejects with a `SignInRefusedError` when a limit
+   * refuses the sign-in, and a `SessionStoreUnavailableError` (503) when the store failed.
+   */
+  start(r: R): Promise<void>;
+  /**
+   * The tags that put the browser client on a page of a signed-in session (stylesheet, JSON
+   * config with the page's catalogue, deferred script); `''` for an anonymous request. Call it
+   * in the page's handler, after the middleware has run for the request.
+   *
+   * @example
+   * ```ts
+   * const head = security.clientTags(req, { lang: 'fr', nonce });
+   * ```
+   */
+  clientTags(r: R, options?: ClientTagsOptions): string;
+  /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list(req); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll(req, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<R>;
+}
+
+/**
+ * The methods of {@link SessionSecurityMethods} for one adapter, and its sign-out: ends the sign-in
+ * for good and resolves with the headers the answer must carry (`Clear-Site-Data`).
+ */
+export function appMethods<R, Req>(
+  lifecycle: Lifecycle<Req>,
+  bind: (r: R) => Bound<Req>,
+): SessionSecurityMethods<R> & { signOut(r: R): Promise<Readonly<Record<string, string>>> } {
+  return {
+    start: (r) => {
+      const { facts, session } = bind(r);
+      return lifecycle.start(facts, session);
+    },
+    clientTags: (r, options) => {
+      const { req, session } = bind(r);
+      return lifecycle.clientTags(req, session, options);
+    },
+    signIns: lifecycle.signIns(bind),
+    signOut: (r) => {
+      const { facts, session } = bind(r);
+      return lifecycle.signOut(facts, session);
+    },
+  };
+}
