@@ -6,14 +6,9 @@ import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
-import {
-  type BodyRead,
-  createLifecycle,
-  type RequestFacts,
-  type SessionAccess,
-} from './lifecycle.js';
+import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
-import { nodeHeaderGetter, originOf } from './node-facts.js';
+import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
 
 export {
   guardSessionStore,
@@ -188,34 +183,19 @@ function clearSessionCookie(req: Request, endedId: string | undefined): void {
   }
 }
 
-function facts(req: Request): RequestFacts<Request> {
-  return new ExpressFacts(req);
-}
+/** Where Express's requests give their origin (its `trust proxy` setting) and their body. */
+const expressRequests: NodeRequestSource<Request> = {
+  origin: (req) => originOf(req.protocol, req.host),
+  // When a body parser ran first, the stream is spent and its result is in req.body (duplicated
+  // keys are then already merged: mount session-security first).
+  readBody: (req, limitBytes) =>
+    req.readableEnded
+      ? Promise.resolve(bodyParsedEarlier(undefined, req.body, limitBytes))
+      : readNodeBody(req, limitBytes),
+};
 
-/** What the lifecycle needs to know of a request; made for every request, so a class. */
-class ExpressFacts implements RequestFacts<Request> {
-  readonly method: string;
-  readonly path: string;
-  readonly url: string;
-  readonly header: (name: string) => string | undefined;
-  #origin: string | undefined;
-  constructor(readonly req: Request) {
-    this.method = req.method;
-    this.path = req.path;
-    this.url = req.originalUrl;
-    this.header = nodeHeaderGetter(req.headers);
-  }
-  /**
-   * Worked out only when a check needs it (most requests carry no Origin): req.protocol and
-   * req.host cost more than the rest of the facts together.
-   */
-  get appOrigin(): string {
-    this.#origin ??= originOf(this.req.protocol, this.req.host);
-    return this.#origin;
-  }
-  readBody(limitBytes: number): Promise<BodyRead> {
-    return readBody(this.req, limitBytes);
-  }
+function facts(req: Request): RequestFacts<Request> {
+  return new NodeFacts(req, req.method, req.path, req.originalUrl, req.headers, expressRequests);
 }
 
 function destroy(req: Request): Promise<void> {
@@ -228,13 +208,4 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.regenerate((error: unknown) => (error ? reject(error) : resolve()));
   });
-}
-
-/**
- * Reads the raw body up to a limit. When a body parser ran first, the stream is spent and its
- * result is in req.body (duplicated keys are then already merged: mount session-security first).
- */
-function readBody(req: Request, limitBytes: number): Promise<BodyRead> {
-  if (req.readableEnded) return Promise.resolve(bodyParsedEarlier(undefined, req.body, limitBytes));
-  return readNodeBody(req, limitBytes);
 }

@@ -1,7 +1,6 @@
 // The Fastify 5 adapter (@fastify/session 11): translates Fastify requests for the lifecycle and
 // its outcomes back into replies, from an onRequest hook. Holds no policy.
 
-import type { IncomingMessage } from 'node:http';
 import type {} from '@fastify/cookie';
 import type { FastifySessionObject, SessionStore } from '@fastify/session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,14 +9,9 @@ import { resolveOptions, type SessionSecurityOptions } from '../core/options.js'
 import type { SecurityState } from '../core/policy.js';
 import { readNodeBody } from './body.js';
 import type { ClientTagsOptions } from './html.js';
-import {
-  type BodyRead,
-  createLifecycle,
-  type RequestFacts,
-  type SessionAccess,
-} from './lifecycle.js';
+import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
-import { nodeHeaderGetter, originOf } from './node-facts.js';
+import { NodeFacts, type NodeRequestSource, originOf, pathOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 export type { ClientTagsOptions, SessionStoreGuardOptions };
@@ -99,7 +93,7 @@ export function sessionSecurity(
   // Why onRequest: later, Fastify has already answered unknown routes, content types and sizes
   // on its own and merged duplicated JSON keys; @fastify/session's onRequest has run before it.
   async function sessionSecurityHook(request: FastifyRequest, reply: FastifyReply) {
-    const outcome = await lifecycle.handle(new FastifyFacts(request), access(request, reply));
+    const outcome = await lifecycle.handle(fastifyFacts(request), access(request, reply));
     if (outcome.kind === 'next') return;
     return reply
       .code(outcome.status)
@@ -124,7 +118,7 @@ export function sessionSecurity(
       return;
     }
     lifecycle
-      .settle(new FastifyFacts(request), session)
+      .settle(fastifyFacts(request), session)
       .then((started) => (started ? request.session.save() : undefined))
       // A failed save leaves the session as the app saved it: its next request starts the clock.
       .catch(() => undefined)
@@ -148,7 +142,7 @@ export function sessionSecurity(
 
   const bind = (request: FastifyRequest, reply?: FastifyReply) => ({
     req: request,
-    facts: new FastifyFacts(request),
+    facts: fastifyFacts(request),
     session: access(request, reply),
   });
   return Object.assign(plugin, appMethods(lifecycle, bind), {
@@ -217,35 +211,20 @@ class FastifySessionAccess implements SessionAccess {
   }
 }
 
-/** What the lifecycle needs to know of a request; made for every request, so a class. */
-class FastifyFacts implements RequestFacts<FastifyRequest> {
-  readonly method: string;
-  readonly path: string;
-  readonly url: string;
-  readonly header: (name: string) => string | undefined;
-  #origin: string | undefined;
-  constructor(readonly req: FastifyRequest) {
-    this.method = req.method;
-    this.url = req.url;
-    const query = this.url.indexOf('?');
-    this.path = query < 0 ? this.url : this.url.slice(0, query);
-    this.header = nodeHeaderGetter(req.headers);
-  }
-  /** Worked out only when a check needs it: `protocol` and `host` honour Fastify's `trustProxy`. */
-  get appOrigin(): string {
-    this.#origin ??= originOf(this.req.protocol, this.req.host);
-    return this.#origin;
-  }
-  readBody(limitBytes: number): Promise<BodyRead> {
-    return readBody(this.req.raw, limitBytes);
-  }
-}
+/** Where Fastify's requests give their origin (its `trustProxy`) and their body. */
+const fastifyRequests: NodeRequestSource<FastifyRequest> = {
+  origin: (request) => originOf(request.protocol, request.host),
+  // In the onRequest hook, before Fastify's own parsing. Spent by an earlier onRequest hook of
+  // the app: nothing left to read, and no 'end' to wait for.
+  readBody: (request, limitBytes) =>
+    request.raw.readableEnded
+      ? Promise.resolve({ kind: 'aborted' })
+      : readNodeBody(request.raw, limitBytes),
+};
 
-/** Reads the raw body up to a limit, in the onRequest hook, before Fastify's own parsing. */
-function readBody(raw: IncomingMessage, limitBytes: number): Promise<BodyRead> {
-  // Spent by an earlier onRequest hook of the app: nothing left to read, and no 'end' to wait for.
-  if (raw.readableEnded) return Promise.resolve({ kind: 'aborted' });
-  return readNodeBody(raw, limitBytes);
+function fastifyFacts(request: FastifyRequest): RequestFacts<FastifyRequest> {
+  const { url } = request;
+  return new NodeFacts(request, request.method, pathOf(url), url, request.headers, fastifyRequests);
 }
 
 const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;

@@ -12,7 +12,7 @@ import {
   type SessionAccess,
 } from './lifecycle.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
-import { nodeHeaderGetter, originOf } from './node-facts.js';
+import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
@@ -106,7 +106,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
 
   const middleware = async function sessionSecurity(ctx: Context, next: Next): Promise<void> {
     const session = access(ctx);
-    const requestFacts = new KoaFacts(ctx);
+    const requestFacts = koaFacts(ctx);
     const outcome = await lifecycle.handle(requestFacts, session);
     if (outcome.kind === 'next') {
       if (!lifecycle.settles(session)) return next();
@@ -122,7 +122,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
 
   const methods = appMethods(lifecycle, (ctx: Context) => ({
     req: ctx,
-    facts: new KoaFacts(ctx),
+    facts: koaFacts(ctx),
     session: access(ctx),
   }));
   return Object.assign(middleware, methods, {
@@ -195,27 +195,14 @@ async function regenerate(ctx: Context): Promise<void> {
   await session.regenerate();
 }
 
-/** What the lifecycle needs to know of a request; made for every request, so a class. */
-class KoaFacts implements RequestFacts<Context> {
-  readonly method: string;
-  readonly path: string;
-  readonly url: string;
-  readonly header: (name: string) => string | undefined;
-  #origin: string | undefined;
-  constructor(readonly req: Context) {
-    this.method = req.method;
-    this.path = req.path;
-    this.url = req.originalUrl;
-    this.header = nodeHeaderGetter(req.req.headers);
-  }
-  /** Worked out only when a check needs it; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
-  get appOrigin(): string {
-    this.#origin ??= originOf(this.req.protocol, this.req.host);
-    return this.#origin;
-  }
-  readBody(limitBytes: number): Promise<BodyRead> {
-    return readBody(this.req, limitBytes);
-  }
+/** Where Koa's requests give their origin (`app.proxy`) and their body. */
+const koaRequests: NodeRequestSource<Context> = {
+  origin: (ctx) => originOf(ctx.protocol, ctx.host),
+  readBody,
+};
+
+function koaFacts(ctx: Context): RequestFacts<Context> {
+  return new NodeFacts(ctx, ctx.method, ctx.path, ctx.originalUrl, ctx.req.headers, koaRequests);
 }
 
 /**
