@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     // Tests import the package by its public names, as users do, but run the sources.
     alias: [
+      { find: /^session-security\/adapter$/, replacement: src('adapter/index.ts') },
       { find: /^session-security\/express$/, replacement: src('server/express.ts') },
       { find: /^session-security\/redis$/, replacement: src('stores/redis.ts') },
       { find: /^session-security\/fastify$/, replacement: src('server/fastify.ts') },

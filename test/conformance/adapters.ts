@@ -12,12 +12,14 @@ import { expressHarness } from './harness-express.js';
 import { fastifyHarness } from './harness-fastify.js';
 import { honoHarness } from './harness-hono.js';
 import { koaHarness } from './harness-koa.js';
+import { nodeHttpHarness } from './harness-node-http.js';
 
 export const HARNESSES: readonly Harness[] = [
   expressHarness,
   fastifyHarness,
   koaHarness,
   honoHarness,
+  nodeHttpHarness,
 ];
 
 export type StoreKind = 'default' | 'redis';

@@ -10,11 +10,12 @@ import {
   storeUnavailableHandler,
 } from 'session-security/express';
 import { formsInFlightCounter } from '../support/express-app.js';
-import { CookieJar, FakeClock, listen, send } from '../support/http.js';
+import { FakeClock, listen } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
@@ -214,13 +215,7 @@ export const expressHarness: Harness = {
             error ? reject(error) : resolve(Object.keys(sessions ?? {}).length),
           ),
         ),
-      async signIn({ start = false } = {}) {
-        const jar = new CookieJar();
-        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
-        const reply = await send(server.origin, path, { method: 'POST' }, jar);
-        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
-        return jar;
-      },
+      signIn: signInAt(server.origin),
     };
   },
 };

@@ -6,11 +6,12 @@ import session, { type SessionStore } from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest, type Session } from 'fastify';
 import { SessionSecurityRequestError } from 'session-security';
 import { guardSessionStore, sessionSecurity } from 'session-security/fastify';
-import { CookieJar, FakeClock, send } from '../support/http.js';
+import { FakeClock } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
@@ -220,13 +221,7 @@ export const fastifyHarness: Harness = {
         app.server.closeAllConnections();
         await app.close();
       },
-      async signIn({ start = false } = {}) {
-        const jar = new CookieJar();
-        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
-        const reply = await send(origin, path, { method: 'POST' }, jar);
-        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
-        return jar;
-      },
+      signIn: signInAt(origin),
     };
   },
 };

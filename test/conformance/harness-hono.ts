@@ -8,11 +8,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Session, type SessionData, type Store, sessionMiddleware } from 'hono-sessions';
 import { SessionSecurityRequestError, SessionStoreUnavailableError } from 'session-security';
 import { errorResponse, guardSessionStore, sessionSecurity } from 'session-security/hono';
-import { CookieJar, FakeClock, send } from '../support/http.js';
+import { FakeClock } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
@@ -214,13 +215,7 @@ export const honoHarness: Harness = {
         [...memory.sessions.values()].filter(
           (json) => (JSON.parse(json) as { _data?: { user?: unknown } })._data?.user !== undefined,
         ).length,
-      async signIn({ start = false } = {}) {
-        const jar = new CookieJar();
-        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
-        const reply = await send(origin, path, { method: 'POST' }, jar);
-        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
-        return jar;
-      },
+      signIn: signInAt(origin),
     };
   },
 };

@@ -1,17 +1,13 @@
-// The conformance harness for Koa 3 + koa-session 7 with an external (server-side) in-memory
-// store wrapped in guardSessionStore, routes written as plain Koa middleware.
-
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa, { type Context, type Next } from 'koa';
 import session from 'koa-session';
 import { SessionSecurityRequestError } from 'session-security';
 import { guardSessionStore, type KoaSessionStore, sessionSecurity } from 'session-security/koa';
-import { CookieJar, FakeClock, send } from '../support/http.js';
+import { FakeClock, listen } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
   type SessionStoreOperation,
+  signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
 } from './harness.js';
@@ -218,9 +214,7 @@ export const koaHarness: Harness = {
         },
       }),
     );
-    const server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { origin, close } = await listen(app.callback());
     return {
       origin,
       clock,
@@ -231,18 +225,8 @@ export const koaHarness: Harness = {
       sessionCount: async () => memory.sessions.size,
       signedInSessionCount: async () =>
         [...memory.sessions.values()].filter((json) => 'user' in JSON.parse(json)).length,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.closeAllConnections();
-          server.close((error) => (error ? reject(error) : resolve()));
-        }),
-      async signIn({ start = false } = {}) {
-        const jar = new CookieJar();
-        const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
-        const reply = await send(origin, path, { method: 'POST' }, jar);
-        if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
-        return jar;
-      },
+      close,
+      signIn: signInAt(origin),
     };
   },
 };

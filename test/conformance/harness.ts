@@ -3,7 +3,7 @@
 // server on 127.0.0.1:0 with its real session plugin and a server-side session store.
 
 import type { SessionSecurityOptions } from 'session-security';
-import type { CookieJar, FakeClock } from '../support/http.js';
+import { CookieJar, type FakeClock, send } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
 
 /** The `draftSecret` every harness gives session-security (drafts are on, as by default). */
@@ -126,4 +126,15 @@ export async function formsInFlight(
     if (Date.now() > deadline) throw new Error(`no ${count} form post(s) in flight within 5 s`);
     await sleep(5);
   }
+}
+
+/** A harness app's `signIn`: `POST /test/sign-in[?start=1]`, a jar holding the session cookie. */
+export function signInAt(origin: string): ConformanceApp['signIn'] {
+  return async ({ start = false } = {}) => {
+    const jar = new CookieJar();
+    const path = start ? '/test/sign-in?start=1' : '/test/sign-in';
+    const reply = await send(origin, path, { method: 'POST' }, jar);
+    if (reply.status !== 200) throw new Error(`sign-in failed: ${reply.status} ${reply.text}`);
+    return jar;
+  };
 }

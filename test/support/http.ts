@@ -3,12 +3,12 @@
 
 import {
   type ClientRequest,
+  createServer as createHttpServer,
   request as httpRequest,
   type IncomingHttpHeaders,
-  type Server,
+  type RequestListener,
 } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
-import type { Express } from 'express';
 
 /** A port of 127.0.0.1 that was free a moment ago, for a server that cannot be told to pick one. */
 export function freePort(): Promise<number> {
@@ -40,11 +40,10 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>): Promis
 
 /** Listens on 127.0.0.1, port 0; resolves with the base URL and a close function. */
 export async function listen(
-  app: Express,
+  handler: RequestListener,
 ): Promise<{ origin: string; close: () => Promise<void> }> {
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = createHttpServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,

@@ -20,6 +20,7 @@ const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
 /** The packages each subpath may load at run time (type-only imports load nothing). */
 const ALLOWED: Record<string, readonly string[]> = {
   '.': [],
+  './adapter': [],
   './express': [],
   './redis': [],
   './client': [],
