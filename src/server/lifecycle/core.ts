@@ -1,0 +1,37 @@
+// What the parts of the lifecycle share: the resolved options, the activity store, the report,
+// and each request's latest step on the store.
+
+import type { ResolvedOptions } from '../../core/options.js';
+import type { ActivityStore, Touch } from '../../core/store.js';
+import type { Report } from './report.js';
+
+/** Each request's latest step on the store, for its page's client config. */
+export interface Steps {
+  get(req: object): Touch | undefined;
+  set(req: object, step: Touch): void;
+  delete(req: object): void;
+}
+
+export interface Core<Req> {
+  readonly options: ResolvedOptions<Req>;
+  readonly store: ActivityStore;
+  readonly report: Report;
+  readonly steps: Steps;
+}
+
+/**
+ * A property of the request under a symbol of this lifecycle's own (not a WeakMap: made and
+ * dropped for every request, WeakMap entries cost the garbage collector more than the whole step).
+ */
+export function stepsOnRequests(): Steps {
+  const key = Symbol('session-security: touched');
+  return {
+    get: (req) => (req as Record<symbol, Touch | undefined>)[key],
+    set: (req, step) => {
+      (req as Record<symbol, Touch | undefined>)[key] = step;
+    },
+    delete: (req) => {
+      (req as Record<symbol, Touch | undefined>)[key] = undefined;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+// The library's own routes under the prefix (README, The ping protocol): the ping, the logout and
+// the client's assets. The order of the checks is the protocol and lives in one place, CHECKS:
+// the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts
+// fails on any other order). No session (503) is decided before, for every request.
+
+import { MAX_TIMEOUT_MS, statusOf } from '../../core/policy.js';
+import {
+  type Answer,
+  answers,
+  clearSiteDataHeader,
+  isJsonContentType,
+  MAX_BODY_BYTES,
+  namedSignIn,
+  parsePingBody,
+  ROUTES,
+  type Route,
+  SIGN_IN_HEADER,
+} from '../../core/protocol.js';
+import { crossOriginReason } from '../../core/request.js';
+import type { SessionAccess } from '../../core/store.js';
+import type { EndReason } from '../../core/tombstones.js';
+import { type AssetRoute, clientAssets, isAssetRoute } from '../assets.js';
+import type { BodyRead, RequestFacts } from '../lifecycle.js';
+import { jsonReply, type Outcome } from '../outcome.js';
+import type { Core } from './core.js';
+import type { HeldSignOuts } from './held-sign-outs.js';
+import { debug, endSession, refuse, signOutSession, touch } from './steps.js';
+
+/** A request to one of the library's routes, as the checks see it and fill it in. */
+interface RouteRequest<Req> {
+  facts: RequestFacts<Req>;
+  session: SessionAccess;
+  authenticated: boolean;
+  /** The path under the prefix. */
+  route: string;
+  isPing: boolean;
+  /** The body of a POST ping, once read. */
+  body?: BodyRead;
+}
+
+type Check<Req> = (
+  request: RouteRequest<Req>,
+) => Outcome | undefined | Promise<Outcome | undefined>;
+
+/**
+ * The checks of a request to the library's routes, in the order of the protocol; each answers
+ * the request or hands it to the next.
+ */
+function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<Req>> {
+  const { options, report, store } = core;
+  const clearSiteData = clearSiteDataHeader(options.clearSiteData);
+
+  /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
+  function signedOut(): Answer {
+    const signedOutAnswer = answers.signedOut();
+    if (clearSiteData !== undefined) signedOutAnswer.headers['clear-site-data'] = clearSiteData;
+    return signedOutAnswer;
+  }
+
+  /**
+   * An anonymous ping, told how the sign-in its page names ended when the store remembers it:
+   * after a sign-out in another tab (whose new cookie this tab now sends) the answer says
+   * `logout`, and every tab deletes its drafts; after an expiry they keep them.
+   */
+  async function anonymousPing(facts: RequestFacts<Req>): Promise<Answer> {
+    const marker = namedSignIn(facts.header(SIGN_IN_HEADER));
+    if (marker === undefined || !store.endedReason) return answers.anonymous();
+    let reason: EndReason | undefined;
+    try {
+      reason = await store.endedReason(marker);
+    } catch (error) {
+      // Only the reason is missing: the answer is the same anonymous one without it.
+      debug(
+        '%s %s: the store could not say how the sign-in ended: %s',
+        facts.method,
+        facts.path,
+        error,
+      );
+    }
+    if (reason === undefined) return answers.anonymous();
+    if (reason === 'lost') report.lost(marker, 'ping');
+    return reason === 'logout' ? answers.anonymous('logout') : answers.expired(reason);
+  }
+
+  return [
+    // 404: not one of the library's routes.
+    ({ facts, session, route }) =>
+      Object.hasOwn(ROUTES, route)
+        ? undefined
+        : refuse(core, facts, session, 'not-found', answers.notFound(facts.path)),
+    // 405: a method the route does not take.
+    ({ facts, session, route }) => {
+      const allowed: readonly string[] = ROUTES[route as Route];
+      if (allowed.includes(facts.method)) return undefined;
+      const refusal = answers.methodNotAllowed(route as Route, facts.method);
+      return refuse(core, facts, session, 'method-not-allowed', refusal);
+    },
+    // 403: another origin (a page elsewhere must neither extend nor end a sign-in).
+    ({ facts, session }) => {
+      const reason = crossOriginReason(facts.header, facts.appOrigin, options.trustedOrigins);
+      if (reason === undefined) return undefined;
+      return refuse(core, facts, session, 'cross-origin', answers.forbidden(reason));
+    },
+    // The client's script and stylesheet.
+    ({ facts, route }) => (isAssetRoute(route) ? serveAsset(facts, route) : undefined),
+    // 415: a POST ping that is not JSON. Why JSON only: a cross-site HTML form cannot send
+    // application/json without a preflight.
+    (request) => {
+      const { facts, session, isPing } = request;
+      if (isPing) report.countPing(facts.method as 'GET' | 'POST');
+      const contentType = facts.header('content-type');
+      if (!isPing || facts.method !== 'POST' || isJsonContentType(contentType)) return undefined;
+      const refusal = answers.unsupportedMediaType(contentType);
+      return refuse(core, facts, session, 'unsupported-media-type', refusal);
+    },
+    // 413 past the limit, 400 for a body the client cut off; read without buffering past it.
+    async (request) => {
+      const { facts, session, isPing } = request;
+      if (!isPing || facts.method !== 'POST') return undefined;
+      request.body = await facts.readBody(MAX_BODY_BYTES);
+      if (request.body.kind === 'tooLarge') {
+        return refuse(core, facts, session, 'body-too-large', answers.tooLarge());
+      }
+      if (request.body.kind !== 'aborted') return undefined;
+      debug('%s %s: the client gave up sending its body', facts.method, facts.path);
+      return jsonReply(answers.badRequest('the body was cut off before its end'));
+    },
+    // Anonymous: a ping is told so (and how its sign-in ended); a logout signs nobody out.
+    async ({ facts, session, authenticated, isPing }) => {
+      if (authenticated) return undefined;
+      if (session.read() !== undefined) {
+        const cleared = await report.guarded(() => session.clear(), 'session');
+        if (!cleared.ok) return cleared.outcome;
+      }
+      return jsonReply(isPing ? await anonymousPing(facts) : signedOut());
+    },
+    // The logout: final, whatever is in flight.
+    async ({ facts, session, isPing }) => {
+      if (isPing) return undefined;
+      debug('%s %s: signed out', facts.method, facts.path);
+      return (await signOutSession(core, held, facts.req, session)) ?? jsonReply(signedOut());
+    },
+    // The ping: expiry first, in the same step (a ping must never revive an expired session); a
+    // malformed ping records nothing, but an expired session is still told so (401 before 400).
+    async ({ facts, session, body }) => {
+      const ping = body?.kind === 'text' ? parsePingBody(body.text) : undefined;
+      // At most MAX_TIMEOUT_MS: a live sign-in saw activity less than its idle limit (a year at
+      // most) ago, so input from longer ago changes nothing, and every store gets a finite
+      // offset (1e306 s is Infinity in ms: a store refusing it would answer 503, a fake outage).
+      const offsetMs = ping?.ok
+        ? Math.min(ping.sinceActivitySeconds * 1000, MAX_TIMEOUT_MS)
+        : undefined;
+      const extend = report.observed && ping?.ok === true && ping.extend;
+      const step = await touch(core, facts, session, offsetMs, extend);
+      if (!step.ok) return step.outcome;
+      if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
+      if (ping?.ok === false) {
+        return refuse(core, facts, session, 'bad-request', answers.badRequest(ping.error));
+      }
+      const { state, nowMs } = step.value;
+      if (extend)
+        report.emit({ type: 'extended', at: options.clock.now(), ...report.about(state) });
+      return jsonReply(answers.active(statusOf(state, nowMs, options)));
+    },
+  ];
+}
+
+/** Answers a request to one of the library's routes: the first of the checks that answers. */
+export function routeHandler<Req>(core: Core<Req>, held: HeldSignOuts) {
+  const inOrder = checks(core, held);
+  return async function handleRoute(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    authenticated: boolean,
+  ): Promise<Outcome> {
+    const route = facts.path.slice(core.options.prefix.length);
+    const request: RouteRequest<Req> = {
+      facts,
+      session,
+      authenticated,
+      route,
+      isPing: route === '/ping',
+    };
+    for (const check of inOrder) {
+      const answered = check(request);
+      const outcome = answered instanceof Promise ? await answered : answered;
+      if (outcome !== undefined) return outcome;
+    }
+    throw new Error(`session-security: no check answered ${facts.method} ${facts.path}`);
+  };
+}
+
+/** Serves the client's script or stylesheet: immutable under its hash, revalidated without it. */
+function serveAsset<Req>(facts: RequestFacts<Req>, route: AssetRoute): Outcome {
+  const asset = clientAssets()[route];
+  const etag = `"${asset.hash}"`;
+  const version = new URLSearchParams(facts.url.split('?')[1] ?? '').get('v');
+  const headers = {
+    'content-type': asset.contentType,
+    'cache-control': version === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+    etag,
+    'x-content-type-options': 'nosniff',
+  };
+  if (facts.header('if-none-match') === etag) {
+    return { kind: 'reply', status: 304, headers, body: null };
+  }
+  return { kind: 'reply', status: 200, headers, body: facts.method === 'HEAD' ? null : asset.body };
+}

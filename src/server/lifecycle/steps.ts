@@ -1,0 +1,126 @@
+// The steps a request takes on the store and its session, shared by the library's routes and the
+// app's requests: one step of the clock, ending the session of a sign-in that is over, and ending
+// a sign-in on purpose.
+
+import { debuglog } from 'node:util';
+import type { RefusedReason } from '../../core/events.js';
+import { type Answer, answers, loginLocation } from '../../core/protocol.js';
+import { isNavigation, returnPath } from '../../core/request.js';
+import type { SessionAccess, Touch } from '../../core/store.js';
+import type { EndReason } from '../../core/tombstones.js';
+import type { RequestFacts } from '../lifecycle.js';
+import { jsonReply, NEXT, type Outcome, redirectReply } from '../outcome.js';
+import type { Core } from './core.js';
+import type { HeldSignOuts } from './held-sign-outs.js';
+import { markerIn } from './report.js';
+
+export const debug = debuglog('session-security');
+
+/** Turns a request away: reported, then answered. */
+export function refuse<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess | undefined,
+  reason: RefusedReason,
+  answer: Answer,
+): Outcome {
+  core.report.refused(facts, session, reason);
+  return jsonReply(answer);
+}
+
+/** One step on the store for a signed-in request, remembered for the page's client config. */
+export async function touch<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  offsetMs?: number,
+  withFacts = false,
+) {
+  const { options, store } = core;
+  const result = await core.report.guarded(
+    () => store.touch(session, offsetMs, options, withFacts),
+    'touch',
+  );
+  // The default store reads a page's status back from the session at no cost (`peek`); only a
+  // remote store needs the request's own step kept for it (setting a property on every request
+  // costs more than the whole step of the default store).
+  if (result.ok && options.store !== undefined) core.steps.set(facts.req as object, result.value);
+  return result;
+}
+
+/**
+ * Ends the session of a sign-in that is over (`reason` says why; the store has recorded it)
+ * and answers the request.
+ */
+export async function endSession<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  step: Touch & { kind: 'ended' },
+  forRoute: boolean,
+): Promise<Outcome> {
+  const { report } = core;
+  const { reason } = step;
+  debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
+  if (step.found && (reason === 'idle' || reason === 'absolute')) {
+    report.expired(step.found, reason, 'request');
+  } else if (reason === 'lost') {
+    report.lost(markerIn(session), 'request');
+  } else if (reason === 'logout' || reason === 'revoked') {
+    // The cookie of a sign-in that was signed out came back: a tab left open, or a replay.
+    report.refused(facts, session, 'ended-sign-in');
+  }
+  core.steps.delete(facts.req as object);
+  const outcome = endedOutcome(core, facts, reason, forRoute);
+  // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
+  const ended = await report.guarded(() => session.end(outcome.kind === 'next'), 'session');
+  return ended.ok ? outcome : ended.outcome;
+}
+
+/** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
+function endedOutcome<Req>(
+  { options }: Core<Req>,
+  facts: RequestFacts<Req>,
+  reason: EndReason,
+  forRoute: boolean,
+): Outcome {
+  if (reason === 'logout') return forRoute ? jsonReply(answers.anonymous('logout')) : NEXT;
+  if (forRoute || !isNavigation(facts.header)) return jsonReply(answers.expired(reason));
+  // Why 303: a POST that finds the session expired must come back as a GET of the login page.
+  // The login page itself goes on: a sign-in posted with an expired cookie must work.
+  if (options.loginUrl !== undefined && facts.path !== loginPathOf(options.loginUrl)) {
+    const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
+    return redirectReply(loginLocation(options.loginUrl, next, reason));
+  }
+  return NEXT; // a fresh anonymous session: the app's own authentication takes over
+}
+
+/** The path of a `loginUrl` on this app (undefined for another origin's). */
+function loginPathOf(loginUrl: string): string | undefined {
+  return loginUrl.startsWith('/')
+    ? new URL(loginUrl, 'http://placeholder.invalid').pathname
+    : undefined;
+}
+
+/**
+ * Ends a sign-in on purpose (the logout route): the store remembers it as ended first, then
+ * the session goes, even when the store failed (then the sign-out is held, and the answer is
+ * 503: the client tries again). Undefined when all went well.
+ */
+export async function signOutSession<Req>(
+  core: Core<Req>,
+  held: HeldSignOuts,
+  req: Req,
+  session: SessionAccess,
+): Promise<Outcome | undefined> {
+  const { options, report, store } = core;
+  core.steps.delete(req as object);
+  const recorded = await report.guarded(() => store.end(session, 'logout', options), 'end');
+  // Not recorded (the store failed): held in this process until the store answers, the
+  // session ended all the same, and the answer 503, so that the client tries again.
+  if (recorded.ok) report.signedOut(recorded.value, 'logout');
+  else held.hold(session);
+  const ended = await report.guarded(() => session.end(false), 'session');
+  if (!recorded.ok) return recorded.outcome;
+  return ended.ok ? undefined : ended.outcome;
+}
