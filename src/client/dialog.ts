@@ -2,7 +2,7 @@
 // a screen-reader announcement at most once a minute, then every 20 s in the last minute.
 // Also the cover that hides the page when the server cannot be reached past the deadline.
 
-import type { Messages } from './messages.js';
+import type { Messages } from '../contract/messages.js';
 
 export interface DialogActions {
   /** "Stay signed in" (or Escape): extend the session. */

@@ -4,6 +4,7 @@
 // Never keeps passwords (nor a field that was one), card, one-time-code, hidden or file fields,
 // nor anything marked data-session-security="ignore".
 
+import { enDrafts } from '../contract/messages.js';
 import {
   DRAFT_PREFIX,
   type DraftForms,
@@ -13,7 +14,6 @@ import {
   type StoredDraft,
 } from './draft-store.js';
 import type { ClientOptions } from './engine.js';
-import { enDrafts } from './messages.js';
 import { fieldChanged } from './unsaved.js';
 
 type Field = HTMLInputElement & HTMLSelectElement;

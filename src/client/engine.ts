@@ -1,9 +1,10 @@
 // The client's wiring, kept in one closure (local names minify to a letter, which keeps the
 // script small): input, tabs, pings, dialog and expiry around the pure plan of schedule.ts.
 
+import { en, type Messages } from '../contract/messages.js';
+import type { ClientOptions } from '../contract/page-config.js';
 import { coverPage, createDialog, type WarningDialog } from './dialog.js';
 import { forgetDrafts } from './draft-store.js';
-import { type DraftMessages, en, type Messages } from './messages.js';
 import { type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
 import {
   type Channel,
@@ -15,56 +16,7 @@ import {
 import { send } from './transport.js';
 import { guardUnsavedForms } from './unsaved.js';
 
-/** The client's options: what the server's HTML helper writes into the page's config. Times in seconds. */
-export interface ClientOptions {
-  /** `{prefix}/ping`. */
-  pingUrl: string;
-  /** `{prefix}/logout`. */
-  logoutUrl: string;
-  /** Where tabs go on expiry, with `next` and `reason`; without it they reload. */
-  loginUrl?: string;
-  expireAfter: number;
-  warnAfter: number;
-  /** The server's status when it rendered the page: the page's clock starts from it, not from its load. */
-  idleFor: number;
-  warnIn: number;
-  expireIn: number;
-  absolute?: boolean;
-  /** The server's marker of this sign-in; an answer with another means signed out. */
-  session: string;
-  /** The page's language, for `Intl` durations and times. Default `<html lang>` or `en`. */
-  lang?: string;
-  /** The page's catalogue; English fills in what is missing. */
-  messages?: Partial<Messages & DraftMessages>;
-  /** `false` for headless mode: no dialog, only events. Default true. */
-  ui?: boolean;
-  /**
-   * Whether the client runs inside a frame. Default false: a page framed by another site
-   * must not report the user's pointer moves over that site as activity.
-   */
-  allowFrames?: boolean;
-  /**
-   * The input events that count as activity. Default `keydown pointerdown pointermove wheel
-   * touchstart`: only what a person does. Others (`scroll`, `*over`, `*enter`, `focus`,
-   * `hashchange`…) fire with nobody there, a page scrolling itself or an opener moving a popup's
-   * fragment; start() warns in the console when the list has one.
-   */
-  events?: readonly string[];
-  /** Drafts kept across expiry and sign-in (absent when the app turned them off). */
-  drafts?: DraftsConfig;
-  /** The clock, for tests. */
-  now?: () => number;
-}
-
-/** What the page's config says about drafts: whose they are, how long they keep, where the code is. */
-export interface DraftsConfig {
-  /** An opaque key of the signed-in user (a keyed hash of the user's id, never the id itself). */
-  key: string;
-  /** Seconds a kept draft lives; an older one is deleted unread. */
-  maxAge: number;
-  /** The URL of the drafts script (`{prefix}/drafts.js?v=…`), loaded only on pages with a form. */
-  src: string;
-}
+export type { ClientOptions, DraftsConfig } from '../contract/page-config.js';
 
 export type ClientState = 'active' | 'warning' | 'expired' | 'stopped';
 

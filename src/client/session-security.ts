@@ -3,10 +3,8 @@
 
 import { type ClientOptions, type ClientState, createEngine, type Engine } from './engine.js';
 
+export { CONFIG_ELEMENT_ID } from '../contract/page-config.js';
 export type { ClientOptions, ClientState } from './engine.js';
-
-/** The id of the JSON config element that the server's HTML helper writes and the prebuilt script reads. */
-export const CONFIG_ELEMENT_ID = 'session-security-config';
 
 /**
  * The browser half of session-security: one clock for all tabs, kept in step with the server

@@ -2,7 +2,7 @@
 // marked with (a keyed hash of the user's id, never the id), and the drafts part of the config.
 
 import { createHmac } from 'node:crypto';
-import type { DraftsConfig } from '../client/engine.js';
+import type { DraftsConfig } from '../contract/page-config.js';
 import type { ResolvedDrafts } from '../core/options.js';
 
 /**

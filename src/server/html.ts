@@ -1,12 +1,15 @@
 // The HTML helper: the tags that put the browser client on a page (stylesheet, JSON config with
 // the page's catalogue, deferred script), the equivalent of Django's session_security/all.html.
 
-import { catalogueFor } from '../client/catalogues.js';
-import type { DraftsConfig } from '../client/engine.js';
-import { type ClientOptions, CONFIG_ELEMENT_ID } from '../client/session-security.js';
+import {
+  type ClientOptions,
+  CONFIG_ELEMENT_ID,
+  type DraftsConfig,
+} from '../contract/page-config.js';
 import { describeValue, SessionSecurityError } from '../core/errors.js';
 import type { ActiveStatus } from '../core/policy.js';
 import { clientAssets } from './assets.js';
+import { catalogueFor } from './catalogues.js';
 
 /** What a page passes to the helper. */
 export interface ClientTagsOptions {

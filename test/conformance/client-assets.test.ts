@@ -2,7 +2,7 @@
 // under the prefix (hashed, cached, revalidated) and the HTML helper's tags and config.
 
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES } from '../../src/client/catalogues.js';
+import { CATALOGUES } from '../../src/server/catalogues.js';
 import { draftKey } from '../../src/server/drafts.js';
 import { send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';

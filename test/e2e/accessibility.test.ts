@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type AxeCore from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { en } from '../../src/client/messages.js';
+import { en } from '../../src/contract/messages.js';
 import { sleep } from '../support/sleep.js';
 import { SharedClock } from './shared-clock.js';
 import { launchChromium, serverStatus, signIn } from './support.js';

@@ -8,9 +8,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CATALOGUES } from '../../src/client/catalogues.js';
 import { DRAFT_PREFIX } from '../../src/client/draft-store.js';
 import type { ClientOptions } from '../../src/client/engine.js';
+import { CATALOGUES } from '../../src/server/catalogues.js';
 import { SharedClock } from './shared-clock.js';
 import { collectCspViolations, cspViolations, launchChromium } from './support.js';
 

@@ -6,8 +6,8 @@
 
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUES } from '../../src/client/catalogues.js';
 import type { SessionSecurity } from '../../src/client/session-security.js';
+import { CATALOGUES } from '../../src/server/catalogues.js';
 import { SharedClock } from './shared-clock.js';
 import {
   collectCspViolations,

@@ -2,8 +2,8 @@
 // pins how a page's language picks one.
 
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, catalogueFor } from '../../../src/client/catalogues.js';
-import { type DraftMessages, en, enDrafts, type Messages } from '../../../src/client/messages.js';
+import { type DraftMessages, en, enDrafts, type Messages } from '../../../src/contract/messages.js';
+import { CATALOGUES, catalogueFor } from '../../../src/server/catalogues.js';
 
 const LANGS = ['en', 'ca', 'cs', 'de', 'es', 'fr', 'it', 'nl', 'pl', 'pt-BR', 'pt-PT'];
 

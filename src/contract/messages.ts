@@ -1,5 +1,5 @@
 // The client's message catalogue type and its English text, the only language in the bundle;
-// the server puts the page's catalogue into the config (see catalogues.ts).
+// the server puts the page's catalogue into the config (src/server/catalogues.ts).
 
 /** Every string the browser client shows or announces. `{duration}` and `{time}` are filled in with `Intl`. */
 export interface Messages {

@@ -1,8 +1,8 @@
 // The message catalogues the server puts into a page's config, by language; a translation also
 // carries the drafts script's line (`restored`). Server-side only: the browser bundles carry
-// English alone (see messages.ts).
+// English alone (src/contract/messages.ts).
 
-import { type DraftMessages, en, type Messages } from './messages.js';
+import { type DraftMessages, en, type Messages } from '../contract/messages.js';
 
 const ca: Messages & DraftMessages = {
   title: 'La vostra sessió està a punt de caducar',
