@@ -1,6 +1,6 @@
-// session-security/adapter: what an adapter for another framework is made of (README, "Another
-// framework"). The lifecycle decides every request; an adapter only says how to read
-// its framework's request and session, and copies the lifecycle's reply onto the response.
+// session-security/adapter: what an adapter for another framework is made of (ARCHITECTURE.md, "A
+// request's path"). The lifecycle decides every request; an adapter only says how to read its
+// framework's request and session, and copies the lifecycle's reply onto the response.
 // examples/node-http/adapter.ts is a complete adapter for plain node:http on this entry.
 
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';

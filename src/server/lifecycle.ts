@@ -1,6 +1,6 @@
-// The request lifecycle (README: What counts as activity, The ping protocol), shared by every
-// adapter: the library's routes and the policy for every other request, over a small
-// SessionAccess. Holds no framework code.
+// The request lifecycle (ARCHITECTURE.md, "A request's path"), shared by every adapter: the
+// library's routes and the policy for every other request, over a small SessionAccess. Holds no
+// framework code.
 
 import { SessionStoreUnavailableError, SignInRefusedError } from '../core/errors.js';
 import { describeFailure } from '../core/events.js';

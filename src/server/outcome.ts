@@ -1,7 +1,7 @@
 // What the lifecycle tells an adapter to do with a request, in one shape: pass it on to the app,
 // or send a reply whose status, headers and body are final (the 303 of an expired page load, its
 // `Cache-Control: no-store`, the JSON of the ping protocol, `Clear-Site-Data` after a sign-out).
-// An adapter copies a reply onto its framework's response and decides nothing.
+// An adapter copies a reply onto its framework's response and decides nothing (ARCHITECTURE.md).
 
 import type { Answer } from '../core/protocol.js';
 

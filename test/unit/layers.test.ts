@@ -1,4 +1,4 @@
-// The layers of src/ and the arrows allowed between them: the core knows no framework, no Node
+// The layers of src/ (ARCHITECTURE.md, Layers) and the arrows allowed between them: the core knows no framework, no Node
 // and no DOM; the browser client reads only the page config and the wire contract; the server
 // imports no client code. This walks every import of every source file (types included) and
 // fails on a wrong arrow. The compiler holds the rest: tsconfig.core.json compiles the core

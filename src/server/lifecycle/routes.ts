@@ -1,5 +1,6 @@
 // The library's own routes under the prefix (README, The ping protocol): the ping, the logout and
-// the client's assets. The order of the checks is the protocol and lives in one place, CHECKS:
+// the client's assets. The order of the checks is the protocol (ARCHITECTURE.md says why) and
+// lives in one place, `checks` below:
 // the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts
 // fails on any other order). No session (503) is decided before, for every request.
 
