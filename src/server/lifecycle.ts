@@ -15,7 +15,7 @@ import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { type Core, stepsOnRequests } from './lifecycle/core.js';
 import { HeldSignOuts } from './lifecycle/held-sign-outs.js';
 import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/management.js';
-import { createReport } from './lifecycle/report.js';
+import { Report } from './lifecycle/report.js';
 import { routeHandler } from './lifecycle/routes.js';
 import { beginSignIn } from './lifecycle/sign-in.js';
 import { debug, endSession, refuse, touch } from './lifecycle/steps.js';
@@ -136,55 +136,73 @@ export interface Lifecycle<Req> {
  * ```
  */
 export function createLifecycle<Req extends object>(options: ResolvedOptions<Req>): Lifecycle<Req> {
-  const { clock, logger, prefix } = options;
-  const store: ActivityStore =
-    options.store ??
-    sessionObjectStore({
-      now: () => clock.now(),
-      logger,
-      ...(options.signInMemory && {
-        maxSignIns: options.signInMemory.total,
-        maxSignInsPerUser: options.signInMemory.perUser,
-      }),
-    });
-  const report = createReport(options as ResolvedOptions<never>);
-  const core: Core<Req> = { options, store, report, steps: stepsOnRequests() };
-  const held = new HeldSignOuts(store, options as ResolvedOptions<never>, report);
-  const handleRoute = routeHandler(core, held);
-  const sweep = sweeper(core);
-  const clearSiteData = clearSiteDataHeader(options.clearSiteData);
-  /** What the answer to the app's own sign-out carries: the browser's cache cleared. */
-  const signOutHeaders: Readonly<Record<string, string>> = Object.freeze(
-    clearSiteData === undefined
-      ? ({} as Record<string, string>)
-      : { 'clear-site-data': clearSiteData },
-  );
-  /** Requests whose `start(req)` was refused: the sign-in they made is not saved. */
-  const refusedRequests = new WeakSet<object>();
+  return new RequestLifecycle(options);
+}
 
-  const isRoute = (path: string) => path === prefix || path.startsWith(`${prefix}/`);
+/** The lifecycle of createLifecycle: its parts, composed over one store. */
+class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
+  private readonly core: Core<Req>;
+  private readonly held: HeldSignOuts;
+  private readonly handleRoute: ReturnType<typeof routeHandler<Req>>;
+  private readonly sweep: ReturnType<typeof sweeper<Req>>;
+  /** What the answer to the app's own sign-out carries: the browser's cache cleared. */
+  private readonly signOutHeaders: Readonly<Record<string, string>>;
+  /** Requests whose `start(req)` was refused: the sign-in they made is not saved. */
+  private readonly refusedRequests = new WeakSet<object>();
+
+  constructor(private readonly options: ResolvedOptions<Req>) {
+    const { clock, logger } = options;
+    const store: ActivityStore =
+      options.store ??
+      sessionObjectStore({
+        now: () => clock.now(),
+        logger,
+        ...(options.signInMemory && {
+          maxSignIns: options.signInMemory.total,
+          maxSignInsPerUser: options.signInMemory.perUser,
+        }),
+      });
+    const report = new Report(options as ResolvedOptions<never>);
+    this.core = { options, store, report, steps: stepsOnRequests() };
+    this.held = new HeldSignOuts(store, options as ResolvedOptions<never>, report);
+    this.handleRoute = routeHandler(this.core, this.held);
+    this.sweep = sweeper(this.core);
+    const clearSiteData = clearSiteDataHeader(options.clearSiteData);
+    const headers: Record<string, string> = {};
+    if (clearSiteData !== undefined) headers['clear-site-data'] = clearSiteData;
+    this.signOutHeaders = Object.freeze(headers);
+  }
+
+  private isRoute(path: string): boolean {
+    const { prefix } = this.options;
+    return path === prefix || path.startsWith(`${prefix}/`);
+  }
 
   /**
    * A sign-in made without `start` that was refused: it never began, so its session is ended
    * (the app sees an anonymous visitor; `start` in its sign-in route would show the reason).
    */
-  const endRefusedSignIn = (session: SessionAccess) =>
-    report.guarded(() => session.end(true), 'session');
+  private endRefusedSignIn(session: SessionAccess) {
+    return this.core.report.guarded(() => session.end(true), 'session');
+  }
 
   /** Starts the clock of a signed-in session that has none (the app did not call start()). */
-  async function prepare(facts: RequestFacts<Req>, session: SessionAccess) {
-    const prepared = await report.guarded(
+  private async prepare(facts: RequestFacts<Req>, session: SessionAccess) {
+    const { core } = this;
+    const prepared = await core.report.guarded(
       () => beginSignIn(core, facts, session, 'prepare'),
       'prepare',
     );
     if (prepared.ok && prepared.value !== undefined) {
-      report.signedIn(prepared.value);
-      sweep.soon();
+      core.report.signedIn(prepared.value);
+      this.sweep.soon();
     }
     return prepared;
   }
 
-  async function handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
+  async handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
+    const { core, options } = this;
+    const { report, store } = core;
     if (!session.exists()) {
       // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
       // reaches no page to protect.
@@ -192,25 +210,25 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       report.missingSession();
       return refuse(core, facts, undefined, 'no-session', answers.unavailable());
     }
-    if (held.holds(session)) {
+    if (this.held.holds(session)) {
       // Signed out while the store failed: over here, whatever the store still says.
       const ended = { kind: 'ended', reason: 'logout' } as const;
-      return endSession(core, facts, session, ended, isRoute(facts.path));
+      return endSession(core, facts, session, ended, this.isRoute(facts.path));
     }
     let authenticated = await options.isAuthenticated(facts.req);
     // A sign-in without a clock (the app did not call start()) starts one here; a session that
     // holds one (every other request) costs no call.
     if (authenticated && store.prepare && session.read() === undefined) {
-      const prepared = await prepare(facts, session);
+      const prepared = await this.prepare(facts, session);
       if (!prepared.ok && prepared.refused && prepared.refused.reason !== 'memory-full') {
         // Refused for this user: the sign-in never began; the request goes on anonymous. (A full
         // process answers 503 instead: its sign-ins are not refused for good.)
-        const ended = await endRefusedSignIn(session);
+        const ended = await this.endRefusedSignIn(session);
         if (!ended.ok) return ended.outcome;
         authenticated = false;
       } else if (!prepared.ok) return prepared.outcome;
     }
-    if (isRoute(facts.path)) return handleRoute(facts, session, authenticated);
+    if (this.isRoute(facts.path)) return this.handleRoute(facts, session, authenticated);
     if (!authenticated) {
       // An anonymous session keeps no clock, so the next sign-in starts a fresh one.
       if (session.read() === undefined) return NEXT;
@@ -237,8 +255,10 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
    * session holds none (anonymous, or its sign-in ended in this request). Only then do adapters
    * call {@link settle}, after the app's handler; a signed-in request costs nothing more.
    */
-  function settles(session: SessionAccess): boolean {
-    return store.prepare !== undefined && session.exists() && session.read() === undefined;
+  settles(session: SessionAccess): boolean {
+    return (
+      this.core.store.prepare !== undefined && session.exists() && session.read() === undefined
+    );
   }
 
   /**
@@ -248,33 +268,34 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
    * its absolute timeout counted from then. A store failure is reported; the next request tries
    * again.
    */
-  async function settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean> {
+  async settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean> {
     try {
-      if (!settles(session) || !(await options.isAuthenticated(facts.req))) return false;
-      if (refusedRequests.has(facts.req)) {
+      if (!this.settles(session) || !(await this.options.isAuthenticated(facts.req))) return false;
+      if (this.refusedRequests.has(facts.req)) {
         // start(req) was refused in this request (and reported): the sign-in is not saved.
-        await endRefusedSignIn(session);
+        await this.endRefusedSignIn(session);
         return false;
       }
-      const prepared = await prepare(facts, session);
+      const prepared = await this.prepare(facts, session);
       if (prepared.ok) return prepared.value !== undefined;
       // Refused (or the store failed): no sign-in is saved without its clock.
-      await endRefusedSignIn(session);
+      await this.endRefusedSignIn(session);
       return false;
     } catch (error) {
       // The app's answer is already made: the next request starts the clock instead.
-      report.hookFailed('starting the clock after the handler', error);
+      this.core.report.hookFailed('starting the clock after the handler', error);
       return false;
     }
   }
 
-  async function start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+  async start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void> {
+    const { report } = this.core;
     let state: SecurityState | undefined;
     try {
-      state = await beginSignIn(core, facts, session, 'start');
+      state = await beginSignIn(this.core, facts, session, 'start');
     } catch (error) {
       if (error instanceof SignInRefusedError) {
-        refusedRequests.add(facts.req);
+        this.refusedRequests.add(facts.req);
         throw error;
       }
       // Reported once a minute here; the app answers the typed error 503, with no stack trace.
@@ -282,57 +303,55 @@ export function createLifecycle<Req extends object>(options: ResolvedOptions<Req
       throw new SessionStoreUnavailableError('start', describeFailure(error), { cause: error });
     }
     if (state !== undefined) report.signedIn(state);
-    sweep.soon();
+    this.sweep.soon();
   }
 
-  async function signOut(facts: RequestFacts<Req>, session: SessionAccess) {
+  async signOut(facts: RequestFacts<Req>, session: SessionAccess) {
+    const { core, options } = this;
     crossOriginRefusal(core, facts, session);
-    if (!session.exists()) return signOutHeaders;
+    if (!session.exists()) return this.signOutHeaders;
     debug('signed out by the app');
     core.steps.delete(facts.req);
     // An anonymous session without a clock has no sign-in to remember as ended: anybody can make
     // such sessions, and each would take a place in the default store's memory.
     if (session.read() === undefined && !(await options.isAuthenticated(facts.req))) {
       await session.end(false);
-      return signOutHeaders;
+      return this.signOutHeaders;
     }
     let state: SecurityState | undefined;
     try {
-      state = await store.end(session, 'logout', options);
+      state = await core.store.end(session, 'logout', options);
     } catch (error) {
-      report.failed('end', error);
+      core.report.failed('end', error);
       // The user asked to leave: held until the store answers, the session ended all the same.
-      held.hold(session);
+      this.held.hold(session);
       await session.end(false);
       throw new SessionStoreUnavailableError('end', describeFailure(error), { cause: error });
     }
-    report.signedOut(state, 'logout');
+    core.report.signedOut(state, 'logout');
     await session.end(false);
-    return signOutHeaders;
+    return this.signOutHeaders;
   }
 
-  function clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined {
+  clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined {
+    const { steps, store } = this.core;
     const step =
-      core.steps.get(req) ?? (session.exists() ? store.peek(session, options) : undefined);
-    return step?.kind === 'active' ? statusOf(step.state, step.nowMs, options) : undefined;
+      steps.get(req) ?? (session.exists() ? store.peek(session, this.options) : undefined);
+    return step?.kind === 'active' ? statusOf(step.state, step.nowMs, this.options) : undefined;
   }
 
-  function clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string {
-    const status = clientStatus(req, session);
+  clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string {
+    const { options } = this;
+    const status = this.clientStatus(req, session);
     if (!status) return '';
-    const src = () => `${prefix}/drafts.js?v=${clientAssets()['/drafts.js'].hash}`;
+    const src = () => `${options.prefix}/drafts.js?v=${clientAssets()['/drafts.js'].hash}`;
     const drafts = options.drafts ? draftsConfig(options.drafts, req, src()) : undefined;
     return renderClientTags(status, { ...options, drafts }, tagOptions);
   }
 
-  return {
-    handle,
-    settles,
-    settle,
-    start,
-    signOut,
-    clientStatus,
-    clientTags,
-    signIns: (reach) => signInManagement(core, sweep.sweep, reach),
-  };
+  signIns<R>(
+    reach: (r: R) => { req: Req; session: SessionAccess; facts: RequestFacts<Req> },
+  ): SignInManagement<R> {
+    return signInManagement(this.core, () => this.sweep.sweep(), reach);
+  }
 }

@@ -46,37 +46,46 @@ function refusedAnswer(error: SignInRefusedError): Answer {
 }
 
 /** The events and log lines of one lifecycle. */
-export type Report = ReturnType<typeof createReport>;
-
-export function createReport(options: ResolvedOptions<never>) {
-  const { clock, logger } = options;
-  const throttle = logThrottle();
-  const observed = options.onEvent !== undefined || options.metrics !== undefined;
+export class Report {
+  /** Whether anyone listens to events (an `onEvent` hook or metrics): else none is made. */
+  readonly observed: boolean;
+  private readonly throttle = logThrottle();
   /** Refusals already reported: a refusal is reported once on its way up. */
-  const reportedRefusals = new WeakSet<SignInRefusedError>();
+  private readonly reportedRefusals = new WeakSet<SignInRefusedError>();
+
+  constructor(private readonly options: ResolvedOptions<never>) {
+    this.observed = options.onEvent !== undefined || options.metrics !== undefined;
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
 
   /** Hands an event to the hook and the metrics; neither is awaited, and neither can fail a request. */
-  function emit(event: SessionSecurityEvent): void {
-    if (!observed) return;
+  emit(event: SessionSecurityEvent): void {
+    if (!this.observed) return;
+    const { metrics, onEvent } = this.options;
     try {
-      options.metrics?.event(event);
+      metrics?.event(event);
     } catch (error) {
-      hookFailed('the metrics recorder', error);
+      this.hookFailed('the metrics recorder', error);
     }
-    if (options.onEvent === undefined) return;
+    if (onEvent === undefined) return;
     try {
-      const result = options.onEvent(event);
-      if (result instanceof Promise) result.catch((error: unknown) => hookFailed('onEvent', error));
+      const result = onEvent(event);
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.hookFailed('onEvent', error));
+      }
     } catch (error) {
-      hookFailed('onEvent', error);
+      this.hookFailed('onEvent', error);
     }
   }
 
   /** Logs a failing hook or recorder, once per kind of failure a minute. */
-  function hookFailed(what: string, error: unknown): void {
-    const count = throttle(`${what}: ${describeFailure(error)}`, clock.now());
+  hookFailed(what: string, error: unknown): void {
+    const count = this.throttle(`${what}: ${describeFailure(error)}`, this.now());
     if (count !== undefined) {
-      logger.error(
+      this.options.logger.error(
         `session-security: ${what} failed (${count} time(s) since the last report)`,
         error,
       );
@@ -84,7 +93,7 @@ export function createReport(options: ResolvedOptions<never>) {
   }
 
   /** What every event of a sign-in carries: its marker, and what was kept of it at sign-in. */
-  function about(state: SignInFacts & { id: string }): Omit<EventBase, 'at'> & { signIn: string } {
+  about(state: SignInFacts & { id: string }): Omit<EventBase, 'at'> & { signIn: string } {
     return {
       signIn: state.id,
       ...(state.userId !== undefined && { userId: state.userId }),
@@ -93,16 +102,16 @@ export function createReport(options: ResolvedOptions<never>) {
   }
 
   /** Reports a request the library turned away (with the marker its session names, if any). */
-  function refused(
+  refused(
     request: { method: string; path: string },
     session: SessionAccess | undefined,
     reason: RefusedReason,
   ): void {
-    if (!observed) return;
+    if (!this.observed) return;
     const signIn = session && markerIn(session);
-    emit({
+    this.emit({
       type: 'refused',
-      at: clock.now(),
+      at: this.now(),
       reason,
       method: request.method,
       path: request.path,
@@ -111,132 +120,122 @@ export function createReport(options: ResolvedOptions<never>) {
   }
 
   /** Reports a new sign-in the library refused (the error `start` throws, or a sign-in ended at once). */
-  function signInRefused(userId: string | undefined, error: SignInRefusedError): void {
-    if (reportedRefusals.has(error)) return;
-    reportedRefusals.add(error);
-    emit({
+  signInRefused(userId: string | undefined, error: SignInRefusedError): void {
+    if (this.reportedRefusals.has(error)) return;
+    this.reportedRefusals.add(error);
+    this.emit({
       type: 'sign-in-refused',
-      at: clock.now(),
+      at: this.now(),
       reason: error.reason,
       ...(userId !== undefined && { userId }),
     });
   }
 
   /** Reports a store failure: one log line per kind of failure a minute, an event each time. */
-  function failed(name: StoreFailedEvent['operation'], error: unknown): void {
+  failed(name: StoreFailedEvent['operation'], error: unknown): void {
     const kind = describeFailure(error);
-    emit({ type: 'store-failed', at: clock.now(), operation: name, error: kind });
-    const count = throttle(`store: ${kind}`, clock.now());
+    this.emit({ type: 'store-failed', at: this.now(), operation: name, error: kind });
+    const count = this.throttle(`store: ${kind}`, this.now());
     if (count !== undefined) {
-      logger.error(
+      this.options.logger.error(
         `session-security: the store failed (${count} request(s) answered 503 since the last report of this failure)`,
         error,
       );
     }
   }
 
-  return {
-    observed,
-    emit,
-    hookFailed,
-    about,
-    refused,
-    signInRefused,
-    failed,
+  countPing(method: 'GET' | 'POST'): void {
+    try {
+      this.options.metrics?.ping(method);
+    } catch (error) {
+      this.hookFailed('the metrics recorder', error);
+    }
+  }
 
-    countPing(method: 'GET' | 'POST'): void {
-      try {
-        options.metrics?.ping(method);
-      } catch (error) {
-        hookFailed('the metrics recorder', error);
+  /** Runs a store operation for a request; a failure is logged and answered 503, never a sign-out nor a pass. */
+  async guarded<T>(
+    operation: () => T | Promise<T>,
+    name: StoreFailedEvent['operation'],
+  ): Promise<Guarded<T>> {
+    try {
+      return { ok: true, value: await operation() };
+    } catch (error) {
+      if (error instanceof SignInRefusedError) {
+        // Not a failure: the store has no room for one more sign-in (reported as refused).
+        this.signInRefused(undefined, error);
+        return { ok: false, outcome: jsonReply(refusedAnswer(error)), refused: error };
       }
-    },
+      this.failed(name, error);
+      return { ok: false, outcome: jsonReply(answers.unavailable()) };
+    }
+  }
 
-    /** Runs a store operation for a request; a failure is logged and answered 503, never a sign-out nor a pass. */
-    async guarded<T>(
-      operation: () => T | Promise<T>,
-      name: StoreFailedEvent['operation'],
-    ): Promise<Guarded<T>> {
-      try {
-        return { ok: true, value: await operation() };
-      } catch (error) {
-        if (error instanceof SignInRefusedError) {
-          // Not a failure: the store has no room for one more sign-in (reported as refused).
-          signInRefused(undefined, error);
-          return { ok: false, outcome: jsonReply(refusedAnswer(error)), refused: error };
-        }
-        failed(name, error);
-        return { ok: false, outcome: jsonReply(answers.unavailable()) };
-      }
-    },
+  /** Runs a store operation for the app (not for a request): a failure is reported, then thrown. */
+  async reported<T>(name: StoreFailedEvent['operation'], operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      this.failed(name, error);
+      throw error;
+    }
+  }
 
-    /** Runs a store operation for the app (not for a request): a failure is reported, then thrown. */
-    async reported<T>(name: StoreFailedEvent['operation'], operation: () => Promise<T>) {
-      try {
-        return await operation();
-      } catch (error) {
-        failed(name, error);
-        throw error;
-      }
-    },
+  /**
+   * Reports a sign-in the store lost (its record vanished before its deadline): an event each
+   * time, one log line a minute, since a flush or eviction loses many at once.
+   */
+  lost(signIn: string | undefined, foundBy: SignInLostEvent['foundBy']): void {
+    if (signIn !== undefined) this.emit({ type: 'sign-in-lost', at: this.now(), signIn, foundBy });
+    const count = this.throttle(`lost: ${foundBy}`, this.now());
+    if (count === undefined) return;
+    this.options.logger.error(
+      foundBy === 'request'
+        ? `session-security: ${count} sign-in(s) had no record in the store before their deadline (lost: the store evicted or lost data), and were signed out with reason lost; give Redis maxmemory-policy noeviction and persistence`
+        : `session-security: ${count} ping(s) named a sign-in the store has no record of (lost, or ended more than graceSeconds ago), and were told reason lost`,
+    );
+  }
 
-    /**
-     * Reports a sign-in the store lost (its record vanished before its deadline): an event each
-     * time, one log line a minute, since a flush or eviction loses many at once.
-     */
-    lost(signIn: string | undefined, foundBy: SignInLostEvent['foundBy']): void {
-      if (signIn !== undefined) emit({ type: 'sign-in-lost', at: clock.now(), signIn, foundBy });
-      const count = throttle(`lost: ${foundBy}`, clock.now());
-      if (count === undefined) return;
-      logger.error(
-        foundBy === 'request'
-          ? `session-security: ${count} sign-in(s) had no record in the store before their deadline (lost: the store evicted or lost data), and were signed out with reason lost; give Redis maxmemory-policy noeviction and persistence`
-          : `session-security: ${count} ping(s) named a sign-in the store has no record of (lost, or ended more than graceSeconds ago), and were told reason lost`,
-      );
-    },
+  signedIn(state: SecurityState): void {
+    if (!this.observed) return;
+    const t = timeoutsOf(state, this.options);
+    this.emit({
+      type: 'signed-in',
+      at: this.now(),
+      ...this.about(state),
+      expireAfter: t.expireAfterMs / 1000,
+      warnAfter: t.warnAfterMs / 1000,
+      absoluteTimeout: t.absoluteTimeoutMs / 1000,
+    });
+  }
 
-    signedIn(state: SecurityState): void {
-      if (!observed) return;
-      const t = timeoutsOf(state, options);
-      emit({
-        type: 'signed-in',
-        at: clock.now(),
-        ...about(state),
-        expireAfter: t.expireAfterMs / 1000,
-        warnAfter: t.warnAfterMs / 1000,
-        absoluteTimeout: t.absoluteTimeoutMs / 1000,
-      });
-    },
+  expired(state: SecurityState, reason: 'idle' | 'absolute', foundBy: 'request' | 'sweep'): void {
+    if (!this.observed) return;
+    const endedAt = deadlineOf(state, timeoutsOf(state, this.options));
+    this.emit({
+      type: 'expired',
+      at: this.now(),
+      ...this.about(state),
+      reason,
+      idleSeconds: Math.max(0, endedAt - state.lastActivity) / 1000,
+      lengthSeconds: Math.max(0, endedAt - state.startedAt) / 1000,
+      endedAt,
+      foundBy,
+    });
+  }
 
-    expired(state: SecurityState, reason: 'idle' | 'absolute', foundBy: 'request' | 'sweep') {
-      if (!observed) return;
-      const endedAt = deadlineOf(state, timeoutsOf(state, options));
-      emit({
-        type: 'expired',
-        at: clock.now(),
-        ...about(state),
-        reason,
-        idleSeconds: Math.max(0, endedAt - state.lastActivity) / 1000,
-        lengthSeconds: Math.max(0, endedAt - state.startedAt) / 1000,
-        endedAt,
-        foundBy,
-      });
-    },
+  signedOut(state: SecurityState | undefined, how: SignedOutEvent['how']): void {
+    if (!this.observed || state === undefined) return;
+    const at = this.now();
+    const lengthSeconds = Math.max(0, at - state.startedAt) / 1000;
+    this.emit({ type: 'signed-out', at, ...this.about(state), how, lengthSeconds });
+  }
 
-    signedOut(state: SecurityState | undefined, how: SignedOutEvent['how']): void {
-      if (!observed || state === undefined) return;
-      const at = clock.now();
-      const lengthSeconds = Math.max(0, at - state.startedAt) / 1000;
-      emit({ type: 'signed-out', at, ...about(state), how, lengthSeconds });
-    },
-
-    /** Logs a request without a session, at most once a minute: a client can send many. */
-    missingSession(): void {
-      const count = throttle('no session', clock.now());
-      if (count === undefined) return;
-      logger.error(
-        `session-security: ${count} request(s) had no session: mount the session middleware before session-security, and check its store`,
-      );
-    },
-  };
+  /** Logs a request without a session, at most once a minute: a client can send many. */
+  missingSession(): void {
+    const count = this.throttle('no session', this.now());
+    if (count === undefined) return;
+    this.options.logger.error(
+      `session-security: ${count} request(s) had no session: mount the session middleware before session-security, and check its store`,
+    );
+  }
 }
