@@ -55,6 +55,7 @@ export {
 } from './core/policy-description.js';
 export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/presets.js';
 export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
+export type { SignInManagement, SignInSummary } from './core/sign-ins.js';
 export type {
   ActivityStore,
   RevokeTarget,

@@ -1,0 +1,93 @@
+// The public types, as an app and an adapter author write against them. These assertions are
+// checked by the compiler (`npm run lint` type-checks the tests); at run time they do nothing.
+
+import type { Request as ExpressRequest, RequestHandler } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Context as HonoContext, MiddlewareHandler } from 'hono';
+import type { Context as KoaContext } from 'koa';
+import type { SessionSecurityOptions, SignInManagement, SignInSummary } from 'session-security';
+import type {
+  Lifecycle,
+  Outcome,
+  Reply,
+  RequestFacts,
+  SessionAccess,
+  SessionSecurityMethods,
+} from 'session-security/adapter';
+import { createLifecycle } from 'session-security/adapter';
+import type { sessionSecurity as expressSecurity } from 'session-security/express';
+import type { sessionSecurity as fastifySecurity } from 'session-security/fastify';
+import type {
+  sessionSecurity as honoSecurity,
+  sessionSecurityHandler,
+} from 'session-security/hono';
+import type { sessionSecurity as koaSecurity } from 'session-security/koa';
+import { describe, expectTypeOf, it } from 'vitest';
+
+describe('the public types', () => {
+  it('options: isAuthenticated is required, of the framework request', () => {
+    expectTypeOf<{ expireAfter: 900 }>().not.toExtend<SessionSecurityOptions<ExpressRequest>>();
+    expectTypeOf<{
+      isAuthenticated: (req: ExpressRequest) => boolean;
+    }>().toExtend<SessionSecurityOptions<ExpressRequest>>();
+    expectTypeOf<SessionSecurityOptions<ExpressRequest>['isAuthenticated']>()
+      .parameter(0)
+      .toEqualTypeOf<ExpressRequest>();
+  });
+
+  it("a user's sign-ins: the summary and the management over the framework's request", () => {
+    expectTypeOf<SignInSummary>().toEqualTypeOf<{
+      signIn: string;
+      startedAt: number;
+      lastActiveAt: number;
+      device: string;
+      current: boolean;
+    }>();
+    expectTypeOf<SignInManagement<ExpressRequest>['list']>().returns.toEqualTypeOf<
+      Promise<SignInSummary[]>
+    >();
+    expectTypeOf<SignInManagement<ExpressRequest>['endAll']>().returns.toEqualTypeOf<
+      Promise<number>
+    >();
+  });
+
+  it('every adapter: its middleware, and the same methods over its own request', () => {
+    type Express = ReturnType<typeof expressSecurity>;
+    expectTypeOf<Express>().toExtend<RequestHandler>();
+    expectTypeOf<Express>().toExtend<SessionSecurityMethods<ExpressRequest>>();
+    expectTypeOf<Express['signOut']>().toEqualTypeOf<(req: ExpressRequest) => Promise<void>>();
+
+    type Fastify = ReturnType<typeof fastifySecurity>;
+    expectTypeOf<Fastify>().toExtend<SessionSecurityMethods<FastifyRequest>>();
+    expectTypeOf<Fastify['signOut']>().toEqualTypeOf<
+      (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    >();
+
+    type Koa = ReturnType<typeof koaSecurity>;
+    expectTypeOf<Koa>().toExtend<SessionSecurityMethods<KoaContext>>();
+
+    type Hono = ReturnType<typeof honoSecurity>;
+    expectTypeOf<Hono>().toExtend<MiddlewareHandler>();
+    expectTypeOf<Hono['start']>().toEqualTypeOf<(c: HonoContext) => Promise<void>>();
+    expectTypeOf<Hono['clientTags']>().returns.toEqualTypeOf<string>();
+
+    type Handler = ReturnType<typeof sessionSecurityHandler>;
+    expectTypeOf<Handler['check']>().returns.toEqualTypeOf<Promise<Response | undefined>>();
+    expectTypeOf<Handler['signOut']>().returns.toEqualTypeOf<Promise<Headers>>();
+  });
+
+  it('the adapter kit: a lifecycle over any request type, answering in one shape', () => {
+    type Req = { user?: string };
+    expectTypeOf(createLifecycle<Req>).returns.toEqualTypeOf<Lifecycle<Req>>();
+    expectTypeOf<Lifecycle<Req>['handle']>().returns.toEqualTypeOf<Outcome | Promise<Outcome>>();
+    expectTypeOf<Lifecycle<Req>['handle']>().parameters.toEqualTypeOf<
+      [RequestFacts<Req>, SessionAccess]
+    >();
+    expectTypeOf<Outcome>().toEqualTypeOf<{ readonly kind: 'next' } | Reply>();
+    expectTypeOf<Reply['body']>().toEqualTypeOf<string | Uint8Array | null>();
+    expectTypeOf<Reply['headers']>().toEqualTypeOf<Readonly<Record<string, string>>>();
+    expectTypeOf<Lifecycle<Req>['signOut']>().returns.toEqualTypeOf<
+      Promise<Readonly<Record<string, string>>>
+    >();
+  });
+});
