@@ -15,7 +15,14 @@ import {
   type Timeouts,
   timeoutsOf,
 } from '../core/policy.js';
-import type { ActivityStore, SessionAccess, SweptSignIn } from '../core/store.js';
+import type {
+  ActivityStore,
+  RevokeTarget,
+  SessionAccess,
+  SignInRecord,
+  SweptSignIn,
+  Touch,
+} from '../core/store.js';
 import { type EndReason, Tombstones } from '../core/tombstones.js';
 
 export type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
@@ -46,20 +53,32 @@ export interface SessionObjectStoreOptions {
  * refused (`SignInRefusedError`) while its user holds `maxSignInsPerUser` remembered sign-ins
  * (429), or the process `maxSignIns` (503), so one account cannot push another's out.
  */
-export function sessionObjectStore({
-  now,
-  logger,
-  maxSignIns = DEFAULT_MAX_REMEMBERED_SIGN_INS,
-  maxSignInsPerUser = DEFAULT_MAX_REMEMBERED_PER_USER,
-}: SessionObjectStoreOptions): ActivityStore {
-  const ended = new Tombstones();
-  const live = new LiveSignIns();
-  const markerKey = (id: string) => `m:${id}`;
-  const sessionKey = (id: string) => `s:${id}`;
-  /** The owner an ended sign-in is counted for: its user, or '' for sign-ins without one. */
-  const ownerOf = (state: SecurityState) => state.userId ?? '';
-  let lastRefusalLogMs = -Infinity;
-  let refusedSinceLog = 0;
+export function sessionObjectStore(options: SessionObjectStoreOptions): ActivityStore {
+  return new SessionObjectStore(options);
+}
+
+/** The store of sessionObjectStore: the memory of this process, and each sign-in's clock in its session. */
+class SessionObjectStore implements ActivityStore {
+  private readonly ended = new Tombstones();
+  private readonly live = new LiveSignIns();
+  private readonly now: () => number;
+  private readonly logger: SessionObjectStoreOptions['logger'];
+  private readonly maxSignIns: number;
+  private readonly maxSignInsPerUser: number;
+  private lastRefusalLogMs = -Infinity;
+  private refusedSinceLog = 0;
+
+  constructor({
+    now,
+    logger,
+    maxSignIns = DEFAULT_MAX_REMEMBERED_SIGN_INS,
+    maxSignInsPerUser = DEFAULT_MAX_REMEMBERED_PER_USER,
+  }: SessionObjectStoreOptions) {
+    this.now = now;
+    this.logger = logger;
+    this.maxSignIns = maxSignIns;
+    this.maxSignInsPerUser = maxSignInsPerUser;
+  }
 
   /**
    * Admits a sign-in this process does not remember yet (a new one, or one from before a restart
@@ -67,27 +86,28 @@ export function sessionObjectStore({
    *
    * @throws SignInRefusedError
    */
-  function admit(userId: string | undefined, nowMs: number, timeouts: Timeouts): void {
+  private admit(userId: string | undefined, nowMs: number, timeouts: Timeouts): void {
     const full = () =>
-      live.size + ended.owned >= maxSignIns
+      this.live.size + this.ended.owned >= this.maxSignIns
         ? 'memory-full'
-        : userId !== undefined && live.countOf(userId) + ended.countOf(userId) >= maxSignInsPerUser
+        : userId !== undefined &&
+            this.live.countOf(userId) + this.ended.countOf(userId) >= this.maxSignInsPerUser
           ? 'user-memory-full'
           : undefined;
     if (full() === undefined) return;
     // Before refusing: what lapsed behind a longer-lived entry, and live sign-ins past their
     // deadline (a copy of one is expired by itself), free their room.
-    ended.prune(nowMs);
-    live.dropPast(nowMs, timeouts);
+    this.ended.prune(nowMs);
+    this.live.dropPast(nowMs, timeouts);
     const reason = full();
     if (reason === undefined) return;
-    refusedSinceLog++;
-    if (nowMs - lastRefusalLogMs >= 60_000) {
-      lastRefusalLogMs = nowMs;
-      logger.warn(
-        `session-security: ${refusedSinceLog} sign-in(s) refused since the last report: this process remembers ${live.size + ended.owned} sign-ins (live, and ended within their expireAfter; at most ${maxSignIns} in all and ${maxSignInsPerUser} per user: the signInMemory option), and forgets none early. Use the Redis store to remember more`,
+    this.refusedSinceLog++;
+    if (nowMs - this.lastRefusalLogMs >= 60_000) {
+      this.lastRefusalLogMs = nowMs;
+      this.logger.warn(
+        `session-security: ${this.refusedSinceLog} sign-in(s) refused since the last report: this process remembers ${this.live.size + this.ended.owned} sign-ins (live, and ended within their expireAfter; at most ${this.maxSignIns} in all and ${this.maxSignInsPerUser} per user: the signInMemory option), and forgets none early. Use the Redis store to remember more`,
       );
-      refusedSinceLog = 0;
+      this.refusedSinceLog = 0;
     }
     throw new SignInRefusedError(
       reason,
@@ -98,29 +118,32 @@ export function sessionObjectStore({
   }
 
   /** Reads the state; a damaged record counts as expired, never as a fresh start. */
-  function stored(session: SessionAccess): SecurityState | undefined | 'invalid' {
+  private stored(session: SessionAccess): SecurityState | undefined | 'invalid' {
     // A live sign-in's facts are known: the session's copy of them need not be parsed again.
-    const state = readState(session.read(), (id) => live.get(id)?.state);
+    const state = readState(session.read(), (id) => this.live.get(id)?.state);
     if (state === 'invalid') {
-      logger.error('session-security: the stored security state is damaged; ending the session');
+      this.logger.error(
+        'session-security: the stored security state is damaged; ending the session',
+      );
     }
     return state;
   }
 
   /** Why this session's sign-in already ended, when it has: a copy saved back by a request that was in flight. */
-  function endedReason(
+  private endedBefore(
     session: SessionAccess,
     state: SecurityState | undefined | 'invalid',
     nowMs: number,
   ): EndReason | undefined {
-    if (ended.size === 0) return undefined; // the usual case: no key to build
+    if (this.ended.size === 0) return undefined; // the usual case: no key to build
     const sessionId = session.id();
     const byMarker =
       state !== undefined && state !== 'invalid'
-        ? ended.find(markerKey(state.id), nowMs)
+        ? this.ended.find(markerKey(state.id), nowMs)
         : undefined;
     return (
-      byMarker ?? (sessionId === undefined ? undefined : ended.find(sessionKey(sessionId), nowMs))
+      byMarker ??
+      (sessionId === undefined ? undefined : this.ended.find(sessionKey(sessionId), nowMs))
     );
   }
 
@@ -129,7 +152,7 @@ export function sessionObjectStore({
    * otherwise live: no copy of it holds a `lastActivity` later than now, so none outlives
    * now + expireAfter (nor its absolute deadline).
    */
-  function bury(
+  private bury(
     state: SecurityState | undefined | 'invalid',
     sessionId: string | undefined,
     nowMs: number,
@@ -140,36 +163,36 @@ export function sessionObjectStore({
     const { expireAfterMs, absoluteTimeoutMs } = valid ? timeoutsOf(valid, defaults) : defaults;
     const idleUntil = nowMs + expireAfterMs;
     if (valid) {
-      live.delete(valid.id);
+      this.live.delete(valid.id);
       const absoluteUntil =
         absoluteTimeoutMs > 0 ? valid.startedAt + absoluteTimeoutMs : Number.POSITIVE_INFINITY;
       const until = Math.min(idleUntil, absoluteUntil);
       // Counted once per sign-in, by its marker; the session id goes along uncounted.
-      if (until > nowMs) ended.add(markerKey(valid.id), nowMs, until, reason, ownerOf(valid));
+      if (until > nowMs) this.ended.add(markerKey(valid.id), nowMs, until, reason, ownerOf(valid));
     }
     // A session that comes back without a clock must not start a new one for this sign-in.
-    if (sessionId !== undefined) ended.add(sessionKey(sessionId), nowMs, idleUntil, reason);
+    if (sessionId !== undefined) this.ended.add(sessionKey(sessionId), nowMs, idleUntil, reason);
   }
 
   /**
    * A slow request saves its copy of the session at its end, over the activity a ping or another
    * request recorded meanwhile: the latest time this process recorded wins over the copy's.
    */
-  function withLatest(state: SecurityState | undefined, nowMs: number) {
-    const known = state === undefined ? undefined : live.get(state.id)?.state.lastActivity;
+  private withLatest(state: SecurityState | undefined, nowMs: number) {
+    const known = state === undefined ? undefined : this.live.get(state.id)?.state.lastActivity;
     return state !== undefined && known !== undefined && known > state.lastActivity
       ? { ...state, lastActivity: Math.min(known, nowMs) }
       : state;
   }
 
-  /** Starts a sign-in's clock in the session, with its facts, and lists it as live. */
-  async function begin(
+  /** Starts a sign-in's clock in the session, with its facts, and lists it as this.live. */
+  private async begin(
     session: SessionAccess,
     nowMs: number,
     timeouts: Timeouts,
     facts: SignInFacts | undefined,
   ) {
-    admit(facts?.userId, nowMs, timeouts);
+    this.admit(facts?.userId, nowMs, timeouts);
     const state: SecurityState = {
       lastActivity: nowMs,
       startedAt: nowMs,
@@ -177,131 +200,151 @@ export function sessionObjectStore({
       ...facts,
     };
     await session.write(encodeState(state));
-    live.set(state, session.id());
+    this.live.set(state, session.id());
     return state;
   }
 
-  return {
-    async touch(session, activityOffsetMs, timeouts) {
-      const nowMs = now();
-      const state = stored(session);
-      const endedBefore = endedReason(session, state, nowMs);
-      if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
-      if (state === 'invalid') {
-        bury(state, session.id(), nowMs, 'idle', timeouts);
-        return { kind: 'ended', reason: 'idle' };
-      }
-      const restored = withLatest(state, nowMs);
-      const activityAt = activityOffsetMs === undefined ? undefined : nowMs - activityOffsetMs;
-      // The sign-in's first tracked request starts its clock (no start() was called).
-      const decision = decide(restored, nowMs, activityAt, timeouts, randomId);
-      if (decision.outcome === 'expired') {
-        bury(state, session.id(), nowMs, decision.reason, timeouts);
-        return { kind: 'ended', reason: decision.reason, ...(restored && { found: restored }) };
-      }
-      const next = decision.state;
-      // This process knows the latest activity to the second (`live`, which every answer uses);
-      // the session's copy is rewritten only when it falls a step behind, so that a busy user
-      // does not cost a session save every second (see sessionCopyStepMs).
-      const copyStale =
-        state === undefined ||
-        next.startedAt !== state.startedAt ||
-        next.lastActivity < state.lastActivity ||
-        next.lastActivity - state.lastActivity >= sessionCopyStepMs(timeoutsOf(next, timeouts));
-      if (copyStale) await session.write(encodeState(next));
-      // Listed as live: a sign-in from before a restart is listed at its first request. (The
-      // session's copy lagging behind, the usual case, is no news to `live`.)
-      if (!live.has(next.id)) {
-        // Not remembered yet (a sign-in from before a restart): admitted like a new one; while
-        // the memory has no room its requests are refused (503), never left unlisted.
-        admit(next.userId, nowMs, timeouts);
-        live.set(next, session.id());
-      } else if (decision.write) live.set(next, session.id());
-      return { kind: 'active', state: next, nowMs };
-    },
+  async touch(
+    session: SessionAccess,
+    activityOffsetMs: number | undefined,
+    timeouts: Timeouts,
+  ): Promise<Touch> {
+    const nowMs = this.now();
+    const state = this.stored(session);
+    const endedBefore = this.endedBefore(session, state, nowMs);
+    if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
+    if (state === 'invalid') {
+      this.bury(state, session.id(), nowMs, 'idle', timeouts);
+      return { kind: 'ended', reason: 'idle' };
+    }
+    const restored = this.withLatest(state, nowMs);
+    const activityAt = activityOffsetMs === undefined ? undefined : nowMs - activityOffsetMs;
+    // The sign-in's first tracked request starts its clock (no start() was called).
+    const decision = decide(restored, nowMs, activityAt, timeouts, randomId);
+    if (decision.outcome === 'expired') {
+      this.bury(state, session.id(), nowMs, decision.reason, timeouts);
+      return { kind: 'ended', reason: decision.reason, ...(restored && { found: restored }) };
+    }
+    const next = decision.state;
+    // This process knows the latest activity to the second (`live`, which every answer uses);
+    // the session's copy is rewritten only when it falls a step behind, so that a busy user
+    // does not cost a session save every second (see sessionCopyStepMs).
+    const copyStale =
+      state === undefined ||
+      next.startedAt !== state.startedAt ||
+      next.lastActivity < state.lastActivity ||
+      next.lastActivity - state.lastActivity >= sessionCopyStepMs(timeoutsOf(next, timeouts));
+    if (copyStale) await session.write(encodeState(next));
+    // Listed as live: a sign-in from before a restart is listed at its first request. (The
+    // session's copy lagging behind, the usual case, is no news to `live`.)
+    if (!this.live.has(next.id)) {
+      // Not remembered yet (a sign-in from before a restart): admitted like a new one; while
+      // the memory has no room its requests are refused (503), never left unlisted.
+      this.admit(next.userId, nowMs, timeouts);
+      this.live.set(next, session.id());
+    } else if (decision.write) this.live.set(next, session.id());
+    return { kind: 'active', state: next, nowMs };
+  }
 
-    async prepare(session, timeouts, facts) {
-      if (session.read() !== undefined) return undefined;
-      const nowMs = now();
-      if (endedReason(session, undefined, nowMs) !== undefined) return undefined;
-      return begin(session, nowMs, timeouts, facts);
-    },
+  async prepare(
+    session: SessionAccess,
+    timeouts: Timeouts,
+    facts?: SignInFacts,
+  ): Promise<SecurityState | undefined> {
+    if (session.read() !== undefined) return undefined;
+    const nowMs = this.now();
+    if (this.endedBefore(session, undefined, nowMs) !== undefined) return undefined;
+    return this.begin(session, nowMs, timeouts, facts);
+  }
 
-    async start(session, timeouts, facts) {
-      const nowMs = now();
-      const state = await begin(session, nowMs, timeouts, facts);
-      // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that
-      // kept the session id): the session id is free again; the old marker stays ended.
-      const sessionId = session.id();
-      if (sessionId !== undefined) ended.delete(sessionKey(sessionId));
-      return { kind: 'active', state, nowMs };
-    },
+  async start(
+    session: SessionAccess,
+    timeouts: Timeouts,
+    facts?: SignInFacts,
+  ): Promise<Touch & { kind: 'active' }> {
+    const nowMs = this.now();
+    const state = await this.begin(session, nowMs, timeouts, facts);
+    // An explicit new sign-in in a session whose earlier sign-in ended (a logout hook that
+    // kept the session id): the session id is free again; the old marker stays this.ended.
+    const sessionId = session.id();
+    if (sessionId !== undefined) this.ended.delete(sessionKey(sessionId));
+    return { kind: 'active', state, nowMs };
+  }
 
-    async end(session, reason, timeouts) {
-      const nowMs = now();
-      const state = stored(session);
-      const already = endedReason(session, state, nowMs) !== undefined;
-      bury(state, session.id(), nowMs, reason, timeouts);
-      return already || state === undefined || state === 'invalid'
-        ? undefined
-        : withLatest(state, nowMs);
-    },
+  async end(
+    session: SessionAccess,
+    reason: EndReason,
+    timeouts: Timeouts,
+  ): Promise<SecurityState | undefined> {
+    const nowMs = this.now();
+    const state = this.stored(session);
+    const already = this.endedBefore(session, state, nowMs) !== undefined;
+    this.bury(state, session.id(), nowMs, reason, timeouts);
+    return already || state === undefined || state === 'invalid'
+      ? undefined
+      : this.withLatest(state, nowMs);
+  }
 
-    peek(session, timeouts) {
-      const nowMs = now();
-      const state = readState(session.read());
-      if (state === undefined || state === 'invalid') return undefined;
-      const endedBefore = endedReason(session, state, nowMs);
-      if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
-      const decision = decide(withLatest(state, nowMs), nowMs, undefined, timeouts, randomId);
-      return decision.outcome === 'expired'
-        ? { kind: 'ended', reason: decision.reason }
-        : { kind: 'active', state: decision.state, nowMs };
-    },
+  peek(session: SessionAccess, timeouts: Timeouts): Touch | undefined {
+    const nowMs = this.now();
+    const state = readState(session.read());
+    if (state === undefined || state === 'invalid') return undefined;
+    const endedBefore = this.endedBefore(session, state, nowMs);
+    if (endedBefore !== undefined) return { kind: 'ended', reason: endedBefore };
+    const decision = decide(this.withLatest(state, nowMs), nowMs, undefined, timeouts, randomId);
+    return decision.outcome === 'expired'
+      ? { kind: 'ended', reason: decision.reason }
+      : { kind: 'active', state: decision.state, nowMs };
+  }
 
-    async endedReason(marker) {
-      return ended.find(markerKey(marker), now());
-    },
+  async endedReason(marker: string): Promise<EndReason | undefined> {
+    return this.ended.find(markerKey(marker), this.now());
+  }
 
-    async signIns(userId, timeouts) {
-      const nowMs = now();
-      return live
-        .ofUser(userId)
-        .filter(({ state }) => nowMs < deadlineOf(state, timeoutsOf(state, timeouts)))
-        .map(({ state }) => ({ ...state }));
-    },
+  async signIns(userId: string, timeouts: Timeouts): Promise<SignInRecord[]> {
+    const nowMs = this.now();
+    return this.live
+      .ofUser(userId)
+      .filter(({ state }) => nowMs < deadlineOf(state, timeoutsOf(state, timeouts)))
+      .map(({ state }) => ({ ...state }));
+  }
 
-    async revoke(target, timeouts) {
-      const nowMs = now();
-      const chosen =
-        'everyone' in target
-          ? live.all()
-          : live
-              .ofUser(target.userId)
-              .filter(
-                ({ state }) =>
-                  (target.signIn === undefined || state.id === target.signIn) &&
-                  state.id !== target.except,
-              );
-      return chosen.map(({ state, sessionId }) => {
-        bury(state, sessionId, nowMs, 'revoked', timeouts);
-        return state;
-      });
-    },
+  async revoke(target: RevokeTarget, timeouts: Timeouts): Promise<SecurityState[]> {
+    const nowMs = this.now();
+    const chosen =
+      'everyone' in target
+        ? this.live.all()
+        : this.live
+            .ofUser(target.userId)
+            .filter(
+              ({ state }) =>
+                (target.signIn === undefined || state.id === target.signIn) &&
+                state.id !== target.except,
+            );
+    return chosen.map(({ state, sessionId }) => {
+      this.bury(state, sessionId, nowMs, 'revoked', timeouts);
+      return state;
+    });
+  }
 
-    async sweep(timeouts) {
-      const nowMs = now();
-      const swept: SweptSignIn[] = [];
-      for (const { state, sessionId } of live.all()) {
-        const decision = decide(state, nowMs, undefined, timeouts, randomId);
-        if (decision.outcome !== 'expired') continue;
-        bury(state, sessionId, nowMs, decision.reason, timeouts);
-        swept.push({ state, reason: decision.reason });
-      }
-      return swept;
-    },
-  };
+  async sweep(timeouts: Timeouts): Promise<SweptSignIn[]> {
+    const nowMs = this.now();
+    const swept: SweptSignIn[] = [];
+    for (const { state, sessionId } of this.live.all()) {
+      const decision = decide(state, nowMs, undefined, timeouts, randomId);
+      if (decision.outcome !== 'expired') continue;
+      this.bury(state, sessionId, nowMs, decision.reason, timeouts);
+      swept.push({ state, reason: decision.reason });
+    }
+    return swept;
+  }
 }
+
+/** The keys of an ended sign-in in the memory: by its marker, and by its session id. */
+const markerKey = (id: string) => `m:${id}`;
+const sessionKey = (id: string) => `s:${id}`;
+/** The owner an ended sign-in is counted for: its user, or '' for sign-ins without one. */
+const ownerOf = (state: SecurityState) => state.userId ?? '';
 
 /**
  * How far the session's copy of the last activity may fall behind what this process knows:
