@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as kit from '../../src/adapter/index.js';
+import { FakeSession } from '../support/fake-session.js';
 
 const lines = (path: string) =>
   readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
@@ -29,21 +30,7 @@ describe('the adapter kit', () => {
       drafts: false,
       clock: { now: () => now },
     });
-    let value: unknown;
-    const session = {
-      exists: () => true,
-      id: () => 'sid',
-      read: () => value,
-      write: (next: unknown) => {
-        value = next;
-      },
-      clear: () => {
-        value = undefined;
-      },
-      end: async () => {
-        value = undefined;
-      },
-    };
+    const session = new FakeSession('sid');
     const request = (method: string, path: string, headers: Record<string, string>) => ({
       req: { signedIn: true },
       method,

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLifecycle } from '../../../src/adapter/index.js';
 import { MAX_BODY_BYTES } from '../../../src/core/protocol.js';
+import { FakeSession } from '../../support/fake-session.js';
 
 const APP = 'http://app.test';
 const T0 = Date.UTC(2026, 0, 1);
@@ -80,21 +81,7 @@ async function answer(c: Case): Promise<string> {
     clock: { now: () => now },
     logger: { warn: () => {}, error: () => {} },
   });
-  let value: unknown;
-  const session = {
-    exists: () => true,
-    id: () => 'sid',
-    read: () => value,
-    write: (next: unknown) => {
-      value = next;
-    },
-    clear: () => {
-      value = undefined;
-    },
-    end: async () => {
-      value = undefined;
-    },
-  };
+  const session = new FakeSession('sid');
   const request = (path: string, method: string, headers: Record<string, string>, body = '') => ({
     req: { signedIn: !c.anonymous },
     method,
@@ -124,7 +111,7 @@ async function answer(c: Case): Promise<string> {
     'sec-fetch-site': 'same-origin',
     ...(c.foreignOrigin ? { origin: 'https://elsewhere.test' } : {}),
   };
-  const noSession = { ...session, exists: () => false };
+  const noSession = Object.assign(new FakeSession('sid'), { exists: () => false });
   const outcome = await lifecycle.handle(
     request(PATHS[c.target], c.method, headers, body),
     c.noSession ? noSession : session,
