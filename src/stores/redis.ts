@@ -365,32 +365,59 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       );
     }
   }
-  const commands = commandsOf(options.client);
-  const prefix = validPrefix(options.prefix);
-  const commandTimeoutMs = validCommandTimeout(options.commandTimeout);
-  const graceMs = Math.ceil(validGraceSeconds(options.graceSeconds) * 1000);
-  const now = validNow(options.now);
-  const logger = validLogger(options.logger);
-  void warnOfEviction(commands, logger);
+  return new RedisActivityStore(options);
+}
+
+/** The store redisStore makes: one connection's commands, and this process's memory of its ends. */
+class RedisActivityStore implements ActivityStore {
+  private readonly commands: ReturnType<typeof commandsOf>;
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly graceMs: number;
+  private readonly now: ReturnType<typeof validNow>;
+  private readonly logger: ReturnType<typeof validLogger>;
+  private readonly markKey: string;
+  private readonly allIndex: string;
+  private readonly recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
+  private toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
+  private markSeen = false;
+  private markCheckedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: RedisStoreOptions) {
+    this.commands = commandsOf(options.client);
+    this.prefix = validPrefix(options.prefix);
+    this.commandTimeoutMs = validCommandTimeout(options.commandTimeout);
+    this.graceMs = Math.ceil(validGraceSeconds(options.graceSeconds) * 1000);
+    this.now = validNow(options.now);
+    this.logger = validLogger(options.logger);
+    this.markKey = `${this.prefix}mark`;
+    this.allIndex = `${this.prefix}index:all`;
+    void warnOfEviction(this.commands, this.logger);
+    // After the client's own 'ready' handlers: it may count as ready only once they have run.
+    this.commands.watch(
+      () => this.connectionLost(),
+      () => void setImmediate(() => void this.replayEnds()),
+    );
+  }
 
   /** The time argument of every script: the test clock, or '' for Redis's own `TIME`. */
-  function nowArgument(): string {
-    if (now === undefined) return '';
-    const nowMs = now();
+  private nowArgument(): string {
+    if (this.now === undefined) return '';
+    const nowMs = this.now();
     if (!Number.isFinite(nowMs)) throw new Error(`session-security: now() returned ${nowMs}`);
     return String(nowMs);
   }
 
   /** Runs a script on a sign-in's record (see {@link runOn}). */
-  function run(script: Script, marker: string, args: string[]): Promise<unknown> {
-    return runOn(script, `${prefix}${marker}`, args);
+  private run(script: Script, marker: string, args: string[]): Promise<unknown> {
+    return this.runOn(script, `${this.prefix}${marker}`, args);
   }
 
   /** Runs a script in one round trip (two more after a Redis restart or SCRIPT FLUSH), within the timeout. */
-  function runOn(script: Script, key: string, args: string[]): Promise<unknown> {
+  private runOn(script: Script, key: string, args: string[]): Promise<unknown> {
     const send = <T>(command: () => Promise<T>): Promise<T> => {
       // Checked before each command: a client's offline queue would hold it past any deadline.
-      const notReady = commands.notReady();
+      const notReady = this.commands.notReady();
       if (notReady !== undefined) {
         return Promise.reject(
           new Error(`session-security: the Redis client is not ready (${notReady})`),
@@ -400,20 +427,20 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     };
     const attempt = async () => {
       try {
-        return await send(() => commands.evalSha(script.sha, [key], args));
+        return await send(() => this.commands.evalSha(script.sha, [key], args));
       } catch (error) {
         if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-        await send(() => commands.scriptLoad(script.text));
-        return await send(() => commands.evalSha(script.sha, [key], args));
+        await send(() => this.commands.scriptLoad(script.text));
+        return await send(() => this.commands.evalSha(script.sha, [key], args));
       }
     };
-    return withTimeout(attempt(), commandTimeoutMs, `the ${script.name} script`).then(
+    return withTimeout(attempt(), this.commandTimeoutMs, `the ${script.name} script`).then(
       (reply) => {
-        if (toReplay !== undefined) void replayEnds();
+        if (this.toReplay !== undefined) void this.replayEnds();
         return reply;
       },
       (error: unknown) => {
-        connectionLost();
+        this.connectionLost();
         throw error;
       },
     );
@@ -426,30 +453,28 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
    * same Redis kept). So when the connection is lost, the recent ones are set aside, and
    * recorded again once Redis answers: ending a sign-in that is already ended does nothing.
    */
-  const recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
-  let toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
 
-  function rememberEnds(markers: string[], reason: EndReason): void {
+  private rememberEnds(markers: string[], reason: EndReason): void {
     const atMs = Date.now();
     for (const marker of markers) {
-      recentEnds.delete(marker);
-      recentEnds.set(marker, { reason, atMs });
+      this.recentEnds.delete(marker);
+      this.recentEnds.set(marker, { reason, atMs });
     }
-    for (const [marker, { atMs: endedAt }] of recentEnds) {
-      if (endedAt > atMs - RECENT_END_MS && recentEnds.size <= MAX_RECENT_ENDS) break;
-      recentEnds.delete(marker);
+    for (const [marker, { atMs: endedAt }] of this.recentEnds) {
+      if (endedAt > atMs - RECENT_END_MS && this.recentEnds.size <= MAX_RECENT_ENDS) break;
+      this.recentEnds.delete(marker);
     }
   }
 
-  function connectionLost(): void {
-    if (toReplay !== undefined) return;
+  private connectionLost(): void {
+    if (this.toReplay !== undefined) return;
     const since = Date.now() - RECENT_END_MS;
-    toReplay = new Map([...recentEnds].filter(([, { atMs }]) => atMs >= since));
+    this.toReplay = new Map([...this.recentEnds].filter(([, { atMs }]) => atMs >= since));
   }
 
-  async function replayEnds(): Promise<void> {
-    const pending = toReplay;
-    toReplay = undefined;
+  private async replayEnds(): Promise<void> {
+    const pending = this.toReplay;
+    this.toReplay = undefined;
     if (pending === undefined || pending.size === 0) return;
     const byReason = new Map<EndReason, string[]>();
     for (const [marker, { reason }] of pending) {
@@ -457,33 +482,32 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     }
     let again = 0;
     try {
-      for (const [reason, markers] of byReason) again += (await endAll(markers, reason)).length;
+      for (const [reason, markers] of byReason)
+        again += (await this.endAll(markers, reason)).length;
     } catch {
       // Redis went away again, or the client is not ready yet: keep them, and try again soon
       // (also at the next command that succeeds, and when the client is ready).
-      toReplay = new Map([...pending, ...(toReplay ?? [])]);
-      setTimeout(() => void replayEnds(), 250).unref?.();
+      this.toReplay = new Map([...pending, ...(this.toReplay ?? [])]);
+      setTimeout(() => void this.replayEnds(), 250).unref?.();
       return;
     }
     if (again > 0) {
-      logger.error(
+      this.logger.error(
         `session-security: ${again} sign-out(s) recorded just before the connection to Redis was lost were missing when it came back (Redis lost its last writes), and were recorded again`,
       );
     }
   }
-  // After the client's own 'ready' handlers: it may count as ready only once they have run.
-  commands.watch(connectionLost, () => void setImmediate(() => void replayEnds()));
 
   /**
    * How a sign-in this process ended lately ended, while it is kept to be recorded again: its
    * requests here are refused without asking Redis, which may have lost the end.
    */
-  function heldEnd(marker: string): EndReason | undefined {
-    return (toReplay?.get(marker) ?? recentEnds.get(marker))?.reason;
+  private heldEnd(marker: string): EndReason | undefined {
+    return (this.toReplay?.get(marker) ?? this.recentEnds.get(marker))?.reason;
   }
 
   /** The sign-in marker the session holds, or undefined when it holds none. */
-  function markerOf(session: SessionAccess): string | undefined {
+  private markerOf(session: SessionAccess): string | undefined {
     const value = session.read();
     if (value === null || typeof value !== 'object') return undefined;
     const { id } = value as Record<string, unknown>;
@@ -494,7 +518,7 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
    * The deadline hint the session holds (`until`, ms): the sign-in's deadline as this store last
    * wrote it into the session. A missing record before `until + grace` was lost, not timed out.
    */
-  function hintOf(session: SessionAccess): number | undefined {
+  private hintOf(session: SessionAccess): number | undefined {
     const value = session.read();
     if (value === null || typeof value !== 'object') return undefined;
     const { until } = value as Record<string, unknown>;
@@ -506,10 +530,10 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
    * should still be there (Redis evicted or lost it), else `idle` (it timed out long ago, or the
    * session predates hints). Then checks the store's mark, to log a loss of all of Redis's data.
    */
-  function missingReason(session: SessionAccess, nowMs: number): EndReason {
-    void checkMark(true);
-    const until = hintOf(session);
-    return until !== undefined && nowMs < until + graceMs ? 'lost' : 'idle';
+  private missingReason(session: SessionAccess, nowMs: number): EndReason {
+    void this.checkMark(true);
+    const until = this.hintOf(session);
+    return until !== undefined && nowMs < until + this.graceMs ? 'lost' : 'idle';
   }
 
   /**
@@ -519,60 +543,54 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
    * sign-in, and when a record is missing at most once per 5 s (after a flush, every user's next
    * request finds one).
    */
-  const markKey = `${prefix}mark`;
-  let markSeen = false;
-  let markCheckedAt = Number.NEGATIVE_INFINITY;
-  async function checkMark(missing: boolean): Promise<void> {
-    if (commands.notReady() !== undefined) return;
+  private async checkMark(missing: boolean): Promise<void> {
+    if (this.commands.notReady() !== undefined) return;
     const at = Date.now();
     if (missing) {
-      if (at - markCheckedAt < 5000) return;
-      markCheckedAt = at;
+      if (at - this.markCheckedAt < 5000) return;
+      this.markCheckedAt = at;
     }
     try {
-      const there = Number(await runOn(MARK, markKey, [String(at)])) === 1;
-      if (!there && markSeen) {
-        logger.error(
+      const there = Number(await this.runOn(MARK, this.markKey, [String(at)])) === 1;
+      if (!there && this.markSeen) {
+        this.logger.error(
           "session-security: Redis lost the store's data (its mark key is gone: FLUSHALL, a restart without persistence, or eviction); every sign-in it held has ended, and their users are told so (reason lost). Configure Redis with persistence (appendonly yes) and maxmemory-policy noeviction",
         );
       }
-      markSeen = true;
+      this.markSeen = true;
     } catch {
       // checked again at the next missing record
-      if (missing) markCheckedAt = Number.NEGATIVE_INFINITY;
+      if (missing) this.markCheckedAt = Number.NEGATIVE_INFINITY;
     }
   }
 
   /** The index of every sign-in (for the sweep and ending everyone's), and of one user's. */
-  const allIndex = `${prefix}index:all`;
-  const userIndex = (userId: string) =>
-    `${prefix}index:user:${createHash('sha256').update(userId).digest('base64url')}`;
 
   /** Walks an index in batches: each batch's markers go to `visit`, which says which to drop from the index. */
-  async function walk(
+  private async walk(
     index: string,
     visit: (markers: string[]) => Promise<string[]>,
   ): Promise<void> {
     let cursor = '0';
     do {
-      const reply = await runOn(INDEX, index, ['scan', cursor, String(BATCH)]);
+      const reply = await this.runOn(INDEX, index, ['scan', cursor, String(BATCH)]);
       if (!Array.isArray(reply) || !Array.isArray(reply[1])) throw unexpectedReply('index', reply);
       cursor = stringOf(reply[0]);
       const markers = [...new Set((reply[1] as unknown[]).map(stringOf))];
       const gone = markers.length === 0 ? [] : await visit(markers);
-      if (gone.length > 0) await runOn(INDEX, index, ['remove', ...gone]);
+      if (gone.length > 0) await this.runOn(INDEX, index, ['remove', ...gone]);
     } while (cursor !== '0');
   }
 
   /** Reads (and, with `expire`, records the expiry of) each marker's record. */
-  function readAll(markers: string[], timeouts: Timeouts, expire: boolean) {
+  private readAll(markers: string[], timeouts: Timeouts, expire: boolean) {
     return Promise.all(
       markers.map(async (marker) => ({
         marker,
         read: readRecordReply(
-          await run(READ, marker, [
-            nowArgument(),
-            String(graceMs),
+          await this.run(READ, marker, [
+            this.nowArgument(),
+            String(this.graceMs),
             String(timeouts.expireAfterMs),
             String(timeouts.absoluteTimeoutMs),
             expire ? '1' : '',
@@ -584,19 +602,22 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
   }
 
   /** Ends sign-ins by marker; returns the ones this call ended, taken out of the indexes. */
-  async function endAll(markers: string[], reason: EndReason): Promise<SecurityState[]> {
+  private async endAll(markers: string[], reason: EndReason): Promise<SecurityState[]> {
     const ended = (
       await Promise.all(
         markers.map(async (marker) =>
-          stateFromFields(await run(END, marker, [nowArgument(), String(graceMs), reason]), marker),
+          stateFromFields(
+            await this.run(END, marker, [this.nowArgument(), String(this.graceMs), reason]),
+            marker,
+          ),
         ),
       )
     ).filter((state): state is SecurityState => state !== undefined);
-    rememberEnds(
+    this.rememberEnds(
       ended.map((state) => state.id),
       reason,
     );
-    await forget(ended);
+    await this.forget(ended);
     return ended;
   }
 
@@ -604,10 +625,10 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
    * Takes ended sign-ins out of the indexes, so that a user's index does not grow with every
    * sign-in. Best effort: a marker left behind is dropped by the next list or sweep that reads it.
    */
-  async function forget(states: SecurityState[]): Promise<void> {
+  private async forget(states: SecurityState[]): Promise<void> {
     try {
       const ids = states.map((state) => state.id);
-      if (ids.length > 0) await runOn(INDEX, allIndex, ['remove', ...ids]);
+      if (ids.length > 0) await this.runOn(INDEX, this.allIndex, ['remove', ...ids]);
       // One command per user, all sent at once: ending many sign-ins stays linear.
       const byUser = new Map<string, string[]>();
       for (const { userId, id } of states) {
@@ -618,7 +639,7 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
       }
       await Promise.all(
         [...byUser].map(([userId, markers]) =>
-          runOn(INDEX, userIndex(userId), ['remove', ...markers]),
+          this.runOn(INDEX, this.userIndex(userId), ['remove', ...markers]),
         ),
       );
     } catch {
@@ -626,172 +647,187 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     }
   }
 
-  return {
-    async touch(session, activityOffsetMs, timeouts, withFacts) {
-      const marker = markerOf(session);
-      if (marker === undefined) {
-        // Why: with the clock outside the session, a missing clock cannot be told from a record
-        // that timed out, so it is expired; starting one here would revive ended sign-ins.
-        if (!warnedMissingMarker) {
-          warnedMissingMarker = true;
-          logger.warn(
-            'session-security: a signed-in session has no Redis clock, so it is treated as expired; call `await security.start(req)` at sign-in',
-          );
-        }
-        return { kind: 'ended', reason: 'idle' };
-      }
-      const held = heldEnd(marker);
-      if (held !== undefined) return { kind: 'ended', reason: held };
-      if (activityOffsetMs !== undefined && !Number.isFinite(activityOffsetMs)) {
-        throw new Error(
-          `session-security: activityOffsetMs (${activityOffsetMs}) must be a finite number`,
+  /** The index of one user's sign-ins (its name a hash of the user's id). */
+  private userIndex(userId: string): string {
+    return `${this.prefix}index:user:${createHash('sha256').update(userId).digest('base64url')}`;
+  }
+
+  async touch(
+    session: SessionAccess,
+    activityOffsetMs: number | undefined,
+    timeouts: Timeouts,
+    withFacts?: boolean,
+  ): Promise<Touch> {
+    const marker = this.markerOf(session);
+    if (marker === undefined) {
+      // Why: with the clock outside the session, a missing clock cannot be told from a record
+      // that timed out, so it is expired; starting one here would revive ended sign-ins.
+      if (!warnedMissingMarker) {
+        warnedMissingMarker = true;
+        this.logger.warn(
+          'session-security: a signed-in session has no Redis clock, so it is treated as expired; call `await security.start(req)` at sign-in',
         );
       }
-      const reply = await run(TOUCH, marker, [
-        nowArgument(),
-        String(graceMs),
-        activityOffsetMs === undefined ? '' : String(activityOffsetMs),
-        String(timeouts.expireAfterMs),
-        String(timeouts.absoluteTimeoutMs),
-        String(MIN_WRITE_INTERVAL_MS),
-        withFacts ? '1' : '',
-      ]);
-      const touch = readTouchReply(reply, marker);
-      if (touch === 'damaged') {
-        logger.error('session-security: the stored security state is damaged; ending the session');
-        return { kind: 'ended', reason: 'idle' };
-      }
-      if (touch.kind === 'missing') {
-        return { kind: 'ended', reason: missingReason(session, touch.nowMs) };
-      }
-      if (touch.kind === 'ended') {
-        if (touch.found) await forget([touch.found]);
-        return touch;
-      }
-      // The hint follows the deadline within half the grace: a record missing before its
-      // deadline is then always found before hint + grace, and one that timed out never is.
-      const deadline = deadlineOf(touch.state, timeoutsOf(touch.state, timeouts));
-      const until = hintOf(session);
-      if (until === undefined || deadline - until > graceMs / 2) {
-        await session.write({ id: marker, until: deadline });
-      }
+      return { kind: 'ended', reason: 'idle' };
+    }
+    const held = this.heldEnd(marker);
+    if (held !== undefined) return { kind: 'ended', reason: held };
+    if (activityOffsetMs !== undefined && !Number.isFinite(activityOffsetMs)) {
+      throw new Error(
+        `session-security: activityOffsetMs (${activityOffsetMs}) must be a finite number`,
+      );
+    }
+    const reply = await this.run(TOUCH, marker, [
+      this.nowArgument(),
+      String(this.graceMs),
+      activityOffsetMs === undefined ? '' : String(activityOffsetMs),
+      String(timeouts.expireAfterMs),
+      String(timeouts.absoluteTimeoutMs),
+      String(MIN_WRITE_INTERVAL_MS),
+      withFacts ? '1' : '',
+    ]);
+    const touch = readTouchReply(reply, marker);
+    if (touch === 'damaged') {
+      this.logger.error(
+        'session-security: the stored security state is damaged; ending the session',
+      );
+      return { kind: 'ended', reason: 'idle' };
+    }
+    if (touch.kind === 'missing') {
+      return { kind: 'ended', reason: this.missingReason(session, touch.nowMs) };
+    }
+    if (touch.kind === 'ended') {
+      if (touch.found) await this.forget([touch.found]);
       return touch;
-    },
+    }
+    // The hint follows the deadline within half the grace: a record missing before its
+    // deadline is then always found before hint + grace, and one that timed out never is.
+    const deadline = deadlineOf(touch.state, timeoutsOf(touch.state, timeouts));
+    const until = this.hintOf(session);
+    if (until === undefined || deadline - until > this.graceMs / 2) {
+      await session.write({ id: marker, until: deadline });
+    }
+    return touch;
+  }
 
-    async start(session, timeouts, facts = {}) {
-      const id = randomId();
-      const own = facts.timeouts ?? timeouts;
-      const fields: string[] = [];
-      if (facts.timeouts) {
-        fields.push('expireAfter', String(own.expireAfterMs), 'warnAfter', String(own.warnAfterMs));
-        fields.push('absoluteTimeout', String(own.absoluteTimeoutMs));
+  async start(
+    session: SessionAccess,
+    timeouts: Timeouts,
+    facts: SignInFacts = {},
+  ): Promise<Touch & { kind: 'active' }> {
+    const id = randomId();
+    const own = facts.timeouts ?? timeouts;
+    const fields: string[] = [];
+    if (facts.timeouts) {
+      fields.push('expireAfter', String(own.expireAfterMs), 'warnAfter', String(own.warnAfterMs));
+      fields.push('absoluteTimeout', String(own.absoluteTimeoutMs));
+    }
+    if (facts.userId !== undefined) fields.push('user', facts.userId);
+    if (facts.data !== undefined) fields.push('data', JSON.stringify(facts.data));
+    if (facts.agent !== undefined) fields.push('agent', facts.agent);
+    const reply = await this.run(START, id, [
+      this.nowArgument(),
+      String(this.graceMs),
+      String(own.expireAfterMs),
+      String(own.absoluteTimeoutMs),
+      ...fields,
+    ]);
+    const nowMs = Number(stringOf(reply));
+    if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
+    if (!this.markSeen) void this.checkMark(false);
+    // Listed before the session names it: a sign-in nobody can list could not be ended.
+    await this.runOn(INDEX, this.allIndex, ['add', id]);
+    if (facts.userId !== undefined)
+      await this.runOn(INDEX, this.userIndex(facts.userId), ['add', id]);
+    // The marker and a hint of the deadline go in the session: activity rewrites the hint
+    // only when the deadline moved on by half the grace (see touch).
+    const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
+    await session.write({ id, until });
+    return {
+      kind: 'active',
+      state: { lastActivity: nowMs, startedAt: nowMs, id, ...facts },
+      nowMs,
+    };
+  }
+
+  async end(session: SessionAccess, reason: EndReason): Promise<SecurityState | undefined> {
+    const marker = this.markerOf(session);
+    if (marker === undefined) return undefined;
+    return (await this.endAll([marker], reason))[0];
+  }
+
+  peek(): Touch | undefined {
+    // The lifecycle reuses the result of the request's own touch: no second round trip.
+    return undefined;
+  }
+
+  async endedReason(marker: string): Promise<EndReason | undefined> {
+    const held = this.heldEnd(marker);
+    if (held !== undefined) return held;
+    const reason = stringOf(await this.run(ENDED, marker, []));
+    if (reason !== '') return isEndReason(reason) ? reason : undefined;
+    // The page's sign-in did not end, yet its browser has no signed-in session: Redis lost the
+    // record, or the session store lost the session while the record lives (evicted, flushed,
+    // its own TTL), or the sign-in ended more than graceSeconds ago (a page that slept that
+    // long: its client, past its own deadline, says idle). The same answer for a live and a
+    // missing record, so a ping cannot learn whether a marker is live; it ends nothing.
+    void this.checkMark(true);
+    return 'lost';
+  }
+
+  async signIns(userId: string, timeouts: Timeouts): Promise<SignInRecord[]> {
+    const found: SignInRecord[] = [];
+    await this.walk(this.userIndex(userId), async (markers) => {
+      const gone: string[] = [];
+      for (const { marker, read } of await this.readAll(markers, timeouts, false)) {
+        if (read.kind === 'live') found.push(read.state);
+        else gone.push(marker);
       }
-      if (facts.userId !== undefined) fields.push('user', facts.userId);
-      if (facts.data !== undefined) fields.push('data', JSON.stringify(facts.data));
-      if (facts.agent !== undefined) fields.push('agent', facts.agent);
-      const reply = await run(START, id, [
-        nowArgument(),
-        String(graceMs),
-        String(own.expireAfterMs),
-        String(own.absoluteTimeoutMs),
-        ...fields,
-      ]);
-      const nowMs = Number(stringOf(reply));
-      if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
-      if (!markSeen) void checkMark(false);
-      // Listed before the session names it: a sign-in nobody can list could not be ended.
-      await runOn(INDEX, allIndex, ['add', id]);
-      if (facts.userId !== undefined) await runOn(INDEX, userIndex(facts.userId), ['add', id]);
-      // The marker and a hint of the deadline go in the session: activity rewrites the hint
-      // only when the deadline moved on by half the grace (see touch).
-      const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
-      await session.write({ id, until });
-      return {
-        kind: 'active',
-        state: { lastActivity: nowMs, startedAt: nowMs, id, ...facts },
-        nowMs,
-      };
-    },
+      return gone;
+    });
+    return found;
+  }
 
-    async end(session, reason) {
-      const marker = markerOf(session);
-      if (marker === undefined) return undefined;
-      return (await endAll([marker], reason))[0];
-    },
+  async revoke(target: RevokeTarget): Promise<SecurityState[]> {
+    if (!('everyone' in target) && target.signIn !== undefined) {
+      // One sign-in: ended only if it is the user's, without walking the user's index.
+      if (target.signIn === target.except) return [];
+      const owned = await this.runOn(INDEX, this.userIndex(target.userId), ['has', target.signIn]);
+      return Number(owned) === 1 ? this.endAll([target.signIn], 'revoked') : [];
+    }
+    const ended: SecurityState[] = [];
+    const index = 'everyone' in target ? this.allIndex : this.userIndex(target.userId);
+    const except = 'everyone' in target ? undefined : target.except;
+    if (except !== undefined && Number(await this.runOn(INDEX, index, ['has', except])) !== 1) {
+      // The sign-in asking is live, so its user's index lists it, unless Redis evicted or lost
+      // the index: then the walk would miss sign-ins that must end. Fail where the user sees it.
+      throw new SessionStoreUnavailableError(
+        'end the other sign-ins of',
+        "the index of the user's sign-ins in Redis lacks the sign-in asking (Redis evicted or lost it), so its other sign-ins cannot all be found: set maxmemory-policy noeviction",
+      );
+    }
+    // One walk: each batch's sign-ins are ended together (their scripts sent at once).
+    await this.walk(index, async (markers) => {
+      const chosen = markers.filter((marker) => marker !== except);
+      ended.push(...(await this.endAll(chosen, 'revoked')));
+      return chosen;
+    });
+    return ended;
+  }
 
-    peek() {
-      // The lifecycle reuses the result of the request's own touch: no second round trip.
-      return undefined;
-    },
-
-    async endedReason(marker) {
-      const held = heldEnd(marker);
-      if (held !== undefined) return held;
-      const reason = stringOf(await run(ENDED, marker, []));
-      if (reason !== '') return isEndReason(reason) ? reason : undefined;
-      // The page's sign-in did not end, yet its browser has no signed-in session: Redis lost the
-      // record, or the session store lost the session while the record lives (evicted, flushed,
-      // its own TTL), or the sign-in ended more than graceSeconds ago (a page that slept that
-      // long: its client, past its own deadline, says idle). The same answer for a live and a
-      // missing record, so a ping cannot learn whether a marker is live; it ends nothing.
-      void checkMark(true);
-      return 'lost';
-    },
-
-    async signIns(userId, timeouts) {
-      const found: SignInRecord[] = [];
-      await walk(userIndex(userId), async (markers) => {
-        const gone: string[] = [];
-        for (const { marker, read } of await readAll(markers, timeouts, false)) {
-          if (read.kind === 'live') found.push(read.state);
-          else gone.push(marker);
-        }
-        return gone;
-      });
-      return found;
-    },
-
-    async revoke(target: RevokeTarget) {
-      if (!('everyone' in target) && target.signIn !== undefined) {
-        // One sign-in: ended only if it is the user's, without walking the user's index.
-        if (target.signIn === target.except) return [];
-        const owned = await runOn(INDEX, userIndex(target.userId), ['has', target.signIn]);
-        return Number(owned) === 1 ? endAll([target.signIn], 'revoked') : [];
+  async sweep(timeouts: Timeouts): Promise<SweptSignIn[]> {
+    const swept: SweptSignIn[] = [];
+    await this.walk(this.allIndex, async (markers) => {
+      const gone: string[] = [];
+      for (const { marker, read } of await this.readAll(markers, timeouts, true)) {
+        if (read.kind === 'expired') swept.push({ state: read.state, reason: read.reason });
+        if (read.kind !== 'live') gone.push(marker);
       }
-      const ended: SecurityState[] = [];
-      const index = 'everyone' in target ? allIndex : userIndex(target.userId);
-      const except = 'everyone' in target ? undefined : target.except;
-      if (except !== undefined && Number(await runOn(INDEX, index, ['has', except])) !== 1) {
-        // The sign-in asking is live, so its user's index lists it, unless Redis evicted or lost
-        // the index: then the walk would miss sign-ins that must end. Fail where the user sees it.
-        throw new SessionStoreUnavailableError(
-          'end the other sign-ins of',
-          "the index of the user's sign-ins in Redis lacks the sign-in asking (Redis evicted or lost it), so its other sign-ins cannot all be found: set maxmemory-policy noeviction",
-        );
-      }
-      // One walk: each batch's sign-ins are ended together (their scripts sent at once).
-      await walk(index, async (markers) => {
-        const chosen = markers.filter((marker) => marker !== except);
-        ended.push(...(await endAll(chosen, 'revoked')));
-        return chosen;
-      });
-      return ended;
-    },
-
-    async sweep(timeouts) {
-      const swept: SweptSignIn[] = [];
-      await walk(allIndex, async (markers) => {
-        const gone: string[] = [];
-        for (const { marker, read } of await readAll(markers, timeouts, true)) {
-          if (read.kind === 'expired') swept.push({ state: read.state, reason: read.reason });
-          if (read.kind !== 'live') gone.push(marker);
-        }
-        return gone;
-      });
-      await forget(swept.map(({ state }) => state));
-      return swept;
-    },
-  };
+      return gone;
+    });
+    await this.forget(swept.map(({ state }) => state));
+    return swept;
+  }
 }
 
 /** A record's fields as the read, touch and end scripts give them back, as a state. */
