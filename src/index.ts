@@ -1,5 +1,6 @@
-// The framework-independent entry: options, errors, the policy and the ping protocol, for
-// adapters and for apps that need them. Framework adapters live in their own subpaths.
+// The root entry: what an app uses whatever its framework (options and their check, errors, event
+// types, presets, the policy's description, safeNextPath). Adapters live in their own subpaths;
+// what an adapter author needs is in session-security/adapter; the rest is internal.
 
 export { type Clock, systemClock } from './core/clock.js';
 export {
@@ -38,31 +39,13 @@ export {
   resolveOptions,
   type SessionSecurityOptions,
 } from './core/options.js';
-export {
-  type ActiveStatus,
-  type Decision,
-  decide,
-  type ExpiryReason,
-  type SecurityState,
-  type SignInFacts,
-  statusOf,
-  type Timeouts,
-} from './core/policy.js';
+export type { ActiveStatus, ExpiryReason } from './core/policy.js';
 export {
   describePolicy,
   type PolicyDescription,
   type PolicyRow,
 } from './core/policy-description.js';
 export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/presets.js';
-export { type Answer, MAX_BODY_BYTES, parsePingBody } from './core/protocol.js';
 export type { SignInManagement, SignInSummary } from './core/sign-ins.js';
-export type {
-  ActivityStore,
-  RevokeTarget,
-  SessionAccess,
-  SignInRecord,
-  SweptSignIn,
-  Touch,
-} from './core/store.js';
+export type { ActivityStore } from './core/store.js';
 export type { EndReason } from './core/tombstones.js';
-export { describeUserAgent } from './core/user-agent.js';

@@ -6,8 +6,17 @@
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import { type Lifecycle, createLifecycle as lifecycleOf } from '../server/lifecycle.js';
 
+export { type ResolvedOptions, resolveOptions } from '../core/options.js';
+export type { SecurityState, SignInFacts, Timeouts } from '../core/policy.js';
 export type { HeaderGetter } from '../core/request.js';
-export type { SessionAccess } from '../core/store.js';
+export type {
+  ActivityStore,
+  RevokeTarget,
+  SessionAccess,
+  SignInRecord,
+  SweptSignIn,
+  Touch,
+} from '../core/store.js';
 export { bodyParsedEarlier, readNodeBody } from '../server/body.js';
 export type { ClientTagsOptions } from '../server/html.js';
 export type {

@@ -1,5 +1,6 @@
-// The public types, as an app and an adapter author write against them. These assertions are
-// checked by the compiler (`npm run lint` type-checks the tests); at run time they do nothing.
+// The public API, as an app and an adapter author write against it: the types (checked by the
+// compiler: `npm run lint` type-checks the tests; at run time these assertions do nothing), and
+// the values each entry exports.
 
 import type { Request as ExpressRequest, RequestHandler } from 'express';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -22,7 +23,7 @@ import type {
   sessionSecurityHandler,
 } from 'session-security/hono';
 import type { sessionSecurity as koaSecurity } from 'session-security/koa';
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 
 describe('the public types', () => {
   it('options: isAuthenticated is required, of the framework request', () => {
@@ -89,5 +90,37 @@ describe('the public types', () => {
     expectTypeOf<Lifecycle<Req>['signOut']>().returns.toEqualTypeOf<
       Promise<Readonly<Record<string, string>>>
     >();
+  });
+
+  it('the values each entry exports, on purpose: what apps use at the root, what adapter authors use in ./adapter', async () => {
+    const root = await import('session-security');
+    expect(Object.keys(root).sort()).toEqual([
+      'DEFAULT_EXPIRE_AFTER_SECONDS',
+      'DEFAULT_PREFIX',
+      'PRESETS',
+      'SessionSecurityConfigError',
+      'SessionSecurityError',
+      'SessionSecurityRequestError',
+      'SessionStoreUnavailableError',
+      'SignInRefusedError',
+      'defaultWarnAfter',
+      'describePolicy',
+      'resolveOptions',
+      'safeNextPath',
+      'systemClock',
+    ]);
+    const adapter = await import('session-security/adapter');
+    expect(Object.keys(adapter).sort()).toEqual([
+      'NodeFacts',
+      'appMethods',
+      'bodyParsedEarlier',
+      'createLifecycle',
+      'nodeHeaderGetter',
+      'nodeRequestFacts',
+      'originOf',
+      'pathOf',
+      'readNodeBody',
+      'resolveOptions',
+    ]);
   });
 });
