@@ -225,7 +225,12 @@ export const OPTION_NAMES = [
   'prefix',
   'clock',
   'logger',
-] as const;
+] as const satisfies readonly (keyof SessionSecurityOptions<never>)[];
+
+/** Compiles only while OPTION_NAMES names every option of SessionSecurityOptions. */
+type Unlisted = Exclude<keyof SessionSecurityOptions<never>, (typeof OPTION_NAMES)[number]>;
+const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyOptionListed;
 
 /** The default warning time: two minutes before expiry, or a quarter of `expireAfter` when shorter. */
 export function defaultWarnAfter(expireAfterSeconds: number): number {

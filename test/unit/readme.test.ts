@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { OPTION_NAMES } from '../../src/core/options.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -27,5 +28,12 @@ describe('README', () => {
       readme,
     )?.[1];
     expect(block).toBe(example);
+  });
+
+  it('lists every option in its Options table, in the order of OPTION_NAMES (the unknown-name check)', () => {
+    const section = /## Options\n([\s\S]*?)\n## /.exec(read('README.md'))?.[1] ?? '';
+    const table = section.split('\n\n')[0] ?? '';
+    const named = [...table.matchAll(/^\| `(\w+)(?:\([^)]*\))?` +\|/gm)].map((match) => match[1]);
+    expect(named).toEqual([...OPTION_NAMES]);
   });
 });
