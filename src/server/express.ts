@@ -1,11 +1,13 @@
 // The Express adapter: translates Express + express-session requests for the lifecycle and
-// its outcomes back into responses. Holds no policy.
+// its outcomes back into responses (express-session's own glue: express-session.ts). Holds no
+// policy.
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type {} from 'express-session';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
+import { ExpressSessionAccess } from './express-session.js';
 import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
@@ -121,68 +123,6 @@ function settleBeforeEnd(res: Response, settle: () => Promise<unknown>): void {
   } as Response['end'];
 }
 
-/**
- * The session of one request as the lifecycle sees it. A class, not an object of closures: it is
- * made for every request, and its methods are shared.
- */
-class ExpressSessionAccess implements SessionAccess {
-  constructor(
-    private readonly req: Request,
-    private readonly logout: ((req: Request) => void | Promise<void>) | undefined,
-  ) {}
-  exists(): boolean {
-    return this.req.session !== undefined;
-  }
-  id(): string | undefined {
-    return this.req.session ? this.req.sessionID : undefined;
-  }
-  read(): unknown {
-    return this.req.session?.sessionSecurity;
-  }
-  write(value: unknown): void {
-    this.req.session.sessionSecurity = value as string | SecurityState | { id: string };
-  }
-  clear(): void {
-    delete this.req.session.sessionSecurity;
-  }
-  async end(keepSession: boolean): Promise<void> {
-    const { req } = this;
-    const endedId = req.sessionID;
-    if (this.logout) await this.logout(req);
-    else await (keepSession ? regenerate(req) : destroy(req));
-    // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
-    if (req.session) delete req.session.sessionSecurity;
-    clearSessionCookie(req, endedId);
-  }
-}
-
-/**
- * Clears the cookie that named an ended session, unless the session lives on under that id.
- * express-session does not expose its cookie's name: it is the cookie whose signed value
- * (`s:<id>.<signature>`) carries the ended id. A regenerated session that is saved sets its own
- * cookie after this one, which then wins.
- */
-function clearSessionCookie(req: Request, endedId: string | undefined): void {
-  const livesOn = req.session !== undefined && req.sessionID === endedId;
-  if (endedId === undefined || livesOn || req.res?.headersSent !== false) return;
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const at = pair.indexOf('=');
-    if (at < 0) continue;
-    let value: string;
-    try {
-      value = decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      continue;
-    }
-    if (!value.startsWith(`s:${endedId}.`)) continue;
-    const cookie = req.session?.cookie;
-    req.res.clearCookie(pair.slice(0, at).trim(), {
-      path: cookie?.path ?? '/',
-      ...(cookie?.domain ? { domain: cookie.domain } : {}),
-    });
-  }
-}
-
 /** Where Express's requests give their origin (its `trust proxy` setting) and their body. */
 const expressRequests: NodeRequestSource<Request> = {
   origin: (req) => originOf(req.protocol, req.host),
@@ -196,16 +136,4 @@ const expressRequests: NodeRequestSource<Request> = {
 
 function facts(req: Request): RequestFacts<Request> {
   return new NodeFacts(req, req.method, req.path, req.originalUrl, req.headers, expressRequests);
-}
-
-function destroy(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.destroy((error: unknown) => (error ? reject(error) : resolve()));
-  });
-}
-
-function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.regenerate((error: unknown) => (error ? reject(error) : resolve()));
-  });
 }
