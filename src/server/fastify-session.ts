@@ -1,0 +1,102 @@
+// Glue for @fastify/session 11: the session of one Fastify request as the lifecycle reads and ends
+// it (and the cookie of an ended session cleared), and the guard of @fastify/session's store. No
+// policy of session-security.
+
+import type { FastifySessionObject, SessionStore } from '@fastify/session';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SecurityState } from '../core/policy.js';
+import type { SessionAccess } from '../core/store.js';
+import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
+
+/** The session of one request as the lifecycle sees it; made for every request, so a class. */
+export class FastifySessionAccess implements SessionAccess {
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply | undefined,
+    private readonly logout: ((request: FastifyRequest) => void | Promise<void>) | undefined,
+  ) {}
+  /** @fastify/session sets `{}` before it has a session, and `null` once one is destroyed. */
+  private session(): FastifySessionObject | undefined {
+    const session = this.request.session as FastifySessionObject | null | undefined;
+    return typeof session?.sessionId === 'string' ? session : undefined;
+  }
+  exists(): boolean {
+    return this.session() !== undefined;
+  }
+  id(): string | undefined {
+    return this.session()?.sessionId;
+  }
+  read(): unknown {
+    return this.session()?.sessionSecurity;
+  }
+  write(value: unknown): void {
+    this.request.session.sessionSecurity = value as string | SecurityState | { id: string };
+  }
+  clear(): void {
+    delete this.request.session.sessionSecurity;
+  }
+  async end(keepSession: boolean): Promise<void> {
+    const ended = this.session();
+    if (this.logout) await this.logout(this.request);
+    else if (keepSession) await this.request.session.regenerate();
+    else await this.request.session.destroy();
+    // Whatever the hook did, no clock survives it: a later sign-in starts afresh.
+    const after = this.session();
+    if (after) delete after.sessionSecurity;
+    if (ended && after?.sessionId !== ended.sessionId) this.clearCookie(ended);
+  }
+  /**
+   * Clears the cookie that named an ended session. @fastify/session does not expose its cookie's
+   * name: it is the cookie whose value is `<cookiePrefix><id>.<signature>` for the ended id (the
+   * signature may be an older secret's). A new session that @fastify/session saves sets its own
+   * cookie after this, which then wins.
+   */
+  private clearCookie(ended: FastifySessionObject): void {
+    const { reply, request } = this;
+    if (reply === undefined || reply.sent) return;
+    const signedId = `${ended.sessionId}.`;
+    for (const [name, value] of Object.entries(request.cookies ?? {})) {
+      if (typeof value !== 'string' || !value.includes(signedId)) continue;
+      reply.clearCookie(name, {
+        path: ended.cookie.path ?? '/',
+        ...(ended.cookie.domain ? { domain: ended.cookie.domain } : {}),
+      });
+    }
+  }
+}
+
+const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;
+
+/**
+ * Makes a @fastify/session store fail fast and answer 503: each `get`, `set` and `destroy` that
+ * fails or takes longer than `timeout` calls back with a {@link SessionStoreUnavailableError}
+ * (`statusCode` 503, and `headers` with `Retry-After: 5` that Fastify's default error handler
+ * sends), instead of a 500 or a request waiting in a Redis client's offline queue.
+ * @fastify/session hands a failed read to Fastify's error handling, so a request carrying a
+ * session cookie never goes on as an anonymous visitor; a custom error handler should answer
+ * `error.statusCode`. A read that reports `ENOENT` (no such session) is passed through as such.
+ * Changes the store in place and returns it; the store's error is logged, not sent to the client.
+ *
+ * @example
+ * ```ts
+ * import session from '@fastify/session';
+ * import { guardSessionStore } from 'session-security/fastify';
+ *
+ * const store = guardSessionStore(new RedisStore({ client }), { timeout: 1000 });
+ * await app.register(session, { secret, store, saveUninitialized: false });
+ * ```
+ */
+export function guardSessionStore<S extends SessionStore>(
+  store: S,
+  options: SessionStoreGuardOptions = {},
+): S {
+  const guard = storeGuard(options);
+  return guardMethods(store, VERBS, (method, verb, name) =>
+    guard.callbackStyle(verb, method, name === 'get' ? isNotFound : undefined),
+  );
+}
+
+/** @fastify/session reads an `ENOENT` error from `get` as "no such session": not a failure. */
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}
