@@ -1,11 +1,14 @@
-// Glue for @fastify/session 11: the session of one Fastify request as the lifecycle reads and ends
-// it (and the cookie of an ended session cleared), and the guard of @fastify/session's store. No
-// policy of session-security.
+// Glue for Fastify 5 and @fastify/session 11: a request's facts, the session of one request as
+// the lifecycle reads and ends it (and the cookie of an ended session cleared), the guard of
+// @fastify/session's store, and the plugin's registration. No policy of session-security.
 
 import type { FastifySessionObject, SessionStore } from '@fastify/session';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecurityState } from '../core/policy.js';
 import type { SessionAccess } from '../core/store.js';
+import { readNodeBody } from './body.js';
+import type { RequestFacts } from './lifecycle.js';
+import { NodeFacts, type NodeRequestSource, originOf, pathOf } from './node-facts.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 /** The session of one request as the lifecycle sees it; made for every request, so a class. */
@@ -99,4 +102,36 @@ export function guardSessionStore<S extends SessionStore>(
 /** @fastify/session reads an `ENOENT` error from `get` as "no such session": not a failure. */
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}
+
+/** Where Fastify's requests give their origin (its `trustProxy`) and their body. */
+const fastifyRequests: NodeRequestSource<FastifyRequest> = {
+  origin: (request) => originOf(request.protocol, request.host),
+  // In the onRequest hook, before Fastify's own parsing. Spent by an earlier onRequest hook of
+  // the app: nothing left to read, and no 'end' to wait for.
+  readBody: (request, limitBytes) =>
+    request.raw.readableEnded
+      ? Promise.resolve({ kind: 'aborted' })
+      : readNodeBody(request.raw, limitBytes),
+};
+
+export function fastifyFacts(request: FastifyRequest): RequestFacts<FastifyRequest> {
+  const { url } = request;
+  return new NodeFacts(request, request.method, pathOf(url), url, request.headers, fastifyRequests);
+}
+
+/**
+ * Registers the plugin as fastify-plugin would: its hooks belong to the instance that registers
+ * it (the root), not to a child context, so they run for every route of the app.
+ */
+export function asRootPlugin(plugin: (instance: FastifyInstance) => Promise<void>): void {
+  Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'session-security',
+    [Symbol.for('plugin-meta')]: {
+      name: 'session-security',
+      fastify: '5.x',
+      dependencies: ['@fastify/cookie', '@fastify/session'],
+    },
+  });
 }

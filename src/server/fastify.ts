@@ -8,12 +8,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SessionStoreUnavailableError } from '../core/errors.js';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
-import { readNodeBody } from './body.js';
-import { FastifySessionAccess } from './fastify-session.js';
+import { asRootPlugin, FastifySessionAccess, fastifyFacts } from './fastify-session.js';
 import type { ClientTagsOptions } from './html.js';
-import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
+import { createLifecycle, type SessionAccess } from './lifecycle.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
-import { NodeFacts, type NodeRequestSource, originOf, pathOf } from './node-facts.js';
 import type { SessionStoreGuardOptions } from './store-guard.js';
 
 export { guardSessionStore } from './fastify-session.js';
@@ -28,13 +26,8 @@ declare module 'fastify' {
 }
 
 /**
- * The plugin, with what an app calls at sign-in, on its pages and at sign-out.
- *
- * @example
- * ```ts
- * const security: FastifySessionSecurity = sessionSecurity({ isAuthenticated: (request) => Boolean(request.session.user) });
- * await app.register(security); // after @fastify/cookie and @fastify/session
- * ```
+ * The plugin (see {@link sessionSecurity}), with what an app calls at sign-in, on its pages and
+ * at sign-out.
  */
 export interface FastifySessionSecurity extends SessionSecurityMethods<FastifyRequest> {
   /** The plugin itself: `await app.register(security)`. Registers no route, only a global hook. */
@@ -132,16 +125,7 @@ export function sessionSecurity(
     instance.addHook('onRequest', sessionSecurityHook);
     instance.addHook('onSend', sessionSecuritySettle);
   };
-  // What fastify-plugin sets: the hook belongs to the instance that registers it, not to a child.
-  Object.assign(plugin, {
-    [Symbol.for('skip-override')]: true,
-    [Symbol.for('fastify.display-name')]: 'session-security',
-    [Symbol.for('plugin-meta')]: {
-      name: 'session-security',
-      fastify: '5.x',
-      dependencies: ['@fastify/cookie', '@fastify/session'],
-    },
-  });
+  asRootPlugin(plugin);
 
   const bind = (request: FastifyRequest, reply?: FastifyReply) => ({
     req: request,
@@ -155,20 +139,4 @@ export function sessionSecurity(
       if (!reply.sent) reply.headers(headers);
     },
   });
-}
-
-/** Where Fastify's requests give their origin (its `trustProxy`) and their body. */
-const fastifyRequests: NodeRequestSource<FastifyRequest> = {
-  origin: (request) => originOf(request.protocol, request.host),
-  // In the onRequest hook, before Fastify's own parsing. Spent by an earlier onRequest hook of
-  // the app: nothing left to read, and no 'end' to wait for.
-  readBody: (request, limitBytes) =>
-    request.raw.readableEnded
-      ? Promise.resolve({ kind: 'aborted' })
-      : readNodeBody(request.raw, limitBytes),
-};
-
-function fastifyFacts(request: FastifyRequest): RequestFacts<FastifyRequest> {
-  const { url } = request;
-  return new NodeFacts(request, request.method, pathOf(url), url, request.headers, fastifyRequests);
 }
