@@ -184,6 +184,109 @@ const ATTACKERS: Attacker[] = [
   },
 ];
 
+/** A hostile page whose requests reach the app and must change nothing (see attackerTests). */
+interface RequestPage {
+  /** The test's title after "<attacker>'s ". */
+  title: string;
+  /** The hostile page, on the attacker's server. */
+  page: string;
+  /** The request it makes, as the app's log records it. */
+  method: string;
+  path: string;
+  only?: (entry: Recorded) => boolean;
+  what: string;
+  /** It sends the request twice, with fetch modes cors and no-cors. */
+  bothModes?: boolean;
+  /** Why the app answers it 403 (one of the library's routes), if it does. */
+  refusedBecause?: string;
+}
+
+const PING_REFUSES = 'the ping answers 403 to other origins';
+const LOGOUT_REFUSES = 'the library logout answers 403 to other origins';
+
+const REQUEST_PAGES: readonly RequestPage[] = [
+  {
+    title:
+      'text/plain form POST shaped like JSON to the ping is refused and does not extend the session',
+    page: `/form?to=${encodeURIComponent(PING)}`,
+    method: 'POST',
+    path: PING,
+    what: `POST ${PING}`,
+    refusedBecause: PING_REFUSES,
+  },
+  {
+    title: "text/plain form POST to the library's logout is refused and does not sign the user out",
+    page: `/form?to=${encodeURIComponent(LIBRARY_LOGOUT)}`,
+    method: 'POST',
+    path: LIBRARY_LOGOUT,
+    what: `POST ${LIBRARY_LOGOUT}`,
+    refusedBecause: LOGOUT_REFUSES,
+  },
+  {
+    title: "text/plain form POST to the app's sign-out does not sign the user out",
+    page: '/form?to=%2Flogout',
+    method: 'POST',
+    path: '/logout',
+    what: 'POST /logout',
+  },
+  {
+    title: 'text/plain form POST to a protected app form does not extend the session',
+    page: '/form?to=%2Fform',
+    method: 'POST',
+    path: '/form',
+    what: 'POST /form',
+  },
+  {
+    title: 'credentialed fetch() of an app page (cors and no-cors) does not extend the session',
+    page: '/fetch-get',
+    method: 'GET',
+    path: '/',
+    what: 'GET / (cors and no-cors)',
+    bothModes: true,
+  },
+  {
+    title:
+      "credentialed fetch() POSTs to the library's logout (cors and no-cors) are refused and do not sign the user out",
+    page: '/fetch-logout',
+    method: 'POST',
+    path: LIBRARY_LOGOUT,
+    what: `POST ${LIBRARY_LOGOUT} (cors and no-cors)`,
+    bothModes: true,
+    refusedBecause: LOGOUT_REFUSES,
+  },
+  {
+    title: 'sendBeacon to the ping is refused and does not extend the session',
+    page: `/beacon?to=${encodeURIComponent(PING)}`,
+    method: 'POST',
+    path: PING,
+    what: `POST ${PING} (beacon)`,
+    refusedBecause: PING_REFUSES,
+  },
+  {
+    title: "sendBeacon to the library's logout is refused and does not sign the user out",
+    page: `/beacon?to=${encodeURIComponent(LIBRARY_LOGOUT)}`,
+    method: 'POST',
+    path: LIBRARY_LOGOUT,
+    what: `POST ${LIBRARY_LOGOUT} (beacon)`,
+    refusedBecause: LOGOUT_REFUSES,
+  },
+  {
+    title: "sendBeacon to the app's sign-out does not sign the user out",
+    page: '/beacon?to=%2Flogout',
+    method: 'POST',
+    path: '/logout',
+    what: 'POST /logout (beacon)',
+  },
+  {
+    title: '<img> of an app page does not extend the session',
+    page: '/img',
+    method: 'GET',
+    path: '/',
+    only: (entry) => entry.dest === 'image',
+    what: 'GET / (image)',
+  },
+];
+
 /** The two controls: the measurement sees activity when there is some. */
 export function controls(): void {
   describe('controls: the measurement sees activity', () => {
@@ -238,63 +341,23 @@ export function attackerTests(kind: Attacker['kind']): void {
   describe(`'${kind}' attacker`, () => {
     const A = attacker.label;
 
-    // 1. Auto-submitted forms with a text/plain body shaped like JSON.
-
-    it(`${A}'s text/plain form POST shaped like JSON to the ping is refused and does not extend the session`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), `/form?to=${encodeURIComponent(PING)}`);
-      const hits = await app.recorder.arrived(mark, is('POST', PING), `POST ${PING}`);
-      expectFromAttacker(hits, attacker, s);
-      expectStatus(hits, 403, 'the ping answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s text/plain form POST to the library's logout is refused and does not sign the user out`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), `/form?to=${encodeURIComponent(LIBRARY_LOGOUT)}`);
-      const hits = await app.recorder.arrived(
-        mark,
-        is('POST', LIBRARY_LOGOUT),
-        `POST ${LIBRARY_LOGOUT}`,
-      );
-      expectFromAttacker(hits, attacker, s);
-      expectStatus(hits, 403, 'the library logout answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s text/plain form POST to the app's sign-out does not sign the user out`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/form?to=%2Flogout');
-      const hits = await app.recorder.arrived(mark, is('POST', '/logout'), 'POST /logout');
-      expectFromAttacker(hits, attacker, s);
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s text/plain form POST to a protected app form does not extend the session`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/form?to=%2Fform');
-      const hits = await app.recorder.arrived(mark, is('POST', '/form'), 'POST /form');
-      expectFromAttacker(hits, attacker, s);
-      await expectUntouched(s, mark);
-    });
-
-    // 2. Credentialed fetch(), cors and no-cors.
-
-    it(`${A}'s credentialed fetch() of an app page (cors and no-cors) does not extend the session`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/fetch-get');
-      const hits = await app.recorder.arrived(mark, is('GET', '/'), 'GET / (cors and no-cors)', {
-        count: 2,
+    // 1. Auto-submitted forms with a text/plain body shaped like JSON; 2. credentialed fetch(),
+    // cors and no-cors; 3. navigator.sendBeacon(); 4. an image. Each reaches the app, from the
+    // attacker's site, and changes nothing; the library's routes refuse it (403).
+    for (const c of REQUEST_PAGES) {
+      it(`${A}'s ${c.title}`, async () => {
+        const s = await signIn();
+        const mark = app.recorder.mark();
+        await openHostile(s, attacker.origin(), c.page);
+        const hits = await app.recorder.arrived(mark, is(c.method, c.path, c.only), c.what, {
+          count: c.bothModes ? 2 : 1,
+        });
+        if (c.bothModes) expect(hits.map((hit) => hit.mode).sort()).toEqual(['cors', 'no-cors']);
+        expectFromAttacker(hits, attacker, s);
+        if (c.refusedBecause) expectStatus(hits, 403, c.refusedBecause);
+        await expectUntouched(s, mark);
       });
-      expect(hits.map((hit) => hit.mode).sort()).toEqual(['cors', 'no-cors']);
-      expectFromAttacker(hits, attacker, s);
-      await expectUntouched(s, mark);
-    });
+    }
 
     it(`${A}'s credentialed fetch() POSTs to the ping (cors, no-cors, JSON with preflight) are refused and do not extend the session`, async () => {
       const s = await signIn();
@@ -312,73 +375,7 @@ export function attackerTests(kind: Attacker['kind']): void {
       await app.recorder.arrived(mark, is('OPTIONS', PING), `OPTIONS ${PING} (preflight)`);
       await app.recorder.settled(mark);
       const posts = app.recorder.since(mark).filter(is('POST', PING));
-      expectStatus(posts, 403, 'the ping answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s credentialed fetch() POSTs to the library's logout (cors and no-cors) are refused and do not sign the user out`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/fetch-logout');
-      const hits = await app.recorder.arrived(
-        mark,
-        is('POST', LIBRARY_LOGOUT),
-        `POST ${LIBRARY_LOGOUT} (cors and no-cors)`,
-        { count: 2 },
-      );
-      expect(hits.map((hit) => hit.mode).sort()).toEqual(['cors', 'no-cors']);
-      expectFromAttacker(hits, attacker, s);
-      expectStatus(hits, 403, 'the library logout answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    // 3. navigator.sendBeacon().
-
-    it(`${A}'s sendBeacon to the ping is refused and does not extend the session`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), `/beacon?to=${encodeURIComponent(PING)}`);
-      const hits = await app.recorder.arrived(mark, is('POST', PING), `POST ${PING} (beacon)`);
-      expectFromAttacker(hits, attacker, s);
-      expectStatus(hits, 403, 'the ping answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s sendBeacon to the library's logout is refused and does not sign the user out`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), `/beacon?to=${encodeURIComponent(LIBRARY_LOGOUT)}`);
-      const hits = await app.recorder.arrived(
-        mark,
-        is('POST', LIBRARY_LOGOUT),
-        `POST ${LIBRARY_LOGOUT} (beacon)`,
-      );
-      expectFromAttacker(hits, attacker, s);
-      expectStatus(hits, 403, 'the library logout answers 403 to other origins');
-      await expectUntouched(s, mark);
-    });
-
-    it(`${A}'s sendBeacon to the app's sign-out does not sign the user out`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/beacon?to=%2Flogout');
-      const hits = await app.recorder.arrived(mark, is('POST', '/logout'), 'POST /logout (beacon)');
-      expectFromAttacker(hits, attacker, s);
-      await expectUntouched(s, mark);
-    });
-
-    // 4. An image.
-
-    it(`${A}'s <img> of an app page does not extend the session`, async () => {
-      const s = await signIn();
-      const mark = app.recorder.mark();
-      await openHostile(s, attacker.origin(), '/img');
-      const hits = await app.recorder.arrived(
-        mark,
-        is('GET', '/', (e) => e.dest === 'image'),
-        'GET / (image)',
-      );
-      expectFromAttacker(hits, attacker, s);
+      expectStatus(posts, 403, PING_REFUSES);
       await expectUntouched(s, mark);
     });
 
