@@ -6,14 +6,14 @@ import { SessionStoreUnavailableError, SignInRefusedError } from '../core/errors
 import { describeFailure } from '../core/events.js';
 import type { ResolvedOptions } from '../core/options.js';
 import { type ActiveStatus, type SecurityState, statusOf } from '../core/policy.js';
-import { answers, clearSiteDataHeader } from '../core/protocol.js';
+import { answers } from '../core/protocol.js';
 import { type HeaderGetter, isPassive } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess } from '../core/store.js';
 import { clientAssets } from './assets.js';
 import { draftsConfig } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
-import { type Core, stepsOnRequests } from './lifecycle/core.js';
+import { type Core, coreOf } from './lifecycle/core.js';
 import { HeldSignOuts } from './lifecycle/held-sign-outs.js';
 import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/management.js';
 import { Report } from './lifecycle/report.js';
@@ -113,8 +113,6 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
   private readonly held: HeldSignOuts;
   private readonly handleRoute: ReturnType<typeof routeHandler<Req>>;
   private readonly sweep: ReturnType<typeof sweeper<Req>>;
-  /** What the answer to the app's own sign-out carries: the browser's cache cleared. */
-  private readonly signOutHeaders: Readonly<Record<string, string>>;
   /** Requests whose `start(req)` was refused: the sign-in they made is not saved. */
   private readonly refusedRequests = new WeakSet<object>();
 
@@ -131,14 +129,10 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
         }),
       });
     const report = new Report(options as ResolvedOptions<never>);
-    this.core = { options, store, report, steps: stepsOnRequests() };
+    this.core = coreOf(options, store, report);
     this.held = new HeldSignOuts(store, options as ResolvedOptions<never>, report);
     this.handleRoute = routeHandler(this.core, this.held);
     this.sweep = sweeper(this.core);
-    const clearSiteData = clearSiteDataHeader(options.clearSiteData);
-    const headers: Record<string, string> = {};
-    if (clearSiteData !== undefined) headers['clear-site-data'] = clearSiteData;
-    this.signOutHeaders = Object.freeze(headers);
   }
 
   private isRoute(path: string): boolean {
@@ -277,14 +271,14 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
   async signOut(facts: RequestFacts<Req>, session: SessionAccess) {
     const { core, options } = this;
     crossOriginRefusal(core, facts, session);
-    if (!session.exists()) return this.signOutHeaders;
+    if (!session.exists()) return this.core.signOutHeaders;
     debug('signed out by the app');
     core.steps.delete(facts.req);
     // An anonymous session without a clock has no sign-in to remember as ended: anybody can make
     // such sessions, and each would take a place in the default store's memory.
     if (session.read() === undefined && !(await options.isAuthenticated(facts.req))) {
       await session.end(false);
-      return this.signOutHeaders;
+      return this.core.signOutHeaders;
     }
     let state: SecurityState | undefined;
     try {
@@ -298,7 +292,7 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     }
     core.report.signedOut(state, 'logout');
     await session.end(false);
-    return this.signOutHeaders;
+    return this.core.signOutHeaders;
   }
 
   clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined {

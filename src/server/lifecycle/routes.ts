@@ -8,7 +8,6 @@ import { MAX_TIMEOUT_MS, statusOf } from '../../core/policy.js';
 import {
   type Answer,
   answers,
-  clearSiteDataHeader,
   isJsonContentType,
   MAX_BODY_BYTES,
   namedSignIn,
@@ -49,12 +48,10 @@ type Check<Req> = (
  */
 function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<Req>> {
   const { options, report, store } = core;
-  const clearSiteData = clearSiteDataHeader(options.clearSiteData);
-
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
   function signedOut(): Answer {
     const signedOutAnswer = answers.signedOut();
-    if (clearSiteData !== undefined) signedOutAnswer.headers['clear-site-data'] = clearSiteData;
+    Object.assign(signedOutAnswer.headers, core.signOutHeaders);
     return signedOutAnswer;
   }
 

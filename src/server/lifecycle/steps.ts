@@ -79,7 +79,7 @@ export async function endSession<Req>(
 
 /** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
 function endedOutcome<Req>(
-  { options }: Core<Req>,
+  { options, loginPath }: Core<Req>,
   facts: RequestFacts<Req>,
   reason: EndReason,
   forRoute: boolean,
@@ -88,18 +88,11 @@ function endedOutcome<Req>(
   if (forRoute || !isNavigation(facts.header)) return jsonReply(answers.expired(reason));
   // Why 303: a POST that finds the session expired must come back as a GET of the login page.
   // The login page itself goes on: a sign-in posted with an expired cookie must work.
-  if (options.loginUrl !== undefined && facts.path !== loginPathOf(options.loginUrl)) {
+  if (options.loginUrl !== undefined && facts.path !== loginPath) {
     const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
     return redirectReply(loginLocation(options.loginUrl, next, reason));
   }
   return NEXT; // a fresh anonymous session: the app's own authentication takes over
-}
-
-/** The path of a `loginUrl` on this app (undefined for another origin's). */
-function loginPathOf(loginUrl: string): string | undefined {
-  return loginUrl.startsWith('/')
-    ? new URL(loginUrl, 'http://placeholder.invalid').pathname
-    : undefined;
 }
 
 /**
