@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^session-security\/fastify$/, replacement: src('server/fastify.ts') },
       { find: /^session-security\/koa$/, replacement: src('server/koa.ts') },
       { find: /^session-security\/hono$/, replacement: src('server/hono.ts') },
+      { find: /^session-security\/web$/, replacement: src('web/index.ts') },
       { find: /^session-security\/react$/, replacement: src('react/index.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security\/opentelemetry$/, replacement: src('opentelemetry/index.ts') },

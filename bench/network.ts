@@ -25,7 +25,7 @@ import type { SessionSecurity as SessionSecurityClass } from '../src/client/sess
 import type {
   sessionSecurityHandler as sessionSecurityHandlerFunction,
   WebSession,
-} from '../src/server/hono.js';
+} from '../src/web/index.js';
 import type { BenchSection } from './report.js';
 import { renderReport, seeded } from './report.js';
 
@@ -230,7 +230,6 @@ export async function simulate(
     isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
     clock: { now: () => nowMs },
     logger: { warn: () => undefined, error: () => undefined },
-    sessionCookieName: 'sid',
     sweepInterval: 0,
   });
   const sid = 'simulated-session';
@@ -573,7 +572,7 @@ export async function run(): Promise<BenchSection[]> {
   const library: SimulatedLibrary = {
     SessionSecurity: (await built<typeof import('../src/client/index.js')>('client/index.js'))
       .SessionSecurity,
-    sessionSecurityHandler: (await built<typeof import('../src/server/hono.js')>('server/hono.js'))
+    sessionSecurityHandler: (await built<typeof import('../src/web/index.js')>('web/index.js'))
       .sessionSecurityHandler,
   };
   const runs = process.env.BENCH_QUICK ? 3 : 20;
@@ -657,7 +656,7 @@ export async function run(): Promise<BenchSection[]> {
     });
   }
   notes.unshift(
-    `Simulated, no browser: the built client (dist/client, SessionSecurity) in simulated tabs and the built server (dist/server/hono.js, sessionSecurityHandler over an in-memory session) on one fake clock, defaults expireAfter ${expireAfter} s and warnAfter ${warnAfter} s (report margin ${reportMarginMs(warnAfter * 1000) / 1000} s). ${runs} runs per row, each tab's jitter from a seeded random source; 5 tabs open 2 s apart after the sign-in, each loading a page (a navigation the server records as activity), the last one in front; a ping takes 20 ms round trip. The user in use moves the pointer every 500 ms in the only tab; a report is due warnAfter - margin after the input the server last heard of (the ping's \`sinceActivity\`), so two reports are that period apart less the age of the input at the first (under 1 s), hence a shortest gap just below it. Wake-ups are the callbacks of the timers each tab's client set. The fakes and what they assume are listed at the top of bench/network.ts.`,
+    `Simulated, no browser: the built client (dist/client, SessionSecurity) in simulated tabs and the built server (dist/web/index.js, sessionSecurityHandler over an in-memory session) on one fake clock, defaults expireAfter ${expireAfter} s and warnAfter ${warnAfter} s (report margin ${reportMarginMs(warnAfter * 1000) / 1000} s). ${runs} runs per row, each tab's jitter from a seeded random source; 5 tabs open 2 s apart after the sign-in, each loading a page (a navigation the server records as activity), the last one in front; a ping takes 20 ms round trip. The user in use moves the pointer every 500 ms in the only tab; a report is due warnAfter - margin after the input the server last heard of (the ping's \`sinceActivity\`), so two reports are that period apart less the age of the input at the first (under 1 s), hence a shortest gap just below it. Wake-ups are the callbacks of the timers each tab's client set. The fakes and what they assume are listed at the top of bench/network.ts.`,
   );
   return [{ title: 'network (simulated)', rows, notes }];
 }

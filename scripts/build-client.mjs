@@ -1,7 +1,11 @@
 // Builds the prebuilt browser client that the server serves: assets/session-security.js
-// (minified, self-starting), assets/session-security-drafts.js and assets/session-security.css. Run by `npm run build`.
+// (minified, self-starting), assets/session-security-drafts.js and assets/session-security.css,
+// and assets/client-assets.js, the three as one module the server imports (their text, content
+// type and hash), so that serving them needs no file system and no hashing at run time (the
+// `web` entry loads where `node:fs` and `node:crypto` do not exist). Run by `npm run build`.
 
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
@@ -39,3 +43,20 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
+
+// The module src/server/assets.ts imports (typed by assets/client-assets.d.ts, kept in git).
+const FILES = {
+  '/client.js': ['session-security.js', 'text/javascript; charset=utf-8'],
+  '/client.css': ['session-security.css', 'text/css; charset=utf-8'],
+  '/drafts.js': ['session-security-drafts.js', 'text/javascript; charset=utf-8'],
+};
+const embedded = {};
+for (const [route, [file, contentType]] of Object.entries(FILES)) {
+  const body = await readFile(at(`assets/${file}`), 'utf8');
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
+  embedded[route] = { body, contentType, hash };
+}
+await writeFile(
+  at('assets/client-assets.js'),
+  `// Made by scripts/build-client.mjs from the files beside it: do not edit.\nexport default ${JSON.stringify(embedded)};\n`,
+);

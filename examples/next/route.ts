@@ -1,7 +1,7 @@
 // The shape of a Next.js (App Router, Node.js runtime) app using session-security's Web-standard
 // handler, in plain Request/Response so it type-checks without Next.js: the files it stands for
 // are named above each part. The session store here is a Map: use your own.
-import { errorResponse, sessionSecurityHandler, type WebSession } from 'session-security/hono';
+import { errorResponse, sessionSecurityHandler, type WebSession } from 'session-security/web';
 
 // --- lib/session.ts: the app's sessions, named by an HttpOnly cookie -----------------------------
 
@@ -69,13 +69,10 @@ export const security = sessionSecurityHandler({
   isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
   userId: ({ session }) => String(session.get('user') ?? ''),
   draftSecret: process.env.DRAFT_SECRET ?? 'change me: a secret of at least 32 characters',
-  sessionCookieName: SESSION_COOKIE,
   // Behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-Host: trustProxy: true.
 });
 
 // --- app/session-security/[...route]/route.ts: the ping protocol and the client's assets ---------
-
-export const runtime = 'nodejs'; // the handler needs node: modules (not the edge runtime)
 
 async function libraryRoute(request: Request): Promise<Response> {
   const loaded = loadSession(request);

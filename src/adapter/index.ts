@@ -45,7 +45,12 @@ export type { Outcome, Reply } from '../server/outcome.js';
  * @throws SessionSecurityConfigError for a bad option
  * @example
  * ```ts
- * const lifecycle = createLifecycle<IncomingMessage>({ isAuthenticated: (req) => signedIn(req) });
+ * import type { IncomingMessage } from 'node:http';
+ *
+ * const lifecycle = createLifecycle<IncomingMessage>({
+ *   isAuthenticated: (req) => signedIn(req),
+ *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ * });
  * const outcome = await lifecycle.handle(nodeRequestFacts(req), session);
  * ```
  */

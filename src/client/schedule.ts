@@ -64,6 +64,8 @@ export function reportMarginMs(warnAfterMs: number): number {
  *
  * @example
  * ```ts
+ * const now = Date.now();
+ * const status = { at: now, idleFor: 30, warnIn: 60, expireIn: 90 }; // the ping's answer, just arrived
  * plan({ now, status, lastInput: 0, warnAfterMs: 90_000, expireAfterMs: 120_000, graceMs: 0, pingNotBefore: 0 });
  * // { wakeAt: status.at + status.warnIn * 1000, warning: false, ... }
  * ```

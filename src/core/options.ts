@@ -1,18 +1,18 @@
-// The options (README: Options): defaults, validation at construction, and the resolved form
-// every other module reads. Pure: no Node, no DOM.
+// The options (README: Options): their interface, their validation at construction (each option
+// by its entry of src/core/option-schema.ts, then the rules between options), and the resolved
+// form every other module reads. Pure: no Node, no DOM.
 
-import { type Clock, systemClock } from './clock.js';
+import { type CheckedOptions, checkOptions, seconds } from './checks.js';
+import type { Clock } from './clock.js';
 import { describeValue, SessionSecurityConfigError } from './errors.js';
 import type { MetricsRecorder, SessionSecurityEvent } from './events.js';
-import { safeNextPath } from './next.js';
-import { MAX_TIMEOUT_MS, type Timeouts } from './policy.js';
 import {
-  PRESET_NAMES,
-  PRESETS,
-  type Preset,
-  type PresetLimit,
-  readableSeconds,
-} from './presets.js';
+  DEFAULT_EXPIRE_AFTER_SECONDS,
+  MIN_DRAFT_SECRET_LENGTH,
+  OPTION_SCHEMA,
+} from './option-schema.js';
+import type { Timeouts } from './policy.js';
+import { PRESETS, type Preset, type PresetLimit, readableSeconds } from './presets.js';
 import type { ActivityStore } from './store.js';
 
 /** A request that never counts as activity: an exact path, a `/prefix/*`, a RegExp or a predicate. */
@@ -174,63 +174,32 @@ export interface ResolvedDrafts<Req> {
   maxAgeMs: number;
 }
 
-/** The shortest `draftSecret`: a key that cannot be guessed. */
-export const MIN_DRAFT_SECRET_LENGTH = 32;
-export const DEFAULT_DRAFT_MAX_AGE_SECONDS = 24 * 3600;
-
 /**
  * A `Clear-Site-Data` directive. `cookies` and `storage` clear the whole registrable domain
  * (every subdomain's cookies, every origin's storage under it), so they are opt-in.
  */
 export type ClearSiteDataType = 'cache' | 'cookies' | 'storage' | 'executionContexts';
 
-const CLEAR_SITE_DATA_TYPES: readonly ClearSiteDataType[] = [
-  'cache',
-  'cookies',
-  'storage',
-  'executionContexts',
-];
+export { MAX_SECONDS } from './checks.js';
+export {
+  DEFAULT_DRAFT_MAX_AGE_SECONDS,
+  DEFAULT_EXPIRE_AFTER_SECONDS,
+  DEFAULT_PREFIX,
+  DEFAULT_SWEEP_INTERVAL_SECONDS,
+  MIN_DRAFT_SECRET_LENGTH,
+} from './option-schema.js';
 
-export const DEFAULT_EXPIRE_AFTER_SECONDS = 900;
-export const DEFAULT_PREFIX = '/session-security';
-export const DEFAULT_SWEEP_INTERVAL_SECONDS = 60;
 /** WCAG 2.2.1 asks for at least 20 seconds to react to a time limit. */
 export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
 
-/** Every option's name: anything else is refused as unknown. */
-export const OPTION_NAMES = [
-  'preset',
-  'expireAfter',
-  'warnAfter',
-  'absoluteTimeout',
-  'isAuthenticated',
-  'logout',
-  'loginUrl',
-  'passive',
-  'trustedOrigins',
-  'clearSiteData',
-  'allowFrames',
-  'drafts',
-  'userId',
-  'draftSecret',
-  'draftMaxAge',
-  'onEvent',
-  'eventData',
-  'metrics',
-  'sweepInterval',
-  'maxSignInsPerUser',
-  'onMaxSignIns',
-  'signInMemory',
-  'store',
-  'prefix',
-  'clock',
-  'logger',
-] as const satisfies readonly (keyof SessionSecurityOptions<never>)[];
+/** An option's name. */
+export type OptionName = keyof SessionSecurityOptions<unknown>;
 
-/** Compiles only while OPTION_NAMES names every option of SessionSecurityOptions. */
-type Unlisted = Exclude<keyof SessionSecurityOptions<never>, (typeof OPTION_NAMES)[number]>;
-const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyOptionListed;
+/** Every option's name, in the order of README.md's Options table: anything else is refused as unknown. */
+export const OPTION_NAMES = Object.keys(OPTION_SCHEMA) as readonly OptionName[];
+
+/** The options once each is checked alone (src/core/option-schema.ts), defaults filled in. */
+type CheckedSessionOptions = CheckedOptions<typeof OPTION_SCHEMA>;
 
 /** The default warning time: two minutes before expiry, or a quarter of `expireAfter` when shorter. */
 export function defaultWarnAfter(expireAfterSeconds: number): number {
@@ -238,168 +207,111 @@ export function defaultWarnAfter(expireAfterSeconds: number): number {
 }
 
 /**
- * Validates the options and fills in the defaults.
+ * Validates the options and fills in the defaults: each option by its entry of OPTION_SCHEMA,
+ * then the rules between options (the timeouts and the preset, drafts, the sign-in limits).
  *
  * @param input - the options as the user wrote them
  * @returns the resolved options, times in milliseconds
  * @throws SessionSecurityConfigError naming the option, the value received and the fix
  * @example
  * ```ts
- * const resolved = resolveOptions({ expireAfter: 600, isAuthenticated: (req) => !!req.session.user });
+ * const resolved = resolveOptions({ expireAfter: 600, isAuthenticated: () => true, drafts: false });
  * resolved.warnAfterMs; // 480000
  * ```
  */
 export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): ResolvedOptions<Req> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SessionSecurityConfigError(
-      'options',
-      `options (${describeValue(input)}) must be an object, e.g. { isAuthenticated: (req) => Boolean(req.session.user) }`,
-    );
-  }
-  rejectUnknownNames(input);
-
-  const preset = presetOf(input.preset);
-  const perUser = perUserTimeouts(input);
-  const fixed = (value: unknown) => (typeof value === 'function' ? undefined : value);
+  const given = checkOptions(input, OPTION_SCHEMA, {
+    example: '{ isAuthenticated: (req) => Boolean(req.session.user) }',
+  });
+  const fixed = (value: PerUser<unknown> | undefined) =>
+    typeof value === 'function' ? undefined : value;
   const { expireAfter, warnAfter, absoluteTimeout } = checkTimeouts(
     {
-      expireAfter: fixed(input.expireAfter),
-      warnAfter: fixed(input.warnAfter),
-      absoluteTimeout: fixed(input.absoluteTimeout),
+      expireAfter: fixed(given.expireAfter),
+      warnAfter: fixed(given.warnAfter),
+      absoluteTimeout: fixed(given.absoluteTimeout),
     },
-    preset,
+    given.preset,
   );
-
-  const isAuthenticated = input.isAuthenticated;
-  if (typeof isAuthenticated !== 'function') {
-    throw new SessionSecurityConfigError(
-      'isAuthenticated',
-      `isAuthenticated (${describeValue(isAuthenticated)}) must be a function (req) => boolean that tells whether the request belongs to a signed-in user, e.g. (req) => Boolean(req.session.user)`,
-    );
-  }
-  const logout = input.logout;
-  if (logout !== undefined && typeof logout !== 'function') {
-    throw new SessionSecurityConfigError(
-      'logout',
-      `logout (${describeValue(logout)}) must be a function (req) => void | Promise<void> that ends the session, or be left out to regenerate the session`,
-    );
-  }
-
-  const logger = input.logger ?? console;
-  if (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function') {
-    throw new SessionSecurityConfigError(
-      'logger',
-      `logger (${describeValue(logger)}) must be an object with warn(message) and error(message, error) methods, such as console`,
-    );
-  }
-  const clock = input.clock ?? systemClock;
-  if (typeof clock?.now !== 'function') {
-    throw new SessionSecurityConfigError(
-      'clock',
-      `clock (${describeValue(clock)}) must be an object with a now() method returning milliseconds, like { now: () => Date.now() }`,
-    );
-  }
-
-  if (expireAfter - warnAfter < MIN_ACCESSIBLE_WARNING_SECONDS) {
-    logger.warn(
-      `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); ${
-        expireAfter > MIN_ACCESSIBLE_WARNING_SECONDS
-          ? `lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}, or raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
-          : `raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
-      }`,
-    );
-  }
-
-  return {
-    preset,
+  const resolved: ResolvedOptions<Req> = {
+    preset: given.preset,
     expireAfterMs: expireAfter * 1000,
     warnAfterMs: warnAfter * 1000,
     absoluteTimeoutMs: absoluteTimeout * 1000,
-    perUser,
-    onEvent: hook(
-      'onEvent',
-      input.onEvent,
-      '(event) => void, e.g. (event) => auditLog.info(event)',
-    ),
-    eventData: hook('eventData', input.eventData, '(req) => ({ tenant: req.user.tenant })'),
-    metrics: metrics(input.metrics),
-    sweepIntervalMs:
-      seconds('sweepInterval', input.sweepInterval, DEFAULT_SWEEP_INTERVAL_SECONDS, {
-        allowZero: true,
-        min: 1,
-      }) * 1000,
-    isAuthenticated,
-    logout,
-    loginUrl: loginUrl(input.loginUrl),
-    passive: passiveRules(input.passive),
-    trustedOrigins: trustedOrigins(input.trustedOrigins),
-    clearSiteData: clearSiteData(input.clearSiteData),
-    allowFrames: allowFrames(input.allowFrames),
-    drafts: drafts(input),
-    userId: userId(input.userId),
-    ...signInLimits(input),
-    store: store(input.store),
-    prefix: prefix(input.prefix),
-    clock,
-    logger,
+    perUser: perUserTimeouts(given),
+    onEvent: given.onEvent,
+    eventData: given.eventData,
+    metrics: given.metrics,
+    sweepIntervalMs: given.sweepInterval * 1000,
+    isAuthenticated: given.isAuthenticated,
+    logout: given.logout,
+    loginUrl: given.loginUrl,
+    passive: given.passive,
+    trustedOrigins: new Set(given.trustedOrigins),
+    clearSiteData: given.clearSiteData,
+    allowFrames: given.allowFrames,
+    drafts: drafts(given),
+    userId: given.userId,
+    ...signInLimits(given, input.signInMemory !== undefined),
+    store: given.store,
+    prefix: given.prefix,
+    clock: given.clock,
+    logger: given.logger,
   };
+  warnOfShortWindow(expireAfter, warnAfter, given.logger);
+  return resolved;
 }
 
-/** A whole number of sign-ins, 1 or more, or the default when left out. */
-function signInCount(option: string, value: unknown, fallback: number | undefined) {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+/** Accepted, but logged: a warning window under 20 s fails WCAG 2.2.1. */
+function warnOfShortWindow(expireAfter: number, warnAfter: number, logger: Logger): void {
+  if (expireAfter - warnAfter >= MIN_ACCESSIBLE_WARNING_SECONDS) return;
+  logger.warn(
+    `session-security: the warning window (expireAfter ${expireAfter} - warnAfter ${warnAfter} = ${expireAfter - warnAfter} s) is under ${MIN_ACCESSIBLE_WARNING_SECONDS} s, which fails WCAG 2.2.1 (users need at least 20 s to react); ${
+      expireAfter > MIN_ACCESSIBLE_WARNING_SECONDS
+        ? `lower warnAfter to at most ${expireAfter - MIN_ACCESSIBLE_WARNING_SECONDS}, or raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
+        : `raise expireAfter to at least ${warnAfter + MIN_ACCESSIBLE_WARNING_SECONDS}`
+    }`,
+  );
+}
+
+/** Why: a draft holds what a user typed; only the same user may get it back, so it needs their key. */
+function drafts(given: CheckedSessionOptions): ResolvedDrafts<unknown> | undefined {
+  if (!given.drafts) return undefined;
+  const fix =
+    'drafts are on by default (forms survive expiry and sign-in again, for the same user only); give both userId and draftSecret, or set drafts: false';
+  if (given.userId === undefined) {
     throw new SessionSecurityConfigError(
-      option,
-      `${option} (${describeValue(value)}) must be a whole number of sign-ins, 1 or more`,
+      'userId',
+      `userId (undefined) is required while drafts are on: a function (req) => string giving the signed-in user's id; ${fix}`,
     );
   }
-  return value;
+  if (given.draftSecret === undefined) {
+    throw new SessionSecurityConfigError(
+      'draftSecret',
+      `draftSecret is required while drafts are on: a secret of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts (e.g. process.env.DRAFT_SECRET); ${fix}`,
+    );
+  }
+  return { userId: given.userId, secret: given.draftSecret, maxAgeMs: given.draftMaxAge * 1000 };
 }
 
-/** maxSignInsPerUser, onMaxSignIns and signInMemory, checked against each other. */
-function signInLimits<Req>(input: SessionSecurityOptions<Req>) {
-  const maxSignInsPerUser = signInCount('maxSignInsPerUser', input.maxSignInsPerUser, undefined);
-  if (maxSignInsPerUser !== undefined && typeof input.userId !== 'function') {
+/** maxSignInsPerUser, onMaxSignIns and signInMemory, checked against each other and the store. */
+function signInLimits(given: CheckedSessionOptions, memoryGiven: boolean) {
+  const { maxSignInsPerUser, onMaxSignIns } = given;
+  if (maxSignInsPerUser !== undefined && given.userId === undefined) {
     throw new SessionSecurityConfigError(
       'maxSignInsPerUser',
       `maxSignInsPerUser (${maxSignInsPerUser}) needs the userId option, (req) => string giving the signed-in user's id, to count each user's sign-ins`,
     );
   }
-  const onMaxSignIns = input.onMaxSignIns ?? 'end-oldest';
-  if (onMaxSignIns !== 'end-oldest' && onMaxSignIns !== 'refuse') {
-    throw new SessionSecurityConfigError(
-      'onMaxSignIns',
-      `onMaxSignIns (${describeValue(onMaxSignIns)}) must be 'end-oldest' (end the least recently active sign-in) or 'refuse' (start(req) throws)`,
-    );
-  }
-  const memory: unknown = input.signInMemory;
-  if (memory !== undefined && input.store !== undefined) {
+  if (memoryGiven && given.store !== undefined) {
     throw new SessionSecurityConfigError(
       'signInMemory',
       'signInMemory bounds the default store, which keeps sign-ins in this process; the store option replaces it: leave signInMemory out',
     );
   }
-  if (memory !== undefined && (memory === null || typeof memory !== 'object')) {
-    throw new SessionSecurityConfigError(
-      'signInMemory',
-      `signInMemory (${describeValue(memory)}) must be an object such as { total: 100000, perUser: 100 }`,
-    );
-  }
-  const { total, perUser, ...unknown } = (memory ?? {}) as Record<string, unknown>;
-  const extra = Object.keys(unknown)[0];
-  if (extra !== undefined) {
-    throw new SessionSecurityConfigError(
-      'signInMemory',
-      `signInMemory has no field ${JSON.stringify(extra)}: expected total and perUser`,
-    );
-  }
   const signInMemory =
-    input.store === undefined
-      ? {
-          total: signInCount('signInMemory.total', total, 100_000) as number,
-          perUser: signInCount('signInMemory.perUser', perUser, 100) as number,
-        }
+    given.store === undefined
+      ? { ...OPTION_SCHEMA.signInMemory.default, ...given.signInMemory }
       : undefined;
   if (signInMemory && maxSignInsPerUser !== undefined && maxSignInsPerUser > signInMemory.perUser) {
     throw new SessionSecurityConfigError(
@@ -417,6 +329,11 @@ interface CheckedTimeouts {
   absoluteTimeout: number;
 }
 
+// At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
+const EXPIRE_AFTER = seconds({ min: 1 });
+const WARN_AFTER = seconds();
+const ABSOLUTE_TIMEOUT = seconds({ min: 1, zeroIsOff: true });
+
 /**
  * The rules every set of timeouts obeys, the options' own or a sign-in's: the ranges, the
  * preset's limits, and the warning before the expiry. A missing value takes its default.
@@ -428,30 +345,25 @@ function checkTimeouts(
   preset: Preset | undefined,
 ): CheckedTimeouts {
   const rule = preset ? PRESETS[preset] : undefined;
-  // At least the 1 s granularity of activity writes: a shorter timeout could not be kept.
-  const expireAfter = seconds(
-    'expireAfter',
-    values.expireAfter,
-    rule?.idle.seconds ?? DEFAULT_EXPIRE_AFTER_SECONDS,
-    { allowZero: false, min: 1 },
-  );
+  const expireAfter =
+    values.expireAfter === undefined
+      ? (rule?.idle.seconds ?? DEFAULT_EXPIRE_AFTER_SECONDS)
+      : EXPIRE_AFTER(values.expireAfter, 'expireAfter');
   if (preset && rule) notLooser(preset, 'expireAfter', expireAfter, rule.idle, 'idle');
-  const warnAfter = seconds('warnAfter', values.warnAfter, defaultWarnAfter(expireAfter), {
-    allowZero: false,
-    min: 0,
-  });
+  const warnAfter =
+    values.warnAfter === undefined
+      ? defaultWarnAfter(expireAfter)
+      : WARN_AFTER(values.warnAfter, 'warnAfter');
   if (warnAfter >= expireAfter) {
     throw new SessionSecurityConfigError(
       'warnAfter',
       `warnAfter (${warnAfter}) must be less than expireAfter (${expireAfter}): the warning must come before the expiry`,
     );
   }
-  const absoluteTimeout = seconds(
-    'absoluteTimeout',
-    values.absoluteTimeout,
-    rule?.overall?.seconds ?? 0,
-    { allowZero: true, min: 1 },
-  );
+  const absoluteTimeout =
+    values.absoluteTimeout === undefined
+      ? (rule?.overall?.seconds ?? 0)
+      : ABSOLUTE_TIMEOUT(values.absoluteTimeout, 'absoluteTimeout');
   if (preset && rule?.overall) {
     notLooser(preset, 'absoluteTimeout', absoluteTimeout, rule.overall, 'overall');
   }
@@ -460,16 +372,14 @@ function checkTimeouts(
 
 const TIMEOUT_NAMES = ['expireAfter', 'warnAfter', 'absoluteTimeout'] as const;
 
-function perUserTimeouts<Req>(
-  input: SessionSecurityOptions<Req>,
-): PerUserTimeouts<Req> | undefined {
-  const functions: Omit<PerUserTimeouts<Req>, 'warnAfterGiven'> = {};
+function perUserTimeouts(given: CheckedSessionOptions): PerUserTimeouts<unknown> | undefined {
+  const functions: Omit<PerUserTimeouts<unknown>, 'warnAfterGiven'> = {};
   for (const name of TIMEOUT_NAMES) {
-    const value = input[name];
+    const value = given[name];
     if (typeof value === 'function') functions[name] = value;
   }
   if (Object.keys(functions).length === 0) return undefined;
-  return { ...functions, warnAfterGiven: typeof input.warnAfter === 'number' };
+  return { ...functions, warnAfterGiven: typeof given.warnAfter === 'number' };
 }
 
 /** A sign-in's own timeouts; `error` says why the static ones were used instead. */
@@ -486,8 +396,12 @@ export interface SignInTimeouts {
  *
  * @example
  * ```ts
- * const resolved = resolveOptions({ isAuthenticated, drafts: false, expireAfter: (req) => req.user.isAdmin ? 300 : 900 });
- * (await signInTimeouts(adminRequest, resolved)).timeouts.expireAfterMs; // 300000
+ * const resolved = resolveOptions<{ isAdmin: boolean }>({
+ *   isAuthenticated: () => true,
+ *   drafts: false,
+ *   expireAfter: (req) => (req.isAdmin ? 300 : 900),
+ * });
+ * (await signInTimeouts({ isAdmin: true }, resolved)).timeouts.expireAfterMs; // 300000
  * ```
  */
 export async function signInTimeouts<Req>(
@@ -540,17 +454,6 @@ export async function signInTimeouts<Req>(
   }
 }
 
-function presetOf(value: unknown): Preset | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && (PRESET_NAMES as string[]).includes(value)) {
-    return value as Preset;
-  }
-  throw new SessionSecurityConfigError(
-    'preset',
-    `preset (${describeValue(value)}) must be one of ${PRESET_NAMES.map((name) => JSON.stringify(name)).join(', ')}, or be left out`,
-  );
-}
-
 /**
  * Why: a preset is a promise to an auditor; an explicit option may tighten it, never loosen it.
  * 0 (off) for an overall limit is the loosest of all.
@@ -571,257 +474,4 @@ function notLooser(
     option,
     `${option} ${given} loosens the preset "${preset}": ${standard} ${clause} ${verb} an ${kind} limit of at most ${readableSeconds(limit.seconds)} (${limit.seconds} s); an explicit option may only tighten a preset`,
   );
-}
-
-function rejectUnknownNames(input: object): void {
-  const known: readonly string[] = OPTION_NAMES;
-  for (const name of Object.keys(input)) {
-    if (known.includes(name)) continue;
-    const guess = closestName(name);
-    throw new SessionSecurityConfigError(
-      name,
-      `unknown option ${JSON.stringify(name)}${guess ? `: did you mean ${JSON.stringify(guess)}?` : '.'} The options are ${known.join(', ')}`,
-    );
-  }
-}
-
-/** A known option that the typo resembles: same letters ignoring case and `_`, or a shared stem. */
-function closestName(name: string): string | undefined {
-  const squash = (s: string) => s.toLowerCase().replaceAll('_', '');
-  const typed = squash(name);
-  return OPTION_NAMES.find((known) => {
-    const k = squash(known);
-    return k === typed || (typed.length >= 5 && (typed.startsWith(k) || k.startsWith(typed)));
-  });
-}
-
-/** The longest time an option takes: a year. Longer is a mistake, and past it times lose precision. */
-export const MAX_SECONDS = MAX_TIMEOUT_MS / 1000;
-
-function seconds(
-  option: string,
-  value: unknown,
-  fallback: number,
-  { allowZero, min }: { allowZero: boolean; min: number },
-): number {
-  if (value === undefined) return fallback;
-  const range = `${min > 0 ? `at least ${min}` : 'greater than 0'} and at most ${MAX_SECONDS} (a year)`;
-  const expected = allowZero
-    ? `a finite number of seconds, 0 (off) or ${range}`
-    : `a finite number of seconds, ${range}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new SessionSecurityConfigError(
-      option,
-      `${option} (${describeValue(value)}) must be ${expected}, e.g. ${option}: 900`,
-    );
-  }
-  const off = allowZero && value === 0;
-  if (!off && (value <= 0 || value < min || value > MAX_SECONDS)) {
-    throw new SessionSecurityConfigError(option, `${option} (${value}) must be ${expected}`);
-  }
-  return value;
-}
-
-function loginUrl(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const fix =
-    'must be a plain path on this site starting with "/" (e.g. "/login"; no "//", "\\", dot segments or characters to escape) or an absolute http(s) URL';
-  if (typeof value !== 'string' || value === '') {
-    throw new SessionSecurityConfigError('loginUrl', `loginUrl (${describeValue(value)}) ${fix}`);
-  }
-  // A path gets the check `next` gets: "/.//evil.example" is "//evil.example" to a browser.
-  if (value.startsWith('/') && safeNextPath(value) === value) return value;
-  if (/^https?:\/\/[^/\\]/i.test(value) && !/[\s\p{Cc}\\]/u.test(value)) {
-    try {
-      new URL(value);
-      return value;
-    } catch {
-      // falls through to the error below
-    }
-  }
-  throw new SessionSecurityConfigError('loginUrl', `loginUrl (${describeValue(value)}) ${fix}`);
-}
-
-function passiveRules<Req>(value: unknown): readonly PassiveRule<Req>[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    throw new SessionSecurityConfigError(
-      'passive',
-      `passive (${describeValue(value)}) must be an array of rules, e.g. ['/api/poll', '/events/*', /^\\/metrics/, (req) => boolean]`,
-    );
-  }
-  value.forEach((rule: unknown, index) => {
-    const ok =
-      (typeof rule === 'string' && rule.startsWith('/')) ||
-      rule instanceof RegExp ||
-      typeof rule === 'function';
-    if (!ok) {
-      throw new SessionSecurityConfigError(
-        'passive',
-        `passive[${index}] (${describeValue(rule)}) must be a path starting with "/" (exact, or ending in "/*" for a prefix), a RegExp, or a function (req) => boolean`,
-      );
-    }
-  });
-  return [...value];
-}
-
-function trustedOrigins(value: unknown): ReadonlySet<string> {
-  if (value === undefined) return new Set();
-  if (!Array.isArray(value)) {
-    throw new SessionSecurityConfigError(
-      'trustedOrigins',
-      `trustedOrigins (${describeValue(value)}) must be an array of origins, e.g. ['https://admin.example.com']`,
-    );
-  }
-  const origins = new Set<string>();
-  value.forEach((entry: unknown, index) => {
-    if (typeof entry === 'string' && entry.includes('*')) {
-      throw new SessionSecurityConfigError(
-        'trustedOrigins',
-        `trustedOrigins[${index}] (${describeValue(entry)}) has a wildcard, which is not supported: list each origin in full, e.g. "https://admin.example.com"`,
-      );
-    }
-    const origin = typeof entry === 'string' ? originOf(entry) : undefined;
-    if (origin === undefined) {
-      throw new SessionSecurityConfigError(
-        'trustedOrigins',
-        `trustedOrigins[${index}] (${describeValue(entry)}) must be an origin: http(s)://host with an optional :port and no path, e.g. "https://admin.example.com"`,
-      );
-    }
-    origins.add(origin);
-  });
-  return origins;
-}
-
-/** The origin a string names, or undefined when it is not a bare http(s) origin. */
-function originOf(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return undefined;
-  }
-  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
-  return /^https?:$/.test(url.protocol) && bare ? url.origin : undefined;
-}
-
-function clearSiteData(value: unknown): readonly ClearSiteDataType[] {
-  if (value === undefined) return ['cache'];
-  const known: readonly unknown[] = CLEAR_SITE_DATA_TYPES;
-  if (!Array.isArray(value) || !value.every((entry) => known.includes(entry))) {
-    throw new SessionSecurityConfigError(
-      'clearSiteData',
-      `clearSiteData (${describeValue(value)}) must be an array of ${CLEAR_SITE_DATA_TYPES.map((type) => JSON.stringify(type)).join(', ')}, e.g. ['cache'] (the default) or [] for none`,
-    );
-  }
-  return [...new Set<ClearSiteDataType>(value)];
-}
-
-function allowFrames(value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') {
-    throw new SessionSecurityConfigError(
-      'allowFrames',
-      `allowFrames (${describeValue(value)}) must be true or false (the default: the client does not run inside frames)`,
-    );
-  }
-  return value;
-}
-
-function userId<Req>(value: unknown): ((req: Req) => string) | undefined {
-  if (value === undefined || typeof value === 'function') {
-    return value as ((req: Req) => string) | undefined;
-  }
-  throw new SessionSecurityConfigError(
-    'userId',
-    `userId (${describeValue(value)}) must be a function (req) => string giving the signed-in user's id, e.g. (req) => req.session.user.id`,
-  );
-}
-
-/** Why: a draft holds what a user typed; only the same user may get it back, so it needs their key. */
-function drafts<Req>(input: SessionSecurityOptions<Req>): ResolvedDrafts<Req> | undefined {
-  const on = input.drafts ?? true;
-  if (typeof on !== 'boolean') {
-    throw new SessionSecurityConfigError(
-      'drafts',
-      `drafts (${describeValue(input.drafts)}) must be true (the default: forms survive expiry and sign-in again) or false`,
-    );
-  }
-  const maxAge = seconds('draftMaxAge', input.draftMaxAge, DEFAULT_DRAFT_MAX_AGE_SECONDS, {
-    allowZero: false,
-    min: 1,
-  });
-  const secret = input.draftSecret;
-  if (
-    secret !== undefined &&
-    (typeof secret !== 'string' || secret.length < MIN_DRAFT_SECRET_LENGTH)
-  ) {
-    throw new SessionSecurityConfigError(
-      'draftSecret',
-      `draftSecret (${typeof secret === 'string' ? `${secret.length} characters` : describeValue(secret)}) must be a string of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts, e.g. process.env.DRAFT_SECRET`,
-    );
-  }
-  if (!on) return undefined;
-  const fix =
-    'drafts are on by default (forms survive expiry and sign-in again, for the same user only); give both userId and draftSecret, or set drafts: false';
-  if (typeof input.userId !== 'function') {
-    throw new SessionSecurityConfigError(
-      'userId',
-      `userId (${describeValue(input.userId)}) is required while drafts are on: a function (req) => string giving the signed-in user's id; ${fix}`,
-    );
-  }
-  if (secret === undefined) {
-    throw new SessionSecurityConfigError(
-      'draftSecret',
-      `draftSecret is required while drafts are on: a secret of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts (e.g. process.env.DRAFT_SECRET); ${fix}`,
-    );
-  }
-  return { userId: input.userId, secret, maxAgeMs: maxAge * 1000 };
-}
-
-function hook<T>(option: string, value: unknown, example: string): T | undefined {
-  if (value === undefined || typeof value === 'function') return value as T | undefined;
-  throw new SessionSecurityConfigError(
-    option,
-    `${option} (${describeValue(value)}) must be a function ${example}, or be left out`,
-  );
-}
-
-function metrics(value: unknown): MetricsRecorder | undefined {
-  if (value === undefined) return undefined;
-  const recorder = value as Partial<MetricsRecorder> | null;
-  if (typeof recorder?.event !== 'function' || typeof recorder.ping !== 'function') {
-    throw new SessionSecurityConfigError(
-      'metrics',
-      `metrics (${describeValue(value)}) must be a recorder with event(event) and ping(method) methods, e.g. openTelemetryMetrics() from 'session-security/opentelemetry'`,
-    );
-  }
-  return recorder as MetricsRecorder;
-}
-
-function store(value: unknown): ActivityStore | undefined {
-  if (value === undefined) return undefined;
-  const methods = ['touch', 'start', 'end', 'peek'];
-  const isStore =
-    value !== null &&
-    typeof value === 'object' &&
-    methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
-  if (!isStore) {
-    throw new SessionSecurityConfigError(
-      'store',
-      `store (${describeValue(value)}) must be an activity store with ${methods.join(', ')} methods, e.g. redisStore({ client }) from 'session-security/redis', or be left out to keep clocks in the session`,
-    );
-  }
-  return value as ActivityStore;
-}
-
-function prefix(value: unknown): string {
-  if (value === undefined) return DEFAULT_PREFIX;
-  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
-    throw new SessionSecurityConfigError(
-      'prefix',
-      `prefix (${describeValue(value)}) must be a path such as "/session-security": starting with "/", without a trailing "/", query or special characters`,
-    );
-  }
-  return value;
 }

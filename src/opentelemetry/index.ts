@@ -10,7 +10,8 @@ import {
   metrics,
   ValueType,
 } from '@opentelemetry/api';
-import { describeValue, SessionSecurityConfigError, type SignInRefusal } from '../core/errors.js';
+import { type CheckedOption, checkOptions, matching, withMethods } from '../core/checks.js';
+import { SessionSecurityConfigError, type SignInRefusal } from '../core/errors.js';
 import type {
   MetricsRecorder,
   RefusedReason,
@@ -48,9 +49,33 @@ export interface OpenTelemetryMetricsOptions {
 const METER_NAME = 'session-security';
 const METER_VERSION = '0.1.0';
 const DEFAULT_PREFIX = 'session_security.';
-const OPTION_NAMES = ['meter', 'meterProvider', 'prefix'];
 // An instrument name is at most 255 characters; the longest suffix is 'sign_in.duration'.
 const MAX_PREFIX_LENGTH = 255 - 'sign_in.duration'.length;
+
+/** The options of openTelemetryMetrics, each checked by the checkers every entry shares (src/core/checks.ts). */
+const OPTIONS = {
+  meter: {
+    check: withMethods<Meter>(
+      ['createCounter', 'createHistogram'],
+      "an OpenTelemetry Meter with createCounter and createHistogram, e.g. metrics.getMeter('my-app')",
+    ),
+  },
+  meterProvider: {
+    check: withMethods<MeterProvider>(
+      ['getMeter'],
+      'an OpenTelemetry MeterProvider with getMeter, e.g. new MeterProvider({ readers }) from @opentelemetry/sdk-metrics',
+    ),
+  },
+  prefix: {
+    check: matching(
+      /^(?:[A-Za-z][\w./-]*)?$/,
+      `empty, or a letter then letters, digits, "_", ".", "-" or "/", at most ${MAX_PREFIX_LENGTH} characters, such as "myapp.session_security." (default "${DEFAULT_PREFIX}")`,
+      MAX_PREFIX_LENGTH,
+    ),
+    default: DEFAULT_PREFIX,
+  },
+} satisfies { readonly [K in keyof OpenTelemetryMetricsOptions]-?: CheckedOption<unknown> };
+
 /** Seconds: a minute to a day, the range of idle timeouts and working days. */
 const DURATION_BUCKETS_SECONDS = [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400];
 
@@ -126,27 +151,18 @@ const PING_METHODS: Record<'GET' | 'POST', true> = { GET: true, POST: true };
  * import { sessionSecurity } from 'session-security/express';
  * const security = sessionSecurity({
  *   isAuthenticated: (req) => req.session.user !== undefined,
+ *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
  *   metrics: openTelemetryMetrics(), // after the OpenTelemetry SDK has started
  * });
  * ```
  */
 export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}): MetricsRecorder {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new SessionSecurityConfigError(
-      'options',
-      `openTelemetryMetrics options (${describeValue(options)}) must be an object such as { meterProvider }, or be left out`,
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name)) {
-      throw new SessionSecurityConfigError(
-        name,
-        `openTelemetryMetrics has no option ${JSON.stringify(name)}: expected ${OPTION_NAMES.join(', ')}`,
-      );
-    }
-  }
-  const meter = validMeter(options.meter, options.meterProvider);
-  const prefix = validPrefix(options.prefix);
+  const given = checkOptions(options, OPTIONS, {
+    owner: 'openTelemetryMetrics',
+    example: '{ meterProvider }, or be left out',
+  });
+  const meter = meterOf(given.meter, given.meterProvider);
+  const prefix = given.prefix;
 
   const count = (name: string, unit: string, description: string): Counter =>
     meter.createCounter(`${prefix}${name}`, { unit, description, valueType: ValueType.INT });
@@ -224,49 +240,13 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}):
   };
 }
 
-function validMeter(meter: unknown, provider: unknown): Meter {
+/** The meter to count on: the one given, the provider's, or the global provider's. */
+function meterOf(meter: Meter | undefined, provider: MeterProvider | undefined): Meter {
   if (meter !== undefined && provider !== undefined) {
     throw new SessionSecurityConfigError(
       'meter',
       'give meter or meterProvider, not both: the meter would ignore the provider',
     );
   }
-  if (meter !== undefined) {
-    const candidate = meter as Partial<Meter> | null;
-    if (
-      typeof candidate?.createCounter !== 'function' ||
-      typeof candidate.createHistogram !== 'function'
-    ) {
-      throw new SessionSecurityConfigError(
-        'meter',
-        `meter (${describeValue(meter)}) must be an OpenTelemetry Meter with createCounter and createHistogram, e.g. metrics.getMeter('my-app')`,
-      );
-    }
-    return meter as Meter;
-  }
-  if (provider !== undefined) {
-    if (typeof (provider as Partial<MeterProvider> | null)?.getMeter !== 'function') {
-      throw new SessionSecurityConfigError(
-        'meterProvider',
-        `meterProvider (${describeValue(provider)}) must be an OpenTelemetry MeterProvider with getMeter, e.g. new MeterProvider({ readers }) from @opentelemetry/sdk-metrics`,
-      );
-    }
-    return (provider as MeterProvider).getMeter(METER_NAME, METER_VERSION);
-  }
-  return metrics.getMeter(METER_NAME, METER_VERSION);
-}
-
-function validPrefix(value: unknown): string {
-  if (value === undefined) return DEFAULT_PREFIX;
-  if (
-    typeof value !== 'string' ||
-    !/^(?:[A-Za-z][\w./-]*)?$/.test(value) ||
-    value.length > MAX_PREFIX_LENGTH
-  ) {
-    throw new SessionSecurityConfigError(
-      'prefix',
-      `prefix (${describeValue(value)}) must be empty, or a letter then letters, digits, "_", ".", "-" or "/", at most ${MAX_PREFIX_LENGTH} characters, such as "myapp.session_security." (default "${DEFAULT_PREFIX}")`,
-    );
-  }
-  return value;
+  return meter ?? (provider ?? metrics).getMeter(METER_NAME, METER_VERSION);
 }

@@ -73,7 +73,10 @@ const EVENTS = ['warn', 'extend', 'expire', 'sync', 'error', 'activity'] as cons
  * @example
  * ```ts
  * const store = createClientStore(() => new SessionSecurity({ ...config, ui: false }));
- * useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+ * function SessionState() {
+ *   const { state } = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+ *   return state;
+ * }
  * ```
  */
 export function createClientStore(source: SessionSecurity | ClientFactory): ClientStore {

@@ -11,8 +11,8 @@ import type { BodyRead } from './lifecycle.js';
  *
  * @example
  * ```ts
- * const body = await readNodeBody(request.raw, MAX_BODY_BYTES);
- * if (body.kind === 'text') parsePingBody(body.text);
+ * const body = await readNodeBody(req, 1024);
+ * if (body.kind === 'tooLarge') res.status(413).end();
  * ```
  */
 export function readNodeBody(req: IncomingMessage, limitBytes: number): Promise<BodyRead> {
@@ -63,7 +63,9 @@ export function readNodeBody(req: IncomingMessage, limitBytes: number): Promise<
  * @param parsed - what the parser made of it (`req.body`, koa's `ctx.request.body`)
  * @example
  * ```ts
- * if (req.readableEnded) return bodyParsedEarlier(undefined, req.body, limitBytes);
+ * const body = req.readableEnded // a body parser ran first
+ *   ? bodyParsedEarlier(undefined, req.body, 1024)
+ *   : await readNodeBody(req, 1024);
  * ```
  */
 export function bodyParsedEarlier(rawText: unknown, parsed: unknown, limitBytes: number): BodyRead {

@@ -1,9 +1,9 @@
 // The server's part in drafts kept across expiry: the opaque per-user key a page's drafts are
 // marked with (a keyed hash of the user's id, never the id), and the drafts part of the config.
 
-import { createHmac } from 'node:crypto';
 import type { DraftsConfig } from '../contract/page-config.js';
 import type { ResolvedDrafts } from '../core/options.js';
+import { base64url, hmacSha256 } from './hmac.js';
 
 /**
  * The key that marks one user's drafts: HMAC-SHA256 of the user id under the app's secret,
@@ -15,9 +15,7 @@ import type { ResolvedDrafts } from '../core/options.js';
  * ```
  */
 export function draftKey(secret: string, userId: string): string {
-  return createHmac('sha256', secret)
-    .update(`session-security drafts\0${userId}`)
-    .digest('base64url');
+  return base64url(hmacSha256(secret, `session-security drafts\0${userId}`));
 }
 
 /**

@@ -62,7 +62,15 @@ export interface ExpressSessionSecurity extends RequestHandler, SessionSecurityM
  *
  * const app = express();
  * app.use(session({ secret: process.env.SESSION_SECRET!, resave: false, saveUninitialized: false }));
- * app.use(sessionSecurity({ expireAfter: 900, loginUrl: '/login', isAuthenticated: (req) => Boolean(req.session.user) }));
+ * app.use(
+ *   sessionSecurity({
+ *     expireAfter: 900,
+ *     loginUrl: '/login',
+ *     isAuthenticated: (req) => Boolean(req.session.user),
+ *     userId: (req) => req.session.user ?? '', // drafts: forms kept for the same user
+ *     draftSecret: process.env.DRAFT_SECRET,
+ *   }),
+ * );
  * ```
  */
 export function sessionSecurity(options: SessionSecurityOptions<Request>): ExpressSessionSecurity {

@@ -82,10 +82,12 @@ const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;
  *
  * @example
  * ```ts
+ * import cookie from '@fastify/cookie';
  * import session from '@fastify/session';
  * import { guardSessionStore } from 'session-security/fastify';
  *
  * const store = guardSessionStore(new RedisStore({ client }), { timeout: 1000 });
+ * await app.register(cookie);
  * await app.register(session, { secret, store, saveUninitialized: false });
  * ```
  */

@@ -73,7 +73,13 @@ export interface FastifySessionSecurity extends SessionSecurityMethods<FastifyRe
  * const app = Fastify();
  * await app.register(cookie);
  * await app.register(session, { secret: process.env.SESSION_SECRET!, saveUninitialized: false, store: guardSessionStore(new session.MemoryStore()) });
- * const security = sessionSecurity({ expireAfter: 900, loginUrl: '/login', isAuthenticated: (request) => Boolean(request.session.user) });
+ * const security = sessionSecurity({
+ *   expireAfter: 900,
+ *   loginUrl: '/login',
+ *   isAuthenticated: (request) => Boolean(request.session.user),
+ *   userId: (request) => request.session.user ?? '', // drafts: forms kept for the same user
+ *   draftSecret: process.env.DRAFT_SECRET,
+ * });
  * await app.register(security);
  * ```
  */

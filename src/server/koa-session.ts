@@ -45,9 +45,9 @@ export class KoaSessionAccess implements SessionAccess {
     if (session == null) return false;
     if (session.isNew !== true) return true;
     const { key, signed, store } = sessionContext(this.ctx).sessionOptions ?? {};
-    if (key === undefined || !guardedStores.has(store as object)) return true;
+    if (key === undefined || !marked(store, GUARDED)) return true;
     const cookie = this.ctx.cookies.get(key, { signed: signed !== false });
-    return cookie === undefined || lookedUp.has(this.ctx);
+    return cookie === undefined || marked(this.ctx, LOOKED_UP);
   }
   id(): string | undefined {
     return this.session?.externalKey;
@@ -106,9 +106,15 @@ export interface KoaSessionStore {
   destroy(key: string, data: { ctx?: unknown }): Promise<void>;
 }
 
-/** Stores wrapped by {@link guardSessionStore}, and the requests whose session they looked up. */
-const guardedStores = new WeakSet<object>();
-const lookedUp = new WeakSet<object>();
+/**
+ * The marks {@link guardSessionStore} leaves: on a store it wraps, and on a request (its `ctx`)
+ * whose session such a store looked up. Each on its own object: no state shared between requests.
+ */
+const GUARDED = Symbol('session-security: a guarded store');
+const LOOKED_UP = Symbol('session-security: the store looked this session up');
+
+const marked = (target: unknown, mark: symbol) =>
+  typeof target === 'object' && target !== null && Reflect.get(target, mark) === true;
 
 const VERBS = { get: 'read', set: 'save', destroy: 'destroy' } as const;
 
@@ -139,10 +145,10 @@ export function guardSessionStore<S extends KoaSessionStore>(
     return async function guardedGet(...args) {
       const session = await guarded(...args);
       const ctx = (args.at(-1) as { ctx?: unknown } | undefined)?.ctx;
-      if (typeof ctx === 'object' && ctx !== null) lookedUp.add(ctx);
+      if (typeof ctx === 'object' && ctx !== null) Reflect.set(ctx, LOOKED_UP, true);
       return session;
     };
   });
-  guardedStores.add(store);
+  Reflect.set(store, GUARDED, true);
   return store;
 }

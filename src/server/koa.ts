@@ -24,7 +24,10 @@ export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
  *
  * @example
  * ```ts
- * const security: KoaSessionSecurity = sessionSecurity({ isAuthenticated: (ctx) => Boolean(ctx.session?.user) });
+ * const security: KoaSessionSecurity = sessionSecurity({
+ *   isAuthenticated: (ctx) => Boolean(ctx.session?.user),
+ *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ * });
  * app.use(security);
  * ```
  */
@@ -77,7 +80,13 @@ export interface KoaSessionSecurity extends SessionSecurityMethods<Context> {
  * const app = new Koa();
  * app.keys = [process.env.SESSION_SECRET!];
  * app.use(session({ store: guardSessionStore(myStore) }, app));
- * const security = sessionSecurity({ expireAfter: 900, loginUrl: '/login', isAuthenticated: (ctx) => Boolean(ctx.session?.user) });
+ * const security = sessionSecurity({
+ *   expireAfter: 900,
+ *   loginUrl: '/login',
+ *   isAuthenticated: (ctx) => Boolean(ctx.session?.user),
+ *   userId: (ctx) => ctx.session?.user ?? '', // drafts: forms kept for the same user
+ *   draftSecret: process.env.DRAFT_SECRET,
+ * });
  * app.use(security);
  * ```
  */

@@ -11,6 +11,7 @@ import { type HeaderGetter, isPassive } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess } from '../core/store.js';
 import { clientAssets } from './assets.js';
+import { debug } from './debug.js';
 import { draftsConfig } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { type Core, coreOf } from './lifecycle/core.js';
@@ -19,7 +20,7 @@ import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/manag
 import { Report } from './lifecycle/report.js';
 import { routeHandler } from './lifecycle/routes.js';
 import { beginSignIn } from './lifecycle/sign-in.js';
-import { debug, endSession, refuse, touch } from './lifecycle/steps.js';
+import { endSession, refuse, touch } from './lifecycle/steps.js';
 import { NEXT, type Outcome } from './outcome.js';
 import { sessionObjectStore } from './store.js';
 
@@ -99,7 +100,9 @@ export interface Lifecycle<Req> {
  *
  * @example
  * ```ts
- * const lifecycle = createLifecycle(resolveOptions({ isAuthenticated }));
+ * import { resolveOptions } from 'session-security/adapter';
+ *
+ * const lifecycle = createLifecycle(resolveOptions({ isAuthenticated, drafts: false }));
  * const outcome = await lifecycle.handle(facts, session); // { kind: 'next' } for an anonymous request
  * ```
  */

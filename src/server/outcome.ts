@@ -3,7 +3,9 @@
 // `Cache-Control: no-store`, the JSON of the ping protocol, `Clear-Site-Data` after a sign-out).
 // An adapter copies a reply onto its framework's response and decides nothing (ARCHITECTURE.md).
 
-import type { Answer } from '../core/protocol.js';
+import { SessionSecurityRequestError, SessionStoreUnavailableError } from '../core/errors.js';
+import { type Answer, answers } from '../core/protocol.js';
+import { type HeaderGetter, isNavigation } from '../core/request.js';
 
 /**
  * An answer to send as it is: every header named in lower case, the body already serialised.
@@ -28,7 +30,7 @@ export interface Reply {
  * @example
  * ```ts
  * const outcome = await lifecycle.handle(facts, session);
- * if (outcome.kind === 'next') return next();
+ * if (outcome.kind === 'next') next(); // on to the app
  * ```
  */
 export type Outcome = { readonly kind: 'next' } | Reply;
@@ -60,4 +62,28 @@ export function redirectReply(location: string): Reply {
     headers: { location, 'cache-control': 'no-store' },
     body: null,
   };
+}
+
+/** The page a person sees when the session store is down for their page load. */
+const UNAVAILABLE_PAGE = 'The service is unavailable for a moment. Please try again.';
+
+/**
+ * The answer to an error of session-security thrown out of an app's request: 503 for a
+ * {@link SessionStoreUnavailableError} (JSON like the library's own answers, or a short plain
+ * page for a page load, with the error's `Retry-After`), the error's status for a
+ * {@link SessionSecurityRequestError} (403 from `signOut`); undefined for any other error.
+ */
+export function errorReply(error: unknown, header: HeaderGetter | undefined): Reply | undefined {
+  if (error instanceof SessionStoreUnavailableError) {
+    const unavailable = jsonReply(answers.unavailable());
+    const headers = { ...unavailable.headers, ...error.headers };
+    if (header === undefined || !isNavigation(header)) return { ...unavailable, headers };
+    const page = { ...headers, 'content-type': 'text/plain; charset=utf-8' };
+    return { kind: 'reply', status: unavailable.status, headers: page, body: UNAVAILABLE_PAGE };
+  }
+  if (error instanceof SessionSecurityRequestError) {
+    const body = { status: 'error', error: error.message };
+    return jsonReply({ status: error.status, headers: { 'cache-control': 'no-store' }, body });
+  }
+  return undefined;
 }

@@ -5,7 +5,8 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Store } from 'express-session';
 import { SessionStoreUnavailableError } from '../core/errors.js';
-import { answers } from '../core/protocol.js';
+import { nodeHeaderGetter } from './node-facts.js';
+import { errorReply, type Reply } from './outcome.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
@@ -54,12 +55,7 @@ export function storeUnavailableHandler(): ErrorRequestHandler {
     // it, and express-session ends the answer. Passing it on would print a stack trace per
     // request (Express's final handler) during an outage.
     if (res.headersSent) return;
-    const unavailable = answers.unavailable();
-    res.status(unavailable.status).set(unavailable.headers).set(error.headers);
-    if (req.accepts(['json', 'html']) === 'html') {
-      res.type('text/plain').send('The service is unavailable for a moment. Please try again.');
-      return;
-    }
-    res.json(unavailable.body);
+    const reply = errorReply(error, nodeHeaderGetter(req.headers)) as Reply;
+    res.status(reply.status).set(reply.headers).send(reply.body);
   };
 }

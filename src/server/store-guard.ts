@@ -26,7 +26,7 @@ export interface SessionStoreGuardOptions {
  *
  * @example
  * ```ts
- * const get: StoreMethod = store.get.bind(store);
+ * const get: StoreMethod = (key) => store.get(String(key));
  * ```
  */
 export type StoreMethod = (...args: unknown[]) => unknown;
@@ -38,7 +38,7 @@ export type StoreMethod = (...args: unknown[]) => unknown;
  * @example
  * ```ts
  * const guard = storeGuard({ timeout: 1000 });
- * const get = guard.promiseStyle('read', store.get.bind(store));
+ * const get = guard.promiseStyle('read', (key) => store.get(String(key)));
  * ```
  */
 export interface StoreGuard {
@@ -52,7 +52,7 @@ export interface StoreGuard {
    * @param passes - tells the errors to call back with unchanged (the store's own "no such session")
    * @example
    * ```ts
-   * store.get = guard.callbackStyle('read', store.get.bind(store), (error) => isNotFound(error));
+   * guardMethods(store, { get: 'read' }, (get, verb) => guard.callbackStyle(verb, get, isNotFound));
    * ```
    */
   callbackStyle(
@@ -68,7 +68,7 @@ export interface StoreGuard {
    * @param verb - what the error says the store could not do: `'read'`, `'save'`…
    * @example
    * ```ts
-   * store.destroy = guard.promiseStyle('destroy', store.destroy.bind(store));
+   * guardMethods(store, { destroy: 'destroy' }, (destroy, verb) => guard.promiseStyle(verb, destroy));
    * ```
    */
   promiseStyle(verb: string, method: StoreMethod): (...args: unknown[]) => Promise<unknown>;

@@ -5,6 +5,16 @@
 
 import { createHash } from 'node:crypto';
 import {
+  aFunction,
+  aLogger,
+  type CheckedOption,
+  type CheckedOptions,
+  checkOptions,
+  matching,
+  milliseconds,
+  seconds,
+} from '../core/checks.js';
+import {
   describeValue,
   SessionSecurityConfigError,
   SessionStoreUnavailableError,
@@ -56,7 +66,7 @@ interface NodeRedisClient {
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
- * const client: RedisClient = new Redis('redis://127.0.0.1:6379');
+ * const client: RedisClient = new Redis(process.env.REDIS_URL!);
  * ```
  */
 export type RedisClient = IoredisClient | NodeRedisClient;
@@ -91,7 +101,36 @@ const DEFAULT_PREFIX = 'session-security:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_GRACE_SECONDS = 3600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const OPTION_NAMES = ['client', 'prefix', 'commandTimeout', 'graceSeconds', 'now', 'logger'];
+
+/** The options of redisStore, each checked by the checkers every entry shares (src/core/checks.ts). */
+const REDIS_OPTIONS = {
+  client: { check: commandsOf, required: true },
+  prefix: {
+    check: matching(
+      /^\S+$/,
+      'a non-empty string without whitespace, such as "myapp:session-security:"',
+    ),
+    default: DEFAULT_PREFIX,
+  },
+  commandTimeout: {
+    check: milliseconds(
+      { value: MAX_TIMER_MS, note: 'the longest timer' },
+      DEFAULT_COMMAND_TIMEOUT_MS,
+    ),
+    default: DEFAULT_COMMAND_TIMEOUT_MS,
+  },
+  graceSeconds: {
+    check: seconds({ example: DEFAULT_GRACE_SECONDS }),
+    default: DEFAULT_GRACE_SECONDS,
+  },
+  now: {
+    check: aFunction<() => number>(
+      "returning milliseconds (for tests), or be left out to use Redis's clock",
+    ),
+  },
+  logger: { check: aLogger, default: console },
+} satisfies { readonly [K in keyof RedisStoreOptions]-?: CheckedOption<unknown> };
+
 const END_REASONS: readonly string[] = [
   'idle',
   'absolute',
@@ -343,39 +382,31 @@ interface Commands {
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
+ * import { sessionSecurity } from 'session-security/express';
  * import { redisStore } from 'session-security/redis';
+ *
+ * const client = new Redis(process.env.REDIS_URL!);
  * const security = sessionSecurity({
  *   isAuthenticated: (req) => req.session.user !== undefined,
- *   store: redisStore({ client: new Redis(process.env.REDIS_URL) }),
+ *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ *   store: redisStore({ client }),
  * });
  * ```
  */
 export function redisStore(options: RedisStoreOptions): ActivityStore {
-  if (options === null || typeof options !== 'object') {
-    throw new SessionSecurityConfigError(
-      'options',
-      `redisStore options (${describeValue(options)}) must be an object such as { client }`,
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name)) {
-      throw new SessionSecurityConfigError(
-        name,
-        `redisStore has no option ${JSON.stringify(name)}: expected ${OPTION_NAMES.join(', ')}`,
-      );
-    }
-  }
-  return new RedisActivityStore(options);
+  return new RedisActivityStore(
+    checkOptions(options, REDIS_OPTIONS, { owner: 'redisStore', example: '{ client }' }),
+  );
 }
 
 /** The store redisStore makes: one connection's commands, and this process's memory of its ends. */
 class RedisActivityStore implements ActivityStore {
-  private readonly commands: ReturnType<typeof commandsOf>;
+  private readonly commands: Commands;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly graceMs: number;
-  private readonly now: ReturnType<typeof validNow>;
-  private readonly logger: ReturnType<typeof validLogger>;
+  private readonly now: (() => number) | undefined;
+  private readonly logger: Logger;
   private readonly markKey: string;
   private readonly allIndex: string;
   private readonly recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
@@ -383,13 +414,13 @@ class RedisActivityStore implements ActivityStore {
   private markSeen = false;
   private markCheckedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: RedisStoreOptions) {
-    this.commands = commandsOf(options.client);
-    this.prefix = validPrefix(options.prefix);
-    this.commandTimeoutMs = validCommandTimeout(options.commandTimeout);
-    this.graceMs = Math.ceil(validGraceSeconds(options.graceSeconds) * 1000);
-    this.now = validNow(options.now);
-    this.logger = validLogger(options.logger);
+  constructor(options: CheckedOptions<typeof REDIS_OPTIONS>) {
+    this.commands = options.client;
+    this.prefix = options.prefix;
+    this.commandTimeoutMs = options.commandTimeout;
+    this.graceMs = Math.ceil(options.graceSeconds * 1000);
+    this.now = options.now;
+    this.logger = options.logger;
     this.markKey = `${this.prefix}mark`;
     this.allIndex = `${this.prefix}index:all`;
     void warnOfEviction(this.commands, this.logger);
@@ -1047,58 +1078,4 @@ function watchEvents(
     });
   }
   stores.add({ lost, ready });
-}
-
-function validPrefix(value: unknown): string {
-  if (value === undefined) return DEFAULT_PREFIX;
-  if (typeof value !== 'string' || !/^\S+$/.test(value)) {
-    throw new SessionSecurityConfigError(
-      'prefix',
-      `prefix (${describeValue(value)}) must be a non-empty string without whitespace, such as "myapp:session-security:"`,
-    );
-  }
-  return value;
-}
-
-function validCommandTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_COMMAND_TIMEOUT_MS;
-  if (typeof value !== 'number' || !(value > 0 && value <= MAX_TIMER_MS)) {
-    throw new SessionSecurityConfigError(
-      'commandTimeout',
-      `commandTimeout (${describeValue(value)}) must be a number of milliseconds above 0 (default ${DEFAULT_COMMAND_TIMEOUT_MS})`,
-    );
-  }
-  return value;
-}
-
-function validGraceSeconds(value: unknown): number {
-  if (value === undefined) return DEFAULT_GRACE_SECONDS;
-  if (typeof value !== 'number' || !(value > 0 && value <= 365 * 24 * 3600)) {
-    throw new SessionSecurityConfigError(
-      'graceSeconds',
-      `graceSeconds (${describeValue(value)}) must be a number of seconds above 0, at most a year (default ${DEFAULT_GRACE_SECONDS})`,
-    );
-  }
-  return value;
-}
-
-function validNow(value: unknown): (() => number) | undefined {
-  if (value === undefined || typeof value === 'function')
-    return value as (() => number) | undefined;
-  throw new SessionSecurityConfigError(
-    'now',
-    `now (${describeValue(value)}) must be a function returning milliseconds (for tests), or be left out to use Redis's clock`,
-  );
-}
-
-function validLogger(value: unknown): Logger {
-  if (value === undefined) return console;
-  const logger = value as Partial<Logger> | null;
-  if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function') {
-    throw new SessionSecurityConfigError(
-      'logger',
-      `logger (${describeValue(value)}) must have warn(message) and error(message, error) methods`,
-    );
-  }
-  return logger as Logger;
 }

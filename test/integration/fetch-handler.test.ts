@@ -8,7 +8,7 @@ import {
   type SessionSecurityHandlerOptions,
   sessionSecurityHandler,
   type WebSession,
-} from 'session-security/hono';
+} from 'session-security/web';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, NAVIGATE, SAME_ORIGIN_FETCH } from '../support/http.js';
 
@@ -27,10 +27,21 @@ class MapSessions {
     return id;
   }
 
-  /** The request's session; undefined without a cookie, or when the store is down. */
+  /** The request's session; undefined without a cookie, one it could not load while the store is down. */
   load(request: Request): (WebSession & { current: () => string | undefined }) | undefined {
     const sid = /(?:^|;\s*)sid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
-    if (sid === undefined || this.down) return undefined;
+    if (sid === undefined) return undefined;
+    if (this.down) {
+      const nothing = () => undefined;
+      const unread = { id: () => sid, get: nothing, set: nothing, delete: nothing };
+      return {
+        ...unread,
+        destroy: nothing,
+        regenerate: nothing,
+        current: () => sid,
+        unavailable: true,
+      };
+    }
     let id: string | undefined = sid;
     if (!this.sessions.has(sid)) this.sessions.set(sid, new Map());
     const data = () => (id === undefined ? undefined : this.sessions.get(id));
@@ -68,7 +79,6 @@ function setUp(options: Partial<SessionSecurityHandlerOptions> = {}) {
     isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
     clock,
     logger: { warn: () => {}, error: (message) => errors.push(message) },
-    sessionCookieName: 'sid',
     ...options,
   });
   return { clock, sessions, errors, security, ...routeHandler(security, sessions) };
@@ -268,7 +278,7 @@ describe('check(request, session)', () => {
     expect(security.clientTags(page, session)).toBe('');
   });
 
-  it('answers 503 when the session cookie came but the store could not load the session', async () => {
+  it('answers 503 when the request names a session its store could not load (unavailable)', async () => {
     const { sessions, errors, pageRoute, library } = setUp();
     const sid = sessions.create({ user: 'ada' });
     await library(ping(sid));
@@ -282,7 +292,7 @@ describe('check(request, session)', () => {
     expect((await library(ping(sid))).status).toBe(200);
   });
 
-  it('treats a request without a session cookie and without a session as anonymous', async () => {
+  it('treats a request without a session (undefined) as anonymous', async () => {
     const { pageRoute, library } = setUp();
     const page = await pageRoute(request('/', { headers: NAVIGATE }));
     expect(page.status).toBe(200);

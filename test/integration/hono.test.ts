@@ -265,7 +265,7 @@ describe('a session store that fails under Hono', () => {
 
   it('answers 503, not a new anonymous session, when only the read fails', async () => {
     // hono-sessions takes a failed read for a missing session and would make a new one, whose
-    // cookie would replace the user's: the guard fails that creation too.
+    // cookie would replace the user's: the guard hands it a session marked unread instead.
     const down = { on: false };
     await start({ sessionStoreFails: (operation) => down.on && operation === 'get' });
     const jar = await signedIn();
@@ -273,7 +273,10 @@ describe('a session store that fails under Hono', () => {
     down.on = true;
     const data = await send(running().origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
     expect(data.status).toBe(503);
-    expect(data.headers['set-cookie']).toBeUndefined();
+    // hono-sessions sets its cookie again, naming the same session: nothing replaces it.
+    for (const line of [data.headers['set-cookie'] ?? []].flat()) {
+      expect(line.split(';')[0]).toBe(cookie);
+    }
     expect(jar.header()).toBe(cookie);
     down.on = false;
     const back = await send(running().origin, '/api/data', { headers: SAME_ORIGIN_FETCH }, jar);
@@ -304,15 +307,56 @@ describe('a session store that fails under Hono', () => {
     expect(back.json?.status).toBe('active');
   });
 
-  it('answers 503 to a request carrying the session cookie when no session middleware ran', async () => {
+  it('fails only the request whose read failed: a new visitor in the same tick gets a session', async () => {
+    // One store for both: reads of the signed-in session fail; creating sessions works.
+    const store = new JsonMemoryStore();
+    const read = store.getSessionById.bind(store);
+    store.getSessionById = async (id) => {
+      if (id === 'signed-in') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      return read(id);
+    };
+    const hono = new Hono<{ Variables: { session: Session<Record<string, unknown>> } }>();
+    const quiet = { warn: () => {}, error: () => {} };
+    hono.use(sessionMiddleware({ store: guardSessionStore(store, { logger: quiet }) }));
+    hono.use(
+      sessionSecurity({
+        drafts: false,
+        isAuthenticated: (c) => Boolean(c.get('session')?.get('user')),
+        logger: quiet,
+      }),
+    );
+    hono.get('/', (c) => c.text('page'));
+    const get = (cookie?: string) =>
+      hono.fetch(
+        new Request('http://app.test/', {
+          headers: { ...NAVIGATE, ...(cookie ? { cookie } : {}) },
+        }),
+      );
+    // Started in one turn of the event loop: a flag shared by the store's calls would fail both.
+    const answers = await Promise.all([
+      get('session=signed-in'),
+      get(),
+      get('session=signed-in'),
+      get(),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([503, 200, 503, 200]);
+    for (const visitor of [answers[1], answers[3]]) {
+      expect(visitor?.headers.get('set-cookie')).toMatch(/^session=[0-9a-f-]{36};/);
+    }
+    // The unread session was never written back over the stored one.
+    expect(store.sessions.has('signed-in')).toBe(false);
+  });
+
+  it('takes a request as anonymous when no session middleware ran, whatever cookie it carries', async () => {
     const bare = await startBare({ withSessions: false });
     const withCookie = await send(bare.origin, '/', {
       headers: { ...NAVIGATE, cookie: 'session=abc' },
     });
-    expect(withCookie.status).toBe(503);
-    // Without the cookie the request is anonymous: it goes on, and the ping says so.
+    expect(withCookie.text).toBe('page');
     expect((await send(bare.origin, '/', { headers: NAVIGATE })).text).toBe('page');
-    const ping = await send(bare.origin, '/session-security/ping', { headers: SAME_ORIGIN_FETCH });
+    const ping = await send(bare.origin, '/session-security/ping', {
+      headers: { ...SAME_ORIGIN_FETCH, cookie: 'session=abc' },
+    });
     expect(ping.status).toBe(401);
     expect(ping.json).toEqual({ status: 'anonymous' });
   });
@@ -370,32 +414,44 @@ describe('the client over Hono', () => {
 });
 
 describe('another Hono session middleware, through the session option', () => {
-  it('runs over a WebSession the app adapts itself, with its own cookie name', async () => {
+  it('runs over a WebSession the app adapts itself, 503 while it cannot load the session', async () => {
     const clock = new FakeClock();
     const stored = new Map<string, Map<string, unknown>>();
     const down = { on: false };
     const hono = new Hono<{ Variables: { mySession: WebSession | undefined } }>();
-    // A minimal session middleware of the app's own: a Map per `sid` cookie, none while "down".
+    // A minimal session middleware of the app's own: a Map per `sid` cookie; while "down", a
+    // session it could not load (`unavailable`).
     hono.use(async (c, next) => {
       const sid = /(?:^|;\s*)sid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1];
-      const data = sid === undefined || down.on ? undefined : stored.get(sid);
+      const data = sid === undefined ? undefined : stored.get(sid);
+      const unread: WebSession = {
+        unavailable: true,
+        id: () => sid,
+        get: () => undefined,
+        set: () => {},
+        delete: () => {},
+        destroy: () => {},
+        regenerate: () => {},
+      };
       c.set(
         'mySession',
         sid === undefined || data === undefined
           ? undefined
-          : {
-              id: () => sid,
-              get: (key) => data.get(key),
-              set: (key, value) => void data.set(key, value),
-              delete: (key) => void data.delete(key),
-              destroy: () => {
-                stored.delete(sid);
-                c.header('set-cookie', 'sid=; Max-Age=0; Path=/', { append: true });
+          : down.on
+            ? unread
+            : {
+                id: () => sid,
+                get: (key) => data.get(key),
+                set: (key, value) => void data.set(key, value),
+                delete: (key) => void data.delete(key),
+                destroy: () => {
+                  stored.delete(sid);
+                  c.header('set-cookie', 'sid=; Max-Age=0; Path=/', { append: true });
+                },
+                regenerate: () => {
+                  data.clear();
+                },
               },
-              regenerate: () => {
-                data.clear();
-              },
-            },
       );
       await next();
     });
@@ -403,7 +459,6 @@ describe('another Hono session middleware, through the session option', () => {
       drafts: false,
       isAuthenticated: (c) => c.get('mySession')?.get('user') === 'ada',
       session: (c) => c.get('mySession'),
-      sessionCookieName: 'sid',
       clock,
       logger: { warn: () => {}, error: () => {} },
     });

@@ -17,7 +17,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
   contract: [],
   client: ['contract'],
-  server: ['core', 'contract'],
+  server: ['core', 'contract', 'web', 'assets'],
+  web: ['server', 'core', 'contract'],
   stores: ['core'],
   adapter: ['server', 'core', 'contract'],
   opentelemetry: ['core'],
@@ -26,9 +27,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Layers that run in a browser or anywhere: no `node:` module. */
-const NO_NODE = new Set(['core', 'contract', 'client', 'react']);
+const NO_NODE = new Set(['core', 'contract', 'client', 'react', 'web']);
+
+/** The built client the server serves (made by `npm run build`), outside src/. */
+const ASSETS = resolve(SRC, '../assets/client-assets.js');
 
 function layerOf(file: string): string {
+  if (file === ASSETS) return 'assets';
   const [first, second] = relative(SRC, file).split(/[\\/]/);
   return second === undefined ? 'root' : (first as string);
 }
@@ -85,6 +90,8 @@ describe('the layers of src/', () => {
     ['server/html.ts', "import type { Engine } from '../client/engine.js';"],
     ['core/policy.ts', "import { debuglog } from 'node:util';"],
     ['core/policy.ts', "import { ROUTES } from '../server/lifecycle.js';"],
+    ['web/session.ts', "import { createHmac } from 'node:crypto';"],
+    ['client/engine.ts', "import embedded from '../../assets/client-assets.js';"],
     ['client/engine.ts', "import { answers } from '../core/protocol.js';"],
     ['contract/page-config.ts', "export { en } from '../client/index.js';"],
   ])('sees the wrong arrow when %s says %s', (file, line) => {

@@ -351,11 +351,11 @@ describe('openTelemetryMetrics options', () => {
     throw new Error(`expected openTelemetryMetrics to reject ${JSON.stringify(options)}`);
   }
 
-  it('rejects an option it does not have, naming the options it has', () => {
+  it('rejects an option it does not have, suggesting the closest and naming the options it has', () => {
     const error = configErrorFor({ meterprovider: {} });
     expect(error.option).toBe('meterprovider');
     expect(error.message).toBe(
-      'session-security: openTelemetryMetrics has no option "meterprovider": expected meter, meterProvider, prefix',
+      'session-security: unknown option "meterprovider" of openTelemetryMetrics: did you mean "meterProvider"? The options of openTelemetryMetrics are meter, meterProvider, prefix',
     );
   });
 

@@ -3,7 +3,7 @@
 // importing only its own framework's packages, so an Express app loads no Fastify, Koa, Hono,
 // React, Redis or OpenTelemetry.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   './fastify': [],
   './koa': [],
   './hono': [],
+  './web': [],
   './react': ['react'],
   './opentelemetry': ['@opentelemetry/api'],
 };
@@ -56,27 +57,46 @@ function runtimeImports(file: string): string[] {
   return found;
 }
 
-/** The packages (not files, not node built-ins) a source entry loads, through its whole graph. */
-function packagesLoadedBy(entry: string): Set<string> {
-  const packages = new Set<string>();
+/** The source file a relative specifier names: `x.js` is built from `x.ts`, or is JS already (assets/). */
+function fileOf(from: string, specifier: string): string {
+  const source = resolve(dirname(from), specifier.replace(/\.js$/, '.ts'));
+  return existsSync(source) ? source : resolve(dirname(from), specifier);
+}
+
+/** What a source entry loads that is not a file of its own (packages, built-ins), through its whole graph. */
+function loadedBy(entry: string): Set<string> {
+  const loaded = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     for (const specifier of runtimeImports(file)) {
-      if (specifier.startsWith('.')) {
-        visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
-      } else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) {
-        packages.add(
-          specifier.startsWith('@')
-            ? specifier.split('/').slice(0, 2).join('/')
-            : (specifier.split('/')[0] as string),
-        );
-      }
+      if (specifier.startsWith('.')) visit(fileOf(file, specifier));
+      else loaded.add(specifier);
     }
   };
   visit(entry);
-  return packages;
+  return loaded;
+}
+
+const isBuiltin = (specifier: string) =>
+  specifier.startsWith('node:') || builtinModules.includes(specifier);
+
+/** The Node built-ins (`node:x` or `x`) a source entry loads, through its whole graph. */
+function builtinsLoadedBy(entry: string): Set<string> {
+  return new Set([...loadedBy(entry)].filter(isBuiltin));
+}
+
+/** The packages (not files, not node built-ins) a source entry loads, through its whole graph. */
+function packagesLoadedBy(entry: string): Set<string> {
+  const names = [...loadedBy(entry)]
+    .filter((specifier) => !isBuiltin(specifier))
+    .map((specifier) =>
+      specifier.startsWith('@')
+        ? specifier.split('/').slice(0, 2).join('/')
+        : (specifier.split('/')[0] as string),
+    );
+  return new Set(names);
 }
 
 /** The source file behind a subpath export (dist/x.js is built from src/x.ts). */
@@ -114,6 +134,17 @@ describe('the package', () => {
   it.each(Object.keys(ALLOWED))('loads no other package at run time through %s', (subpath) => {
     const loaded = [...packagesLoadedBy(sourceOf(subpath))].sort();
     expect(loaded).toEqual([...(ALLOWED[subpath] ?? [])].sort());
+  });
+
+  it.each(['./web', '.', './client', './react'])(
+    'loads no node: built-in through %s, so Bun, Deno and Workers can load it',
+    (subpath) => {
+      expect([...builtinsLoadedBy(sourceOf(subpath))]).toEqual([]);
+    },
+  );
+
+  it('sees a node: built-in through the graph (the Redis store hashes with node:crypto)', () => {
+    expect([...builtinsLoadedBy(sourceOf('./redis'))]).toEqual(['node:crypto']);
   });
 
   it('names every subpath export in this test', () => {

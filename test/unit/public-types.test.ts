@@ -18,11 +18,9 @@ import type {
 import { createLifecycle } from 'session-security/adapter';
 import type { sessionSecurity as expressSecurity } from 'session-security/express';
 import type { sessionSecurity as fastifySecurity } from 'session-security/fastify';
-import type {
-  sessionSecurity as honoSecurity,
-  sessionSecurityHandler,
-} from 'session-security/hono';
+import type { sessionSecurity as honoSecurity } from 'session-security/hono';
 import type { sessionSecurity as koaSecurity } from 'session-security/koa';
+import type { sessionSecurityHandler, WebSession } from 'session-security/web';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 describe('the public types', () => {
@@ -72,6 +70,7 @@ describe('the public types', () => {
     expectTypeOf<Hono['start']>().toEqualTypeOf<(c: HonoContext) => Promise<void>>();
     expectTypeOf<Hono['clientTags']>().returns.toEqualTypeOf<string>();
 
+    expectTypeOf<WebSession['unavailable']>().toEqualTypeOf<boolean | undefined>();
     type Handler = ReturnType<typeof sessionSecurityHandler>;
     expectTypeOf<Handler['check']>().returns.toEqualTypeOf<Promise<Response | undefined>>();
     expectTypeOf<Handler['signOut']>().returns.toEqualTypeOf<Promise<Headers>>();
@@ -121,6 +120,25 @@ describe('the public types', () => {
       'pathOf',
       'readNodeBody',
       'resolveOptions',
+    ]);
+    const web = await import('session-security/web');
+    expect(Object.keys(web).sort()).toEqual([
+      'SessionSecurityConfigError',
+      'SessionSecurityError',
+      'SessionSecurityRequestError',
+      'SessionStoreUnavailableError',
+      'SignInRefusedError',
+      'errorResponse',
+      'sessionSecurityHandler',
+    ]);
+    const hono = await import('session-security/hono');
+    expect(Object.keys(hono).sort()).toEqual([
+      'SessionSecurityRequestError',
+      'SessionStoreUnavailableError',
+      'errorResponse',
+      'guardSessionStore',
+      'honoSessions',
+      'sessionSecurity',
     ]);
   });
 });

@@ -5,6 +5,7 @@
 
 import type { ResolvedOptions } from '../../core/options.js';
 import type { ActivityStore, SessionAccess } from '../../core/store.js';
+import { unref } from '../timers.js';
 import { markerIn, type Report } from './report.js';
 
 export class HeldSignOuts {
@@ -35,7 +36,7 @@ export class HeldSignOuts {
       `session-security: a sign-out could not be recorded (the store failed); this process refuses that sign-in and tries again every second (${this.held.size} waiting)`,
     );
     this.retrying ??= setInterval(() => void this.retry(), 1000);
-    this.retrying.unref?.();
+    unref(this.retrying);
   }
 
   private async retry(): Promise<void> {

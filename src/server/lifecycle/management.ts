@@ -6,6 +6,7 @@ import { crossOriginReason } from '../../core/request.js';
 import type { RevokeTarget, SessionAccess } from '../../core/store.js';
 import { describeUserAgent } from '../../core/user-agent.js';
 import type { RequestFacts, SignInManagement } from '../lifecycle.js';
+import { unref } from '../timers.js';
 import type { Core } from './core.js';
 import { markerIn } from './report.js';
 
@@ -25,7 +26,7 @@ export function sweeper<Req>({ options, report, store }: Core<Req>) {
     soon(): void {
       if (sweeping !== undefined || options.sweepIntervalMs === 0 || !store.sweep) return;
       sweeping = setInterval(() => void sweep().catch(() => undefined), options.sweepIntervalMs);
-      sweeping.unref?.();
+      unref(sweeping);
     },
   };
 }

@@ -20,11 +20,12 @@ import { crossOriginReason } from '../../core/request.js';
 import type { SessionAccess } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from '../assets.js';
+import { debug } from '../debug.js';
 import type { BodyRead, RequestFacts } from '../lifecycle.js';
 import { jsonReply, type Outcome } from '../outcome.js';
 import type { Core } from './core.js';
 import type { HeldSignOuts } from './held-sign-outs.js';
-import { debug, endSession, refuse, signOutSession, touch } from './steps.js';
+import { endSession, refuse, signOutSession, touch } from './steps.js';
 
 /** A request to one of the library's routes, as the checks see it and fill it in. */
 interface RouteRequest<Req> {

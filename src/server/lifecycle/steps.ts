@@ -2,19 +2,17 @@
 // app's requests: one step of the clock, ending the session of a sign-in that is over, and ending
 // a sign-in on purpose.
 
-import { debuglog } from 'node:util';
 import type { RefusedReason } from '../../core/events.js';
 import { type Answer, answers, loginLocation } from '../../core/protocol.js';
 import { isNavigation, returnPath } from '../../core/request.js';
 import type { SessionAccess, Touch } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
+import { debug } from '../debug.js';
 import type { RequestFacts } from '../lifecycle.js';
 import { jsonReply, NEXT, type Outcome, redirectReply } from '../outcome.js';
 import type { Core } from './core.js';
 import type { HeldSignOuts } from './held-sign-outs.js';
 import { markerIn } from './report.js';
-
-export const debug = debuglog('session-security');
 
 /** Turns a request away: reported, then answered. */
 export function refuse<Req>(

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type SimulationResult, seeded, simulate } from '../../../bench/network.js';
 import { SessionSecurity } from '../../../src/client/session-security.js';
-import { sessionSecurityHandler } from '../../../src/server/hono.js';
+import { sessionSecurityHandler } from '../../../src/web/index.js';
 
 const library = { SessionSecurity, sessionSecurityHandler };
 const EXPIRE_AFTER_MS = 900_000;

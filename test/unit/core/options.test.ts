@@ -297,7 +297,7 @@ describe('resolveOptions checks clearSiteData and allowFrames', () => {
   it.each([['*'], 'cache', [42], ['"cache"'], null])('rejects clearSiteData %j', (value) => {
     const error = rejectionOf('clearSiteData', value);
     expect(error.option).toBe('clearSiteData');
-    expect(error.message).toContain('"executionContexts"');
+    expect(error.message).toContain("'executionContexts'");
   });
 
   it.each(['yes', 1, null])('rejects allowFrames %j', (value) => {
@@ -562,12 +562,14 @@ describe('resolveOptions: sign-in limits', () => {
   });
 
   it('rejects signInMemory with another store, an unknown field, and a bound under maxSignInsPerUser', () => {
-    const store = { touch: async () => ({ kind: 'ended' as const, reason: 'idle' as const }) };
+    // A store of the right shape: every option is checked alone before the rules between them.
+    const ended = async () => ({ kind: 'ended' as const, reason: 'idle' as const });
+    const store = { touch: ended, start: ended, end: ended, peek: ended };
     expect(() => resolve({ signInMemory: { total: 10 }, store: store as never })).toThrow(
       /signInMemory bounds the default store/,
     );
     expect(() => resolve({ signInMemory: { max: 10 } as never })).toThrow(
-      /signInMemory has no field "max": expected total and perUser/,
+      /unknown field "max" of signInMemory\. The fields of signInMemory are total, perUser/,
     );
     expect(() => resolve({ signInMemory: { perUser: 0 } })).toThrow(
       /signInMemory.perUser \(0\) must be a whole number/,

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLifecycle } from '../../../src/adapter/index.js';
 import { MAX_BODY_BYTES } from '../../../src/core/protocol.js';
+import type { Reply } from '../../../src/server/outcome.js';
 import { FakeSession } from '../../support/fake-session.js';
 
 const APP = 'http://app.test';
@@ -56,8 +57,9 @@ function expected(c: Case): string {
 }
 
 /** What the lifecycle answered, in the same words. */
-function described(status: number, body: string | Uint8Array | null): string {
-  if (status === 200 && typeof body !== 'string') return '200 asset';
+function described({ status, headers, body }: Reply): string {
+  if (status === 200 && !headers['content-type']?.startsWith('application/json'))
+    return '200 asset';
   const json = JSON.parse(String(body)) as { status?: string; error?: string };
   if (status === 503) return '503 no session';
   if (status === 404) return '404 not found';
@@ -117,7 +119,7 @@ async function answer(c: Case): Promise<string> {
     c.noSession ? noSession : session,
   );
   if (outcome.kind === 'next') return 'next';
-  return described(outcome.status, outcome.body);
+  return described(outcome);
 }
 
 const cases = fc.record<Case>({

@@ -1,0 +1,209 @@
+// The fetch-style handler (`session-security/web`): the lifecycle over standard `Request`s and
+// `Response`s and a session the app loads, for Next.js route handlers and middleware, Bun, Deno
+// and any fetch-style server. No policy of session-security (ARCHITECTURE.md).
+
+import type { SessionSecurityOptions } from '../core/options.js';
+import type { ClientTagsOptions } from '../server/html.js';
+import type { SignInManagement } from '../server/lifecycle.js';
+import { type RequestState, type WebAdapterOptions, WebBinding } from './binding.js';
+import { toResponse } from './response.js';
+import type { WebSession } from './session.js';
+
+/**
+ * What `isAuthenticated`, `logout` and passive predicates receive from {@link sessionSecurityHandler}.
+ *
+ * @example
+ * ```ts
+ * const isAuthenticated = ({ session }: WebRequestContext) => typeof session.get('user') === 'string';
+ * ```
+ */
+export interface WebRequestContext {
+  request: Request;
+  /** The request's session; an empty one of this request only when the app passed none. */
+  session: WebSession;
+}
+
+/**
+ * Options of {@link sessionSecurityHandler}: the options (README: Options), over a {@link WebRequestContext}, and the adapter's own.
+ *
+ * @example
+ * ```ts
+ * const options: SessionSecurityHandlerOptions = {
+ *   expireAfter: 900,
+ *   isAuthenticated: ({ session }) => Boolean(session.get('user')),
+ *   trustProxy: true,
+ * };
+ * ```
+ */
+export type SessionSecurityHandlerOptions = SessionSecurityOptions<WebRequestContext> &
+  WebAdapterOptions;
+
+/**
+ * The fetch-style handler: the library's routes, the policy for other requests, and what an app
+ * calls. Every method takes the request and its session: `undefined` when the request names no
+ * session (it is anonymous), a session with `unavailable: true` when its store could not load it
+ * (503).
+ *
+ * @example
+ * ```ts
+ * const security: SessionSecurityHandler = sessionSecurityHandler({ isAuthenticated, userId, draftSecret });
+ * const refused = await security.check(request, session);
+ * ```
+ */
+export interface SessionSecurityHandler {
+  /**
+   * Answers the library's own routes (`{prefix}/ping`, `{prefix}/logout`, the client's assets);
+   * undefined for any other request, untouched.
+   *
+   * @example
+   * ```ts
+   * // app/session-security/[...route]/route.ts
+   * export const GET = async (request: Request) =>
+   *   (await security.handle(request, await loadSession(request))) ?? new Response(null, { status: 404 });
+   * ```
+   */
+  handle(request: Request, session: WebSession | undefined): Promise<Response | undefined>;
+  /**
+   * Applies the policy to one of the app's requests (and answers the library's routes as
+   * `handle` does): undefined to go on, or the Response to send instead (303 to the login page
+   * with `next`, 401 JSON, 503). Call it once per request, before the app reads the session.
+   *
+   * @example
+   * ```ts
+   * export async function GET(request: Request): Promise<Response> {
+   *   const session = loadSession(request);
+   *   const refused = await security.check(request, session);
+   *   if (refused) return refused; // 303 to the login page, 401, 503
+   *   return new Response(`<head>${security.clientTags(request, session)}</head>…`);
+   * }
+   * ```
+   */
+  check(request: Request, session: WebSession | undefined): Promise<Response | undefined>;
+  /**
+   * Starts a fresh inactivity clock at sign-in (required with an external store such as Redis;
+   * optional with the default when the session is regenerated at sign-in).
+   *
+   * @example
+   * ```ts
+   * await session.regenerate();
+   * await session.set('user', user);
+   * await security.start(request, session);
+   * ```
+   */
+  start(request: Request, session: WebSession): Promise<void>;
+  /**
+   * Signs the user out for good: ends the session (`logout`, or `session.destroy()`), remembers
+   * the sign-in as ended so that no request in flight can save it back. Resolves with the
+   * headers to add to the app's answer (`Clear-Site-Data`). A request another origin made is
+   * refused: it rejects with a `SessionSecurityRequestError` (status 403; see `errorResponse`).
+   *
+   * @example
+   * ```ts
+   * export async function POST(request: Request): Promise<Response> {
+   *   const headers = await security.signOut(request, loadSession(request)); // Clear-Site-Data
+   *   headers.set('location', '/login');
+   *   return new Response(null, { status: 303, headers });
+   * }
+   * ```
+   */
+  signOut(request: Request, session: WebSession | undefined): Promise<Headers>;
+  /**
+   * The signed-in user's sign-ins: list them, end one or all ("sign out everywhere"), end every
+   * sign-in of a user or of everyone. Needs the `userId` option. Ask for the password again
+   * before ending sessions (ASVS V7.5.2).
+   *
+   * @example
+   * ```ts
+   * const mine = await security.signIns.list({ request, session }); // [{ signIn, startedAt, lastActiveAt, device, current }]
+   * await security.signIns.endAll({ request, session }, { keepCurrent: true });
+   * ```
+   */
+  signIns: SignInManagement<{ request: Request; session: WebSession | undefined }>;
+  /**
+   * The browser client's tags for a page of a signed-in session; `''` for anonymous requests.
+   * Call it after `check` for the same `Request`.
+   *
+   * @example
+   * ```ts
+   * const head = security.clientTags(request, session, { lang: 'en' });
+   * ```
+   */
+  clientTags(
+    request: Request,
+    session: WebSession | undefined,
+    options?: ClientTagsOptions,
+  ): string;
+}
+
+/**
+ * Server-enforced inactivity timeout for fetch-style `Request`/`Response` handlers (Next.js route
+ * handlers and middleware, Bun, Deno, any fetch-style server), over a {@link WebSession} the app
+ * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
+ *
+ * @param options - the options of the README's Options (`isAuthenticated` required) and {@link WebAdapterOptions}
+ * @returns `handle`, `check`, `start`, `signOut`, `signIns` and `clientTags`
+ * @throws SessionSecurityConfigError at construction for a bad option
+ * @example
+ * ```ts
+ * import { sessionSecurityHandler } from 'session-security/web';
+ *
+ * export const security = sessionSecurityHandler({
+ *   expireAfter: 900,
+ *   loginUrl: '/login',
+ *   isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
+ *   userId: ({ session }) => String(session.get('user') ?? ''),
+ *   draftSecret: process.env.DRAFT_SECRET,
+ * });
+ * ```
+ */
+export function sessionSecurityHandler(
+  options: SessionSecurityHandlerOptions,
+): SessionSecurityHandler {
+  const { trustProxy, ...securityOptions } = options;
+  const binding = new WebBinding<WebRequestContext>(securityOptions, { trustProxy });
+  const { lifecycle } = binding;
+  const { prefix } = binding.options;
+  /** One state per Request, so that `check` and then `clientTags` see the same request step. */
+  const states = new WeakMap<Request, RequestState<WebRequestContext>>();
+
+  function stateOf(request: Request, session: WebSession | undefined) {
+    const known = states.get(request);
+    if (known && known.given === session) return known;
+    const state = binding.bind(request, session, (webSession) => ({
+      request,
+      session: webSession,
+    }));
+    states.set(request, state);
+    return state;
+  }
+
+  async function check(request: Request, session: WebSession | undefined) {
+    const state = stateOf(request, session);
+    return toResponse(await lifecycle.handle(state.facts, state.access));
+  }
+
+  return {
+    handle: (request, session) => {
+      const path = new URL(request.url).pathname;
+      const ours = path === prefix || path.startsWith(`${prefix}/`);
+      return ours ? check(request, session) : Promise.resolve(undefined);
+    },
+    check,
+    start: (request, session) => {
+      const state = stateOf(request, session);
+      return lifecycle.start(state.facts, state.access);
+    },
+    signIns: lifecycle.signIns(
+      ({ request, session }: { request: Request; session: WebSession | undefined }) => {
+        const state = stateOf(request, session);
+        return { req: state.req, session: state.access, facts: state.facts };
+      },
+    ),
+    signOut: async (request, session) => {
+      const state = stateOf(request, session);
+      return new Headers(await lifecycle.signOut(state.facts, state.access));
+    },
+    clientTags: (request, session, tagOptions) =>
+      binding.clientTags(stateOf(request, session), tagOptions),
+  };
+}
