@@ -121,13 +121,8 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
   const middleware: MiddlewareHandler = async function sessionSecurity(c, next) {
     const { facts, access } = stateOf(c);
     const outcome = await lifecycle.handle(facts, access);
-    if (outcome.kind === 'next') {
-      if (!lifecycle.settles(access)) return next();
-      await next();
-      // hono-sessions saves after its own `await next()`, once this returns.
-      await lifecycle.settle(facts, access);
-      return;
-    }
+    // hono-sessions saves after its own `await next()`, once this returns.
+    if (outcome.kind === 'next') return lifecycle.passOn(facts, access, next);
     // Through the context, so headers set before (the session cookie) are kept.
     const init = { status: outcome.status as StatusCode, headers: outcome.headers };
     return c.newResponse(bodyOf(outcome), init);

@@ -100,13 +100,8 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
     const session = access(ctx);
     const requestFacts = koaFacts(ctx);
     const outcome = await lifecycle.handle(requestFacts, session);
-    if (outcome.kind === 'next') {
-      if (!lifecycle.settles(session)) return next();
-      await next();
-      // koa-session commits after its own `await next()`, once this returns.
-      await lifecycle.settle(requestFacts, session);
-      return;
-    }
+    // koa-session commits after its own `await next()`, once this returns.
+    if (outcome.kind === 'next') return lifecycle.passOn(requestFacts, session, next);
     ctx.status = outcome.status;
     ctx.set(outcome.headers);
     if (outcome.body !== null) ctx.body = outcome.body;

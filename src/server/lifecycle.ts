@@ -64,6 +64,16 @@ export interface Lifecycle<Req> {
    * @returns true when it wrote a clock into the session
    */
   settle(facts: RequestFacts<Req>, session: SessionAccess): Promise<boolean>;
+  /**
+   * Hands a request the lifecycle passed on to the rest of a middleware chain that can be
+   * awaited (`next` resolves once the app has answered: Koa, Hono), then settles it, before the
+   * session middleware saves the session on its way back.
+   */
+  passOn(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    next: () => Promise<unknown>,
+  ): Promise<void>;
   /** Starts the clock of a new sign-in: both times now, a new marker, the sign-in's own timeouts. */
   start(facts: RequestFacts<Req>, session: SessionAccess): Promise<void>;
   /**
@@ -224,6 +234,16 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     return (
       this.core.store.prepare !== undefined && session.exists() && session.read() === undefined
     );
+  }
+
+  async passOn(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    next: () => Promise<unknown>,
+  ): Promise<void> {
+    const settles = this.settles(session);
+    await next();
+    if (settles) await this.settle(facts, session);
   }
 
   /**

@@ -177,10 +177,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (hasExited(child)) return;
     child.kill('SIGTERM');
     child.kill('SIGCONT'); // a stopped server handles SIGTERM only once it runs again
+    // The time limit is cancelled once the server exits: a pending timer would hold the test
+    // runner's process open for its whole 10 s.
+    const limit = new AbortController();
     const stopped = await Promise.race([
       exitOf(child).then(() => true),
-      sleep(10_000).then(() => false),
+      sleep(10_000, limit.signal).then(() => false),
     ]);
+    limit.abort();
     if (!stopped) {
       child.kill('SIGKILL');
       await exitOf(child);

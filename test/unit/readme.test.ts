@@ -1,5 +1,6 @@
-// Keeps the README's Options table true. Its TypeScript blocks (the quick start among them) are
-// compiled and run by test/integration/examples.test.ts.
+// Keeps the README's Options table true, and its blocks that stand for a file of examples/ equal
+// to it (the file is what other tests run as an app). Every TypeScript block of the README, the
+// quick start among them, is compiled and run by test/integration/examples.test.ts.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,18 @@ import { cellsOf, optionsTable, optionsTableCells } from '../support/options-tab
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
+/** The file, without its first line (a comment naming what it is, which the README says in prose). */
+const exampleFile = (path: string) => read(path).split('\n').slice(1).join('\n');
+
 describe('README', () => {
+  it.each([
+    ['examples/express/quickstart.ts', /## Express quick start\n\n```ts\n([\s\S]*?)```/],
+    ['examples/audit/pino.ts', /with \[pino\][\s\S]*?```ts\n([\s\S]*?)```/],
+    ['examples/express/start-or-refuse.ts', /start-or-refuse\.ts`\):\n\n```ts\n([\s\S]*?)```/],
+  ])('shows %s line for line', (path, block) => {
+    expect(block.exec(read('README.md'))?.[1]).toBe(exampleFile(path));
+  });
+
   it('has the Options table OPTION_SCHEMA gives, cell for cell (src/core/option-schema.ts)', () => {
     const section = /## Options\n\n([\s\S]*?)\n## /.exec(read('README.md'))?.[1] ?? '';
     const table = section.split('\n\n')[0] ?? '';
