@@ -1,0 +1,66 @@
+// The README's blocks that are not TypeScript, held to what they stand for: the three tags
+// `clientTags` renders (the html block, with HASH and … for what varies) and the nginx
+// configuration in front of two instances (checked by `nginx -t`). The TypeScript blocks are
+// compiled and run by examples.test.ts; the sh block is what CI itself runs (`npm test`).
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { statusOf } from '../../src/core/policy.js';
+import { renderClientTags } from '../../src/server/html.js';
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** The body of the README's only block in `language`, without its indentation. */
+function block(language: string): string {
+  const found = [
+    ...README.matchAll(new RegExp(`^( *)\`\`\`${language}\\n([\\s\\S]*?)^\\1\`\`\``, 'gm')),
+  ];
+  expect(found, `README.md's ${language} blocks`).toHaveLength(1);
+  const [, indent = '', body = ''] = found[0] as RegExpMatchArray;
+  return body.replace(new RegExp(`^${indent}`, 'gm'), '');
+}
+
+/** A line of the README with HASH and … as a pattern for the real line. */
+function pattern(line: string): RegExp {
+  const escaped = line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replaceAll('HASH', '[\\w-]{16}').replaceAll('…', '.*')}$`);
+}
+
+describe("README's other blocks", () => {
+  it('shows the three tags clientTags renders, line for line', () => {
+    const now = Date.now();
+    const state = { lastActivity: now, startedAt: now, id: 'marker' };
+    const timeouts = { expireAfterMs: 900_000, warnAfterMs: 780_000, absoluteTimeoutMs: 0 };
+    const rendered = renderClientTags(statusOf(state, now, timeouts), {
+      prefix: '/session-security',
+    }).split('\n');
+    const shown = block('html').trimEnd().split('\n');
+    expect(rendered).toHaveLength(shown.length);
+    for (const [i, line] of shown.entries()) expect(rendered[i]).toMatch(pattern(line));
+  });
+
+  it('has an nginx configuration that nginx accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'session-security-readme-nginx-'));
+    try {
+      const file = join(dir, 'nginx.conf');
+      const config = [
+        `pid ${join(dir, 'nginx.pid')};`,
+        `error_log ${join(dir, 'error.log')};`,
+        'events {}',
+        `http {\n  access_log off;\n${block('nginx')}}`,
+      ];
+      writeFileSync(file, config.join('\n'));
+      const nginx = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+      const checked = execFileSync(nginx, ['-t', '-q', '-p', dir, '-c', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(checked).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
