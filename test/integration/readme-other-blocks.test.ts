@@ -1,7 +1,8 @@
 // The README's blocks that are not TypeScript, held to what they stand for: the three tags
 // `clientTags` renders (the html block, with HASH and … for what varies) and the nginx
-// configuration in front of two instances (checked by `nginx -t`). The TypeScript blocks are
-// compiled and run by examples.test.ts; the sh block is what CI itself runs (`npm test`).
+// configuration in front of two instances (checked by `nginx -t`), and the policy table
+// `describePolicy` prints. The TypeScript blocks are compiled and run by examples.test.ts, the
+// audit lines checked by audit-trail.test.ts; the sh block is what CI itself runs (`npm test`).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statusOf } from '../../src/core/policy.js';
+import { describePolicy } from '../../src/core/policy-description.js';
 import { renderClientTags } from '../../src/server/html.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -40,6 +42,20 @@ describe("README's other blocks", () => {
     const shown = block('html').trimEnd().split('\n');
     expect(rendered).toHaveLength(shown.length);
     for (const [i, line] of shown.entries()) expect(rendered[i]).toMatch(pattern(line));
+  });
+
+  it('shows the Markdown describePolicy gives for the options of the block before it', () => {
+    const shown = /describePolicy\(\{ preset: 'asvs4-l3'[\s\S]*?```\n\n```\n([\s\S]*?)```/.exec(
+      README,
+    )?.[1];
+    const described = describePolicy({
+      preset: 'asvs4-l3',
+      expireAfter: 600,
+      isAuthenticated: () => true,
+      drafts: false,
+    });
+    // The table ends its last line with a newline, as the block does.
+    expect(shown).toBe(described.markdown);
   });
 
   it('has an nginx configuration that nginx accepts', () => {
