@@ -72,3 +72,17 @@ export const $example: PreludeHooks = {
     restoreEnvironment();
   },
 };
+
+/** The hooks of an example that needs this context and one thing more, closed after it. */
+export function withExpress(close: () => unknown): PreludeHooks {
+  return {
+    after: (run) => $example.after?.(run) ?? Promise.resolve(),
+    async cleanup() {
+      try {
+        await $example.cleanup?.();
+      } finally {
+        await close();
+      }
+    },
+  };
+}

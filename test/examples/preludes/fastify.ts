@@ -5,25 +5,16 @@
 
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify from 'fastify';
 import { sessionSecurity } from 'session-security/fastify';
-import { environment, SECRETS } from '../context.js';
+import { environment } from '../context.js';
+import { draftSecret, isAuthenticated, secret, userId } from '../fastify-context.js';
 import type { PreludeHooks } from '../run.js';
-
-declare module 'fastify' {
-  interface Session {
-    user?: string;
-  }
-}
 
 const restoreEnvironment = environment();
 
+export * from '../fastify-context.js';
 export { sessionSecurity };
-export const secret = SECRETS.SESSION_SECRET;
-export const draftSecret = SECRETS.DRAFT_SECRET;
-export const isAuthenticated = (request: FastifyRequest) =>
-  typeof request.session.user === 'string';
-export const userId = (request: FastifyRequest) => request.session.user ?? '';
 
 export const app = Fastify();
 await app.register(cookie);

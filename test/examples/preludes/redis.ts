@@ -4,8 +4,7 @@
 
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import type { PreludeHooks } from '../run.js';
-import { $example as express } from './express.js';
+import { withExpress } from './express.js';
 
 export * from './express.js';
 export { RedisStore };
@@ -13,13 +12,4 @@ export { RedisStore };
 export const client = createClient({ url: process.env.REDIS_URL });
 await client.connect();
 
-export const $example: PreludeHooks = {
-  after: (run) => express.after?.(run) ?? Promise.resolve(),
-  async cleanup() {
-    try {
-      await express.cleanup?.();
-    } finally {
-      client.destroy();
-    }
-  },
-};
+export const $example = withExpress(() => client.destroy());
