@@ -51,6 +51,35 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/**
+ * A distribution-free confidence interval for the median (the order-statistic interval): the
+ * k-th smallest and the k-th largest of the values, for the largest k whose chance that the true
+ * median lies outside is at most 1 - `confidence` (the count below it is Binomial(n, 1/2)).
+ * Undefined with too few values for that confidence (5 or fewer at 95 %).
+ */
+export function medianInterval(
+  values: readonly number[],
+  confidence = 0.95,
+): { low: number; high: number; coverage: number } | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  // P(X <= j) for X ~ Binomial(n, 1/2), for j = 0, 1, ...
+  const below: number[] = [];
+  let term = 0.5 ** n;
+  let sum = 0;
+  for (let j = 0; j <= n; j++) {
+    sum += term;
+    below.push(sum);
+    term = (term * (n - j)) / (j + 1);
+  }
+  let k = 0;
+  // The interval [x(k+1), x(n-k)] misses the median with chance 2 * P(X <= k).
+  while (k + 1 < n - k - 1 && 2 * (below[k] as number) <= 1 - confidence) k++;
+  if (k === 0) return undefined;
+  const coverage = 1 - 2 * (below[k - 1] as number);
+  return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage };
+}
+
 /** A random number source from a seed (mulberry32), so that runs with one seed match. */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;

@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { median } from './report.js';
+import { median, medianInterval } from './report.js';
 import { type AppSpec, appName, ECHO, PAGE, PING } from './server-apps.js';
 
 /** What the parent asks the child. */
@@ -398,6 +398,8 @@ export async function sample(
 export interface Comparison {
   /** Median over the rounds of B's req/s over A's in the same round. */
   ratio: number;
+  /** The median's 95 % interval (order statistics); undefined for 5 rounds or fewer. */
+  interval: ReturnType<typeof medianInterval>;
   perRound: number[];
   rps: { a: number; b: number };
   /** Median CPU microseconds per request of the apps' process, and of Redis when metered. */
@@ -437,6 +439,7 @@ export async function compare(
   const metered = meters.redis !== undefined;
   return {
     ratio: median(perRound),
+    interval: medianInterval(perRound),
     perRound,
     rps: { a: of('a', (s) => s.rps), b: of('b', (s) => s.rps) },
     appCpu: { a: of('a', (s) => s.appCpu), b: of('b', (s) => s.appCpu) },

@@ -14,10 +14,10 @@
 // the run starts with one prefix and is deleted at the end. Numbers are reported, never asserted.
 //
 // Environment (default; under BENCH_QUICK=1, a check that it runs rather than a measurement):
-// BENCH_DURATION seconds per sample (2; 1), BENCH_ROUNDS (6; 1), BENCH_WARMUP seconds per
+// BENCH_DURATION seconds per sample (2; 1), BENCH_ROUNDS (10; 1), BENCH_WARMUP seconds per
 // contender (1; 0.5), BENCH_FRAMEWORKS (express,fastify,koa,hono), BENCH_SESSIONS per app (1000; 200), BENCH_CONNECTIONS (20),
 // BENCH_MEMORY_SIGN_INS (10000; 1000), BENCH_COUNT_SESSIONS (20; 10), BENCH_COUNT_ROUNDS (10; 3).
-// At the defaults about 8 minutes on 2 cores (6.5 of load); quick about 80 s. More, shorter rounds:
+// At the defaults about 12 minutes on 2 cores (10 of load); quick about 80 s. More, shorter rounds:
 // on a shared machine the load of its neighbours changes within seconds, and so do the ratios.
 // Alone: `npm run build && npx tsx bench/server.ts`. Where the time goes: bench/server-profile.ts.
 
@@ -83,7 +83,7 @@ interface Settings extends LoadSettings {
 function readSettings(): Settings {
   return {
     duration: setting('BENCH_DURATION', 2, 1, 0.5, 600),
-    rounds: Math.round(setting('BENCH_ROUNDS', 6, 1, 1, 50)),
+    rounds: Math.round(setting('BENCH_ROUNDS', 10, 1, 1, 50)),
     warmup: setting('BENCH_WARMUP', 1, 0.5, 0, 60),
     connections: Math.round(setting('BENCH_CONNECTIONS', 20, 20, 1, 1000)),
     sessions: Math.round(setting('BENCH_SESSIONS', 1000, 200, 1, 100_000)),
@@ -183,6 +183,12 @@ function planFor(framework: Framework): FrameworkPlan {
 
 const us = (value: number) => `${value.toFixed(0)} us`;
 
+/** A ratio's 95 % interval as printed after it (its coverage is in the notes); nothing without one. */
+const intervalText = (interval: Comparison['interval']) =>
+  interval === undefined
+    ? ' (too few rounds for a 95 % interval)'
+    : ` (95 % CI ${interval.low.toFixed(2)}-${interval.high.toFixed(2)})`;
+
 /** The two rows of a comparison: the ratio (with its goal), and the CPU per request. */
 function rowsOf(planned: PlannedComparison, result: Comparison): BenchRow[] {
   const cpu = (side: 'a' | 'b') =>
@@ -197,7 +203,7 @@ function rowsOf(planned: PlannedComparison, result: Comparison): BenchRow[] {
   return [
     {
       name: `${planned.name}: req/s`,
-      value: ratio(result.ratio),
+      value: `${ratio(result.ratio)}${intervalText(result.interval)}`,
       ...(planned.goal === undefined
         ? {}
         : { goal: `>= ${planned.goal.toFixed(2)}`, met: result.ratio >= planned.goal }),
@@ -348,7 +354,7 @@ export async function run(): Promise<BenchSection[]> {
         title: 'server',
         rows,
         notes: [
-          `${QUICK ? 'BENCH_QUICK: a check that it runs, not a measurement. ' : ''}Settings: ${settings.sessions} signed-in sessions per app, each request the next session's cookies (autocannon setupRequest), ${settings.connections} connections; per comparison a warm-up of ${settings.warmup} s each, then ${settings.rounds} round(s) of one ${settings.duration} s sample each, the order swapped every round (A B, B A, …); a ratio is the median of the per-round ratios (B / A of the same round); CPU per request is the median per sample of the apps' process CPU time (user + system) over its 2xx answers (and Redis's, from INFO cpu, where it takes part). ${Math.round((Date.now() - started) / 1000)} s in all.`,
+          `${QUICK ? 'BENCH_QUICK: a check that it runs, not a measurement. ' : ''}Settings: ${settings.sessions} signed-in sessions per app, each request the next session's cookies (autocannon setupRequest), ${settings.connections} connections; per comparison a warm-up of ${settings.warmup} s each, then ${settings.rounds} round(s) of one ${settings.duration} s sample each, the order swapped every round (A B, B A, …); a ratio is the median of the per-round ratios (B / A of the same round), with its distribution-free interval (order statistics: at least 95 % coverage, the coverage it has for that many rounds printed; 10 rounds: the 2nd lowest to the 2nd highest ratio); CPU per request is the median per sample of the apps' process CPU time (user + system) over its 2xx answers (and Redis's, from INFO cpu, where it takes part). ${Math.round((Date.now() - started) / 1000)} s in all.`,
           'Apps (bench/server-apps.ts), one child process per framework, on 127.0.0.1: Express 5 + express-session (resave false, saveUninitialized false; MemoryStore), Fastify 5 + @fastify/cookie + @fastify/session (its MemoryStore), Koa 3 + koa-session 7 with an external store in memory (server-side, JSON per session, as examples/koa/app.ts: koa-session has no built-in one), Hono 4 + @hono/node-server + hono-sessions 0.8 (its MemoryStore). "with" = the README setup: sessionSecurity({ expireAfter: 900, isAuthenticated, userId, draftSecret }) mounted after the session plugin, the session store wrapped in guardSessionStore (and storeUnavailableHandler for Express); the sweep timer at its default 60 s. "without" = the same app without either.',
           `Page: GET /api/account, small JSON, sec-fetch-site same-origin (activity). Ping: POST /session-security/ping {"sinceActivity": 0}; echo: POST /api/echo with the same body, read by the framework's own JSON parsing (express.json(), Fastify's, a small event-based reader for Koa (as raw-body), c.req.json() for Hono), answering {"ok":true}; both content-type application/json, sec-fetch-site same-origin, on the app with session-security (default store).`,
           `Redis store (${redisVersion} on 127.0.0.1:6379, a node-redis client per app): sessions in Redis through connect-redis for Express and @fastify/session; Koa and Hono have no Redis session store installed (koa-redis and a hono-sessions Redis store would be new dependencies), so their sessions stay in memory and only session-security's activity store is Redis, compared with the same memory-session app without session-security.`,
