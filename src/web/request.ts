@@ -20,7 +20,7 @@ export class WebFacts<Req> implements RequestFacts<Req> {
     this.method = request.method;
     this.path = url.pathname;
     this.url = `${url.pathname}${url.search}`;
-    this.header = (name) => request.headers.get(name) ?? undefined;
+    this.header = webHeaderGetter(request.headers);
   }
   get appOrigin(): string {
     this.#origin ??= appOrigin(this.request, this.trustProxy);
@@ -29,6 +29,11 @@ export class WebFacts<Req> implements RequestFacts<Req> {
   readBody(limitBytes: number): Promise<BodyRead> {
     return readBody(this.request, limitBytes);
   }
+}
+
+/** Reads a fetch-style request's headers as the lifecycle does: undefined when absent. */
+export function webHeaderGetter(headers: Headers): HeaderGetter {
+  return (name) => headers.get(name) ?? undefined;
 }
 
 /** The app's origin: the request's URL, or the proxy's `X-Forwarded-*` when it is trusted. */

@@ -3,6 +3,7 @@
 
 import { SessionSecurityRequestError, SessionStoreUnavailableError } from '../core/errors.js';
 import { errorReply, type Outcome, type Reply } from '../server/outcome.js';
+import { webHeaderGetter } from './request.js';
 
 /**
  * A reply's body as a Response takes it. A string stays a string: @hono/node-server writes it in
@@ -33,8 +34,7 @@ export function toResponse(outcome: Outcome): Response | undefined {
  * ```
  */
 export function errorResponse(error: unknown, request?: Request): Response | undefined {
-  const header = request && ((name: string) => request.headers.get(name) ?? undefined);
-  const reply = errorReply(error, header);
+  const reply = errorReply(error, request && webHeaderGetter(request.headers));
   return reply && toResponse(reply);
 }
 

@@ -6,6 +6,7 @@ import { FakeClock, listen } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
+  jsonSessionCounts,
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
@@ -222,9 +223,7 @@ export const koaHarness: Harness = {
       appErrors,
       userOf: (ctx) => userOf(ctx as Context),
       formsInFlight: () => formsInFlight,
-      sessionCount: async () => memory.sessions.size,
-      signedInSessionCount: async () =>
-        [...memory.sessions.values()].filter((json) => 'user' in JSON.parse(json)).length,
+      ...jsonSessionCounts(memory.sessions),
       close,
       signIn: signInAt(origin),
     };

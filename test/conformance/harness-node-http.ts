@@ -14,6 +14,7 @@ import { FakeClock, listen } from '../support/http.js';
 import {
   type Harness,
   type HarnessOptions,
+  jsonSessionCounts,
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
@@ -315,9 +316,7 @@ export const nodeHttpHarness: Harness = {
       appErrors,
       userOf: (req) => userOf(req as SessionRequest),
       formsInFlight: () => formsInFlight,
-      sessionCount: async () => layer.sessions.size,
-      signedInSessionCount: async () =>
-        [...layer.sessions.values()].filter((text) => 'user' in JSON.parse(text)).length,
+      ...jsonSessionCounts(layer.sessions),
       close,
       signIn: signInAt(origin),
     };

@@ -128,6 +128,17 @@ export async function formsInFlight(
   }
 }
 
+/** The session counts of a store that keeps each session as JSON text, the user under `user`. */
+export function jsonSessionCounts(
+  sessions: ReadonlyMap<string, string>,
+): Pick<ConformanceApp, 'sessionCount' | 'signedInSessionCount'> {
+  return {
+    sessionCount: async () => sessions.size,
+    signedInSessionCount: async () =>
+      [...sessions.values()].filter((json) => 'user' in JSON.parse(json)).length,
+  };
+}
+
 /** A harness app's `signIn`: `POST /test/sign-in[?start=1]`, a jar holding the session cookie. */
 export function signInAt(origin: string): ConformanceApp['signIn'] {
   return async ({ start = false } = {}) => {
