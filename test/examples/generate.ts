@@ -14,7 +14,7 @@ import {
   type OtherBlock,
 } from './extract.js';
 import { callsHookAtTopLevel, declaredNames, exportsOf, type Names } from './names.js';
-import { notYet, readmeChoice, readmeNotYet, sourceChoice } from './table.js';
+import { readmeChoice, sourceChoice } from './table.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where the modules go: git-ignored, inside the repository so packages and aliases resolve. */
@@ -65,24 +65,13 @@ const repoPath = (path: string) => relative(ROOT, path).split('\\').join('/');
 /** Every source file of src/, as `src/…` paths. */
 export const sourcePaths = () => sourceFiles(join(ROOT, 'src')).map(repoPath);
 
-/** Every example of src/ and README.md, those left out for now, and README's blocks in other languages. */
-export function collectExamples(): {
-  examples: ExampleBlock[];
-  notYet: ExampleBlock[];
-  others: OtherBlock[];
-} {
+/** Every example of src/ and README.md, and README's blocks in other languages. */
+export function collectExamples(): { examples: ExampleBlock[]; others: OtherBlock[] } {
   const fromSources = sourceFiles(join(ROOT, 'src')).flatMap((path) =>
     examplesOfSource(repoPath(path), readFileSync(path, 'utf8')),
   );
   const readme = examplesOfMarkdown('README.md', readFileSync(join(ROOT, 'README.md'), 'utf8'));
-  const all = [...fromSources, ...readme.examples];
-  const left = (block: ExampleBlock) =>
-    block.section === undefined ? notYet(block.file) : readmeNotYet(block.sections ?? []);
-  return {
-    examples: all.filter((block) => !left(block)),
-    notYet: all.filter(left),
-    others: readme.others,
-  };
+  return { examples: [...fromSources, ...readme.examples], others: readme.others };
 }
 
 /** The import specifier of the module `to` from a module in the folder `from`. */

@@ -3,20 +3,6 @@
 // with real values, the free names the examples of its module use (a real Express app and a
 // live request of a signed-in session, a Fastify instance, a Koa app, the run's Redis…).
 
-/**
- * What is not compiled or run yet, another change being under way in it: the start of a path in
- * src/, or `README.md ` and the start of a section's heading (the blocks of that section). Empty
- * this list once that change has landed, and fix what the test then reports.
- */
-export const NOT_YET: readonly string[] = [];
-
-/** Whether a file of src/ is left out for now (NOT_YET). */
-export const notYet = (file: string) => NOT_YET.some((start) => file.startsWith(start));
-
-/** Whether a README block, in these sections (outermost first), is left out for now (NOT_YET). */
-export const readmeNotYet = (sections: readonly string[]) =>
-  sections.some((heading) => notYet(`README.md ${heading}`));
-
 /** How an example runs. */
 export interface Choice {
   /** Its prelude, test/examples/preludes/<name>.ts; none: only the names of its own module. */

@@ -12,7 +12,6 @@ import { type BrowserRunner, startBrowser } from '../examples/browser.js';
 import { REDIS_URL_VARIABLE } from '../examples/context.js';
 import { collectExamples, ROOT, sourcePaths, writeExamples } from '../examples/generate.js';
 import { runInNode } from '../examples/run.js';
-import { notYet } from '../examples/table.js';
 import { typecheckInChild } from '../examples/typecheck.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
@@ -26,9 +25,8 @@ const inNode = generated.filter((example) => !example.browser);
 const inBrowser = generated.filter((example) => example.browser);
 
 describe('the examples of the docs', () => {
-  it('has a TypeScript block after each @example of src/ (outside NOT_YET)', () => {
+  it('has a TypeScript block after each @example of src/', () => {
     const untold = sourcePaths().filter((file) => {
-      if (notYet(file)) return false;
       const tags = readFileSync(join(ROOT, file), 'utf8').match(/^\s*\* @example\b/gm) ?? [];
       return examples.filter((example) => example.file === file).length < tags.length;
     });
