@@ -59,6 +59,17 @@ export interface ActiveStatus {
 export const MIN_WRITE_INTERVAL_MS = 1000;
 
 /**
+ * How far a stored copy of the last activity may fall behind what the process recording it
+ * knows: a hundredth of `expireAfter`, from 1 s to 15 s (9 s at the default 900 s). Used by the
+ * default store for the session's copy, and by the Redis store's cache for the record. Within
+ * the process nothing is lost; another instance, or this one after a restart, may see a sign-in
+ * idle up to this much longer than it is, so it can end that much early, never late.
+ */
+export function activityStepMs({ expireAfterMs }: Timeouts): number {
+  return Math.min(15_000, Math.max(MIN_WRITE_INTERVAL_MS, Math.round(expireAfterMs / 100)));
+}
+
+/**
  * Decides one request of a signed-in session.
  *
  * Expiry is checked first, on the stored state: nothing a request carries (a navigation, a

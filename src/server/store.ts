@@ -4,10 +4,10 @@
 import { SignInRefusedError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
+  activityStepMs,
   deadlineOf,
   decide,
   encodeState,
-  MIN_WRITE_INTERVAL_MS,
   randomId,
   readState,
   type SecurityState,
@@ -228,12 +228,12 @@ class SessionObjectStore implements ActivityStore {
     const next = decision.state;
     // This process knows the latest activity to the second (`live`, which every answer uses);
     // the session's copy is rewritten only when it falls a step behind, so that a busy user
-    // does not cost a session save every second (see sessionCopyStepMs).
+    // does not cost a session save every second (see activityStepMs).
     const copyStale =
       state === undefined ||
       next.startedAt !== state.startedAt ||
       next.lastActivity < state.lastActivity ||
-      next.lastActivity - state.lastActivity >= sessionCopyStepMs(timeoutsOf(next, timeouts));
+      next.lastActivity - state.lastActivity >= activityStepMs(timeoutsOf(next, timeouts));
     if (copyStale) await session.write(encodeState(next));
     // Listed as live: a sign-in from before a restart is listed at its first request. (The
     // session's copy lagging behind, the usual case, is no news to `live`.)
@@ -345,16 +345,6 @@ const markerKey = (id: string) => `m:${id}`;
 const sessionKey = (id: string) => `s:${id}`;
 /** The owner an ended sign-in is counted for: its user, or '' for sign-ins without one. */
 const ownerOf = (state: SecurityState) => state.userId ?? '';
-
-/**
- * How far the session's copy of the last activity may fall behind what this process knows:
- * a hundredth of `expireAfter`, from 1 s to 15 s (9 s at the default 900 s). Within the process
- * nothing is lost; another instance, or this one after a restart, may see a sign-in idle up to
- * this much longer than it is, so it can end that much early, never late.
- */
-export function sessionCopyStepMs({ expireAfterMs }: Timeouts): number {
-  return Math.min(15_000, Math.max(MIN_WRITE_INTERVAL_MS, Math.round(expireAfterMs / 100)));
-}
 
 /**
  * The live sign-ins this process has seen, with the latest activity it recorded for each (so

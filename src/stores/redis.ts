@@ -21,6 +21,7 @@ import {
 } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import {
+  activityStepMs,
   deadlineOf,
   MAX_TIMEOUT_MS,
   MIN_WRITE_INTERVAL_MS,
@@ -40,6 +41,7 @@ import type {
   Touch,
 } from '../core/store.js';
 import type { EndReason } from '../core/tombstones.js';
+import { RecordCache } from './redis-cache.js';
 
 /** The part of an ioredis client (`new Redis()`) the store uses. */
 interface IoredisClient {
@@ -95,11 +97,30 @@ export interface RedisStoreOptions {
   now?: () => number;
   /** Where warnings and errors go. Default `console`. */
   logger?: Logger;
+  /**
+   * A second connection to the same Redis (`client.duplicate()`, connected), which the store
+   * subscribes to hear sign-outs. With it, this process keeps a copy of each active sign-in's
+   * record and answers most of its requests without a round trip, writing activity once a
+   * step (a hundredth of `expireAfter`, 1 s to 15 s); a sign-out or revocation anywhere reaches
+   * it within milliseconds, and within `cacheBound` at worst (README: Several
+   * instances: the Redis store). Without it, every request of a signed-in session runs one script. Optional.
+   */
+  subscriber?: RedisClient;
+  /**
+   * With a subscriber: milliseconds this process may go on answering from its copies since it
+   * last proved it has heard every sign-out (a heartbeat through the subscription, sent four
+   * times per bound). When Redis stalls or the subscription drops, copies stop being used after
+   * this long. Default 1000.
+   */
+  cacheBound?: number;
 }
 
 const DEFAULT_PREFIX = 'session-security:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_GRACE_SECONDS = 3600;
+const DEFAULT_CACHE_BOUND_MS = 1000;
+/** Copies of records kept at most: a sign-in whose copy was dropped costs one round trip. */
+const MAX_CACHED = 100_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The options of redisStore, each checked by the checkers every entry shares (src/core/checks.ts). */
@@ -129,6 +150,11 @@ const REDIS_OPTIONS = {
     ),
   },
   logger: { check: aLogger, default: console },
+  subscriber: { check: subscriptionOf },
+  cacheBound: {
+    check: milliseconds({ value: 60_000, note: 'a minute' }, DEFAULT_CACHE_BOUND_MS),
+    default: DEFAULT_CACHE_BOUND_MS,
+  },
 } satisfies { readonly [K in keyof RedisStoreOptions]-?: CheckedOption<unknown> };
 
 const END_REASONS: readonly string[] = [
@@ -163,7 +189,9 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
 
 /**
  * ARGV: now ('' = Redis TIME), grace, activity offset ('' = none), expireAfter, absoluteTimeout
- * (0 = off), minimum write interval, '1' to get the user and data back. A sign-in's own timeouts
+ * (0 = off), minimum write interval, '1' to get the user and data back, and how long ago the
+ * latest activity this instance answered from its copy was ('' = none; written late, it counts
+ * when it came before the stored deadline). A sign-in's own timeouts
  * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. Returns {'active',
  * lastActivity, startedAt, now, own expireAfter, warnAfter, absoluteTimeout ('' when none)[,
  * user, data]}, {'ended', reason}, {'ended', reason, 'found', lastActivity, startedAt, the
@@ -205,6 +233,14 @@ if startedAt > now then startedAt, write = now, true end
 -- Expiry first: nothing this request carries can revive a sign-in that has expired.
 local idleDeadline, absoluteDeadline = lastActivity + expireAfter, huge
 if absoluteTimeout > 0 then absoluteDeadline = startedAt + absoluteTimeout end
+if ARGV[8] and ARGV[8] ~= '' then
+  local seen = now - tonumber(ARGV[8])
+  if seen > now then seen = now end
+  if seen > lastActivity and seen < idleDeadline and seen < absoluteDeadline then
+    lastActivity, write = seen, true
+    idleDeadline = lastActivity + expireAfter
+  end
+end
 if now >= idleDeadline or now >= absoluteDeadline then
   local reason = 'idle'
   if absoluteDeadline < idleDeadline then reason = 'absolute' end
@@ -218,7 +254,10 @@ end
 if ARGV[3] ~= '' then
   local reported = now - tonumber(ARGV[3])
   if reported > now then reported = now end
-  if reported - lastActivity >= tonumber(ARGV[6]) then lastActivity, write = reported, true end
+  -- Written once it is a step ahead, or along with a write made anyway.
+  if reported - lastActivity >= tonumber(ARGV[6]) or (write and reported > lastActivity) then
+    lastActivity, write = reported, true
+  end
 end
 if write then
   -- '%.17g' keeps every double exactly.
@@ -261,7 +300,9 @@ return fmt(now)
 /**
  * The fields of a record, for a list of sign-ins and the sweep. ARGV: now ('' = Redis TIME),
  * grace, expireAfter, absoluteTimeout (0 = off; a sign-in's own win), '1' to record a sign-in past
- * its deadline as expired. Returns {'gone'}, {'ended'}, {'live', fields...} or {'expired',
+ * its deadline as expired, and '1' when instances keep copies: one may hold activity not written
+ * yet, up to a step (a hundredth of expireAfter, 1 s to 15 s: activityStepMs), so a record counts
+ * as live until a step past its idle deadline. Returns {'gone'}, {'ended'}, {'live', fields...} or {'expired',
  * reason, fields...} (this call recorded the expiry), fields being lastActivity, startedAt, own
  * expireAfter, warnAfter, absoluteTimeout, user, data, agent ('' when none).
  */
@@ -285,7 +326,9 @@ local idle, absolute = last + expireAfter, math.huge
 if absoluteTimeout > 0 then absolute = start + absoluteTimeout end
 local fields = {fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '', r[7] or '',
   r[8] or '', r[9] or ''}
-if now < idle and now < absolute then return {'live', unpack(fields)} end
+local slack = 0
+if ARGV[6] == '1' then slack = math.min(15000, math.max(1000, math.floor(expireAfter / 100 + 0.5))) end
+if now < idle + slack and now < absolute then return {'live', unpack(fields)} end
 if ARGV[5] ~= '1' then return {'ended'} end
 local reason = 'idle'
 if absolute < idle then reason = 'absolute' end
@@ -310,9 +353,11 @@ return redis.call('SSCAN', key, ARGV[2], 'COUNT', ARGV[3])
 `;
 
 /**
- * ARGV: now ('' = Redis TIME), grace, reason. A missing record stays missing; an ended one keeps
- * the reason it ended for. Returns {} unless this call ended the sign-in, else {lastActivity,
- * startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data, agent} ('' when none).
+ * ARGV: now ('' = Redis TIME), grace, reason, the channel of ends, the marker. A missing record
+ * stays missing; an ended one keeps the reason it ended for. Returns {} unless this call ended the
+ * sign-in, else {lastActivity, startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data,
+ * agent} ('' when none), and publishes the marker on the channel, in the same atomic step: every
+ * instance's copy of the record is dropped (src/stores/redis-cache.ts).
  */
 const END_SCRIPT = `${PRELUDE}
 if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ended') == 1 then return {} end
@@ -320,9 +365,13 @@ local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'expireAfter', '
   'absoluteTimeout', 'user', 'data', 'agent')
 redis.call('HSET', key, 'ended', ARGV[3])
 redis.call('PEXPIRE', key, ttl(now))
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 for i = 1, 8 do r[i] = r[i] or '' end
 return r
 `;
+
+/** A heartbeat on the channel of ends (KEYS[1]): ARGV its text. */
+const PUBLISH_SCRIPT = `return redis.call('PUBLISH', KEYS[1], ARGV[1])`;
 
 /** Why a sign-in ended ('' while it lives or when its record is gone). No ARGV. */
 const ENDED_SCRIPT = `return redis.call('HGET', KEYS[1], 'ended') or ''`;
@@ -355,6 +404,7 @@ const READ = defineScript('read', READ_SCRIPT);
 const INDEX = defineScript('index', INDEX_SCRIPT);
 const ENDED = defineScript('ended', ENDED_SCRIPT);
 const MARK = defineScript('mark', MARK_SCRIPT);
+const PUBLISH = defineScript('publish', PUBLISH_SCRIPT);
 
 /** One warning per process about sessions without a marker: the app does not call start(). */
 let warnedMissingMarker = false;
@@ -394,6 +444,12 @@ interface Commands {
  * ```
  */
 export function redisStore(options: RedisStoreOptions): ActivityStore {
+  if (options?.subscriber !== undefined && options.subscriber === options.client) {
+    throw new SessionSecurityConfigError(
+      'subscriber',
+      'subscriber must be a second connection (client.duplicate()): a subscribed connection cannot run the scripts',
+    );
+  }
   return new RedisActivityStore(
     checkOptions(options, REDIS_OPTIONS, { owner: 'redisStore', example: '{ client }' }),
   );
@@ -413,6 +469,12 @@ class RedisActivityStore implements ActivityStore {
   private toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
   private markSeen = false;
   private markCheckedAt = Number.NEGATIVE_INFINITY;
+  /** Copies of live records, with a subscriber (see RecordCache). */
+  private readonly cache: RecordCache | undefined;
+  /** Redis's clock minus this process's monotonic one, as the latest reply showed it. */
+  private redisOffsetMs = 0;
+  private clockLearned = false;
+  private readonly endsChannel: string;
 
   constructor(options: CheckedOptions<typeof REDIS_OPTIONS>) {
     this.commands = options.client;
@@ -423,6 +485,11 @@ class RedisActivityStore implements ActivityStore {
     this.logger = options.logger;
     this.markKey = `${this.prefix}mark`;
     this.allIndex = `${this.prefix}index:all`;
+    this.endsChannel = `${this.prefix}ended`;
+    if (options.subscriber !== undefined) {
+      this.cache = new RecordCache(options.cacheBound, MAX_CACHED, this.commandTimeoutMs);
+      this.listen(options.subscriber, this.cache);
+    }
     void warnOfEviction(this.commands, this.logger);
     // After the client's own 'ready' handlers: it may count as ready only once they have run.
     this.commands.watch(
@@ -437,6 +504,107 @@ class RedisActivityStore implements ActivityStore {
     const nowMs = this.now();
     if (!Number.isFinite(nowMs)) throw new Error(`session-security: now() returned ${nowMs}`);
     return String(nowMs);
+  }
+
+  /** Redis's time now, as this process reckons it from the latest reply (or the test clock). */
+  private estimatedNow(): number {
+    return this.now === undefined ? performance.now() + this.redisOffsetMs : this.now();
+  }
+
+  /**
+   * Subscribes to the channel of ends and proves, four times per bound, that nothing was missed:
+   * a heartbeat published through the command connection comes back through the subscription
+   * after every sign-out published before it. Any sign of a gap (the subscription dropped or came
+   * back, a heartbeat missing) drops every copy.
+   */
+  private listen(subscription: Subscription, cache: RecordCache): void {
+    const nonce = randomId();
+    const sent = new Map<number, number>();
+    let sequence = 0;
+    let heard = 0;
+    let subscribed: 'no' | 'pending' | 'yes' = 'no';
+    const onMessage = (message: string) => {
+      if (!message.startsWith('#')) {
+        cache.invalidate(message);
+        return;
+      }
+      const [from, count] = message.slice(1).split(':');
+      const heartbeat = Number(count);
+      const sentAt = sent.get(heartbeat);
+      if (from !== nonce || sentAt === undefined) return;
+      if (heartbeat !== heard + 1) cache.clear();
+      heard = heartbeat;
+      for (const key of sent.keys()) {
+        if (key > heartbeat) break;
+        sent.delete(key);
+      }
+      cache.confirm(sentAt);
+    };
+    subscription.watch(() => {
+      subscribed = 'no';
+      cache.clear(true);
+    });
+    const beat = () => {
+      if (subscription.closed()) {
+        clearInterval(timer);
+        cache.clear(true);
+        return;
+      }
+      if (!subscription.ready()) {
+        cache.clear(true);
+        return;
+      }
+      if (subscribed === 'no') {
+        subscribed = 'pending';
+        subscription.subscribe(this.endsChannel, onMessage).then(
+          () => {
+            if (subscribed === 'pending') subscribed = 'yes';
+          },
+          (error: unknown) => {
+            subscribed = 'no';
+            this.logger.warn(
+              `session-security: cannot subscribe to ${this.endsChannel} on the subscriber connection (${(error as Error)?.message}); answering every request from Redis until it can`,
+            );
+          },
+        );
+        return;
+      }
+      sequence++;
+      sent.set(sequence, performance.now());
+      // A heartbeat that is never heard back (Redis stalled) ages the proof: copies stop being used.
+      while (sent.size > 64) sent.delete(sent.keys().next().value as number);
+      this.runOn(PUBLISH, this.endsChannel, [`#${nonce}:${sequence}`]).catch(() => {});
+    };
+    const timer = setInterval(beat, Math.max(1, cache.boundMs / 4));
+    timer.unref?.();
+    beat();
+  }
+
+  /**
+   * Answers a step from the copy of the record when it can, or returns undefined: no copy, or
+   * none usable now, a step carrying facts the copy lacks, a copy older than a step, a deadline
+   * within a step, or activity a step ahead of the record (the script writes it).
+   */
+  private fromCopy(
+    marker: string,
+    activityOffsetMs: number | undefined,
+    withFacts: boolean | undefined,
+  ): Touch | undefined {
+    const copy = this.cache?.get(marker);
+    if (copy === undefined || (withFacts && !copy.withFacts)) return undefined;
+    const step = activityStepMs(copy.timeouts);
+    if (performance.now() - copy.filledAt >= step) return undefined;
+    const nowMs = this.estimatedNow();
+    const stored = { lastActivity: copy.storedLast, startedAt: copy.state.startedAt };
+    if (nowMs >= deadlineOf(stored, copy.timeouts) - step) return undefined;
+    let last = copy.lastActivity;
+    if (activityOffsetMs !== undefined) {
+      const reported = Math.min(nowMs - activityOffsetMs, nowMs);
+      if (reported > last) last = reported;
+    }
+    if (last - copy.storedLast >= step) return undefined;
+    copy.lastActivity = last;
+    return { kind: 'active', state: { ...copy.state, lastActivity: last }, nowMs };
   }
 
   /** Runs a script on a sign-in's record (see {@link runOn}). */
@@ -625,6 +793,8 @@ class RedisActivityStore implements ActivityStore {
             String(timeouts.expireAfterMs),
             String(timeouts.absoluteTimeoutMs),
             expire ? '1' : '',
+            // With copies, another instance's activity may be a step ahead of the record.
+            this.cache === undefined ? '' : '1',
           ]),
           marker,
         ),
@@ -636,12 +806,14 @@ class RedisActivityStore implements ActivityStore {
   private async endAll(markers: string[], reason: EndReason): Promise<SecurityState[]> {
     const ended = (
       await Promise.all(
-        markers.map(async (marker) =>
-          stateFromFields(
-            await this.run(END, marker, [this.nowArgument(), String(this.graceMs), reason]),
-            marker,
-          ),
-        ),
+        markers.map(async (marker) => {
+          // Dropped before and after: no request here answers from the copy once the end is sent.
+          this.cache?.invalidate(marker);
+          const args = [this.nowArgument(), String(this.graceMs), reason, this.endsChannel, marker];
+          const reply = await this.run(END, marker, args);
+          this.cache?.invalidate(marker);
+          return stateFromFields(reply, marker);
+        }),
       )
     ).filter((state): state is SecurityState => state !== undefined);
     this.rememberEnds(
@@ -708,26 +880,41 @@ class RedisActivityStore implements ActivityStore {
         `session-security: activityOffsetMs (${activityOffsetMs}) must be a finite number`,
       );
     }
+    const { cache } = this;
+    if (cache !== undefined) {
+      const answer = this.fromCopy(marker, activityOffsetMs, withFacts);
+      if (answer !== undefined) return answer;
+    }
+    // With copies, activity is written once a step, and the copy's activity not written yet goes along.
+    const copy = cache?.get(marker);
+    const generation = cache?.begin() ?? 0;
+    const sentAt = performance.now();
     const reply = await this.run(TOUCH, marker, [
       this.nowArgument(),
       String(this.graceMs),
       activityOffsetMs === undefined ? '' : String(activityOffsetMs),
       String(timeouts.expireAfterMs),
       String(timeouts.absoluteTimeoutMs),
-      String(MIN_WRITE_INTERVAL_MS),
+      String(cache === undefined ? MIN_WRITE_INTERVAL_MS : activityStepMs(timeouts)),
       withFacts ? '1' : '',
+      copy !== undefined && copy.lastActivity > copy.storedLast
+        ? String(Math.max(0, this.estimatedNow() - copy.lastActivity))
+        : '',
     ]);
     const touch = readTouchReply(reply, marker);
     if (touch === 'damaged') {
+      cache?.invalidate(marker);
       this.logger.error(
         'session-security: the stored security state is damaged; ending the session',
       );
       return { kind: 'ended', reason: 'idle' };
     }
     if (touch.kind === 'missing') {
+      cache?.invalidate(marker);
       return { kind: 'ended', reason: this.missingReason(session, touch.nowMs) };
     }
     if (touch.kind === 'ended') {
+      cache?.invalidate(marker);
       if (touch.found) await this.forget([touch.found]);
       return touch;
     }
@@ -738,7 +925,35 @@ class RedisActivityStore implements ActivityStore {
     if (until === undefined || deadline - until > this.graceMs / 2) {
       await session.write({ id: marker, until: deadline });
     }
-    return touch;
+    if (cache === undefined) return touch;
+    const lastActivity = Math.max(
+      touch.state.lastActivity,
+      activityOffsetMs === undefined ? touch.state.lastActivity : touch.nowMs - activityOffsetMs,
+      copy?.lastActivity ?? touch.state.lastActivity,
+    );
+    this.learnClock(touch.nowMs, sentAt);
+    cache.fill(marker, generation, {
+      storedLast: touch.state.lastActivity,
+      lastActivity,
+      state: touch.state,
+      timeouts: timeoutsOf(touch.state, timeouts),
+      withFacts: withFacts === true,
+    });
+    return {
+      ...touch,
+      state: { ...touch.state, lastActivity: Math.min(lastActivity, touch.nowMs) },
+    };
+  }
+
+  /**
+   * Learns Redis's clock from a reply's `now`, read by Redis between `sentAt` and the reply: the
+   * midpoint is off by at most half the round trip, so only quick replies (or the first) teach it.
+   */
+  private learnClock(redisNowMs: number, sentAt: number): void {
+    const receivedAt = performance.now();
+    if (receivedAt - sentAt > 50 && this.clockLearned) return;
+    this.clockLearned = true;
+    this.redisOffsetMs = redisNowMs - (sentAt + receivedAt) / 2;
   }
 
   async start(
@@ -748,6 +963,8 @@ class RedisActivityStore implements ActivityStore {
   ): Promise<Touch & { kind: 'active' }> {
     const id = randomId();
     const own = facts.timeouts ?? timeouts;
+    const generation = this.cache?.begin() ?? 0;
+    const sentAt = performance.now();
     const fields: string[] = [];
     if (facts.timeouts) {
       fields.push('expireAfter', String(own.expireAfterMs), 'warnAfter', String(own.warnAfterMs));
@@ -774,11 +991,13 @@ class RedisActivityStore implements ActivityStore {
     // only when the deadline moved on by half the grace (see touch).
     const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
     await session.write({ id, until });
-    return {
-      kind: 'active',
-      state: { lastActivity: nowMs, startedAt: nowMs, id, ...facts },
-      nowMs,
-    };
+    const state: SecurityState = { lastActivity: nowMs, startedAt: nowMs, id, ...facts };
+    if (this.cache !== undefined) {
+      this.learnClock(nowMs, sentAt);
+      const copy = { storedLast: nowMs, lastActivity: nowMs, state, timeouts: own };
+      this.cache.fill(id, generation, { ...copy, withFacts: true });
+    }
+    return { kind: 'active', state, nowMs };
   }
 
   async end(session: SessionAccess, reason: EndReason): Promise<SecurityState | undefined> {
@@ -1051,6 +1270,79 @@ function commandsOf(client: unknown): Commands {
   throw new SessionSecurityConfigError(
     'client',
     `client (${describeValue(client)}) must be an ioredis client (new Redis(url)) or a node-redis v5 client (createClient({ url })), connected`,
+  );
+}
+
+/** A subscribed connection as the cache uses it, whichever the client. */
+interface Subscription {
+  ready(): boolean;
+  /** Closed for good (quit or disconnected by the app): the heartbeat stops. */
+  closed(): boolean;
+  /** Subscribes `onMessage` to `channel` (again after a failure: the same listener is not added twice). */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<unknown>;
+  /** Calls `lapse` whenever the connection may have missed a message (lost, reconnecting, back). */
+  watch(lapse: () => void): void;
+}
+
+/** The subscriber's shape: node-redis (`subscribe(channel, listener)`) or ioredis (`subscribe(channel)` and 'message' events). */
+function subscriptionOf(client: unknown): Subscription {
+  const candidate = client as Record<string, unknown> | null;
+  const has = (name: string) => typeof candidate?.[name] === 'function';
+  const watchAll = (lapse: () => void) => {
+    const on = candidate?.on as ((event: string, listener: () => void) => unknown) | undefined;
+    if (typeof on !== 'function') return;
+    for (const event of ['error', 'end', 'close', 'reconnecting', 'ready']) {
+      on.call(candidate, event, lapse);
+    }
+  };
+  if (client !== null && typeof client === 'object' && has('subscribe') && has('on')) {
+    if ('isReady' in client && 'isOpen' in client) {
+      const nodeRedis = client as {
+        isReady: boolean;
+        isOpen: boolean;
+        subscribe(channel: string, listener: (message: unknown) => void): Promise<unknown>;
+      };
+      const listeners = new Map<string, (message: unknown) => void>();
+      return {
+        ready: () => nodeRedis.isReady,
+        closed: () => !nodeRedis.isOpen,
+        subscribe(channel, onMessage) {
+          let listener = listeners.get(channel);
+          if (listener === undefined) {
+            listener = (message) => onMessage(String(message));
+            listeners.set(channel, listener);
+          }
+          return nodeRedis.subscribe(channel, listener);
+        },
+        watch: watchAll,
+      };
+    }
+    if (typeof (client as { status?: unknown }).status === 'string') {
+      const ioredis = client as {
+        status: string;
+        subscribe(channel: string): Promise<unknown>;
+        on(event: 'message', listener: (channel: string, message: unknown) => void): unknown;
+      };
+      const channels = new Set<string>();
+      return {
+        ready: () => ioredis.status === 'ready',
+        closed: () => ioredis.status === 'end',
+        subscribe(channel, onMessage) {
+          if (!channels.has(channel)) {
+            channels.add(channel);
+            ioredis.on('message', (from, message) => {
+              if (from === channel) onMessage(String(message));
+            });
+          }
+          return ioredis.subscribe(channel);
+        },
+        watch: watchAll,
+      };
+    }
+  }
+  throw new SessionSecurityConfigError(
+    'subscriber',
+    `subscriber (${describeValue(client)}) must be a second ioredis or node-redis v5 connection to the same Redis (client.duplicate(), connected)`,
   );
 }
 

@@ -4,7 +4,7 @@
 
 import session from 'express-session';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sessionCopyStepMs } from '../../src/server/store.js';
+import { activityStepMs } from '../../src/core/policy.js';
 import { startTestApp } from '../support/express-app.js';
 import { SAME_ORIGIN_FETCH, send } from '../support/http.js';
 
@@ -31,7 +31,7 @@ const idleFor = async (origin: string, jar: Parameters<typeof send>[3]) =>
 describe("the default store's copy in the session", () => {
   it('steps by a hundredth of expireAfter, from 1 s to 15 s', () => {
     const step = (expireAfter: number) =>
-      sessionCopyStepMs({
+      activityStepMs({
         expireAfterMs: expireAfter * 1000,
         warnAfterMs: 0,
         absoluteTimeoutMs: 0,
