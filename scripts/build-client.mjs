@@ -23,7 +23,7 @@ const script = {
   // too. Never a name that the config, a catalogue, an event or the tabs' messages carry (`stay`
   // is a message key): a rename there would break the contract.
   mangleProps:
-    /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|post|ping|keep|leave|acknowledge)$/,
+    /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|ping|keep|leave|acknowledge)$/,
 };
 await build({
   ...script,

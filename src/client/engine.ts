@@ -34,7 +34,8 @@ export interface Engine {
 
 // Only what a person does: a page (or a hostile opener setting a popup's fragment) causes trusted
 // scroll, *over and *enter events with nobody there, and isTrusted does not tell them apart.
-const DEFAULT_EVENTS = 'keydown pointerdown pointermove wheel touchstart'.split(' ');
+const MOVE = 'pointermove';
+const DEFAULT_EVENTS = ['keydown', 'pointerdown', MOVE, 'wheel', 'touchstart'];
 /** Events that only a person's hand causes; any other in the `events` option is warned about. */
 const PERSON_EVENTS =
   /^(key(down|up)|(pointer|mouse)(down|up|move)|wheel|touch(start|move|end)|click)$/;
@@ -63,6 +64,7 @@ export function createEngine(
     throw new TypeError(`session-security: ${bad} (${options[bad]}) must be a number of seconds`);
   }
   const messages: Messages = { ...en, ...options.messages };
+  const events = options.events ?? DEFAULT_EVENTS;
   const warnAfterMs = options.warnAfter * 1000;
   const expireAfterMs = options.expireAfter * 1000;
   const mySession = options.session;
@@ -86,11 +88,11 @@ export function createEngine(
   /** Whether this client no longer acts: stopped, or leaving for the login page. */
   const ended = () => state === 'expired' || state === 'stopped';
   /** Tells the other tabs what this tab knows of the server. */
-  const share = () => channel?.post({ t: 'status', status, session: mySession });
+  const share = () => channel?.({ t: 'status', status, session: mySession });
 
   const record = (at: number) => {
     lastInput = at;
-    channel?.post({ t: 'input', at });
+    channel?.({ t: 'input', at });
   };
 
   const onInput = (event: Event) => {
@@ -100,6 +102,13 @@ export function createEngine(
     const at = now();
     if (at - lastInput < 1000) return;
     record(at);
+    // A moving pointer fires dozens of events a second, all ignored for a second after this one:
+    // its listener sits that second out rather than run for each. Added back with the signal of
+    // stop(), a no-op once aborted; adding it twice (a late timer) keeps one, as for any listener.
+    if (events.includes(MOVE)) {
+      removeEventListener(MOVE, onInput, true);
+      setTimeout(listen, 1000, [MOVE], onInput, listening?.signal);
+    }
     emit('activity');
     evaluate();
   };
@@ -121,21 +130,18 @@ export function createEngine(
   };
 
   /** How long this tab lets a deadline pass before acting itself: the leader not at all. */
-  const grace = () => {
-    if (lead?.isLeader()) return 0;
-    const graceMs = reportMarginMs(warnAfterMs) / 2;
-    // Without an elected leader, visible tabs go first, each at its own moment.
-    if (lead?.elected === false && !document.hidden) {
-      return (graceMs * jitter) / 4;
-    }
-    return graceMs * (1 + jitter / 4);
-  };
+  const grace = () =>
+    lead?.isLeader()
+      ? 0
+      : // Without an elected leader, visible tabs go first, each at its own moment.
+        (reportMarginMs(warnAfterMs) / 2) *
+        (lead?.elected === false && !document.hidden ? jitter / 4 : 1 + jitter / 4);
 
   const evaluate = (): void => {
     if (ended()) return;
     clearTimeout(timer);
     const at = now();
-    const next = plan({
+    lastPlan = plan({
       now: at,
       status,
       lastInput,
@@ -144,27 +150,27 @@ export function createEngine(
       graceMs: grace(),
       pingNotBefore,
     });
-    lastPlan = next;
-    const warning = next.warning && !(next.absolute && dismissed);
-    if (!next.warning) dismissed = false;
+    const { warning: due, expireAt, absolute, ping: method, wakeAt } = lastPlan;
+    const warning = due && !(absolute && dismissed);
+    if (!due) dismissed = false;
     if (warning !== (state === 'warning')) {
       state = warning ? 'warning' : 'active';
       if (warning) {
-        dialog?.show(next.expireAt, next.absolute);
-        emit('warn', { expireAt: next.expireAt, absolute: next.absolute });
+        dialog?.show(expireAt, absolute);
+        emit('warn', { expireAt, absolute });
       } else {
         dialog?.hide();
         // A dismissed absolute notice extends nothing.
-        if (!next.warning) emit('extend');
+        if (!due) emit('extend');
       }
     }
-    coverPage(failures > 0 && at >= next.expireAt ? messages.offline : undefined);
-    if (next.ping && !inFlight) return void ping(next.ping);
+    coverPage(failures > 0 && at >= expireAt ? messages.offline : undefined);
+    if (method && !inFlight) return void ping(method);
     // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once, so wait at
     // most 2e9 ms and plan again. A negative one (a time already passed) counts as 0. While a
     // ping is out, its answer re-plans; look again every 250 ms meanwhile (a hung server must not
     // make this a busy loop).
-    timer = setTimeout(evaluate, inFlight ? 250 : Math.min(2e9, next.wakeAt - at));
+    timer = setTimeout(evaluate, inFlight ? 250 : Math.min(2e9, wakeAt - at));
   };
 
   /** `extend`: the user chose to stay, which the server records for its audit trail. */
@@ -221,7 +227,7 @@ export function createEngine(
   /** Ends this page: every tab goes to the login page with `next` and the server's reason. */
   const end = (reason: string, tellOthers: boolean) => {
     if (state === 'expired') return;
-    if (tellOthers) channel?.post({ t: 'end', reason, session: mySession });
+    if (tellOthers) channel?.({ t: 'end', reason, session: mySession });
     stop();
     state = 'expired';
     // A sign-out, here, in another tab or from elsewhere, leaves no draft in any tab to restore;
@@ -277,7 +283,7 @@ export function createEngine(
 
   const dismiss = () => {
     dismissed = true;
-    channel?.post({ t: 'dismiss' });
+    channel?.({ t: 'dismiss' });
     evaluate();
   };
   const dialog: WarningDialog | undefined =
@@ -291,7 +297,11 @@ export function createEngine(
         );
 
   /** Listens on window, capturing: that also hears the events fired at document (visibilitychange, resume). */
-  const listen = (names: readonly string[], handler: (e: Event) => void, signal: AbortSignal) => {
+  const listen = (
+    names: readonly string[],
+    handler: (e: Event) => void,
+    signal: AbortSignal | undefined,
+  ) => {
     for (const name of names)
       addEventListener(name, handler, { capture: true, passive: true, signal });
   };
@@ -301,7 +311,6 @@ export function createEngine(
     state = 'active';
     listening = new AbortController();
     const { signal } = listening;
-    const events = options.events ?? DEFAULT_EVENTS;
     const caused = events.filter((name) => !PERSON_EVENTS.test(name));
     if (caused[0])
       console.warn(

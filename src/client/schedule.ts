@@ -71,41 +71,35 @@ export function reportMarginMs(warnAfterMs: number): number {
  * ```
  */
 export function plan(input: ScheduleInput): Plan {
-  const { now, status, lastInput, warnAfterMs, expireAfterMs, graceMs } = input;
-  const serverActivity = status.at - status.idleFor * 1000;
+  const { now, status, lastInput, warnAfterMs, graceMs } = input;
+  const { at } = status;
+  const serverActivity = at - status.idleFor * 1000;
   const unreported = lastInput - serverActivity >= MIN_REPORT_MS;
-  const activity = Math.max(serverActivity, lastInput);
-  const serverWarnAt = status.at + status.warnIn * 1000;
-  const serverExpireAt = status.at + status.expireIn * 1000;
   const absolute = status.absolute === true;
   // Input cannot move an absolute deadline; otherwise the later of what the server said and
   // what this browser saw since.
-  const warnAt = absolute ? serverWarnAt : Math.max(serverWarnAt, activity + warnAfterMs);
-  const expireAt = absolute ? serverExpireAt : Math.max(serverExpireAt, activity + expireAfterMs);
+  const activity = absolute ? -Infinity : Math.max(serverActivity, lastInput);
+  const warnAt = Math.max(at + status.warnIn * 1000, activity + warnAfterMs);
+  const expireAt = Math.max(at + status.expireIn * 1000, activity + input.expireAfterMs);
   const reportAt = unreported
     ? serverActivity + warnAfterMs - reportMarginMs(warnAfterMs)
     : Infinity;
-  const method = unreported ? 'POST' : 'GET';
-  const base = { warnAt, expireAt, absolute };
-
-  const ping = (pingMethod: 'GET' | 'POST', deadline: number, warning: boolean): Plan => {
-    const due = Math.max(deadline + graceMs, input.pingNotBefore);
-    return now >= due
-      ? { ...base, ping: pingMethod, wakeAt: now, warning }
-      : { ...base, wakeAt: due, warning };
-  };
-
-  if (unreported && now >= reportAt && now < warnAt) return ping('POST', reportAt, false);
-  if (now < warnAt) {
-    return {
-      ...base,
-      wakeAt: Math.min(reportAt + graceMs, warnAt, now + MAX_WAIT_MS),
-      warning: false,
-    };
-  }
-  // The warning deadline has come: only the server's word opens the dialog.
-  if (status.at < warnAt - FRESH_MS) return ping(method, warnAt, false);
-  // Warning. Expiry needs a status from after the deadline: a 200 then means someone extended.
-  if (now >= expireAt && status.at < expireAt) return ping('GET', expireAt, true);
-  return { ...base, wakeAt: Math.min(expireAt, now + MAX_WAIT_MS), warning: true };
+  // Only the server's word opens the dialog: a status from about the deadline or later.
+  const warning = now >= warnAt && at >= warnAt - FRESH_MS;
+  // When to look again, or a ping due at a deadline: its method and the deadline.
+  const [wakeAt, method, deadline = 0]: [number, ('GET' | 'POST')?, number?] =
+    now < warnAt
+      ? unreported && now >= reportAt
+        ? [0, 'POST', reportAt]
+        : [Math.min(reportAt + graceMs, warnAt, now + MAX_WAIT_MS)]
+      : !warning
+        ? [0, unreported ? 'POST' : 'GET', warnAt]
+        : // Expiry needs a status from after the deadline: a 200 then means someone extended.
+          now >= expireAt && at < expireAt
+          ? [0, 'GET', expireAt]
+          : [Math.min(expireAt, now + MAX_WAIT_MS)];
+  const base = { warnAt, expireAt, absolute, warning };
+  if (!method) return { ...base, wakeAt };
+  const due = Math.max(deadline + graceMs, input.pingNotBefore);
+  return now >= due ? { ...base, ping: method, wakeAt: now } : { ...base, wakeAt: due };
 }

@@ -8,9 +8,8 @@ export type TabMessage =
   | { t: 'end'; reason: string; session: string }
   | { t: 'dismiss' };
 
-export interface Channel {
-  post(message: TabMessage): void;
-}
+/** Posts a message to the other tabs. */
+export type Channel = (message: TabMessage) => void;
 
 /** Opens the channel `name` until `signal` aborts; `receive` gets every other tab's messages. */
 export function openChannel(
@@ -22,7 +21,7 @@ export function openChannel(
     const channel = new BroadcastChannel(name);
     channel.onmessage = (event) => receive(event.data as TabMessage);
     signal.addEventListener('abort', () => channel.close());
-    return { post: (message) => channel.postMessage(message) };
+    return (message) => channel.postMessage(message);
   }
   // Fallback: a `storage` event reaches every other tab of the origin when a key changes;
   // the random suffix makes two equal messages two changes.
@@ -30,14 +29,12 @@ export function openChannel(
     if (event.key === name && event.newValue) receive(JSON.parse(event.newValue).m as TabMessage);
   };
   addEventListener('storage', onStorage, { signal });
-  return {
-    post: (message) => {
-      try {
-        localStorage.setItem(name, JSON.stringify({ m: message, r: Math.random() }));
-      } catch {
-        // storage full or denied: this tab cannot tell the others, it still works alone
-      }
-    },
+  return (message) => {
+    try {
+      localStorage.setItem(name, JSON.stringify({ m: message, r: Math.random() }));
+    } catch {
+      // storage full or denied: this tab cannot tell the others, it still works alone
+    }
   };
 }
 
@@ -87,7 +84,7 @@ export function joinElection(name: string, changed: () => void): Leadership {
   request(false);
 
   return {
-    elected: locks !== undefined,
+    elected: !!locks,
     isLeader: () => holder !== undefined,
     claim: () => {
       if (holder !== undefined) return;

@@ -2,8 +2,7 @@
 // when the library itself navigates on expiry, nor when the form is being submitted.
 
 /** Whether the user changed this form field since the page loaded (the drafts code keeps those). */
-export function fieldChanged(element: Element): boolean {
-  const field = element as HTMLInputElement & HTMLSelectElement;
+export function fieldChanged(field: HTMLInputElement & HTMLSelectElement): boolean {
   // A single select with no option marked `selected` shows its first one: that is no change.
   if (field.options) {
     return [...field.options].some(
@@ -16,7 +15,9 @@ export function fieldChanged(element: Element): boolean {
 
 /** Whether any form of the page holds a value the user changed. */
 export function hasChangedForm(): boolean {
-  return [...document.forms].some((form) => [...form.elements].some(fieldChanged));
+  return [...document.forms].some((form) =>
+    ([...form.elements] as (HTMLInputElement & HTMLSelectElement)[]).some(fieldChanged),
+  );
 }
 
 /** Installs the guard until `signal` aborts; `leaving()` says the library is navigating. */

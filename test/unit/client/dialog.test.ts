@@ -1,9 +1,9 @@
 // The dialog's pure helpers: the visible m:ss countdown and when a screen reader hears the time.
 
 import { describe, expect, it } from 'vitest';
-import { announcement, countdown } from '../../../src/client/dialog.js';
+import { timeLeft } from '../../../src/client/dialog.js';
 
-describe('countdown', () => {
+describe('timeLeft: the countdown', () => {
   it.each([
     [125_000, '2:05'],
     [60_000, '1:00'],
@@ -13,17 +13,17 @@ describe('countdown', () => {
     [0, '0:00'],
     [-5_000, '0:00'],
   ])('shows %i ms as %s, rounding up to the second', (ms, text) => {
-    expect(countdown(ms)).toBe(text);
+    expect(timeLeft(ms)[0]).toBe(text);
   });
 });
 
-describe('announcement', () => {
+describe('timeLeft: the announcement', () => {
   /** The texts a screen reader hears while the time runs down second by second from `fromMs`. */
   function heard(fromMs: number): string[] {
     const said: string[] = [];
     let last = -1;
     for (let ms = fromMs; ms > 0; ms -= 1000) {
-      const [bucket, amount, unit] = announcement(ms);
+      const [, bucket, amount, unit] = timeLeft(ms);
       if (bucket !== last && amount > 0) said.push(`${amount} ${unit}`);
       last = bucket;
     }
