@@ -23,6 +23,7 @@ import Koa, { type Context as KoaContext } from 'koa';
 import koaSession from 'koa-session';
 import type { createClient } from 'redis';
 import type { Clock, Logger } from 'session-security';
+import { HonoRedisSessionStore, KoaRedisSessionStore } from './redis-session-stores.js';
 
 export type Framework = 'express' | 'fastify' | 'koa' | 'hono';
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa', 'hono'];
@@ -32,7 +33,8 @@ export interface AppSpec {
   framework: Framework;
   /**
    * Where the framework's session plugin keeps sessions: its in-memory store, or Redis
-   * (connect-redis, for express-session and @fastify/session; koa and hono have none installed).
+   * (connect-redis for express-session and @fastify/session; the bench's own small stores for
+   * koa-session and hono-sessions, bench/redis-session-stores.ts, as none installed fits).
    */
   sessions: 'memory' | 'redis';
   /**
@@ -58,12 +60,16 @@ const loadsLibrary = (spec: AppSpec): boolean =>
 export const appName = (spec: AppSpec): string =>
   `${spec.framework}-${spec.sessions}-${spec.security}${spec.rolling ? '-rolling' : ''}`;
 
-/** Which frameworks have a Redis session store installed that works with them (connect-redis). */
+/**
+ * Which frameworks the bench can keep sessions in Redis for: connect-redis for Express and
+ * Fastify, bench/redis-session-stores.ts for Koa and Hono. startApp refuses sessions in Redis for
+ * a framework without one, so that no Redis row quietly compares against sessions in memory.
+ */
 export const REDIS_SESSIONS: Record<Framework, boolean> = {
   express: true,
   fastify: true,
-  koa: false,
-  hono: false,
+  koa: true,
+  hono: true,
 };
 
 /** The page every app serves to a signed-in user: small JSON, the same in every app. */
@@ -198,10 +204,15 @@ async function listenNode(server: Server): Promise<Listening> {
   };
 }
 
+/** The client of an app whose sessions are in Redis, and where its session keys start. */
+function sessionRedis(options: BuildOptions, spec: AppSpec) {
+  if (!options.client) throw new Error(`server bench: ${appName(spec)} needs a Redis client`);
+  return { client: options.client, prefix: `${options.prefix}sess:` };
+}
+
 /** connect-redis for express-session and @fastify/session, counting writes when asked. */
 function redisSessions(options: BuildOptions, spec: AppSpec): RedisStore {
-  if (!options.client) throw new Error(`server bench: ${appName(spec)} needs a Redis client`);
-  const store = new RedisStore({ client: options.client, prefix: `${options.prefix}sess:` });
+  const store = new RedisStore(sessionRedis(options, spec));
   const { onSessionWrite } = options;
   if (onSessionWrite) {
     const set = store.set.bind(store);
@@ -317,8 +328,9 @@ async function startFastify(spec: AppSpec, options: BuildOptions): Promise<Liste
 }
 
 // ---------------------------------------------------------------------------------------------
-// Koa 3 + koa-session 7 with an external store in memory (the session on the server, its key in
-// the cookie), as examples/koa/app.ts: koa-session has no built-in server-side store.
+// Koa 3 + koa-session 7 with an external store (the session on the server, its key in the
+// cookie): in memory, as examples/koa/app.ts (koa-session has no built-in server-side store), or
+// in Redis (bench/redis-session-stores.ts).
 
 /** koa-session's external store in memory; each session kept as JSON, as a real store keeps it. */
 class KoaMemoryStore {
@@ -369,7 +381,8 @@ async function startKoa(spec: AppSpec, options: BuildOptions): Promise<Listening
   const lib = loadsLibrary(spec) ? await library.koa() : undefined;
   const app = new Koa();
   app.keys = [SESSION_SECRET];
-  const raw = new KoaMemoryStore();
+  const redis = spec.sessions === 'redis' ? sessionRedis(options, spec) : undefined;
+  const raw = redis ? new KoaRedisSessionStore(redis.client, redis.prefix) : new KoaMemoryStore();
   const store = lib ? lib.guardSessionStore(raw, { timeout: 1000, logger: loggerFor(spec) }) : raw;
   app.use(koaSession({ store, sameSite: 'lax' }, app));
   const security = lib
@@ -410,7 +423,8 @@ async function startKoa(spec: AppSpec, options: BuildOptions): Promise<Listening
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hono 4 on @hono/node-server + hono-sessions 0.8 with its MemoryStore.
+// Hono 4 on @hono/node-server + hono-sessions 0.8 with its MemoryStore, or a store in Redis
+// (bench/redis-session-stores.ts).
 
 type HonoVariables = {
   session: HonoSession<{ user: string }>;
@@ -424,7 +438,8 @@ const honoUser = (c: HonoContext<{ Variables: HonoVariables }>) => {
 async function startHono(spec: AppSpec, options: BuildOptions): Promise<Listening> {
   const lib = loadsLibrary(spec) ? await library.hono() : undefined;
   const app = new Hono<{ Variables: HonoVariables }>();
-  const raw = new HonoMemoryStore();
+  const redis = spec.sessions === 'redis' ? sessionRedis(options, spec) : undefined;
+  const raw = redis ? new HonoRedisSessionStore(redis.client, redis.prefix) : new HonoMemoryStore();
   app.use(
     sessionMiddleware({
       store: lib ? lib.guardSessionStore(raw, { timeout: 1000, logger: loggerFor(spec) }) : raw,
