@@ -90,6 +90,11 @@ export interface BuildOptions {
   prefix: string;
   /** A connected node-redis client, when the spec needs Redis. */
   client?: RedisClient;
+  /**
+   * A second connection (`client.duplicate()`, connected) for session-security's Redis store:
+   * its copies of records (the README setup). Without it the store runs a script per request.
+   */
+  subscriber?: RedisClient;
   /** session-security's clock (and the Redis store's `now`); the real one otherwise. */
   clock?: Clock;
   /** Called with the size of each session the framework's Redis session store writes (Express). */
@@ -158,6 +163,7 @@ async function securityOptions<Req>(
       client: options.client,
       prefix: `${options.prefix}clock:`,
       logger,
+      ...(options.subscriber ? { subscriber: options.subscriber } : {}),
       ...(clock ? { now: () => clock.now() } : {}),
     });
   }

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { type AppSpec, appName, type RunningApp, startApp } from './server-apps.js';
 import type { ChildMessage, ChildRequest } from './server-load.js';
-import { connectRedis, deleteKeys, type RedisClient } from './server-redis.js';
+import { connectRedis, connectSubscriber, deleteKeys, type RedisClient } from './server-redis.js';
 
 /** Runs a full GC a few times (weak references and finalizers settle in between). */
 async function settledHeap(): Promise<number> {
@@ -81,14 +81,20 @@ async function serve(): Promise<void> {
     for (const spec of specs) {
       // One client per app, as each instance of an app has its own.
       let client: RedisClient | undefined;
+      let subscriber: RedisClient | undefined;
       if (spec.sessions === 'redis' || spec.security === 'redis') {
         client = await connectRedis();
         clients.push(client);
+      }
+      if (client && spec.security === 'redis') {
+        subscriber = await connectSubscriber(client);
+        clients.push(subscriber);
       }
       apps.push(
         await startApp(spec, {
           prefix: `${run}${appName(spec)}:`,
           ...(client ? { client } : {}),
+          ...(subscriber ? { subscriber } : {}),
         }),
       );
     }

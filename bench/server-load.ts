@@ -348,6 +348,8 @@ export interface Contender {
 export interface Meters {
   app(): Promise<number>;
   redis?: () => Promise<number>;
+  /** Redis's count of scripts run so far (session-security's own commands), when Redis takes part. */
+  scripts?: () => Promise<number>;
 }
 
 export interface Sample {
@@ -357,6 +359,8 @@ export interface Sample {
   /** CPU microseconds per answered request: the apps' process, and Redis (when metered). */
   appCpu: number;
   redisCpu: number | undefined;
+  /** Scripts Redis ran per answered request (session-security's commands), when metered. */
+  scripts: number | undefined;
   p99: number;
 }
 
@@ -369,6 +373,7 @@ export async function sample(
 ): Promise<Sample> {
   const app0 = await meters.app();
   const redis0 = await meters.redis?.();
+  const scripts0 = await meters.scripts?.();
   const result = await cannon(
     contender.origin,
     contender.kind,
@@ -378,6 +383,7 @@ export async function sample(
   );
   const app1 = await meters.app();
   const redis1 = await meters.redis?.();
+  const scripts1 = await meters.scripts?.();
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result['2xx'] === 0) {
     throw new Error(
       `server bench: ${contender.label}: ${result['2xx']} 2xx, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors, ${result.timeouts} timeouts: the measurement is void`,
@@ -390,6 +396,10 @@ export async function sample(
     appCpu: (app1 - app0) / answered,
     redisCpu:
       redis0 === undefined || redis1 === undefined ? undefined : (redis1 - redis0) / answered,
+    scripts:
+      scripts0 === undefined || scripts1 === undefined
+        ? undefined
+        : (scripts1 - scripts0) / answered,
     p99: result.latency.p99,
   };
 }
@@ -405,6 +415,8 @@ export interface Comparison {
   /** Median CPU microseconds per request of the apps' process, and of Redis when metered. */
   appCpu: { a: number; b: number };
   redisCpu: { a: number; b: number } | undefined;
+  /** Median scripts per request, when metered. */
+  scripts: { a: number; b: number } | undefined;
   p99: { a: number; b: number };
 }
 
@@ -446,6 +458,10 @@ export async function compare(
     redisCpu: metered
       ? { a: of('a', (s) => s.redisCpu ?? 0), b: of('b', (s) => s.redisCpu ?? 0) }
       : undefined,
+    scripts:
+      meters.scripts === undefined
+        ? undefined
+        : { a: of('a', (s) => s.scripts ?? 0), b: of('b', (s) => s.scripts ?? 0) },
     p99: { a: of('a', (s) => s.p99), b: of('b', (s) => s.p99) },
   };
 }

@@ -24,6 +24,22 @@ export async function connectRedis(): Promise<RedisClient> {
   return client;
 }
 
+/** A second connection like `client`, for session-security's Redis store to subscribe (the README setup). */
+export async function connectSubscriber(client: RedisClient): Promise<RedisClient> {
+  const subscriber = client.duplicate();
+  subscriber.on('error', (error: Error) =>
+    console.error(`server bench: Redis subscriber: ${error.message}`),
+  );
+  await subscriber.connect();
+  return subscriber;
+}
+
+/** Every top-level EVALSHA Redis has run so far (INFO commandstats): session-security's scripts. */
+export async function redisScriptCalls(client: RedisClient): Promise<number> {
+  const info = await client.info('commandstats');
+  return Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
 /** Deletes every key under `prefix` (SCAN + DEL); returns how many. */
 export async function deleteKeys(client: RedisClient, prefix: string): Promise<number> {
   let deleted = 0;
