@@ -75,8 +75,14 @@ if (process.env.REDIS_URL) {
   }
   // Fail fast while Redis is away (503), instead of waiting in the client's offline queue.
   store = guardSessionStore(new RedisStore({ client, prefix: 'session-security-demo:' }));
-  // Sign-in clocks outside the session: one script per request, shared by every instance.
-  activityStore = redisStore({ client, prefix: 'session-security-demo:clock:' });
+  // Sign-in clocks outside the session, shared by every instance; the subscriber (a second
+  // connection) hears sign-outs, so most requests are answered from this process's copies.
+  const subscriber = client.duplicate();
+  subscriber.on('error', (error: Error) =>
+    console.error(`demo: Redis subscriber: ${error.message}`),
+  );
+  await subscriber.connect();
+  activityStore = redisStore({ client, subscriber, prefix: 'session-security-demo:clock:' });
 }
 
 let app: ReturnType<typeof createDemoApp>;

@@ -66,6 +66,8 @@ export interface ActivityStore {
    * @param activityOffsetMs - how long ago this request saw activity: 0 for an active request,
    *   a ping's `sinceActivity` in milliseconds, undefined for a request that records none
    * @param withFacts - whether the state must carry the sign-in's user and data (for an event)
+   * @param exact - whether the step must read and record the store itself, not a copy a remote
+   *   store keeps in this process: the ping, the client's rare moment of agreement with the server
    * @returns the state after the request, or why the sign-in is over (an expiry found now is
    *   recorded as the end of the sign-in before this returns)
    */
@@ -74,6 +76,7 @@ export interface ActivityStore {
     activityOffsetMs: number | undefined,
     timeouts: Timeouts,
     withFacts?: boolean,
+    exact?: boolean,
   ): Promise<Touch>;
   /** Starts the clock of a new sign-in in this session, keeping its facts. */
   start(

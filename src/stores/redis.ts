@@ -860,6 +860,7 @@ class RedisActivityStore implements ActivityStore {
     activityOffsetMs: number | undefined,
     timeouts: Timeouts,
     withFacts?: boolean,
+    exact?: boolean,
   ): Promise<Touch> {
     const marker = this.markerOf(session);
     if (marker === undefined) {
@@ -881,11 +882,12 @@ class RedisActivityStore implements ActivityStore {
       );
     }
     const { cache } = this;
-    if (cache !== undefined) {
+    if (cache !== undefined && !exact) {
       const answer = this.fromCopy(marker, activityOffsetMs, withFacts);
       if (answer !== undefined) return answer;
     }
-    // With copies, activity is written once a step, and the copy's activity not written yet goes along.
+    // With copies, activity is written once a step (an exact step: once a second, as without),
+    // and the copy's activity not written yet goes along.
     const copy = cache?.get(marker);
     const generation = cache?.begin() ?? 0;
     const sentAt = performance.now();
@@ -895,7 +897,7 @@ class RedisActivityStore implements ActivityStore {
       activityOffsetMs === undefined ? '' : String(activityOffsetMs),
       String(timeouts.expireAfterMs),
       String(timeouts.absoluteTimeoutMs),
-      String(cache === undefined ? MIN_WRITE_INTERVAL_MS : activityStepMs(timeouts)),
+      String(cache === undefined || exact ? MIN_WRITE_INTERVAL_MS : activityStepMs(timeouts)),
       withFacts ? '1' : '',
       copy !== undefined && copy.lastActivity > copy.storedLast
         ? String(Math.max(0, this.estimatedNow() - copy.lastActivity))

@@ -252,6 +252,32 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
     );
   });
 
+  it('an exact step (the ping) reads and records Redis itself: activity through one instance is seen through another at once', async () => {
+    const clock = testClock();
+    const prefix = newPrefix();
+    const a = await instance(kind, prefix, { now: clock.now });
+    const b = await instance(kind, prefix, { now: clock.now });
+    const { session: onA, shared } = fakeSession();
+    const { session: onB } = fakeSession(shared);
+    await a.store.start(onA, TIMEOUTS);
+    const key = `${prefix}${markerOf(onA)}`;
+    await untilCopied(b.store, b.connection, onB, key);
+    clock.advance(1500);
+    // A POST ping through A: written at once (a second's resolution, as without copies).
+    a.connection.reset();
+    await a.store.touch(onA, 200, TIMEOUTS, false, true);
+    expect(a.connection.callsOn(key)).toBe(1);
+    expect(await admin.hget(key, 'lastActivity')).toBe(String(T0 + 1300));
+    // Through B: its copy still says T0; a GET ping asks Redis.
+    expect(await b.store.touch(onB, undefined, TIMEOUTS)).toMatchObject({
+      state: { lastActivity: T0 },
+    });
+    expect(await b.store.touch(onB, undefined, TIMEOUTS, false, true)).toMatchObject({
+      kind: 'active',
+      state: { lastActivity: T0 + 1300 },
+    });
+  });
+
   it("an expiry is honoured without waiting for anyone: a copy is not used within a step of the record's deadline", async () => {
     const clock = testClock();
     const prefix = newPrefix();

@@ -150,7 +150,8 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
         ? Math.min(ping.sinceActivitySeconds * 1000, MAX_TIMEOUT_MS)
         : undefined;
       const extend = report.observed && ping?.ok === true && ping.extend;
-      const step = await touch(core, facts, session, offsetMs, extend);
+      // Exact: a ping is where every tab's clock meets the server's, so it never reads a copy.
+      const step = await touch(core, facts, session, offsetMs, extend, true);
       if (!step.ok) return step.outcome;
       if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
       if (ping?.ok === false) {

@@ -33,10 +33,11 @@ export async function touch<Req>(
   session: SessionAccess,
   offsetMs?: number,
   withFacts = false,
+  exact = false,
 ) {
   const { options, store } = core;
   const result = await core.report.guarded(
-    () => store.touch(session, offsetMs, options, withFacts),
+    () => store.touch(session, offsetMs, options, withFacts, exact),
     'touch',
   );
   // The default store reads a page's status back from the session at no cost (`peek`); only a
