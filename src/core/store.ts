@@ -69,7 +69,8 @@ export interface ActivityStore {
    * @param exact - whether the step must read and record the store itself, not a copy a remote
    *   store keeps in this process: the ping, the client's rare moment of agreement with the server
    * @returns the state after the request, or why the sign-in is over (an expiry found now is
-   *   recorded as the end of the sign-in before this returns)
+   *   recorded as the end of the sign-in before this returns); the answer itself when the store
+   *   has it at once (the default store: the request then goes on with no promise), else a promise
    */
   touch(
     session: SessionAccess,
@@ -77,7 +78,7 @@ export interface ActivityStore {
     timeouts: Timeouts,
     withFacts?: boolean,
     exact?: boolean,
-  ): Promise<Touch>;
+  ): Touch | Promise<Touch>;
   /** Starts the clock of a new sign-in in this session, keeping its facts. */
   start(
     session: SessionAccess,

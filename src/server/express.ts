@@ -9,8 +9,10 @@ import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
 import { ExpressSessionAccess } from './express-session.js';
 import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
+import { isPromise, type Maybe } from './maybe.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
+import type { Outcome } from './outcome.js';
 
 export {
   guardSessionStore,
@@ -79,15 +81,16 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
 
   const access = (req: Request): SessionAccess => new ExpressSessionAccess(req, resolved.logout);
 
-  const middleware = async function sessionSecurity(
+  // Not an async function: a request the lifecycle decides at once (a signed-in page with the
+  // default store) goes on to the app with no promise made.
+  const middleware = function sessionSecurity(
     req: Request,
     res: Response,
     next: NextFunction,
-  ): Promise<void> {
-    try {
-      const session = access(req);
-      const requestFacts = facts(req);
-      const outcome = await lifecycle.handle(requestFacts, session);
+  ): void {
+    const session = access(req);
+    const requestFacts = facts(req);
+    const answer = (outcome: Outcome): void => {
       if (outcome.kind === 'next') {
         if (lifecycle.settles(session)) {
           settleBeforeEnd(res, () => lifecycle.settle(requestFacts, session));
@@ -98,9 +101,15 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
         .status(outcome.status)
         .set(outcome.headers)
         .end(outcome.body ?? undefined);
+    };
+    let outcome: Maybe<Outcome>;
+    try {
+      outcome = lifecycle.handle(requestFacts, session);
     } catch (error) {
-      next(error);
+      return next(error);
     }
+    if (!isPromise(outcome)) return answer(outcome);
+    outcome.then(answer).catch(next);
   };
 
   const methods = appMethods(lifecycle, (req: Request) => ({

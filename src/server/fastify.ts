@@ -11,7 +11,9 @@ import type { SecurityState } from '../core/policy.js';
 import { asRootPlugin, FastifySessionAccess, fastifyFacts } from './fastify-session.js';
 import type { ClientTagsOptions } from './html.js';
 import { createLifecycle, type SessionAccess } from './lifecycle.js';
+import { isPromise, type Maybe } from './maybe.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
+import type { Outcome } from './outcome.js';
 import type { SessionStoreGuardOptions } from './store-guard.js';
 
 export { guardSessionStore } from './fastify-session.js';
@@ -94,13 +96,28 @@ export function sessionSecurity(
 
   // Why onRequest: later, Fastify has already answered unknown routes, content types and sizes
   // on its own and merged duplicated JSON keys; @fastify/session's onRequest has run before it.
-  async function sessionSecurityHook(request: FastifyRequest, reply: FastifyReply) {
-    const outcome = await lifecycle.handle(fastifyFacts(request), access(request, reply));
-    if (outcome.kind === 'next') return;
-    return reply
-      .code(outcome.status)
-      .headers(outcome.headers)
-      .send(outcome.body ?? undefined);
+  // Callback style, not an async function: a request decided at once goes on with no promise.
+  function sessionSecurityHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void {
+    const answer = (outcome: Outcome): void => {
+      if (outcome.kind === 'next') return done();
+      // A hook that sends the reply does not call done: Fastify goes no further.
+      reply
+        .code(outcome.status)
+        .headers(outcome.headers)
+        .send(outcome.body ?? undefined);
+    };
+    let outcome: Maybe<Outcome>;
+    try {
+      outcome = lifecycle.handle(fastifyFacts(request), access(request, reply));
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (!isPromise(outcome)) return answer(outcome);
+    outcome.then(answer, (error: Error) => done(error));
   }
 
   /**

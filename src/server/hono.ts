@@ -25,6 +25,10 @@ export {
   type HonoSessionsCookie,
   honoSessions,
 } from './hono-sessions.js';
+
+import { isPromise } from './maybe.js';
+import type { Outcome } from './outcome.js';
+
 export type { SessionStoreGuardOptions as HonoSessionStoreGuardOptions } from './store-guard.js';
 
 /**
@@ -118,14 +122,25 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
     return state;
   }
 
-  const middleware: MiddlewareHandler = async function sessionSecurity(c, next) {
+  // Not an async function: a request decided at once goes on to the app with no promise of ours.
+  const middleware: MiddlewareHandler = function sessionSecurity(c, next) {
     const { facts, access } = stateOf(c);
-    const outcome = await lifecycle.handle(facts, access);
-    // hono-sessions saves after its own `await next()`, once this returns.
-    if (outcome.kind === 'next') return lifecycle.passOn(facts, access, next);
-    // Through the context, so headers set before (the session cookie) are kept.
-    const init = { status: outcome.status as StatusCode, headers: outcome.headers };
-    return c.newResponse(bodyOf(outcome), init);
+    const answer = (outcome: Outcome): Promise<void> | Response => {
+      // hono-sessions saves after its own `await next()`, once this settles.
+      if (outcome.kind === 'next') return lifecycle.passOn(facts, access, next);
+      // Through the context, so headers set before (the session cookie) are kept.
+      const init = { status: outcome.status as StatusCode, headers: outcome.headers };
+      return c.newResponse(bodyOf(outcome), init);
+    };
+    try {
+      const outcome = lifecycle.handle(facts, access);
+      const answered: Promise<Response | void> = isPromise(outcome)
+        ? outcome.then<Response | void>(answer)
+        : Promise.resolve(answer(outcome));
+      return answered;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const methods = appMethods(lifecycle, (c: Context) => {

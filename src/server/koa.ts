@@ -12,8 +12,10 @@ import {
   type RequestFacts,
   type SessionAccess,
 } from './lifecycle.js';
+import { isPromise } from './maybe.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
+import type { Outcome } from './outcome.js';
 import type { SessionStoreGuardOptions } from './store-guard.js';
 
 export { guardSessionStore, type KoaSessionStore } from './koa-session.js';
@@ -96,15 +98,24 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
 
   const access = (ctx: Context): SessionAccess => new KoaSessionAccess(ctx, resolved.logout);
 
-  const middleware = async function sessionSecurity(ctx: Context, next: Next): Promise<void> {
+  // Not an async function: a request decided at once goes on to the app with no promise of ours.
+  const middleware = function sessionSecurity(ctx: Context, next: Next): Promise<void> {
     const session = access(ctx);
     const requestFacts = koaFacts(ctx);
-    const outcome = await lifecycle.handle(requestFacts, session);
-    // koa-session commits after its own `await next()`, once this returns.
-    if (outcome.kind === 'next') return lifecycle.passOn(requestFacts, session, next);
-    ctx.status = outcome.status;
-    ctx.set(outcome.headers);
-    if (outcome.body !== null) ctx.body = outcome.body;
+    const answer = (outcome: Outcome): Promise<void> | undefined => {
+      // koa-session commits after its own `await next()`, once this settles.
+      if (outcome.kind === 'next') return lifecycle.passOn(requestFacts, session, next);
+      ctx.status = outcome.status;
+      ctx.set(outcome.headers);
+      if (outcome.body !== null) ctx.body = outcome.body;
+      return undefined;
+    };
+    try {
+      const outcome = lifecycle.handle(requestFacts, session);
+      return isPromise(outcome) ? outcome.then(answer) : Promise.resolve(answer(outcome));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const methods = appMethods(lifecycle, (ctx: Context) => ({

@@ -9,7 +9,7 @@ import { type ActiveStatus, type SecurityState, statusOf } from '../core/policy.
 import { answers } from '../core/protocol.js';
 import { type HeaderGetter, isPassive } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
-import type { ActivityStore, SessionAccess } from '../core/store.js';
+import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 import { clientAssets } from './assets.js';
 import { debug } from './debug.js';
 import { draftsConfig } from './drafts.js';
@@ -17,10 +17,11 @@ import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { type Core, coreOf } from './lifecycle/core.js';
 import { HeldSignOuts } from './lifecycle/held-sign-outs.js';
 import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/management.js';
-import { Report } from './lifecycle/report.js';
+import { type Guarded, Report } from './lifecycle/report.js';
 import { routeHandler } from './lifecycle/routes.js';
 import { beginSignIn } from './lifecycle/sign-in.js';
 import { endSession, refuse, touch } from './lifecycle/steps.js';
+import { isPromise, type Maybe } from './maybe.js';
 import { NEXT, type Outcome } from './outcome.js';
 import { sessionObjectStore } from './store.js';
 
@@ -175,14 +176,18 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     return prepared;
   }
 
-  async handle(facts: RequestFacts<Req>, session: SessionAccess): Promise<Outcome> {
+  /**
+   * Decides one request. Synchronous as long as everything it calls is (`isAuthenticated`, the
+   * store's step and the session's writes): a page request of a signed-in session with the
+   * default store allocates no promise.
+   */
+  handle(facts: RequestFacts<Req>, session: SessionAccess): Maybe<Outcome> {
     const { core, options } = this;
-    const { report, store } = core;
     if (!session.exists()) {
       // A target that is not a path (`OPTIONS *`) gets no session from any framework, and
       // reaches no page to protect.
       if (!facts.url.startsWith('/')) return NEXT;
-      report.missingSession();
+      core.report.missingSession();
       return refuse(core, facts, undefined, 'no-session', answers.unavailable());
     }
     if (this.held.holds(session)) {
@@ -190,26 +195,31 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       const ended = { kind: 'ended', reason: 'logout' } as const;
       return endSession(core, facts, session, ended, this.isRoute(facts.path));
     }
-    let authenticated = await options.isAuthenticated(facts.req);
+    const authenticated = options.isAuthenticated(facts.req);
+    return isPromise(authenticated)
+      ? authenticated.then((known) => this.handleKnown(facts, session, known))
+      : this.handleKnown(facts, session, authenticated);
+  }
+
+  /** {@link handle} once it is known whether the request is signed in. */
+  private handleKnown(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    authenticated: boolean,
+    prepared = false,
+  ): Maybe<Outcome> {
     // A sign-in without a clock (the app did not call start()) starts one here; a session that
     // holds one (every other request) costs no call.
-    if (authenticated && store.prepare && session.read() === undefined) {
-      const prepared = await this.prepare(facts, session);
-      if (!prepared.ok && prepared.refused && prepared.refused.reason !== 'memory-full') {
-        // Refused for this user: the sign-in never began; the request goes on anonymous. (A full
-        // process answers 503 instead: its sign-ins are not refused for good.)
-        const ended = await this.endRefusedSignIn(session);
-        if (!ended.ok) return ended.outcome;
-        authenticated = false;
-      } else if (!prepared.ok) return prepared.outcome;
+    if (!prepared && authenticated && this.core.store.prepare && session.read() === undefined) {
+      return this.handlePrepared(facts, session);
     }
     if (this.isRoute(facts.path)) return this.handleRoute(facts, session, authenticated);
     if (!authenticated) {
       // An anonymous session keeps no clock, so the next sign-in starts a fresh one.
       if (session.read() === undefined) return NEXT;
-      const cleared = await report.guarded(() => session.clear(), 'session');
-      return cleared.ok ? NEXT : cleared.outcome;
+      return this.clearAnonymous(session);
     }
+    const { core, options } = this;
     const passive = isPassive(
       facts.req,
       facts.path,
@@ -217,12 +227,36 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       options.passive,
       () => facts.appOrigin,
     );
-    const step = await touch(core, facts, session, passive ? undefined : 0);
-    if (!step.ok) return step.outcome;
-    if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, false);
-    if (debug.enabled)
-      debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
-    return NEXT;
+    const step = touch(core, facts, session, passive ? undefined : 0);
+    const decided = (result: Guarded<Touch>): Maybe<Outcome> => {
+      if (!result.ok) return result.outcome;
+      if (result.value.kind === 'ended') {
+        return endSession(core, facts, session, result.value, false);
+      }
+      if (debug.enabled)
+        debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
+      return NEXT;
+    };
+    return isPromise(step) ? step.then(decided) : decided(step);
+  }
+
+  /** A signed-in request whose session holds no clock: started here, then handled. */
+  private async handlePrepared(facts: RequestFacts<Req>, session: SessionAccess) {
+    let authenticated = true;
+    const prepared = await this.prepare(facts, session);
+    if (!prepared.ok && prepared.refused && prepared.refused.reason !== 'memory-full') {
+      // Refused for this user: the sign-in never began; the request goes on anonymous. (A full
+      // process answers 503 instead: its sign-ins are not refused for good.)
+      const ended = await this.endRefusedSignIn(session);
+      if (!ended.ok) return ended.outcome;
+      authenticated = false;
+    } else if (!prepared.ok) return prepared.outcome;
+    return this.handleKnown(facts, session, authenticated, true);
+  }
+
+  private async clearAnonymous(session: SessionAccess): Promise<Outcome> {
+    const cleared = await this.core.report.guarded(() => session.clear(), 'session');
+    return cleared.ok ? NEXT : cleared.outcome;
   }
 
   /**
@@ -236,14 +270,16 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     );
   }
 
-  async passOn(
+  passOn(
     facts: RequestFacts<Req>,
     session: SessionAccess,
     next: () => Promise<unknown>,
   ): Promise<void> {
-    const settles = this.settles(session);
-    await next();
-    if (settles) await this.settle(facts, session);
+    // A signed-in request (the usual case) goes on with no promise of this library's own.
+    if (!this.settles(session)) return next() as Promise<void>;
+    return next().then(async () => {
+      await this.settle(facts, session);
+    });
   }
 
   /**

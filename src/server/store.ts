@@ -24,6 +24,7 @@ import type {
   Touch,
 } from '../core/store.js';
 import { type EndReason, Tombstones } from '../core/tombstones.js';
+import { isPromise, type Maybe } from './maybe.js';
 
 export type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 
@@ -204,11 +205,12 @@ class SessionObjectStore implements ActivityStore {
     return state;
   }
 
-  async touch(
+  /** Synchronous unless the session's write is not (every adapter's but the web entry's is). */
+  touch(
     session: SessionAccess,
     activityOffsetMs: number | undefined,
     timeouts: Timeouts,
-  ): Promise<Touch> {
+  ): Maybe<Touch> {
     const nowMs = this.now();
     const state = this.stored(session);
     const endedBefore = this.endedBefore(session, state, nowMs);
@@ -234,7 +236,19 @@ class SessionObjectStore implements ActivityStore {
       next.startedAt !== state.startedAt ||
       next.lastActivity < state.lastActivity ||
       next.lastActivity - state.lastActivity >= activityStepMs(timeoutsOf(next, timeouts));
-    if (copyStale) await session.write(encodeState(next));
+    const written = copyStale ? session.write(encodeState(next)) : undefined;
+    const listed = () => this.list(session, next, decision.write, nowMs, timeouts);
+    return isPromise(written) ? written.then(listed) : listed();
+  }
+
+  /** After a step: a live sign-in listed, with its latest activity; returns the step's answer. */
+  private list(
+    session: SessionAccess,
+    next: SecurityState,
+    moved: boolean,
+    nowMs: number,
+    timeouts: Timeouts,
+  ): Touch {
     // Listed as live: a sign-in from before a restart is listed at its first request. (The
     // session's copy lagging behind, the usual case, is no news to `live`.)
     if (!this.live.has(next.id)) {
@@ -242,7 +256,7 @@ class SessionObjectStore implements ActivityStore {
       // the memory has no room its requests are refused (503), never left unlisted.
       this.admit(next.userId, nowMs, timeouts);
       this.live.set(next, session.id());
-    } else if (decision.write) this.live.set(next, session.id());
+    } else if (moved) this.live.set(next, session.id());
     return { kind: 'active', state: next, nowMs };
   }
 

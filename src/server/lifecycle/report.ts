@@ -23,6 +23,7 @@ import {
 import { type Answer, answers } from '../../core/protocol.js';
 import type { SessionAccess } from '../../core/store.js';
 import { logThrottle } from '../../core/throttle.js';
+import { isPromise, type Maybe } from '../maybe.js';
 import { jsonReply, type Outcome } from '../outcome.js';
 
 /** The marker the session names, if any (for events about a request, never the session id). */
@@ -157,17 +158,33 @@ export class Report {
     operation: () => T | Promise<T>,
     name: StoreFailedEvent['operation'],
   ): Promise<Guarded<T>> {
+    return this.guard(operation, name);
+  }
+
+  /** {@link guarded}, synchronous while the operation is: no promise for a store that answers at once. */
+  guard<T>(operation: () => Maybe<T>, name: StoreFailedEvent['operation']): Maybe<Guarded<T>> {
+    let value: Maybe<T>;
     try {
-      return { ok: true, value: await operation() };
+      value = operation();
     } catch (error) {
-      if (error instanceof SignInRefusedError) {
-        // Not a failure: the store has no room for one more sign-in (reported as refused).
-        this.signInRefused(undefined, error);
-        return { ok: false, outcome: jsonReply(refusedAnswer(error)), refused: error };
-      }
-      this.failed(name, error);
-      return { ok: false, outcome: jsonReply(answers.unavailable()) };
+      return this.failure(error, name);
     }
+    return isPromise(value)
+      ? value.then(
+          (settled): Guarded<T> => ({ ok: true, value: settled }),
+          (error: unknown) => this.failure(error, name),
+        )
+      : { ok: true, value };
+  }
+
+  private failure(error: unknown, name: StoreFailedEvent['operation']): Guarded<never> {
+    if (error instanceof SignInRefusedError) {
+      // Not a failure: the store has no room for one more sign-in (reported as refused).
+      this.signInRefused(undefined, error);
+      return { ok: false, outcome: jsonReply(refusedAnswer(error)), refused: error };
+    }
+    this.failed(name, error);
+    return { ok: false, outcome: jsonReply(answers.unavailable()) };
   }
 
   /** Runs a store operation for the app (not for a request): a failure is reported, then thrown. */

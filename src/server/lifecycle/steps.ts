@@ -9,10 +9,11 @@ import type { SessionAccess, Touch } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
 import { debug } from '../debug.js';
 import type { RequestFacts } from '../lifecycle.js';
+import { andThen, type Maybe } from '../maybe.js';
 import { jsonReply, NEXT, type Outcome, redirectReply } from '../outcome.js';
 import type { Core } from './core.js';
 import type { HeldSignOuts } from './held-sign-outs.js';
-import { markerIn } from './report.js';
+import { type Guarded, markerIn } from './report.js';
 
 /** Turns a request away: reported, then answered. */
 export function refuse<Req>(
@@ -26,25 +27,31 @@ export function refuse<Req>(
   return jsonReply(answer);
 }
 
-/** One step on the store for a signed-in request, remembered for the page's client config. */
-export async function touch<Req>(
+/**
+ * One step on the store for a signed-in request, remembered for the page's client config; at
+ * once when the store answers at once (the default store, whose session writes are synchronous).
+ */
+export function touch<Req>(
   core: Core<Req>,
   facts: RequestFacts<Req>,
   session: SessionAccess,
   offsetMs?: number,
   withFacts = false,
   exact = false,
-) {
+): Maybe<Guarded<Touch>> {
   const { options, store } = core;
-  const result = await core.report.guarded(
+  const result = core.report.guard(
     () => store.touch(session, offsetMs, options, withFacts, exact),
     'touch',
   );
   // The default store reads a page's status back from the session at no cost (`peek`); only a
   // remote store needs the request's own step kept for it (setting a property on every request
   // costs more than the whole step of the default store).
-  if (result.ok && options.store !== undefined) core.steps.set(facts.req as object, result.value);
-  return result;
+  if (options.store === undefined) return result;
+  return andThen(result, (step) => {
+    if (step.ok) core.steps.set(facts.req as object, step.value);
+    return step;
+  });
 }
 
 /**
