@@ -95,7 +95,8 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
         if (lifecycle.settles(session)) {
           settleBeforeEnd(res, () => lifecycle.settle(requestFacts, session));
         }
-        return next();
+        next();
+        return;
       }
       res
         .status(outcome.status)
@@ -106,10 +107,11 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
     try {
       outcome = lifecycle.handle(requestFacts, session);
     } catch (error) {
-      return next(error);
+      next(error);
+      return;
     }
-    if (!isPromise(outcome)) return answer(outcome);
-    outcome.then(answer).catch(next);
+    if (isPromise(outcome)) outcome.then(answer).catch(next);
+    else answer(outcome);
   };
 
   const methods = appMethods(lifecycle, (req: Request) => ({

@@ -103,7 +103,10 @@ export function sessionSecurity(
     done: (error?: Error) => void,
   ): void {
     const answer = (outcome: Outcome): void => {
-      if (outcome.kind === 'next') return done();
+      if (outcome.kind === 'next') {
+        done();
+        return;
+      }
       // A hook that sends the reply does not call done: Fastify goes no further.
       reply
         .code(outcome.status)
@@ -114,10 +117,11 @@ export function sessionSecurity(
     try {
       outcome = lifecycle.handle(fastifyFacts(request), access(request, reply));
     } catch (error) {
-      return done(error as Error);
+      done(error as Error);
+      return;
     }
-    if (!isPromise(outcome)) return answer(outcome);
-    outcome.then(answer, (error: Error) => done(error));
+    if (isPromise(outcome)) outcome.then(answer, (error: Error) => done(error));
+    else answer(outcome);
   }
 
   /**

@@ -125,17 +125,19 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
   // Not an async function: a request decided at once goes on to the app with no promise of ours.
   const middleware: MiddlewareHandler = function sessionSecurity(c, next) {
     const { facts, access } = stateOf(c);
-    const answer = (outcome: Outcome): Promise<void> | Response => {
+    const answer = (outcome: Outcome): Promise<undefined> | Response => {
       // hono-sessions saves after its own `await next()`, once this settles.
-      if (outcome.kind === 'next') return lifecycle.passOn(facts, access, next);
+      if (outcome.kind === 'next') {
+        return lifecycle.passOn(facts, access, next).then(() => undefined);
+      }
       // Through the context, so headers set before (the session cookie) are kept.
       const init = { status: outcome.status as StatusCode, headers: outcome.headers };
       return c.newResponse(bodyOf(outcome), init);
     };
     try {
       const outcome = lifecycle.handle(facts, access);
-      const answered: Promise<Response | void> = isPromise(outcome)
-        ? outcome.then<Response | void>(answer)
+      const answered: Promise<Response | undefined> = isPromise(outcome)
+        ? outcome.then<Response | undefined>(answer)
         : Promise.resolve(answer(outcome));
       return answered;
     } catch (error) {
