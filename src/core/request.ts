@@ -22,10 +22,19 @@ export function isNavigation(header: HeaderGetter): boolean {
 }
 
 /**
- * The app's own origin, or a function that works it out: most requests carry no `Origin` or
- * `Referer`, and then it is never needed.
+ * The app's own origin, or a function or an object (a request's facts, whose getter works it
+ * out) that gives it: most requests carry no `Origin` or `Referer`, and then it is never needed.
  */
-export type AppOrigin = string | (() => string);
+export type AppOrigin = string | (() => string) | { readonly appOrigin: string };
+
+/** The origin an {@link AppOrigin} gives. */
+function ownOrigin(appOrigin: AppOrigin): string {
+  return typeof appOrigin === 'string'
+    ? appOrigin
+    : typeof appOrigin === 'function'
+      ? appOrigin()
+      : appOrigin.appOrigin;
+}
 
 /**
  * Whether the request must not count as activity (README: What counts as activity), apart from the
@@ -49,6 +58,7 @@ export function isPassive<Req>(
     return true;
   }
   if (isFromElsewhere(header, appOrigin)) return true;
+  if (rules.length === 0) return false;
   const comparable = comparablePath(path);
   return rules.some((rule) => matchesRule(rule, req, path, comparable));
 }
@@ -61,9 +71,8 @@ export function isPassive<Req>(
  * sign at all (a non-browser client) is taken as the app's own.
  */
 export function isFromElsewhere(header: HeaderGetter, appOrigin: AppOrigin): boolean {
-  const own = () => (typeof appOrigin === 'string' ? appOrigin : appOrigin());
   const origin = header('origin');
-  if (origin !== undefined && origin !== own()) return true;
+  if (origin !== undefined && origin !== ownOrigin(appOrigin)) return true;
   const site = header('sec-fetch-site');
   if (site !== undefined) {
     if (site === 'same-origin') return false;
@@ -73,7 +82,7 @@ export function isFromElsewhere(header: HeaderGetter, appOrigin: AppOrigin): boo
   }
   if (origin !== undefined) return false;
   const referer = header('referer');
-  return referer !== undefined && originOfUrl(referer) !== own();
+  return referer !== undefined && originOfUrl(referer) !== ownOrigin(appOrigin);
 }
 
 function originOfUrl(text: string): string | undefined {

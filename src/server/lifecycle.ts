@@ -220,24 +220,27 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       return this.clearAnonymous(session);
     }
     const { core, options } = this;
-    const passive = isPassive(
-      facts.req,
-      facts.path,
-      facts.header,
-      options.passive,
-      () => facts.appOrigin,
-    );
+    const passive = isPassive(facts.req, facts.path, facts.header, options.passive, facts);
     const step = touch(core, facts, session, passive ? undefined : 0);
-    const decided = (result: Guarded<Touch>): Maybe<Outcome> => {
-      if (!result.ok) return result.outcome;
-      if (result.value.kind === 'ended') {
-        return endSession(core, facts, session, result.value, false);
-      }
-      if (debug.enabled)
-        debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
-      return NEXT;
-    };
-    return isPromise(step) ? step.then(decided) : decided(step);
+    return isPromise(step)
+      ? step.then((result) => this.stepped(facts, session, result, passive))
+      : this.stepped(facts, session, step, passive);
+  }
+
+  /** A signed-in request after its step: on to the app, or its session ended. */
+  private stepped(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    result: Guarded<Touch>,
+    passive: boolean,
+  ): Maybe<Outcome> {
+    if (!result.ok) return result.outcome;
+    if (result.value.kind === 'ended') {
+      return endSession(this.core, facts, session, result.value, false);
+    }
+    if (debug.enabled)
+      debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
+    return NEXT;
   }
 
   /** A signed-in request whose session holds no clock: started here, then handled. */

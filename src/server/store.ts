@@ -67,6 +67,8 @@ class SessionObjectStore implements ActivityStore {
   private readonly maxSignIns: number;
   private readonly maxSignInsPerUser: number;
   private lastRefusalLogMs = -Infinity;
+  /** A live sign-in's facts, by marker: made once, not per request. */
+  private readonly knownFacts = (id: string) => this.live.get(id)?.state;
   private refusedSinceLog = 0;
 
   constructor({
@@ -121,7 +123,7 @@ class SessionObjectStore implements ActivityStore {
   /** Reads the state; a damaged record counts as expired, never as a fresh start. */
   private stored(session: SessionAccess): SecurityState | undefined | 'invalid' {
     // A live sign-in's facts are known: the session's copy of them need not be parsed again.
-    const state = readState(session.read(), (id) => this.live.get(id)?.state);
+    const state = readState(session.read(), this.knownFacts);
     if (state === 'invalid') {
       this.logger.error(
         'session-security: the stored security state is damaged; ending the session',
@@ -237,8 +239,9 @@ class SessionObjectStore implements ActivityStore {
       next.lastActivity < state.lastActivity ||
       next.lastActivity - state.lastActivity >= activityStepMs(timeoutsOf(next, timeouts));
     const written = copyStale ? session.write(encodeState(next)) : undefined;
-    const listed = () => this.list(session, next, decision.write, nowMs, timeouts);
-    return isPromise(written) ? written.then(listed) : listed();
+    return isPromise(written)
+      ? written.then(() => this.list(session, next, decision.write, nowMs, timeouts))
+      : this.list(session, next, decision.write, nowMs, timeouts);
   }
 
   /** After a step: a live sign-in listed, with its latest activity; returns the step's answer. */
