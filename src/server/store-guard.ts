@@ -5,6 +5,7 @@
 import { SessionSecurityError, SessionStoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/options.js';
 import { logThrottle } from '../core/throttle.js';
+import { Deadlines } from './deadlines.js';
 
 /**
  * Options of `guardSessionStore`, the same in every adapter.
@@ -98,6 +99,7 @@ export function storeGuard(options: SessionStoreGuardOptions = {}): StoreGuard {
   }
   const logger = options.logger ?? console;
   const throttle = logThrottle();
+  const deadlines = new Deadlines(timeoutMs);
 
   /** The error to answer with; the store's own error goes to the log (and `reason`), never the message. */
   function unavailable(verb: string, error: unknown): SessionStoreUnavailableError {
@@ -123,11 +125,11 @@ export function storeGuard(options: SessionStoreGuardOptions = {}): StoreGuard {
         const settle = (error: unknown, ...results: unknown[]) => {
           if (settled) return; // a late answer after the time limit is dropped
           settled = true;
-          clearTimeout(timer);
+          deadlines.cancel(deadline);
           if (error && !passes?.(error)) return callback(unavailable(verb, error));
           callback(error || null, ...results);
         };
-        const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
+        const deadline = deadlines.add(() => settle(TIMED_OUT));
         try {
           method(...args.slice(0, -1), settle);
         } catch (error) {
@@ -136,19 +138,25 @@ export function storeGuard(options: SessionStoreGuardOptions = {}): StoreGuard {
         return undefined;
       },
     promiseStyle: (verb, method) =>
-      async function guardedStoreCall(...args) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(TIMED_OUT), timeoutMs);
+      function guardedStoreCall(...args) {
+        return new Promise((resolve, reject) => {
+          let settled = false;
+          const fail = (error: unknown) => {
+            if (settled) return; // a late answer after the time limit is dropped
+            settled = true;
+            deadlines.cancel(deadline);
+            reject(unavailable(verb, error));
+          };
+          const deadline = deadlines.add(() => fail(TIMED_OUT));
+          Promise.resolve()
+            .then(() => method(...args))
+            .then((value) => {
+              if (settled) return;
+              settled = true;
+              deadlines.cancel(deadline);
+              resolve(value);
+            }, fail);
         });
-        try {
-          // A late answer after the time limit is dropped.
-          return await Promise.race([Promise.resolve().then(() => method(...args)), late]);
-        } catch (error) {
-          throw unavailable(verb, error);
-        } finally {
-          clearTimeout(timer);
-        }
       },
   };
 }
