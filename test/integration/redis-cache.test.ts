@@ -182,6 +182,20 @@ async function untilCopied(
 
 const newPrefix = () => `cache-test-${++prefixCount}:`;
 
+/** Two instances on one test clock: a sign-in started on A, its copy in use on B. */
+async function copiedOnTwo(kind: ClientKind) {
+  const clock = testClock();
+  const prefix = newPrefix();
+  const a = await instance(kind, prefix, { now: clock.now });
+  const b = await instance(kind, prefix, { now: clock.now });
+  const { session: onA, shared } = fakeSession();
+  const { session: onB } = fakeSession(shared);
+  await a.store.start(onA, TIMEOUTS);
+  const key = `${prefix}${markerOf(onA)}`;
+  await untilCopied(b.store, b.connection, onB, key);
+  return { clock, a, b, onA, onB, key };
+}
+
 /** One instance on a test clock, with a sign-in started and its copy in use. */
 async function copiedSignIn(kind: ClientKind) {
   const clock = testClock();
@@ -253,15 +267,7 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
   });
 
   it('an exact step (the ping) reads and records Redis itself: activity through one instance is seen through another at once', async () => {
-    const clock = testClock();
-    const prefix = newPrefix();
-    const a = await instance(kind, prefix, { now: clock.now });
-    const b = await instance(kind, prefix, { now: clock.now });
-    const { session: onA, shared } = fakeSession();
-    const { session: onB } = fakeSession(shared);
-    await a.store.start(onA, TIMEOUTS);
-    const key = `${prefix}${markerOf(onA)}`;
-    await untilCopied(b.store, b.connection, onB, key);
+    const { clock, a, b, onA, onB, key } = await copiedOnTwo(kind);
     clock.advance(1500);
     // A POST ping through A: written at once (a second's resolution, as without copies).
     a.connection.reset();
@@ -279,15 +285,7 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
   });
 
   it("an expiry is honoured without waiting for anyone: a copy is not used within a step of the record's deadline", async () => {
-    const clock = testClock();
-    const prefix = newPrefix();
-    const a = await instance(kind, prefix, { now: clock.now });
-    const b = await instance(kind, prefix, { now: clock.now });
-    const { session: onA, shared } = fakeSession();
-    const { session: onB } = fakeSession(shared);
-    await a.store.start(onA, TIMEOUTS);
-    const key = `${prefix}${markerOf(onA)}`;
-    await untilCopied(b.store, b.connection, onB, key);
+    const { clock, a, b, onA, onB, key } = await copiedOnTwo(kind);
 
     clock.set(T0 + TIMEOUTS.expireAfterMs - STEP_MS);
     b.connection.reset();
