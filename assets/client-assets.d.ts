@@ -14,5 +14,6 @@ declare const assets: {
   readonly '/client.js': EmbeddedAsset;
   readonly '/client.css': EmbeddedAsset;
   readonly '/drafts.js': EmbeddedAsset;
+  readonly '/dialog.js': EmbeddedAsset;
 };
 export default assets;

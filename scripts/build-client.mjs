@@ -1,8 +1,9 @@
 // Builds the prebuilt browser client that the server serves: assets/session-security.js
-// (minified, self-starting), assets/session-security-drafts.js and assets/session-security.css,
-// and assets/client-assets.js, the three as one module the server imports (their text, content
-// type and hash), so that serving them needs no file system and no hashing at run time (the
-// `web` entry loads where `node:fs` and `node:crypto` do not exist). Run by `npm run build`.
+// (minified, self-starting), assets/session-security-dialog.js (an ES module),
+// assets/session-security-drafts.js and assets/session-security.css, and assets/client-assets.js,
+// the four as one module the server imports (their text, content type and hash), so that serving
+// them needs no file system and no hashing at run time (the `web` entry loads where `node:fs` and
+// `node:crypto` do not exist). Run by `npm run build`.
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -25,10 +26,21 @@ const script = {
   mangleProps:
     /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|ping|keep|leave|acknowledge)$/,
 };
-await build({
+const { mangleCache } = await build({
   ...script,
   entryPoints: [at('src/client/auto.ts')],
   outfile: at('assets/session-security.js'),
+  mangleCache: {},
+});
+// The warning's dialog, an ES module that the script above imports only when a warning is near
+// (`{prefix}/dialog.js`). Its property names are shortened as in the script above (its cache of
+// names): the client calls the dialog's `show` and `hide`, the dialog the client's actions.
+await build({
+  ...script,
+  format: 'esm',
+  entryPoints: [at('src/client/dialog-script.ts')],
+  outfile: at('assets/session-security-dialog.js'),
+  mangleCache,
 });
 // The drafts code, loaded by the script above only on pages with a form (`{prefix}/drafts.js`).
 await build({
@@ -49,6 +61,7 @@ const FILES = {
   '/client.js': ['session-security.js', 'text/javascript; charset=utf-8'],
   '/client.css': ['session-security.css', 'text/css; charset=utf-8'],
   '/drafts.js': ['session-security-drafts.js', 'text/javascript; charset=utf-8'],
+  '/dialog.js': ['session-security-dialog.js', 'text/javascript; charset=utf-8'],
 };
 const embedded = {};
 for (const [route, [file, contentType]] of Object.entries(FILES)) {

@@ -1,6 +1,7 @@
 // The size budget of the browser scripts, run by CI after `npm run build`: fails when the
-// prebuilt client or the drafts script, minified and gzipped (level 9), is over its budget.
-// `--script FILE` / `--drafts FILE` check other files (e.g. a padded copy, to see it fail).
+// prebuilt client, the dialog script or the drafts script, minified and gzipped (level 9), is
+// over its budget. `--script FILE` / `--dialog FILE` / `--drafts FILE` check other files (e.g. a
+// padded copy, to see it fail).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,14 +10,20 @@ import { gzipSync } from 'node:zlib';
 const { values } = parseArgs({
   options: {
     script: { type: 'string', default: 'assets/session-security.js' },
+    dialog: { type: 'string', default: 'assets/session-security-dialog.js' },
     drafts: { type: 'string', default: 'assets/session-security-drafts.js' },
   },
 });
 const root = new URL('..', import.meta.url);
 
 const budgets = [
-  // 4,400 while the security and reliability fixes land; a later change brings it under 3,800.
-  { name: 'prebuilt client', file: values.script, budget: 4400 },
+  // 3,800: the script every page loads. The warning's dialog left it for a module of its own,
+  // imported only when a warning is near (4,337 bytes before, 3,783 after; 3,792 once input
+  // answers the warning on its cover).
+  { name: 'prebuilt client', file: values.script, budget: 3800 },
+  // 1,100: its measured size (1,093 bytes, the dialog and its own English) rounded up to the
+  // next 100.
+  { name: 'dialog script', file: values.dialog, budget: 1100 },
   // 1,600: keeping no secret and no draft after a sign-out or revocation cost 153 bytes.
   { name: 'drafts script', file: values.drafts, budget: 1600 },
 ];

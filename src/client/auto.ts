@@ -1,6 +1,8 @@
 // The prebuilt script that `{prefix}/client.js` serves: starts the client from the JSON config
-// the server's HTML helper wrote into the page, and exposes it as `window.sessionSecurity`.
+// the server's HTML helper wrote into the page, and exposes it as `window.sessionSecurity`. The
+// warning's dialog is a module of its own, imported only when a warning is near (dialog-script.ts).
 
+import type { DialogFactory } from './dialog.js';
 import { type ClientOptions, CONFIG_ELEMENT_ID, SessionSecurity } from './session-security.js';
 
 declare global {
@@ -14,7 +16,28 @@ const nonce = document.currentScript?.nonce;
 const tag = document.getElementById(CONFIG_ELEMENT_ID);
 if (tag?.textContent) {
   const options = JSON.parse(tag.textContent) as ClientOptions;
-  window.sessionSecurity = new SessionSecurity(options).start();
+  const { dialogSrc } = options;
+  let tries = 0;
+  let loading = false;
+  window.sessionSecurity = new SessionSecurity(
+    options,
+    // import(), not a <script> element: a script's src is a Trusted Types sink, and an import
+    // from this script carries its CSP nonce. Asked again every few seconds until the dialog
+    // came, one import at a time; a browser may keep a failed import failed for its URL in this
+    // page (its module map), so a retry asks under another.
+    dialogSrc
+      ? (ready) => {
+          if (loading) return;
+          loading = true;
+          import(tries++ ? `${dialogSrc}&retry=${tries}` : dialogSrc)
+            .then((module: { createDialog: DialogFactory }) => ready(module.createDialog))
+            .catch(() => undefined)
+            .finally(() => {
+              loading = false;
+            });
+        }
+      : undefined,
+  ).start();
   // Only a page with a form has a draft to keep: the others never download the drafts code.
   if (options.drafts && document.forms[0]) {
     document.body.append(

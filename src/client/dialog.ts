@@ -1,8 +1,10 @@
 // The warning: a native modal <dialog> (the page behind is inert) with a visible countdown and
-// a screen-reader announcement at most once a minute, then every 20 s in the last minute.
-// Also the cover that hides the page when the server cannot be reached past the deadline.
+// a screen-reader announcement at most once a minute, then every 20 s in the last minute. The
+// prebuilt client serves it as a module of its own (dialog-script.ts), imported only when a
+// warning is near; `session-security/client` bundles it.
 
-import type { Messages } from '../contract/messages.js';
+import { type ClientMessages, enDialog, type Messages } from '../contract/messages.js';
+import { ID, make } from './cover.js';
 
 export interface DialogActions {
   /** "Stay signed in" (or Escape): extend the session. */
@@ -17,8 +19,6 @@ export interface WarningDialog {
   show(expireAt: number, absolute: boolean): void;
   hide(): void;
 }
-
-const ID = 'session-security';
 
 /**
  * The time left of `ms` (rounded up to the second) as the dialog shows and speaks it: the visible
@@ -35,24 +35,18 @@ export function timeLeft(ms: number): [string, number, number, 'minute' | 'secon
     : [text, bucket, Math.round(seconds / 60), 'minute'];
 }
 
-/**
- * An element with its attributes and children. Built node by node, not from markup: a
- * `require-trusted-types-for 'script'` policy refuses innerHTML.
- */
-const make = (tag: string, attributes: Record<string, string>, ...children: (Node | string)[]) => {
-  const node = document.createElement(tag);
-  for (const name in attributes) node.setAttribute(name, attributes[name] as string);
-  node.append(...children);
-  return node;
-};
+/** What makes the dialog: the dialog module's export, which the engine takes from its loader. */
+export type DialogFactory = typeof createDialog;
 
 /** Builds the dialog lazily on first `show`; `now` is the page's clock. */
 export function createDialog(
-  messages: Messages,
+  given: ClientMessages,
   lang: string,
   actions: DialogActions,
   now: () => number,
 ): WarningDialog {
+  // The page's strings over the dialog's own English (which the main script does not carry).
+  const messages: Messages = { ...enDialog, ...given };
   let dialog: HTMLDialogElement | undefined;
   // Every element of the dialog, in document order (see the markup in build).
   let parts: NodeListOf<HTMLElement>;
@@ -161,15 +155,4 @@ export function createDialog(
       dialog?.close();
     },
   };
-}
-
-/** Hides the page behind a notice, `text` (sensitive data must not stay on screen), or shows it again (undefined). */
-export function coverPage(text: string | undefined): void {
-  let cover = document.getElementById(`${ID}-cover`);
-  document.documentElement.classList.toggle(`${ID}-covered`, text !== undefined);
-  if (text === undefined) cover?.remove();
-  else {
-    cover ??= document.body.appendChild(make('div', { id: `${ID}-cover`, role: 'alert' }));
-    if (cover.textContent !== text) cover.textContent = text;
-  }
 }

@@ -1,11 +1,13 @@
 // The client's wiring, kept in one closure (local names minify to a letter, which keeps the
-// script small): input, tabs, pings, dialog and expiry around the pure plan of schedule.ts.
+// script small): input, tabs, pings, dialog and expiry around the pure plan of schedule.ts. The
+// dialog's code comes from outside (DialogLoader): bundled, or fetched when a warning is near.
 
-import { en, type Messages } from '../contract/messages.js';
+import { type ClientMessages, enClient } from '../contract/messages.js';
 import type { ClientOptions } from '../contract/page-config.js';
-import { coverPage, createDialog, type WarningDialog } from './dialog.js';
+import { coverPage } from './cover.js';
+import type { DialogFactory, WarningDialog } from './dialog.js';
 import { forgetDrafts } from './draft-store.js';
-import { type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
+import { dialogAskAt, type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
 import {
   type Channel,
   joinElection,
@@ -22,6 +24,13 @@ export type ClientState = 'active' | 'warning' | 'expired' | 'stopped';
 
 /** Dispatches a client event; returns false when a listener cancelled it. */
 export type Emit = (type: string, detail?: unknown, cancelable?: boolean) => boolean;
+
+/**
+ * Hands the engine the dialog's factory through `ready`: at once where the dialog is bundled, or
+ * once its script arrived (the prebuilt client). Asked only by a client with a UI, first a minute
+ * before a warning is due, then, until `ready` is called, at most every few seconds.
+ */
+export type DialogLoader = (ready: (factory: DialogFactory) => void) => void;
 
 export interface Engine {
   start(): void;
@@ -50,7 +59,8 @@ const invalidTime = (source: object) =>
   TIMES.find((key) => !Number.isFinite((source as Record<string, unknown>)[key]));
 
 /**
- * Builds the engine behind `SessionSecurity`.
+ * Builds the engine behind `SessionSecurity`; without `loadDialog` it shows nothing (as with
+ * `ui: false`).
  *
  * @throws TypeError when a time of the options is not a finite number
  */
@@ -58,12 +68,13 @@ export function createEngine(
   // The clock is taken out: the status, posted to the other tabs, starts as a copy of the options.
   { now = Date.now, ...options }: ClientOptions,
   emit: Emit,
+  loadDialog?: DialogLoader,
 ): Engine {
   const bad = invalidTime(options);
   if (bad) {
     throw new TypeError(`session-security: ${bad} (${options[bad]}) must be a number of seconds`);
   }
-  const messages: Messages = { ...en, ...options.messages };
+  const messages: ClientMessages = { ...enClient, ...options.messages };
   const events = options.events ?? DEFAULT_EVENTS;
   const warnAfterMs = options.warnAfter * 1000;
   const expireAfterMs = options.expireAfter * 1000;
@@ -79,6 +90,10 @@ export function createEngine(
   let dismissed = false;
   let leaving = false;
   let lastPlan: Plan | undefined;
+  // The warning's dialog once its factory came, and when this tab last asked for it.
+  let dialog: WarningDialog | undefined;
+  let dialogAsked = -Infinity;
+  const ui = options.ui !== false && loadDialog;
   const jitter = Math.random();
   let channel: Channel | undefined;
   let lead: Leadership | undefined;
@@ -87,6 +102,21 @@ export function createEngine(
 
   /** Whether this client no longer acts: stopped, or leaving for the login page. */
   const ended = () => state === 'expired' || state === 'stopped';
+  /**
+   * The cover over the page: the server cannot be reached past the deadline, or the warning is
+   * due while its dialog has not come yet (its title and text, replaced by the dialog once it
+   * comes). Otherwise none.
+   */
+  const cover = () =>
+    coverPage(
+      failures > 0 && lastPlan && now() >= lastPlan.expireAt
+        ? messages.offline
+        : state === 'warning' && ui && !dialog
+          ? lastPlan?.absolute
+            ? messages.absoluteTitle
+            : `${messages.title} ${messages.body}`
+          : undefined,
+    );
   /** Tells the other tabs what this tab knows of the server. */
   const share = () => channel?.({ t: 'status', status, session: mySession });
 
@@ -96,9 +126,15 @@ export function createEngine(
   };
 
   const onInput = (event: Event) => {
-    // Only the user's own input in a page they can see; the open warning ignores input:
-    // only a deliberate action extends.
-    if (!event.isTrusted || state !== 'active' || document.hidden) return;
+    // Only the user's own input in a page they can see; the open warning ignores input: only a
+    // deliberate action extends. The warning's cover (its dialog has not come) has no button:
+    // there, input is the answer.
+    if (
+      !event.isTrusted ||
+      (state !== 'active' && (state !== 'warning' || dialog || !ui)) ||
+      document.hidden
+    )
+      return;
     const at = now();
     if (at - lastInput < 1000) return;
     record(at);
@@ -150,7 +186,16 @@ export function createEngine(
       graceMs: grace(),
       pingNotBefore,
     });
-    const { warning: due, expireAt, absolute, ping: method, wakeAt } = lastPlan;
+    const { warning: due, expireAt, absolute, ping: method, warnAt } = lastPlan;
+    let { wakeAt } = lastPlan;
+    // The dialog is asked for a minute before the warning, and again until it comes.
+    if (ui && !dialog) {
+      if (at >= dialogAskAt(warnAt, dialogAsked)) {
+        dialogAsked = at;
+        loadDialog(dialogReady);
+      }
+      if (!dialog) wakeAt = Math.min(wakeAt, dialogAskAt(warnAt, dialogAsked));
+    }
     const warning = due && !(absolute && dismissed);
     if (!due) dismissed = false;
     if (warning !== (state === 'warning')) {
@@ -164,7 +209,7 @@ export function createEngine(
         if (!due) emit('extend');
       }
     }
-    coverPage(failures > 0 && at >= expireAt ? messages.offline : undefined);
+    cover();
     if (method && !inFlight) return void ping(method);
     // Timers take at most 2^31 - 1 ms (24.8 days); a longer delay would fire at once, so wait at
     // most 2e9 ms and plan again. A negative one (a time already passed) counts as 0. While a
@@ -217,11 +262,14 @@ export function createEngine(
   };
 
   const stop = () => {
+    const warned = state === 'warning';
     if (state !== 'expired') state = 'stopped';
     clearTimeout(timer);
     listening?.abort(); // the listeners and the channel
     lead?.release();
     dialog?.hide();
+    // The warning's cover goes with the warning; a cover of the unreachable server stays.
+    if (warned) cover();
   };
 
   /** Ends this page: every tab goes to the login page with `next` and the server's reason. */
@@ -286,15 +334,19 @@ export function createEngine(
     channel?.({ t: 'dismiss' });
     evaluate();
   };
-  const dialog: WarningDialog | undefined =
-    options.ui === false
-      ? undefined
-      : createDialog(
-          messages,
-          options.lang || document.documentElement.lang || 'en',
-          { keep: () => void extend(), leave: () => void signOut(), acknowledge: dismiss },
-          now,
-        );
+  /** Makes the dialog from its factory; one that comes while the warning is due takes the cover's place. */
+  const dialogReady = (factory: DialogFactory) => {
+    dialog ??= factory(
+      messages,
+      options.lang || document.documentElement.lang || 'en',
+      { keep: () => void extend(), leave: () => void signOut(), acknowledge: dismiss },
+      now,
+    );
+    if (state !== 'warning' || !lastPlan) return;
+    // The cover off first: the page under it (the dialog too) is hidden, and cannot take focus.
+    evaluate();
+    if (state === 'warning') dialog.show(lastPlan.expireAt, lastPlan.absolute);
+  };
 
   /** Listens on window, capturing: that also hears the events fired at document (visibilitychange, resume). */
   const listen = (

@@ -103,3 +103,25 @@ export function plan(input: ScheduleInput): Plan {
   const due = Math.max(deadline + graceMs, input.pingNotBefore);
   return now >= due ? { ...base, ping: method, wakeAt: now } : { ...base, wakeAt: due };
 }
+
+/** The prebuilt client fetches the dialog's script this long before the warning is due. */
+export const DIALOG_LEAD_MS = 60_000;
+/** A fetch of the dialog's script that brought nothing is tried again no sooner than this after it. */
+export const DIALOG_RETRY_MS = 5_000;
+
+/**
+ * When to ask for the warning's dialog while this tab has none: a minute before the warning is
+ * due (so the page views of an active user, whose warning stays minutes away, never fetch it),
+ * and no sooner than DIALOG_RETRY_MS after the last ask (`askedAt`, -Infinity before the first).
+ * A time already passed means now.
+ *
+ * @example
+ * ```ts
+ * const now = Date.now();
+ * dialogAskAt(now + 600_000, -Infinity); // now + 540_000: the warning is ten minutes away
+ * dialogAskAt(now, now - 1000); // now + 4000: the warning is due, the last ask a second ago brought nothing
+ * ```
+ */
+export function dialogAskAt(warnAt: number, askedAt: number): number {
+  return Math.max(warnAt - DIALOG_LEAD_MS, askedAt + DIALOG_RETRY_MS);
+}

@@ -1,10 +1,17 @@
-// The public class of the browser client: an EventTarget with start, stop, extend, signOut and
-// state. The work is done by engine.ts.
+// The class of the browser client: an EventTarget with start, stop, extend, signOut and state.
+// The work is done by engine.ts. Its dialog comes from outside: `session-security/client`
+// (index.ts) bundles it, the prebuilt script (auto.ts) imports it when a warning is near.
 
-import { type ClientOptions, type ClientState, createEngine, type Engine } from './engine.js';
+import {
+  type ClientOptions,
+  type ClientState,
+  createEngine,
+  type DialogLoader,
+  type Engine,
+} from './engine.js';
 
 export { CONFIG_ELEMENT_ID } from '../contract/page-config.js';
-export type { ClientOptions, ClientState } from './engine.js';
+export type { ClientOptions, ClientState, DialogLoader } from './engine.js';
 
 /**
  * The browser half of session-security: one clock for all tabs, kept in step with the server
@@ -26,11 +33,18 @@ export type { ClientOptions, ClientState } from './engine.js';
 export class SessionSecurity extends EventTarget {
   readonly #engine: Engine;
 
-  /** @throws TypeError when a time of the options is not a finite number */
-  constructor(options: ClientOptions) {
+  /**
+   * @param loadDialog - where the warning's dialog comes from; without it the client shows
+   * nothing, as with `ui: false` (`session-security/client` passes its bundled dialog)
+   * @throws TypeError when a time of the options is not a finite number
+   */
+  constructor(options: ClientOptions, loadDialog?: DialogLoader) {
     super();
-    this.#engine = createEngine(options, (type, detail, cancelable) =>
-      this.dispatchEvent(new CustomEvent(type, { detail, cancelable })),
+    this.#engine = createEngine(
+      options,
+      (type, detail, cancelable) =>
+        this.dispatchEvent(new CustomEvent(type, { detail, cancelable })),
+      loadDialog,
     );
   }
 

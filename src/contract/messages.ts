@@ -1,5 +1,6 @@
-// The client's message catalogue type and its English text, the only language in the bundle;
-// the server puts the page's catalogue into the config (src/server/catalogues.ts).
+// The client's message catalogue type and its English text, the only language in the bundle
+// (the dialog's own strings in the dialog's code: enDialog); the server puts the page's
+// catalogue into the config (src/server/catalogues.ts).
 
 /** Every string the browser client shows or announces. `{duration}` and `{time}` are filled in with `Intl`. */
 export interface Messages {
@@ -36,20 +37,43 @@ export interface DraftMessages {
   restored: string;
 }
 
-export const en: Messages = {
+/** The strings only the warning's dialog shows: their English is in the dialog's code. */
+export type DialogMessageKey =
+  | 'timeLeft'
+  | 'stay'
+  | 'signOut'
+  | 'announce'
+  | 'absoluteBody'
+  | 'dismiss';
+
+/** The catalogue as the client holds it: the page's strings over the English it carries. */
+export type ClientMessages = Omit<Messages, DialogMessageKey> & Partial<Messages>;
+
+/**
+ * The English the main script carries: the covers' text, and the warning's title and text,
+ * which the prebuilt client shows on the cover until the dialog's script has come.
+ */
+export const enClient: Omit<Messages, DialogMessageKey> = {
   title: 'Your session is about to expire',
   body: 'You will be signed out soon because you have been inactive.',
-  timeLeft: 'Time left',
-  stay: 'Stay signed in',
-  signOut: 'Sign out',
-  announce: 'You will be signed out in {duration}.',
   absoluteTitle: 'Your session will end soon',
-  absoluteBody: 'This session ends at {time} and cannot be extended. Please save your work.',
-  dismiss: 'OK',
   offline: 'Cannot reach the server. This page is hidden until the connection is back.',
   signOutFailed:
     'You are not signed out yet. This page stays hidden while signing out is tried again.',
 };
+
+/** The dialog's own English, carried by the dialog's code (the dialog script, fetched only when a warning is near). */
+export const enDialog: Pick<Messages, DialogMessageKey> = {
+  timeLeft: 'Time left',
+  stay: 'Stay signed in',
+  signOut: 'Sign out',
+  announce: 'You will be signed out in {duration}.',
+  absoluteBody: 'This session ends at {time} and cannot be extended. Please save your work.',
+  dismiss: 'OK',
+};
+
+/** The English catalogue, whole. Marked pure: a bundle that does not use it (the prebuilt scripts) leaves it out. */
+export const en: Messages = /* @__PURE__ */ Object.assign({}, enClient, enDialog);
 
 /** The drafts script's English; a translated catalogue carries its own `restored`. */
 export const enDrafts: DraftMessages = {

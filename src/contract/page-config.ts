@@ -42,6 +42,11 @@ export interface ClientOptions {
    * fragment; start() warns in the console when the list has one.
    */
   events?: readonly string[];
+  /**
+   * The URL of the dialog module (`{prefix}/dialog.js?v=…`), which the prebuilt script imports
+   * when a warning is near. `session-security/client` bundles the dialog and ignores it.
+   */
+  dialogSrc?: string;
   /** Drafts kept across expiry and sign-in (absent when the app turned them off). */
   drafts?: DraftsConfig;
   /** The clock, for tests. */

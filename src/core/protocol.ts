@@ -20,6 +20,7 @@ export const ROUTES = {
   '/client.js': ['GET', 'HEAD'],
   '/client.css': ['GET', 'HEAD'],
   '/drafts.js': ['GET', 'HEAD'],
+  '/dialog.js': ['GET', 'HEAD'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Route = keyof typeof ROUTES;

@@ -3,8 +3,8 @@
 // time, so server rendering works.
 
 import { useCallback, useRef, useSyncExternalStore } from 'react';
-import type { ClientOptions } from '../client/index.js';
-import { CONFIG_ELEMENT_ID, SessionSecurity } from '../client/session-security.js';
+import { type ClientOptions, SessionSecurity } from '../client/index.js';
+import { CONFIG_ELEMENT_ID } from '../client/session-security.js';
 import {
   type ClientStore,
   createClientStore,

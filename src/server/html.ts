@@ -1,5 +1,6 @@
 // The HTML helper: the tags that put the browser client on a page (stylesheet, JSON config with
-// the page's catalogue, deferred script), the equivalent of Django's session_security/all.html.
+// the page's catalogue and the URL of the dialog script, deferred script), the equivalent of
+// Django's session_security/all.html.
 
 import {
   type ClientOptions,
@@ -68,6 +69,7 @@ export function renderClientTags(
     lang: catalogue.lang,
     ...(catalogue.lang === 'en' ? {} : { messages: catalogue.messages }),
     ...(settings.drafts ? { drafts: settings.drafts } : {}),
+    dialogSrc: `${prefix}/dialog.js?v=${clientAssets()['/dialog.js'].hash}`,
   };
   // `<` escaped so no text in the config can close the script element.
   const json = JSON.stringify(config).replace(/</g, '\\u003c');

@@ -1,5 +1,6 @@
 // Conformance: the server's half of the browser client over real HTTP, against every adapter: the prebuilt script and stylesheet
-// under the prefix (hashed, cached, revalidated) and the HTML helper's tags and config.
+// under the prefix (hashed, cached, revalidated), the dialog and drafts scripts that it loads, and
+// the HTML helper's tags and config.
 
 import { describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/server/catalogues.js';
@@ -56,6 +57,28 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       expect(script.status).toBe(200);
       expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
       expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    });
+
+    it('puts the dialog script’s URL in the config, served like the drafts script', async () => {
+      app = await adapter.start();
+      const jar = await app.signIn();
+      const page = (await send(app.origin, '/test/page', {}, jar)).text;
+      const src = String(configOf(page).dialogSrc);
+      expect(src).toMatch(/^\/session-security\/dialog\.js\?v=[\w-]{16}$/);
+      // Fetched by the prebuilt script when a warning is near, never put in the page as a tag.
+      expect(page).not.toContain('<script src="/session-security/dialog.js');
+      const script = await send(app.origin, src);
+      expect(script.status).toBe(200);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(script.headers['x-content-type-options']).toBe('nosniff');
+      expect(script.text).toContain('"dialog"');
+      const again = await send(app.origin, src, {
+        headers: { 'if-none-match': String(script.headers.etag) },
+      });
+      expect(again.status).toBe(304);
+      const other = await send(app.origin, '/session-security/dialog.js?v=old');
+      expect(other.headers['cache-control']).toBe('no-cache');
     });
 
     it('leaves drafts out of the config with drafts: false, and keeps them for the age the app chose', async () => {

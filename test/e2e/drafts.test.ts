@@ -1,5 +1,5 @@
-// Drafts kept across expiry and sign-in again, in a real Chromium: the built client and drafts
-// scripts on pages of a tiny fake server (strict CSP with a nonce, a ping that counts seconds
+// Drafts kept across expiry and sign-in again, in a real Chromium: the built client, dialog and
+// drafts scripts on pages of a tiny fake server (strict CSP with a nonce, a ping that counts seconds
 // since the page's load, a login page), on short timeouts of a clock the server and the browser
 // share (shared-clock.ts): a test moves time to the warning or expiry instead of waiting.
 
@@ -18,6 +18,7 @@ const NONCE = 'drafts-e2e-nonce';
 const asset = (file: string) => readFileSync(new URL(`../../assets/${file}`, import.meta.url));
 const CLIENT_JS = asset('session-security.js');
 const DRAFTS_JS = asset('session-security-drafts.js');
+const DIALOG_JS = asset('session-security-dialog.js');
 const CLIENT_CSS = asset('session-security.css');
 const RESTORED = 'Your unsaved changes were restored.';
 /** Where a signed-out tab lands: wait for it, then compare the whole address. */
@@ -116,6 +117,7 @@ function page(body: string): string {
     expireIn: times.expireAfter,
     session: site.session,
     drafts: { key: site.key, maxAge: site.maxAge, src: '/drafts.js?v=1' },
+    dialogSrc: '/dialog.js?v=1',
     ...(site.messages ? { messages: site.messages } : {}),
   };
   return `<!doctype html><html lang="en"><head><title>Edit</title>
@@ -151,6 +153,7 @@ const server = createServer((req, res) => {
     });
   if (url.pathname === '/client.js') return send(200, 'text/javascript', CLIENT_JS);
   if (url.pathname === '/drafts.js') return send(200, 'text/javascript', DRAFTS_JS);
+  if (url.pathname === '/dialog.js') return send(200, 'text/javascript', DIALOG_JS);
   if (url.pathname === '/client.css') return send(200, 'text/css', CLIENT_CSS);
   const body = PAGES[url.pathname];
   if (body !== undefined) {

@@ -22,6 +22,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/tabs.test.ts': 25,
   'test/e2e/accessibility.test.ts': 19,
   'test/e2e/drafts.test.ts': 16,
+  'test/e2e/dialog-on-demand.test.ts': 15,
   'test/e2e/single-tab.test.ts': 14,
   'test/e2e/compliance-demo.test.ts': 11,
   'test/e2e/client-policy.test.ts': 7.4,
