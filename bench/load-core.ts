@@ -182,15 +182,25 @@ async function serve(): Promise<void> {
     });
     client.on('error', (error: Error) => logger.error('Redis client:', error.message));
     await client.connect();
+    // The README setup: a second connection, so that the store answers from its copies.
+    const subscriber = client.duplicate();
+    subscriber.on('error', (error: Error) => logger.error('Redis subscriber:', error.message));
+    await subscriber.connect();
     closeRedis = async () => {
       try {
         return await deleteKeys(client, config.prefix);
       } finally {
+        subscriber.destroy();
         await client.close().catch(() => client.destroy());
       }
     };
     sessions = new RedisStore({ client, prefix: `${config.prefix}sess:` });
-    activityStore = redisStore({ client, prefix: `${config.prefix}clock:`, logger });
+    activityStore = redisStore({
+      client,
+      subscriber,
+      prefix: `${config.prefix}clock:`,
+      logger,
+    });
   }
 
   const app = express();

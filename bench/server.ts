@@ -212,7 +212,7 @@ function rowsOf(planned: PlannedComparison, result: Comparison): BenchRow[] {
 
 /**
  * session-security's Redis commands per page request under the load (scripts Redis ran, with
- * minus without, medians over the rounds; the store's heartbeats count too). A request sends at
+ * minus without, over all the rounds; the store's heartbeats count too). A request sends at
  * most one script, so a mean of at most 0.05 means at least 95 % of requests send none.
  */
 function scriptsRow(planned: PlannedComparison, scripts: { a: number; b: number }): BenchRow {
