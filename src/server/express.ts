@@ -90,19 +90,6 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
   ): void {
     const session = access(req);
     const requestFacts = facts(req);
-    const answer = (outcome: Outcome): void => {
-      if (outcome.kind === 'next') {
-        if (lifecycle.settles(session)) {
-          settleBeforeEnd(res, () => lifecycle.settle(requestFacts, session));
-        }
-        next();
-        return;
-      }
-      res
-        .status(outcome.status)
-        .set(outcome.headers)
-        .end(outcome.body ?? undefined);
-    };
     let outcome: Maybe<Outcome>;
     try {
       outcome = lifecycle.handle(requestFacts, session);
@@ -110,9 +97,31 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       next(error);
       return;
     }
-    if (isPromise(outcome)) outcome.then(answer).catch(next);
-    else answer(outcome);
+    if (isPromise(outcome)) {
+      outcome.then((known) => answer(known, requestFacts, session, res, next)).catch(next);
+    } else answer(outcome, requestFacts, session, res, next);
   };
+
+  /** Goes on to the app, or answers the request itself. Made once, not per request. */
+  function answer(
+    outcome: Outcome,
+    requestFacts: RequestFacts<Request>,
+    session: SessionAccess,
+    res: Response,
+    next: NextFunction,
+  ): void {
+    if (outcome.kind === 'next') {
+      if (lifecycle.settles(session)) {
+        settleBeforeEnd(res, () => lifecycle.settle(requestFacts, session));
+      }
+      next();
+      return;
+    }
+    res
+      .status(outcome.status)
+      .set(outcome.headers)
+      .end(outcome.body ?? undefined);
+  }
 
   const methods = appMethods(lifecycle, (req: Request) => ({
     req,

@@ -102,17 +102,6 @@ export function sessionSecurity(
     reply: FastifyReply,
     done: (error?: Error) => void,
   ): void {
-    const answer = (outcome: Outcome): void => {
-      if (outcome.kind === 'next') {
-        done();
-        return;
-      }
-      // A hook that sends the reply does not call done: Fastify goes no further.
-      reply
-        .code(outcome.status)
-        .headers(outcome.headers)
-        .send(outcome.body ?? undefined);
-    };
     let outcome: Maybe<Outcome>;
     try {
       outcome = lifecycle.handle(fastifyFacts(request), access(request, reply));
@@ -120,8 +109,25 @@ export function sessionSecurity(
       done(error as Error);
       return;
     }
-    if (isPromise(outcome)) outcome.then(answer, (error: Error) => done(error));
-    else answer(outcome);
+    if (isPromise(outcome)) {
+      outcome.then(
+        (known) => answer(known, reply, done),
+        (error: Error) => done(error),
+      );
+    } else answer(outcome, reply, done);
+  }
+
+  /** Goes on (done), or answers the request itself. Made once, not per request. */
+  function answer(outcome: Outcome, reply: FastifyReply, done: (error?: Error) => void): void {
+    if (outcome.kind === 'next') {
+      done();
+      return;
+    }
+    // A hook that sends the reply does not call done: Fastify goes no further.
+    reply
+      .code(outcome.status)
+      .headers(outcome.headers)
+      .send(outcome.body ?? undefined);
   }
 
   /**

@@ -2,7 +2,7 @@
 // and its session to the lifecycle and copies its outcomes onto the context's response. Holds no
 // policy (ARCHITECTURE.md); hono-sessions' glue is in hono-sessions.ts.
 
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
 import { SessionSecurityError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
@@ -124,26 +124,34 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
 
   // Not an async function: a request decided at once goes on to the app with no promise of ours.
   const middleware: MiddlewareHandler = function sessionSecurity(c, next) {
-    const { facts, access } = stateOf(c);
-    const answer = (outcome: Outcome): Promise<undefined> | Response => {
-      // hono-sessions saves after its own `await next()`, once this settles.
-      if (outcome.kind === 'next') {
-        return lifecycle.passOn(facts, access, next).then(() => undefined);
-      }
-      // Through the context, so headers set before (the session cookie) are kept.
-      const init = { status: outcome.status as StatusCode, headers: outcome.headers };
-      return c.newResponse(bodyOf(outcome), init);
-    };
+    const state = stateOf(c);
     try {
-      const outcome = lifecycle.handle(facts, access);
+      const outcome = lifecycle.handle(state.facts, state.access);
       const answered: Promise<Response | undefined> = isPromise(outcome)
-        ? outcome.then<Response | undefined>(answer)
-        : Promise.resolve(answer(outcome));
+        ? outcome.then<Response | undefined>((known) => answer(known, c, state, next))
+        : Promise.resolve(answer(outcome, c, state, next));
       return answered;
     } catch (error) {
       return Promise.reject(error);
     }
   };
+
+  /** Goes on to the app, or answers the request itself. Made once, not per request. */
+  function answer(
+    outcome: Outcome,
+    c: Context,
+    { facts, access }: RequestState<Context>,
+    next: Next,
+  ): Promise<undefined> | Response {
+    // hono-sessions saves after its own `await next()`, once this settles. passOn's promise
+    // resolves with nothing: it is returned as it is, with no promise more.
+    if (outcome.kind === 'next') {
+      return lifecycle.passOn(facts, access, next) as Promise<unknown> as Promise<undefined>;
+    }
+    // Through the context, so headers set before (the session cookie) are kept.
+    const init = { status: outcome.status as StatusCode, headers: outcome.headers };
+    return c.newResponse(bodyOf(outcome), init);
+  }
 
   const methods = appMethods(lifecycle, (c: Context) => {
     const { facts, access } = stateOf(c);

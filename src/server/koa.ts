@@ -102,21 +102,31 @@ export function sessionSecurity(options: SessionSecurityOptions<Context>): KoaSe
   const middleware = function sessionSecurity(ctx: Context, next: Next): Promise<void> {
     const session = access(ctx);
     const requestFacts = koaFacts(ctx);
-    const answer = (outcome: Outcome): Promise<void> | undefined => {
-      // koa-session commits after its own `await next()`, once this settles.
-      if (outcome.kind === 'next') return lifecycle.passOn(requestFacts, session, next);
-      ctx.status = outcome.status;
-      ctx.set(outcome.headers);
-      if (outcome.body !== null) ctx.body = outcome.body;
-      return undefined;
-    };
     try {
       const outcome = lifecycle.handle(requestFacts, session);
-      return isPromise(outcome) ? outcome.then(answer) : Promise.resolve(answer(outcome));
+      return isPromise(outcome)
+        ? outcome.then((known) => answer(known, ctx, requestFacts, session, next))
+        : Promise.resolve(answer(outcome, ctx, requestFacts, session, next));
     } catch (error) {
       return Promise.reject(error);
     }
   };
+
+  /** Goes on to the app, or answers the request itself. Made once, not per request. */
+  function answer(
+    outcome: Outcome,
+    ctx: Context,
+    requestFacts: RequestFacts<Context>,
+    session: SessionAccess,
+    next: Next,
+  ): Promise<void> | undefined {
+    // koa-session commits after its own `await next()`, once this settles.
+    if (outcome.kind === 'next') return lifecycle.passOn(requestFacts, session, next);
+    ctx.status = outcome.status;
+    ctx.set(outcome.headers);
+    if (outcome.body !== null) ctx.body = outcome.body;
+    return undefined;
+  }
 
   const methods = appMethods(lifecycle, (ctx: Context) => ({
     req: ctx,
