@@ -75,10 +75,14 @@ if (process.env.REDIS_URL) {
   }
   // Fail fast while Redis is away (503), instead of waiting in the client's offline queue.
   store = guardSessionStore(new RedisStore({ client, prefix: 'session-security-demo:' }));
-  // Sign-in clocks outside the session: one script per request, shared by every instance. No
-  // subscriber (copies of records): with copies, the fault run (`npm run faults`) saw an active
-  // user signed out early across instances during a Redis pause (README: Several instances).
-  activityStore = redisStore({ client, prefix: 'session-security-demo:clock:' });
+  // Sign-in clocks outside the session, shared by every instance; the subscriber (a second
+  // connection) hears sign-outs, so most requests are answered from this process's copies.
+  const subscriber = client.duplicate();
+  subscriber.on('error', (error: Error) =>
+    console.error(`demo: Redis subscriber: ${error.message}`),
+  );
+  await subscriber.connect();
+  activityStore = redisStore({ client, subscriber, prefix: 'session-security-demo:clock:' });
 }
 
 let app: ReturnType<typeof createDemoApp>;

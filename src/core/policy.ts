@@ -66,8 +66,14 @@ export const MIN_WRITE_INTERVAL_MS = 1000;
  * idle up to this much longer than it is, so it can end that much early, never late.
  */
 export function activityStepMs({ expireAfterMs }: Timeouts): number {
-  return Math.min(15_000, Math.max(MIN_WRITE_INTERVAL_MS, Math.round(expireAfterMs / 100)));
+  return Math.min(
+    MAX_ACTIVITY_STEP_MS,
+    Math.max(MIN_WRITE_INTERVAL_MS, Math.round(expireAfterMs / 100)),
+  );
 }
+
+/** The longest step of {@link activityStepMs}. */
+export const MAX_ACTIVITY_STEP_MS = 15_000;
 
 /**
  * Decides one request of a signed-in session.

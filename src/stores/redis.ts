@@ -23,6 +23,7 @@ import type { Logger } from '../core/options.js';
 import {
   activityStepMs,
   deadlineOf,
+  MAX_ACTIVITY_STEP_MS,
   MAX_TIMEOUT_MS,
   MIN_WRITE_INTERVAL_MS,
   randomId,
@@ -176,6 +177,11 @@ const BATCH = 200;
 // script on another node; tested with single-node clients). Times are milliseconds, in as strings
 // and out as integer replies or '%.17g' strings, both exact, so the script computes exactly what
 // decide() does.
+/** Lua for activityStepMs of a sign-in whose expireAfter is the expression `expireAfter`: the same rounding. */
+function luaStepOf(expireAfter: string): string {
+  return `math.min(${MAX_ACTIVITY_STEP_MS}, math.max(${MIN_WRITE_INTERVAL_MS}, math.floor(${expireAfter} / 100 + 0.5)))`;
+}
+
 const PRELUDE = `
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -189,7 +195,8 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
 
 /**
  * ARGV: now ('' = Redis TIME), grace, activity offset ('' = none), expireAfter, absoluteTimeout
- * (0 = off), minimum write interval, '1' to get the user and data back, and how long ago the
+ * (0 = off), '1' to write activity once a step of the sign-in's own expireAfter (activityStepMs:
+ * instances keep copies) or '' once a second, '1' to get the user and data back, and how long ago the
  * latest activity this instance answered from its copy was ('' = none; written late, it counts
  * when it came before the stored deadline). A sign-in's own timeouts
  * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. Returns {'active',
@@ -255,7 +262,9 @@ if ARGV[3] ~= '' then
   local reported = now - tonumber(ARGV[3])
   if reported > now then reported = now end
   -- Written once it is a step ahead, or along with a write made anyway.
-  if reported - lastActivity >= tonumber(ARGV[6]) or (write and reported > lastActivity) then
+  local step = ${MIN_WRITE_INTERVAL_MS}
+  if ARGV[6] == '1' then step = ${luaStepOf('expireAfter')} end
+  if reported - lastActivity >= step or (write and reported > lastActivity) then
     lastActivity, write = reported, true
   end
 end
@@ -327,7 +336,7 @@ if absoluteTimeout > 0 then absolute = start + absoluteTimeout end
 local fields = {fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '', r[7] or '',
   r[8] or '', r[9] or ''}
 local slack = 0
-if ARGV[6] == '1' then slack = math.min(15000, math.max(1000, math.floor(expireAfter / 100 + 0.5))) end
+if ARGV[6] == '1' then slack = ${luaStepOf('expireAfter')} end
 if now < idle + slack and now < absolute then return {'live', unpack(fields)} end
 if ARGV[5] ~= '1' then return {'ended'} end
 local reason = 'idle'
@@ -897,7 +906,7 @@ class RedisActivityStore implements ActivityStore {
       activityOffsetMs === undefined ? '' : String(activityOffsetMs),
       String(timeouts.expireAfterMs),
       String(timeouts.absoluteTimeoutMs),
-      String(cache === undefined || exact ? MIN_WRITE_INTERVAL_MS : activityStepMs(timeouts)),
+      cache === undefined || exact ? '' : '1',
       withFacts ? '1' : '',
       copy !== undefined && copy.lastActivity > copy.storedLast
         ? String(Math.max(0, this.estimatedNow() - copy.lastActivity))

@@ -284,6 +284,31 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
     });
   });
 
+  it("a sign-in's own timeouts set its step: its activity is written once its own step, not the options' longer one", async () => {
+    const clock = testClock();
+    const prefix = newPrefix();
+    const a = await instance(kind, prefix, { now: clock.now });
+    const b = await instance(kind, prefix, { now: clock.now });
+    const { session: onA, shared } = fakeSession();
+    const { session: onB } = fakeSession(shared);
+    // The options' step is 15 s; this sign-in's own expireAfter of 100 s makes its step 1 s.
+    await a.store.start(onA, LONG, { timeouts: TIMEOUTS });
+    const key = `${prefix}${markerOf(onA)}`;
+    await untilCopied(a.store, a.connection, onA, key, LONG);
+
+    clock.advance(STEP_MS + 200); // a step of its own past the record: the script writes it
+    a.connection.reset();
+    expect(await a.store.touch(onA, 0, LONG)).toMatchObject({
+      kind: 'active',
+      state: { lastActivity: T0 + STEP_MS + 200 },
+    });
+    expect(a.connection.callsOn(key)).toBe(1);
+    expect(await admin.hget(key, 'lastActivity')).toBe(String(T0 + STEP_MS + 200));
+    // Another instance, which never saw that activity, finds the sign-in live up to its real deadline.
+    clock.set(T0 + STEP_MS + 200 + TIMEOUTS.expireAfterMs - 1);
+    expect((await b.store.touch(onB, undefined, LONG)).kind).toBe('active');
+  });
+
   it("an expiry is honoured without waiting for anyone: a copy is not used within a step of the record's deadline", async () => {
     const { clock, a, b, onA, onB, key } = await copiedOnTwo(kind);
 
