@@ -45,8 +45,9 @@ export default defineConfig({
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
-          // A redis-server of the project's own, on a free port: test/support/global-setup.ts.
-          globalSetup: ['test/support/global-setup.ts'],
+          // A redis-server of the project's own, on a free port: test/support/global-setup.ts;
+          // a Cluster and a Sentinel set-up: test/support/global-setup-topologies.ts.
+          globalSetup: ['test/support/global-setup.ts', 'test/support/global-setup-topologies.ts'],
           sequence: { groupOrder: 0 },
         },
       },

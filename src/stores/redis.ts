@@ -48,7 +48,7 @@ import { RecordCache } from './redis-cache.js';
 interface IoredisClient {
   readonly status: string;
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
-  script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   info?(section: string): Promise<unknown>;
   on?(event: string, listener: () => void): unknown;
 }
@@ -57,14 +57,25 @@ interface IoredisClient {
 interface NodeRedisClient {
   readonly isReady: boolean;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  scriptLoad(script: string): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  info?(section: string): Promise<unknown>;
+  on?(event: string, listener: () => void): unknown;
+}
+
+/** The part of a node-redis v5 Cluster client (`createCluster()`) the store uses. */
+interface NodeRedisClusterClient {
+  readonly isOpen: boolean;
+  readonly masters: unknown;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   info?(section: string): Promise<unknown>;
   on?(event: string, listener: () => void): unknown;
 }
 
 /**
- * A connected Redis client: ioredis 5 (`new Redis(url)`) or node-redis 5 (`await
- * createClient({ url }).connect()`), told apart by shape.
+ * A connected Redis client, told apart by shape: ioredis 5 (`new Redis(url)`, `new Redis({
+ * sentinels, name })`, `new Cluster(nodes)`) or node-redis 5 (`createClient`, `createSentinel`,
+ * `createCluster`, connected).
  *
  * @example
  * ```ts
@@ -72,7 +83,7 @@ interface NodeRedisClient {
  * const client: RedisClient = new Redis(process.env.REDIS_URL!);
  * ```
  */
-export type RedisClient = IoredisClient | NodeRedisClient;
+export type RedisClient = IoredisClient | NodeRedisClient | NodeRedisClusterClient;
 
 /**
  * The options of {@link redisStore}.
@@ -83,7 +94,7 @@ export type RedisClient = IoredisClient | NodeRedisClient;
  * ```
  */
 export interface RedisStoreOptions {
-  /** A connected ioredis or node-redis v5 client. Required. */
+  /** A connected ioredis 5 or node-redis 5 client: one server, Sentinel or Cluster. Required. */
   client: RedisClient;
   /** The start of every key, a non-empty string without whitespace. Default `'session-security:'`. */
   prefix?: string;
@@ -104,7 +115,8 @@ export interface RedisStoreOptions {
    * record and answers most of its requests without a round trip, writing activity once a
    * step (a hundredth of `expireAfter`, 1 s to 15 s); a sign-out or revocation anywhere reaches
    * it within milliseconds, and within `cacheBound` at worst (README: Several
-   * instances: the Redis store). Without it, every request of a signed-in session runs one script. Optional.
+   * instances: the Redis store). Without it, every request of a signed-in session runs one script.
+   * Not with a Cluster client (its shards publish sign-outs in no order between them). Optional.
    */
   subscriber?: RedisClient;
   /**
@@ -172,11 +184,12 @@ const MAX_RECENT_ENDS = 100_000;
 /** Markers read or ended per round of a walk over an index (a user's sign-ins, everyone's). */
 const BATCH = 200;
 
-// Every script touches exactly one key, the sign-in's hash, passed in KEYS: Redis Cluster routes it
-// to that key's node without hash tags (SCRIPT LOAD names no key, so a cluster client may load the
-// script on another node; tested with single-node clients). Times are milliseconds, in as strings
-// and out as integer replies or '%.17g' strings, both exact, so the script computes exactly what
-// decide() does.
+// Every script touches exactly one key, passed in KEYS (a sign-in's hash, an index, the mark), so a
+// Cluster client routes it to that key's node without hash tags; a script a node does not hold yet
+// runs there by its text (EVAL, keyed), never through SCRIPT LOAD, which names no key. Times are
+// milliseconds, in as strings and out as integer replies or '%.17g' strings, both exact, so the
+// script computes exactly what decide() does.
+
 /** Lua for activityStepMs of a sign-in whose expireAfter is the expression `expireAfter`: the same rounding. */
 function luaStepOf(expireAfter: string): string {
   return `math.min(${MAX_ACTIVITY_STEP_MS}, math.max(${MIN_WRITE_INTERVAL_MS}, math.floor(${expireAfter} / 100 + 0.5)))`;
@@ -422,7 +435,8 @@ let warnedMissingMarker = false;
 interface Commands {
   notReady(): string | undefined;
   evalSha(sha: string, keys: string[], args: string[]): Promise<unknown>;
-  scriptLoad(text: string): Promise<unknown>;
+  /** Runs a script by its text, routed by its key as evalSha is (Redis caches it for evalSha). */
+  eval(text: string, keys: string[], args: string[]): Promise<unknown>;
   /** `INFO memory`, as text ('' where the client has no info method). */
   info(): Promise<unknown>;
   /** Calls `lost` when the connection to Redis is lost, `ready` when it is (again) ready. */
@@ -457,6 +471,15 @@ export function redisStore(options: RedisStoreOptions): ActivityStore {
     throw new SessionSecurityConfigError(
       'subscriber',
       'subscriber must be a second connection (client.duplicate()): a subscribed connection cannot run the scripts',
+    );
+  }
+  if (
+    options?.subscriber !== undefined &&
+    (isCluster(options.client) || isCluster(options.subscriber))
+  ) {
+    throw new SessionSecurityConfigError(
+      'subscriber',
+      "subscriber is not supported with a Redis Cluster client: a Cluster's shards publish sign-outs on links of their own, in no order between them, so no heartbeat can prove that every sign-out was heard; leave subscriber out (one script per request)",
     );
   }
   return new RedisActivityStore(
@@ -621,7 +644,11 @@ class RedisActivityStore implements ActivityStore {
     return this.runOn(script, `${this.prefix}${marker}`, args);
   }
 
-  /** Runs a script in one round trip (two more after a Redis restart or SCRIPT FLUSH), within the timeout. */
+  /**
+   * Runs a script in one round trip (one more after a Redis restart, a SCRIPT FLUSH or a failover
+   * to a node that never ran it: then by its text, on the node of its key, which caches it), within
+   * the timeout.
+   */
   private runOn(script: Script, key: string, args: string[]): Promise<unknown> {
     const send = <T>(command: () => Promise<T>): Promise<T> => {
       // Checked before each command: a client's offline queue would hold it past any deadline.
@@ -638,8 +665,8 @@ class RedisActivityStore implements ActivityStore {
         return await send(() => this.commands.evalSha(script.sha, [key], args));
       } catch (error) {
         if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-        await send(() => this.commands.scriptLoad(script.text));
-        return await send(() => this.commands.evalSha(script.sha, [key], args));
+        // NOSCRIPT: it did not run. By its text, it runs once, on the node that holds the key.
+        return await send(() => this.commands.eval(script.text, [key], args));
       }
     };
     return withTimeout(attempt(), this.commandTimeoutMs, `the ${script.name} script`).then(
@@ -1251,36 +1278,64 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   });
 }
 
-/** Tells node-redis from ioredis by shape, without importing either. */
+/** A Cluster client by shape: node-redis's createCluster() (masters, isOpen), ioredis's Cluster (nodes()). */
+function isCluster(client: unknown): boolean {
+  if (client === null || typeof client !== 'object') return false;
+  if ('masters' in client && 'isOpen' in client && !('isReady' in client)) return true;
+  return typeof (client as { nodes?: unknown }).nodes === 'function';
+}
+
+/** Tells node-redis from ioredis, and a single connection or Sentinel from a Cluster, by shape, without importing either. */
 function commandsOf(client: unknown): Commands {
   const has = (name: string) =>
     typeof (client as Record<string, unknown> | null)?.[name] === 'function';
   if (client !== null && typeof client === 'object') {
-    if (has('evalSha') && has('scriptLoad') && 'isReady' in client) {
+    if (has('evalSha') && has('eval')) {
       const nodeRedis = client as NodeRedisClient;
-      return {
-        notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
-        evalSha: (sha, keys, args) => nodeRedis.evalSha(sha, { keys, arguments: args }),
-        scriptLoad: (text) => nodeRedis.scriptLoad(text),
+      const options = (keys: string[], args: string[]) => ({ keys, arguments: args });
+      const commands = {
+        evalSha: (sha: string, keys: string[], args: string[]) =>
+          nodeRedis.evalSha(sha, options(keys, args)),
+        eval: (text: string, keys: string[], args: string[]) =>
+          nodeRedis.eval(text, options(keys, args)),
         info: () => nodeRedis.info?.('memory') ?? Promise.resolve(''),
-        watch: (lost, ready) => watchEvents(nodeRedis, lost, ready),
       };
+      // createClient() and createSentinel() say isReady; createCluster() only isOpen (each node
+      // keeps its own connection, and a command to a node that is down fails within the timeout).
+      if ('isReady' in client) {
+        return {
+          ...commands,
+          notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
+          watch: (lost, ready) => watchEvents(nodeRedis, lost, ready, NODE_REDIS_EVENTS),
+        };
+      }
+      if (isCluster(client)) {
+        const cluster = client as unknown as { isOpen: boolean };
+        return {
+          ...commands,
+          notReady: () => (cluster.isOpen ? undefined : 'isOpen is false'),
+          watch: (lost, ready) => watchEvents(nodeRedis, lost, ready, NODE_REDIS_CLUSTER_EVENTS),
+        };
+      }
     }
-    if (has('evalsha') && has('script') && typeof (client as IoredisClient).status === 'string') {
+    if (has('evalsha') && has('eval') && typeof (client as IoredisClient).status === 'string') {
       const ioredis = client as IoredisClient;
+      // new Cluster([...]) has nodes(); new Redis({ sentinels }) is a single connection.
+      const cluster = isCluster(client);
       return {
         notReady: () =>
           ioredis.status === 'ready' ? undefined : `status ${JSON.stringify(ioredis.status)}`,
         evalSha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
-        scriptLoad: (text) => ioredis.script('LOAD', text),
+        eval: (text, keys, args) => ioredis.eval(text, keys.length, ...keys, ...args),
         info: () => ioredis.info?.('memory') ?? Promise.resolve(''),
-        watch: (lost, ready) => watchEvents(ioredis, lost, ready),
+        watch: (lost, ready) =>
+          watchEvents(ioredis, lost, ready, cluster ? IOREDIS_CLUSTER_EVENTS : IOREDIS_EVENTS),
       };
     }
   }
   throw new SessionSecurityConfigError(
     'client',
-    `client (${describeValue(client)}) must be an ioredis client (new Redis(url)) or a node-redis v5 client (createClient({ url })), connected`,
+    `client (${describeValue(client)}) must be an ioredis 5 client (new Redis(url), new Redis({ sentinels, name }) or new Cluster(nodes)) or a node-redis 5 client (createClient, createSentinel or createCluster), connected`,
   );
 }
 
@@ -1360,11 +1415,31 @@ function subscriptionOf(client: unknown): Subscription {
 /** The stores watching each client: one listener per event on the client, however many stores. */
 const watchers = new WeakMap<object, Set<{ lost: () => void; ready: () => void }>>();
 
-/** Both clients are event emitters: 'error', 'end' (and ioredis's 'close') on a lost connection. */
+/** The events that say a connection was lost, or is ready again, by kind of client. */
+interface ClientEvents {
+  lost: readonly string[];
+  ready: readonly string[];
+}
+const NODE_REDIS_EVENTS: ClientEvents = { lost: ['error', 'end'], ready: ['ready'] };
+const NODE_REDIS_CLUSTER_EVENTS: ClientEvents = {
+  lost: ['error', 'disconnect', 'node-error', 'node-disconnect'],
+  ready: ['connect', 'node-ready'],
+};
+const IOREDIS_EVENTS: ClientEvents = { lost: ['error', 'end', 'close'], ready: ['ready'] };
+const IOREDIS_CLUSTER_EVENTS: ClientEvents = {
+  lost: ['error', 'end', 'close', 'node error', '-node'],
+  ready: ['ready'],
+};
+
+/**
+ * Both clients are event emitters. A lost connection (of any node of a Cluster) sets the latest
+ * sign-outs aside to be recorded again; a ready one records them (so does any later reply).
+ */
 function watchEvents(
   client: { on?: (event: string, listener: () => void) => unknown },
   lost: () => void,
   ready: () => void,
+  events: ClientEvents,
 ) {
   if (typeof client.on !== 'function') return;
   let stores = watchers.get(client);
@@ -1375,10 +1450,11 @@ function watchEvents(
     const onLost = () => {
       for (const store of all) store.lost();
     };
-    for (const event of ['error', 'end', 'close']) client.on(event, onLost);
-    client.on('ready', () => {
+    const onReady = () => {
       for (const store of all) store.ready();
-    });
+    };
+    for (const event of events.lost) client.on(event, onLost);
+    for (const event of events.ready) client.on(event, onReady);
   }
   stores.add({ lost, ready });
 }

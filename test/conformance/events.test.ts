@@ -269,7 +269,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
 
-  if (storeKind === 'redis') {
+  if (storeKind !== 'default') {
     describe('sign-in-lost', () => {
       it('is reported, logged and told (reason lost) when a live sign-in has no record: its ping, then its page load', async () => {
         await start({ loginUrl: '/login' });

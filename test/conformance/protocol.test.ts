@@ -580,7 +580,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
 
-  if (storeKind === 'redis') {
+  if (storeKind !== 'default') {
     describe('when the activity store fails', () => {
       /** The Redis store under test, failing as a stopped Redis does while `down.on` is set. */
       function failingStore() {

@@ -75,10 +75,10 @@ const ioredis: ClientKind = {
   },
   stub() {
     const evalsha = vi.fn(async () => []);
-    const script = vi.fn(async () => '');
+    const evalScript = vi.fn(async () => []);
     return {
-      client: { status: 'ready', evalsha, script },
-      calls: () => evalsha.mock.calls.length + script.mock.calls.length,
+      client: { status: 'ready', evalsha, eval: evalScript },
+      calls: () => evalsha.mock.calls.length + evalScript.mock.calls.length,
     };
   },
   async notReady(closedPort) {
@@ -111,10 +111,10 @@ const nodeRedis: ClientKind = {
   },
   stub() {
     const evalSha = vi.fn(async () => []);
-    const scriptLoad = vi.fn(async () => '');
+    const evalScript = vi.fn(async () => []);
     return {
-      client: { isReady: true, evalSha, scriptLoad },
-      calls: () => evalSha.mock.calls.length + scriptLoad.mock.calls.length,
+      client: { isReady: true, evalSha, eval: evalScript },
+      calls: () => evalSha.mock.calls.length + evalScript.mock.calls.length,
     };
   },
   async notReady(closedPort) {
@@ -635,7 +635,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
       expect(commands).toEqual(Array(9).fill('evalsha'));
     });
 
-    it('after SCRIPT FLUSH, loads the script again once, then is back to one EVALSHA', async () => {
+    it('after SCRIPT FLUSH, runs the script once by its text (EVAL), then is back to one EVALSHA', async () => {
       clockMs = T0;
       const store = privateStore();
       const { session } = fakeSession();
@@ -648,7 +648,7 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
         clockMs = T0 + 2000;
         results.push(await store.touch(session, 0, TIMEOUTS));
       });
-      expect(commands).toEqual(['evalsha', 'script', 'evalsha', 'evalsha']);
+      expect(commands).toEqual(['evalsha', 'eval', 'evalsha']);
       expect(results).toEqual([
         active(T0 + 1000, T0, started.state.id, T0 + 1000),
         active(T0 + 2000, T0, started.state.id, T0 + 2000),

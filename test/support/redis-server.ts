@@ -1,7 +1,8 @@
 // A private redis-server for tests and the fault suite: bound to 127.0.0.1 on a free port, with a
 // directory of its own (where an append-only file lives), so a test can stop, kill, freeze, flush
-// or reconfigure it without touching the run's Redis (test/support/test-redis.ts). Ready means PING answers PONG; a
-// server that exits first fails the start with what it printed.
+// or reconfigure it without touching the run's Redis (test/support/test-redis.ts). Ready means PING
+// answers PONG from this very process (another test's server may have taken the port first: then
+// another port is tried); a server that exits first fails the start with what it printed.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,8 +66,12 @@ process.on('exit', () => {
   }
 });
 
-/** True when a RESP `PING` on 127.0.0.1:port answers `+PONG` (not `-LOADING`) within 500 ms. */
-function pings(port: number): Promise<boolean> {
+/**
+ * True when a RESP `PING` on 127.0.0.1:port answers `+PONG` (not `-LOADING`) within 500 ms, from
+ * the process `pid` (its `INFO server` says `process_id`): a server another test started on the same
+ * free port a moment earlier is not this one, which will exit with "Address already in use".
+ */
+export function answersAs(port: number, pid: number | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let answer = '';
@@ -76,10 +81,15 @@ function pings(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.on('connect', () =>
+      socket.write('*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'),
+    );
     socket.on('data', (data) => {
       answer += data.toString('utf8');
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+      if (!answer.includes('\r\n')) return;
+      if (!answer.startsWith('+PONG')) return done(false);
+      const id = /process_id:(\d+)\r\n/.exec(answer)?.[1];
+      if (id !== undefined) done(Number(id) === pid);
     });
   });
 }
@@ -131,7 +141,7 @@ async function launch(
         `redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING:\n${output.join('')}`,
       );
     }
-    if (await pings(port)) return { child, output };
+    if (await answersAs(port, child.pid)) return { child, output };
     await sleep(30);
   }
   child.kill('SIGKILL');

@@ -33,6 +33,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/smoke.test.ts': 1.4,
   'test/integration/load.test.ts': 21,
   'test/integration/redis-faults.test.ts': 13.5,
+  'test/integration/redis-topologies-support.test.ts': 12,
+  'test/integration/redis-topologies.test.ts': 6,
   'test/integration/redis-eviction-policy.test.ts': 3.2,
   'test/integration/redis-store.test.ts': 2.2,
   'test/integration/races.test.ts': 2.1,

@@ -1,0 +1,220 @@
+// The Redis store on a Redis Cluster (3 primaries, 3 replicas) and a Sentinel set-up (a primary, a
+// replica, 3 Sentinels) of this file's own (test/support/redis-cluster.ts, redis-sentinel.ts),
+// through both clients. The conformance suite runs every scenario on both topologies too
+// (test/conformance/adapters.ts); this file checks what belongs to the topologies: a script runs on
+// a node that never loaded it, sign-ins spread over every primary are ended by one "end all", a
+// subscriber is refused with a Cluster client (no single ordered stream of sign-outs) and works
+// under Sentinel, where a sign-out on one instance reaches another within cacheBound.
+
+import { Cluster, Redis } from 'ioredis';
+import { createCluster, createSentinel } from 'redis';
+import { type RedisClient, redisStore } from 'session-security/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionSecurityConfigError } from '../../src/core/errors.js';
+import type { Timeouts } from '../../src/core/policy.js';
+import type { ActivityStore, SessionAccess } from '../../src/core/store.js';
+import { type PrivateCluster, redisCall, startRedisCluster } from '../support/redis-cluster.js';
+import { type PrivateSentinel, startRedisSentinel } from '../support/redis-sentinel.js';
+import { sleep } from '../support/sleep.js';
+
+const TIMEOUTS: Timeouts = { expireAfterMs: 100_000, warnAfterMs: 80_000, absoluteTimeoutMs: 0 };
+const quietLogger = { warn: () => {}, error: () => {} };
+const quiet = () => {};
+
+let cluster: PrivateCluster;
+let sentinel: PrivateSentinel;
+const closers: (() => Promise<unknown>)[] = [];
+let prefixCount = 0;
+const newPrefix = () => `topology-test-${++prefixCount}:`;
+
+beforeAll(async () => {
+  [cluster, sentinel] = await Promise.all([startRedisCluster(), startRedisSentinel()]);
+}, 40_000);
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(quiet);
+  await Promise.all([cluster?.close(), sentinel?.close()]);
+});
+
+/** A session as an adapter hands it to the store; two instances can share its value. */
+function fakeSession(shared: { value: unknown } = { value: undefined }) {
+  const session: SessionAccess = {
+    exists: () => true,
+    id: () => 'framework-session-id',
+    read: () => shared.value,
+    write(next) {
+      shared.value = next;
+    },
+    clear() {
+      shared.value = undefined;
+    },
+    async end() {
+      shared.value = undefined;
+    },
+  };
+  return { session, shared };
+}
+
+const markerOf = (session: SessionAccess) => (session.read() as { id: string }).id;
+
+interface Topology {
+  name: string;
+  /** A connected client, and (where the topology allows one) a second connection as subscriber. */
+  connect(): Promise<{ client: RedisClient; duplicate: () => Promise<RedisClient> }>;
+}
+
+const clusterIoredis: Topology = {
+  name: 'Cluster, ioredis',
+  async connect() {
+    const open = async () => {
+      const client = new Cluster(
+        cluster.rootNodes.map((node) => ({ ...node })),
+        {
+          lazyConnect: true,
+        },
+      );
+      client.on('error', quiet);
+      await client.connect();
+      closers.push(() => client.quit());
+      return client;
+    };
+    return { client: await open(), duplicate: open };
+  },
+};
+
+const clusterNodeRedis: Topology = {
+  name: 'Cluster, node-redis',
+  async connect() {
+    const open = async () => {
+      const client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
+      client.on('error', quiet);
+      await client.connect();
+      closers.push(() => client.close());
+      return client;
+    };
+    return { client: await open(), duplicate: open };
+  },
+};
+
+const sentinelIoredis: Topology = {
+  name: 'Sentinel, ioredis',
+  async connect() {
+    const open = async () => {
+      const client = new Redis({
+        sentinels: sentinel.sentinels.map((address) => ({ ...address })),
+        name: sentinel.name,
+        lazyConnect: true,
+      });
+      client.on('error', quiet);
+      await client.connect();
+      closers.push(() => client.quit());
+      return client;
+    };
+    return { client: await open(), duplicate: open };
+  },
+};
+
+const sentinelNodeRedis: Topology = {
+  name: 'Sentinel, node-redis',
+  async connect() {
+    const open = async () => {
+      const client = createSentinel({
+        name: sentinel.name,
+        sentinelRootNodes: sentinel.sentinels.map((address) => ({ ...address })),
+      });
+      client.on('error', quiet);
+      await client.connect();
+      closers.push(() => client.close());
+      return client;
+    };
+    return { client: await open(), duplicate: open };
+  },
+};
+
+describe.each([clusterIoredis, clusterNodeRedis])('the Redis store on a $name', (topology) => {
+  it('runs its scripts on primaries that never loaded them (SCRIPT FLUSH on each)', async () => {
+    const { client } = await topology.connect();
+    const store = redisStore({ client, prefix: newPrefix(), logger: quietLogger });
+    const sessions = Array.from({ length: 12 }, () => fakeSession().session);
+    for (const session of sessions) await store.start(session, TIMEOUTS);
+    for (const port of await cluster.primaries()) await redisCall(port, 'SCRIPT', 'FLUSH');
+    for (const session of sessions) {
+      expect((await store.touch(session, 0, TIMEOUTS)).kind).toBe('active');
+    }
+  });
+
+  it('ends every sign-in of everyone, spread over every primary, in one "end all"', async () => {
+    const { client } = await topology.connect();
+    const prefix = newPrefix();
+    const store = redisStore({ client, prefix, logger: quietLogger });
+    const sessions = Array.from({ length: 30 }, () => fakeSession().session);
+    for (const [i, session] of sessions.entries()) {
+      await store.start(session, TIMEOUTS, { userId: `user-${i % 3}` });
+    }
+    const primaries = new Set(
+      await Promise.all(
+        sessions.map((session) => cluster.primaryOf(`${prefix}${markerOf(session)}`)),
+      ),
+    );
+    expect(primaries.size).toBe(3);
+    expect(await store.signIns?.('user-1', TIMEOUTS)).toHaveLength(10);
+    const ended = await store.revoke?.({ everyone: true }, TIMEOUTS);
+    expect(ended).toHaveLength(30);
+    for (const session of sessions) {
+      expect(await store.touch(session, 0, TIMEOUTS)).toEqual({ kind: 'ended', reason: 'revoked' });
+    }
+  });
+
+  it('refuses a subscriber, naming the option and why', async () => {
+    const { client, duplicate } = await topology.connect();
+    const subscriber = await duplicate();
+    expect(() => redisStore({ client, subscriber })).toThrow(SessionSecurityConfigError);
+    expect(() => redisStore({ client, subscriber })).toThrow(
+      /subscriber is not supported with a Redis Cluster client.*no order between them/,
+    );
+  });
+});
+
+describe.each([sentinelIoredis, sentinelNodeRedis])('the Redis store under $name', (topology) => {
+  it('keeps copies with a subscriber: a sign-out on one instance reaches another within cacheBound', async () => {
+    const prefix = newPrefix();
+    const instance = async (): Promise<ActivityStore> => {
+      const { client, duplicate } = await topology.connect();
+      const subscriber = await duplicate();
+      return redisStore({ client, subscriber, prefix, cacheBound: 300, logger: quietLogger });
+    };
+    const [a, b] = [await instance(), await instance()];
+    const { session: onA, shared } = fakeSession();
+    const { session: onB } = fakeSession(shared);
+    await a.start(onA, TIMEOUTS);
+    const key = `${prefix}${markerOf(onA)}`;
+    // B answers from its copy once it holds one: the record in Redis then stops moving.
+    await b.touch(onB, 0, TIMEOUTS);
+    await sleep(400); // a heartbeat or two: B's copies are usable
+    const admin = await topology.connect();
+    const before = await readLast(admin.client, key);
+    await b.touch(onB, 0, TIMEOUTS);
+    expect(await readLast(admin.client, key)).toBe(before);
+
+    await a.end(onA, 'logout', TIMEOUTS);
+    const endedAt = performance.now();
+    for (;;) {
+      const touch = await b.touch(onB, 0, TIMEOUTS);
+      if (touch.kind === 'ended') {
+        expect(touch).toEqual({ kind: 'ended', reason: 'logout' });
+        break;
+      }
+      expect(performance.now() - endedAt).toBeLessThanOrEqual(300);
+      await sleep(5);
+    }
+  });
+});
+
+/** The record's lastActivity field, through whichever client. */
+async function readLast(client: RedisClient, key: string): Promise<string | null> {
+  if (client instanceof Redis) return client.hget(key, 'lastActivity');
+  return (client as unknown as { hGet(key: string, field: string): Promise<string | null> }).hGet(
+    key,
+    'lastActivity',
+  );
+}
