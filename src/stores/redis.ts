@@ -181,8 +181,24 @@ const END_REASONS: readonly string[] = [
 const RECENT_END_MS = 10_000;
 /** At most this many of them (the oldest go first). */
 const MAX_RECENT_ENDS = 100_000;
-/** Markers read or ended per round of a walk over an index (a user's sign-ins, everyone's). */
+/** Markers read or ended per round of a walk over an index (a user's sign-ins, due sign-ins). */
 const BATCH = 200;
+/**
+ * Live sign-ins are listed by when they are due, in buckets of this width, each split in
+ * {@link DUE_SHARDS} sets: no key lists every sign-in, and each set gets a minute's sign-ins
+ * of a sixteenth of the markers (README: Several instances).
+ */
+const DUE_BUCKET_MS = 60_000;
+const DUE_SHARDS = 16;
+/**
+ * A sign-in is listed at its deadline, or this far ahead at most (a longer one is read then and
+ * listed again): "end everyone" walks the buckets from the sweep's cursor to this far ahead.
+ */
+const DUE_HORIZON_MS = 3_600_000;
+/** Buckets a process remembers having listed (then it forgets them all: one more ZADD each). */
+const MAX_BUCKETS_ADDED = 1000;
+/** The due bucket of a time. */
+const bucketOf = (ms: number) => Math.floor(ms / DUE_BUCKET_MS);
 
 // Every script touches exactly one key, passed in KEYS (a sign-in's hash, an index, the mark), so a
 // Cluster client routes it to that key's node without hash tags; a script a node does not hold yet
@@ -361,7 +377,7 @@ return {'expired', reason, unpack(fields)}
 
 /**
  * An index of sign-ins (KEYS[1], a set): ARGV 'add' marker, 'has' marker (1 or 0), 'remove'
- * marker..., or 'scan' cursor count, which returns {next cursor, markers}.
+ * marker..., 'drop' (the whole set), or 'scan' cursor count, which returns {next cursor, markers}.
  */
 const INDEX_SCRIPT = `
 local key, op = KEYS[1], ARGV[1]
@@ -371,7 +387,22 @@ if op == 'remove' then
   for i = 2, #ARGV do redis.call('SREM', key, ARGV[i]) end
   return 0
 end
+if op == 'drop' then return redis.call('DEL', key) end
 return redis.call('SSCAN', key, ARGV[2], 'COUNT', ARGV[3])
+`;
+
+/**
+ * The buckets of due sign-ins that exist (KEYS[1], a sorted set of bucket numbers): a minute's
+ * entry, not a sign-in's. ARGV: now ('' = Redis TIME), grace (unused), then 'add' bucket, 'remove'
+ * bucket, or 'upto' bucket ('' for all). Returns {now, buckets listed up to that one}.
+ */
+const BUCKETS_SCRIPT = `${PRELUDE}
+local op, bucket = ARGV[3], ARGV[4]
+if op == 'add' then redis.call('ZADD', key, bucket, bucket) end
+if op == 'remove' then redis.call('ZREM', key, bucket) end
+local listed = {}
+if op == 'upto' then listed = redis.call('ZRANGEBYSCORE', key, '-inf', bucket == '' and '+inf' or bucket) end
+return {fmt(now), listed}
 `;
 
 /**
@@ -424,6 +455,7 @@ const START = defineScript('start', START_SCRIPT);
 const END = defineScript('end', END_SCRIPT);
 const READ = defineScript('read', READ_SCRIPT);
 const INDEX = defineScript('index', INDEX_SCRIPT);
+const BUCKETS = defineScript('buckets', BUCKETS_SCRIPT);
 const ENDED = defineScript('ended', ENDED_SCRIPT);
 const MARK = defineScript('mark', MARK_SCRIPT);
 const PUBLISH = defineScript('publish', PUBLISH_SCRIPT);
@@ -496,7 +528,11 @@ class RedisActivityStore implements ActivityStore {
   private readonly now: (() => number) | undefined;
   private readonly logger: Logger;
   private readonly markKey: string;
+  /** The list of every sign-in of earlier versions: read once by the sweep, then dropped. */
   private readonly allIndex: string;
+  /** The buckets of due sign-ins that exist, and the ones this process added to it lately. */
+  private readonly bucketsKey: string;
+  private readonly bucketsAdded = new Set<number>();
   private readonly recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
   private toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
   private markSeen = false;
@@ -517,6 +553,7 @@ class RedisActivityStore implements ActivityStore {
     this.logger = options.logger;
     this.markKey = `${this.prefix}mark`;
     this.allIndex = `${this.prefix}index:all`;
+    this.bucketsKey = `${this.prefix}due:buckets`;
     this.endsChannel = `${this.prefix}ended`;
     if (options.subscriber !== undefined) {
       this.cache = new RecordCache(options.cacheBound, MAX_CACHED, this.commandTimeoutMs);
@@ -799,8 +836,6 @@ class RedisActivityStore implements ActivityStore {
     }
   }
 
-  /** The index of every sign-in (for the sweep and ending everyone's), and of one user's. */
-
   /** Walks an index in batches: each batch's markers go to `visit`, which says which to drop from the index. */
   private async walk(
     index: string,
@@ -861,13 +896,12 @@ class RedisActivityStore implements ActivityStore {
   }
 
   /**
-   * Takes ended sign-ins out of the indexes, so that a user's index does not grow with every
-   * sign-in. Best effort: a marker left behind is dropped by the next list or sweep that reads it.
+   * Takes ended sign-ins out of their users' indexes, so that a user's index does not grow with
+   * every sign-in. Best effort: a marker left behind is dropped by the next list that reads it.
    */
   private async forget(states: SecurityState[]): Promise<void> {
     try {
-      const ids = states.map((state) => state.id);
-      if (ids.length > 0) await this.runOn(INDEX, this.allIndex, ['remove', ...ids]);
+      // A due bucket keeps an ended marker until the sweep drops the bucket: nothing to do here.
       // One command per user, all sent at once: ending many sign-ins stays linear.
       const byUser = new Map<string, string[]>();
       for (const { userId, id } of states) {
@@ -1021,13 +1055,13 @@ class RedisActivityStore implements ActivityStore {
     const nowMs = Number(stringOf(reply));
     if (!Number.isFinite(nowMs)) throw unexpectedReply('start', reply);
     if (!this.markSeen) void this.checkMark(false);
+    const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
     // Listed before the session names it: a sign-in nobody can list could not be ended.
-    await this.runOn(INDEX, this.allIndex, ['add', id]);
+    await this.listDue(id, this.dueBucket(until, nowMs, own));
     if (facts.userId !== undefined)
       await this.runOn(INDEX, this.userIndex(facts.userId), ['add', id]);
     // The marker and a hint of the deadline go in the session: activity rewrites the hint
     // only when the deadline moved on by half the grace (see touch).
-    const until = deadlineOf({ lastActivity: nowMs, startedAt: nowMs }, own);
     await session.write({ id, until });
     const state: SecurityState = { lastActivity: nowMs, startedAt: nowMs, id, ...facts };
     if (this.cache !== undefined) {
@@ -1083,9 +1117,10 @@ class RedisActivityStore implements ActivityStore {
       const owned = await this.runOn(INDEX, this.userIndex(target.userId), ['has', target.signIn]);
       return Number(owned) === 1 ? this.endAll([target.signIn], 'revoked') : [];
     }
+    if ('everyone' in target) return this.endEveryone();
     const ended: SecurityState[] = [];
-    const index = 'everyone' in target ? this.allIndex : this.userIndex(target.userId);
-    const except = 'everyone' in target ? undefined : target.except;
+    const index = this.userIndex(target.userId);
+    const except = target.except;
     if (except !== undefined && Number(await this.runOn(INDEX, index, ['has', except])) !== 1) {
       // The sign-in asking is live, so its user's index lists it, unless Redis evicted or lost
       // the index: then the walk would miss sign-ins that must end. Fail where the user sees it.
@@ -1103,18 +1138,125 @@ class RedisActivityStore implements ActivityStore {
     return ended;
   }
 
-  async sweep(timeouts: Timeouts): Promise<SweptSignIn[]> {
-    const swept: SweptSignIn[] = [];
+  /**
+   * Ends every sign-in of everyone: walks every bucket of due sign-ins (every live sign-in is
+   * listed in one of them), and the list of earlier versions if any.
+   */
+  private async endEveryone(): Promise<SecurityState[]> {
+    const { buckets } = await this.buckets('upto');
+    const ended: SecurityState[] = [];
+    const endEach = async (markers: string[]) => {
+      ended.push(...(await this.endAll(markers, 'revoked')));
+      return [];
+    };
+    for (const bucket of buckets) {
+      await Promise.all(this.dueKeys(bucket).map((key) => this.walk(key, endEach)));
+    }
     await this.walk(this.allIndex, async (markers) => {
+      await endEach(markers);
+      return markers;
+    });
+    return ended;
+  }
+
+  /**
+   * Records the expiry of every listed sign-in past its deadline, bucket by bucket up to the
+   * current one: a live sign-in is listed again by its deadline, and a bucket more than a minute
+   * past is dropped (one a lister may still be adding to stays for the next sweep). So a sign-in
+   * is found expired at the first sweep after its deadline.
+   */
+  async sweep(timeouts: Timeouts): Promise<SweptSignIn[]> {
+    const sentAt = performance.now();
+    const { nowMs, buckets } = await this.buckets('upto');
+    // Redis's time when a sign-in is listed again (a sweep may take a while).
+    const redisNow = () => nowMs + (performance.now() - sentAt);
+    const current = bucketOf(nowMs);
+    const swept: SweptSignIn[] = [];
+    const visit = (bucket: number | undefined) => async (markers: string[]) => {
       const gone: string[] = [];
+      const listed: Promise<unknown>[] = [];
       for (const { marker, read } of await this.readAll(markers, timeouts, true)) {
         if (read.kind === 'expired') swept.push({ state: read.state, reason: read.reason });
-        if (read.kind !== 'live') gone.push(marker);
+        if (read.kind !== 'live') {
+          gone.push(marker);
+          continue;
+        }
+        const own = timeoutsOf(read.state, timeouts);
+        const due = this.dueBucket(deadlineOf(read.state, own), redisNow(), own);
+        if (due !== bucket) listed.push(this.listDue(marker, due));
       }
-      return gone;
+      await Promise.all(listed);
+      // A bucket that stays keeps its live sign-ins; a past one is dropped whole afterwards.
+      return bucket !== undefined && bucket >= current - 1 ? gone : [];
+    };
+    for (const bucket of buckets) {
+      if (bucket > current) continue;
+      await Promise.all(
+        this.dueKeys(bucket).map(async (key) => {
+          await this.walk(key, visit(bucket));
+          if (bucket < current - 1) await this.runOn(INDEX, key, ['drop']);
+        }),
+      );
+      if (bucket < current - 1) await this.buckets('remove', bucket);
+    }
+    // Sign-ins listed by an earlier version, in one set: each is listed by its due time instead.
+    await this.walk(this.allIndex, async (markers) => {
+      await visit(undefined)(markers);
+      return markers;
     });
     await this.forget(swept.map(({ state }) => state));
     return swept;
+  }
+
+  /** Redis's time, and the buckets of due sign-ins up to `bucket` (all without); adds or removes one. */
+  private async buckets(
+    op: 'upto' | 'add' | 'remove',
+    bucket?: number,
+  ): Promise<{ nowMs: number; buckets: number[] }> {
+    const args = [this.nowArgument(), '0', op, bucket === undefined ? '' : String(bucket)];
+    const reply = await this.runOn(BUCKETS, this.bucketsKey, args);
+    if (!Array.isArray(reply) || !Array.isArray(reply[1])) throw unexpectedReply('buckets', reply);
+    const nowMs = Number(stringOf(reply[0]));
+    const buckets = (reply[1] as unknown[]).map((member) => Number(stringOf(member)));
+    if (!Number.isFinite(nowMs) || !buckets.every(Number.isInteger)) {
+      throw unexpectedReply('buckets', reply);
+    }
+    return { nowMs, buckets };
+  }
+
+  /**
+   * The bucket a live sign-in is listed in: its deadline's (with copies, a step later: another
+   * instance may hold activity not written yet), no later than the horizon, never a past one.
+   */
+  private dueBucket(deadline: number, nowMs: number, own: Timeouts): number {
+    const slack = this.cache === undefined ? 0 : activityStepMs(own);
+    return bucketOf(Math.max(nowMs, Math.min(deadline + slack, nowMs + DUE_HORIZON_MS)));
+  }
+
+  /**
+   * Lists a live sign-in in a bucket of due sign-ins, and the bucket among those that exist: once
+   * per process and bucket, so that the list of buckets is written about once a minute per
+   * process, not at every sign-in.
+   */
+  private async listDue(marker: string, bucket: number): Promise<void> {
+    if (!this.bucketsAdded.has(bucket)) {
+      await this.buckets('add', bucket);
+      if (this.bucketsAdded.size >= MAX_BUCKETS_ADDED) this.bucketsAdded.clear();
+      this.bucketsAdded.add(bucket);
+    }
+    await this.runOn(INDEX, this.dueKey(bucket, marker), ['add', marker]);
+  }
+
+  /** The set of a bucket that lists `marker` (its shard: a hash of the marker). */
+  private dueKey(bucket: number, marker: string): string {
+    let hash = 0;
+    for (let i = 0; i < marker.length; i++) hash = (hash * 31 + marker.charCodeAt(i)) >>> 0;
+    return `${this.prefix}due:${bucket}:${hash % DUE_SHARDS}`;
+  }
+
+  /** Every set of a bucket. */
+  private dueKeys(bucket: number): string[] {
+    return Array.from({ length: DUE_SHARDS }, (_, shard) => `${this.prefix}due:${bucket}:${shard}`);
   }
 }
 

@@ -325,14 +325,15 @@ describe('with the Redis store', () => {
       const store = redisStore({ client, prefix, now: () => current().clock.now() });
       await start({ security: { store } });
       const jar = await current().signIn({ start: true });
-      // One record; the rest are the indexes of sign-ins (everyone's, and the user's), and the
-      // store's mark (which tells a loss of Redis's data).
+      // One record; the rest are the lists of sign-ins (the user's, and the due list with the
+      // sweep's cursor), and the store's mark (which tells a loss of Redis's data).
       await expect.poll(() => client.exists(`${prefix}mark`)).toBe(1);
       const keys = await client.keys(`${prefix}*`);
-      expect(
-        keys.filter((key) => !key.startsWith(`${prefix}index:`) && key !== `${prefix}mark`),
-      ).toHaveLength(1);
-      expect(keys.filter((key) => key.startsWith(`${prefix}index:`))).toHaveLength(2);
+      const lists = (key: string) =>
+        key.startsWith(`${prefix}index:`) || key.startsWith(`${prefix}due:`);
+      expect(keys.filter((key) => !lists(key) && key !== `${prefix}mark`)).toHaveLength(1);
+      expect(keys.filter((key) => key.startsWith(`${prefix}index:user:`))).toHaveLength(1);
+      expect(keys.filter((key) => key.startsWith(`${prefix}due:`))).toHaveLength(2);
       current().clock.advance(30);
       expect((await getPing(jar)).json?.idleFor).toBe(30);
       const oldCookie = jar.clone();
