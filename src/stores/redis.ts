@@ -12,6 +12,7 @@ import {
   checkOptions,
   matching,
   milliseconds,
+  satisfying,
   seconds,
 } from '../core/checks.js';
 import {
@@ -126,6 +127,15 @@ export interface RedisStoreOptions {
    * this long. Default 1000.
    */
   cacheBound?: number;
+  /**
+   * Replicas that must hold a sign-out, revocation or "end all" before it is acknowledged
+   * (`WAIT`, within `commandTimeout`): a failover then cannot lose it. When fewer acknowledge in
+   * time, the request fails (503) and the client tries the sign-out again; this process refuses
+   * the sign-in meanwhile. An expiry needs none: a record that lost its end expires again at its
+   * next request. With node-redis's `createSentinel`, keep `masterPoolSize` at 1: `WAIT` counts the
+   * writes of its own connection. Default 0 (no wait).
+   */
+  waitReplicas?: number;
 }
 
 const DEFAULT_PREFIX = 'session-security:';
@@ -167,6 +177,13 @@ const REDIS_OPTIONS = {
   cacheBound: {
     check: milliseconds({ value: 60_000, note: 'a minute' }, DEFAULT_CACHE_BOUND_MS),
     default: DEFAULT_CACHE_BOUND_MS,
+  },
+  waitReplicas: {
+    check: satisfying<number>(
+      (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 64,
+      'a whole number of replicas from 0 to 64',
+    ),
+    default: 0,
   },
 } satisfies { readonly [K in keyof RedisStoreOptions]-?: CheckedOption<unknown> };
 
@@ -467,6 +484,13 @@ let warnedMissingMarker = false;
 interface Commands {
   notReady(): string | undefined;
   evalSha(sha: string, keys: string[], args: string[]): Promise<unknown>;
+  /**
+   * `WAIT replicas timeout` on the connection that wrote `key` (its node's, in a Cluster): how many
+   * replicas hold every write it sent.
+   */
+  waitFor(key: string, replicas: number, timeoutMs: number): Promise<unknown>;
+  /** A Cluster client: each key's writes go through its own node's connection. */
+  cluster: boolean;
   /** Runs a script by its text, routed by its key as evalSha is (Redis caches it for evalSha). */
   eval(text: string, keys: string[], args: string[]): Promise<unknown>;
   /** `INFO memory`, as text ('' where the client has no info method). */
@@ -524,6 +548,7 @@ class RedisActivityStore implements ActivityStore {
   private readonly commands: Commands;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
+  private readonly waitReplicas: number;
   private readonly graceMs: number;
   private readonly now: (() => number) | undefined;
   private readonly logger: Logger;
@@ -548,6 +573,7 @@ class RedisActivityStore implements ActivityStore {
     this.commands = options.client;
     this.prefix = options.prefix;
     this.commandTimeoutMs = options.commandTimeout;
+    this.waitReplicas = options.waitReplicas;
     this.graceMs = Math.ceil(options.graceSeconds * 1000);
     this.now = options.now;
     this.logger = options.logger;
@@ -891,8 +917,44 @@ class RedisActivityStore implements ActivityStore {
       ended.map((state) => state.id),
       reason,
     );
+    if (this.waitReplicas > 0) await this.replicated(markers);
     await this.forget(ended);
     return ended;
+  }
+
+  /**
+   * Resolves once `waitReplicas` replicas hold the ends of `markers` (one `WAIT` per connection
+   * that wrote them: one, or in a Cluster one per key), or fails: the ends are not acknowledged,
+   * and this process refuses those sign-ins meanwhile (see heldEnd).
+   */
+  private async replicated(markers: string[]): Promise<void> {
+    const keys = this.commands.cluster
+      ? markers.map((marker) => `${this.prefix}${marker}`)
+      : markers.slice(0, 1).map((marker) => `${this.prefix}${marker}`);
+    const timeoutMs = this.commandTimeoutMs;
+    // Redis checks a WAIT's timeout about every 100 ms: it gets the larger part of the limit.
+    const waitMs = Math.max(1, Math.floor(timeoutMs / 2));
+    let fewest: number;
+    try {
+      const counts = await Promise.all(
+        keys.map((key) =>
+          withTimeout(this.commands.waitFor(key, this.waitReplicas, waitMs), timeoutMs, 'WAIT'),
+        ),
+      );
+      fewest = Math.min(...counts.map(Number));
+    } catch (error) {
+      throw new SessionStoreUnavailableError(
+        'record a sign-out on its replicas',
+        `WAIT failed (${(error as Error)?.message}); a failover could lose the sign-out, so it is not acknowledged`,
+        { cause: error },
+      );
+    }
+    if (!(fewest >= this.waitReplicas)) {
+      throw new SessionStoreUnavailableError(
+        'record a sign-out on its replicas',
+        `${Number.isFinite(fewest) ? fewest : 'no'} of the ${this.waitReplicas} replica(s) asked (waitReplicas) acknowledged it within ${waitMs} ms; a failover could lose it, so it is not acknowledged`,
+      );
+    }
   }
 
   /**
@@ -1435,7 +1497,19 @@ function commandsOf(client: unknown): Commands {
     if (has('evalSha') && has('eval')) {
       const nodeRedis = client as NodeRedisClient;
       const options = (keys: string[], args: string[]) => ({ keys, arguments: args });
+      const send = client as {
+        sendCommand?: (...args: unknown[]) => Promise<unknown>;
+        getMasterNode?: unknown;
+      };
       const commands = {
+        waitFor(key: string, replicas: number, timeoutMs: number) {
+          const wait = ['WAIT', String(replicas), String(timeoutMs)];
+          if (typeof send.sendCommand !== 'function') return noCommand('sendCommand');
+          // createCluster: routed by key; createSentinel: (isReadonly, args); createClient: (args).
+          if (isCluster(client)) return send.sendCommand(key, false, wait);
+          if (typeof send.getMasterNode === 'function') return send.sendCommand(false, wait);
+          return send.sendCommand(wait);
+        },
         evalSha: (sha: string, keys: string[], args: string[]) =>
           nodeRedis.evalSha(sha, options(keys, args)),
         eval: (text: string, keys: string[], args: string[]) =>
@@ -1448,6 +1522,7 @@ function commandsOf(client: unknown): Commands {
         return {
           ...commands,
           notReady: () => (nodeRedis.isReady ? undefined : 'isReady is false'),
+          cluster: false,
           watch: (lost, ready) => watchEvents(nodeRedis, lost, ready, NODE_REDIS_EVENTS),
         };
       }
@@ -1456,6 +1531,7 @@ function commandsOf(client: unknown): Commands {
         return {
           ...commands,
           notReady: () => (cluster.isOpen ? undefined : 'isOpen is false'),
+          cluster: true,
           watch: (lost, ready) => watchEvents(nodeRedis, lost, ready, NODE_REDIS_CLUSTER_EVENTS),
         };
       }
@@ -1469,6 +1545,9 @@ function commandsOf(client: unknown): Commands {
           ioredis.status === 'ready' ? undefined : `status ${JSON.stringify(ioredis.status)}`,
         evalSha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
         eval: (text, keys, args) => ioredis.eval(text, keys.length, ...keys, ...args),
+        waitFor: (key, replicas, timeoutMs) =>
+          ioredisWait(client, cluster ? key : undefined, replicas, timeoutMs),
+        cluster,
         info: () => ioredis.info?.('memory') ?? Promise.resolve(''),
         watch: (lost, ready) =>
           watchEvents(ioredis, lost, ready, cluster ? IOREDIS_CLUSTER_EVENTS : IOREDIS_EVENTS),
@@ -1479,6 +1558,56 @@ function commandsOf(client: unknown): Commands {
     'client',
     `client (${describeValue(client)}) must be an ioredis 5 client (new Redis(url), new Redis({ sentinels, name }) or new Cluster(nodes)) or a node-redis 5 client (createClient, createSentinel or createCluster), connected`,
   );
+}
+
+const noCommand = (name: string) =>
+  Promise.reject(new Error(`session-security: the Redis client has no ${name}() for WAIT`));
+
+/** An ioredis connection's generic command. */
+type IoredisCall = { call?: (...args: string[]) => Promise<unknown> };
+
+/**
+ * `WAIT` through ioredis: on the connection itself, or in a Cluster on the connection of the
+ * primary that serves `key`'s slot (the one that ran its script).
+ */
+function ioredisWait(
+  client: unknown,
+  key: string | undefined,
+  replicas: number,
+  timeoutMs: number,
+) {
+  const args = ['WAIT', String(replicas), String(timeoutMs)];
+  let connection = client as IoredisCall;
+  if (key !== undefined) {
+    const cluster = client as {
+      slots?: string[][];
+      nodes(role: 'master'): { options: { host?: string; port?: number } }[];
+    };
+    const address = cluster.slots?.[slotOf(key)]?.[0];
+    const node = cluster
+      .nodes('master')
+      .find(({ options }) => `${options.host}:${options.port}` === address);
+    if (node === undefined) {
+      return Promise.reject(new Error(`session-security: no known primary serves ${key}'s slot`));
+    }
+    connection = node as IoredisCall;
+  }
+  return typeof connection.call === 'function' ? connection.call(...args) : noCommand('call');
+}
+
+/** A key's Redis Cluster slot: CRC16 (XMODEM) of the key, or of its {hash tag}, modulo 16384. */
+function slotOf(key: string): number {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(hashed)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc % 16384;
 }
 
 /** A subscribed connection as the cache uses it, whichever the client. */

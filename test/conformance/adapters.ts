@@ -148,6 +148,8 @@ export function useAdapter(harness: Harness, storeKind: StoreKind) {
     if (!redis) return undefined;
     return redisStore({
       client: redis.client,
+      // Every sign-out acknowledged by a replica where there is one (README: waitReplicas).
+      waitReplicas: storeKind === 'redis' ? 0 : 1,
       prefix,
       now: () => clock?.now() ?? Date.now(),
       logger: { warn: () => {}, error: () => {} },

@@ -416,7 +416,7 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
     await untilCopied(b.store, b.connection, again, `${prefix}${markerOf(again)}`, LONG);
   });
 
-  it('refuses the command connection as subscriber, a client of no known shape, and a bad cacheBound', async () => {
+  it('refuses the command connection as subscriber, a client of no known shape, a bad cacheBound and a bad waitReplicas', async () => {
     const { client, subscriber } = await kind.connect();
     expect(() => redisStore({ client, subscriber: client })).toThrow(SessionSecurityConfigError);
     expect(() => redisStore({ client, subscriber: client })).toThrow(/subscriber.*duplicate/);
@@ -426,5 +426,11 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
     for (const cacheBound of [0, -1, Number.NaN, 120_000]) {
       expect(() => redisStore({ client, subscriber, cacheBound })).toThrow(/cacheBound/);
     }
+    for (const waitReplicas of [-1, 1.5, Number.NaN, 65, '1' as unknown as number]) {
+      expect(() => redisStore({ client, waitReplicas })).toThrow(
+        /waitReplicas .*a whole number of replicas from 0 to 64/,
+      );
+    }
+    expect(() => redisStore({ client, waitReplicas: 0 })).not.toThrow();
   });
 });

@@ -4,17 +4,20 @@
 // (test/conformance/adapters.ts); this file checks what belongs to the topologies: a script runs on
 // a node that never loaded it, sign-ins spread over every primary are ended by one "end all", a
 // subscriber is refused with a Cluster client (no single ordered stream of sign-outs) and works
-// under Sentinel, where a sign-out on one instance reaches another within cacheBound.
+// under Sentinel, where a sign-out on one instance reaches another within cacheBound. With
+// waitReplicas, a sign-out is acknowledged only once a replica holds it: refused (503) while the
+// replica is stopped, and kept through a failover once acknowledged.
 
 import { Cluster, Redis } from 'ioredis';
 import { createCluster, createSentinel } from 'redis';
 import { type RedisClient, redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionSecurityConfigError } from '../../src/core/errors.js';
+import { SessionSecurityConfigError, SessionStoreUnavailableError } from '../../src/core/errors.js';
 import type { Timeouts } from '../../src/core/policy.js';
 import type { ActivityStore, SessionAccess } from '../../src/core/store.js';
 import { type PrivateCluster, redisCall, startRedisCluster } from '../support/redis-cluster.js';
 import { type PrivateSentinel, startRedisSentinel } from '../support/redis-sentinel.js';
+import type { PrivateRedis } from '../support/redis-server.js';
 import { sleep } from '../support/sleep.js';
 
 const TIMEOUTS: Timeouts = { expireAfterMs: 100_000, warnAfterMs: 80_000, absoluteTimeoutMs: 0 };
@@ -208,6 +211,108 @@ describe.each([sentinelIoredis, sentinelNodeRedis])('the Redis store under $name
       await sleep(5);
     }
   });
+});
+
+/** The replica (its server) of the primary that holds `key`, in the Cluster or the Sentinel set-up. */
+async function replicaOf(topology: Topology, key: string): Promise<PrivateRedis | undefined> {
+  if (topology.name.startsWith('Sentinel')) {
+    const [port] = await sentinel.replicaPorts();
+    return sentinel.servers.find((candidate) => candidate.port === port);
+  }
+  const primary = await cluster.primaryOf(key);
+  for (const port of await cluster.replicas()) {
+    const role = (await redisCall(port, 'ROLE')) as unknown[];
+    if (Number(role[2]) === primary) {
+      const node = cluster.nodes.find((candidate) => candidate.port === port);
+      if (node) return node.server;
+    }
+  }
+  return undefined; // a failover earlier in this file left that shard without one
+}
+
+// Before the failovers, which take a primary away from the topologies for good.
+describe.each([clusterIoredis, clusterNodeRedis, sentinelIoredis, sentinelNodeRedis])(
+  'waitReplicas under the $name',
+  (topology) => {
+    it('acknowledges a sign-out only once a replica holds it: 503 while the replica is stopped, then again once it runs', async () => {
+      const { client } = await topology.connect();
+      const prefix = newPrefix();
+      const store = redisStore({
+        client,
+        prefix,
+        waitReplicas: 1,
+        commandTimeout: 600,
+        logger: quietLogger,
+      });
+      const first = fakeSession().session;
+      await store.start(first, TIMEOUTS);
+      expect(await store.end(first, 'logout', TIMEOUTS)).toMatchObject({ id: expect.any(String) });
+
+      // A sign-in whose primary has a replica.
+      let session = fakeSession().session;
+      let replica: PrivateRedis | undefined;
+      for (let tries = 0; tries < 30 && !replica; tries++) {
+        session = fakeSession().session;
+        await store.start(session, TIMEOUTS);
+        replica = await replicaOf(topology, `${prefix}${markerOf(session)}`);
+      }
+      if (!replica) throw new Error('no primary with a replica');
+      await replica.kill('SIGSTOP');
+      try {
+        const startedAt = performance.now();
+        const refused = store.end(session, 'logout', TIMEOUTS);
+        await expect(refused).rejects.toThrow(SessionStoreUnavailableError);
+        await expect(refused).rejects.toMatchObject({
+          status: 503,
+          reason: expect.stringMatching(/0 of the 1 replica\(s\) asked \(waitReplicas\)/),
+        });
+        // Within the command timeout (600 ms), with a loaded machine's margin.
+        expect(performance.now() - startedAt).toBeLessThan(1500);
+        // This process refuses the sign-in meanwhile.
+        expect(await store.touch(session, 0, TIMEOUTS)).toEqual({
+          kind: 'ended',
+          reason: 'logout',
+        });
+      } finally {
+        await replica?.kill('SIGCONT');
+      }
+      // Tried again (as the client does): acknowledged once the replica has caught up.
+      const until = Date.now() + 5000;
+      for (;;) {
+        try {
+          await store.end(session, 'logout', TIMEOUTS);
+          break;
+        } catch (error) {
+          if (Date.now() > until) throw error;
+          await sleep(100);
+        }
+      }
+    });
+  },
+);
+
+// With ioredis only: a node-redis Cluster client does not follow a failover (README).
+describe.each([clusterIoredis, sentinelIoredis])('a failover under the $name', (topology) => {
+  it('keeps an acknowledged sign-out (waitReplicas: 1): the promoted replica has it', async () => {
+    const { client } = await topology.connect();
+    const prefix = newPrefix();
+    const store = redisStore({ client, prefix, waitReplicas: 1, logger: quietLogger });
+    const sessions = Array.from({ length: 20 }, () => fakeSession().session);
+    for (const session of sessions) await store.start(session, TIMEOUTS);
+    const key = `${prefix}${markerOf(sessions[0] as SessionAccess)}`;
+    // Acknowledged, then the primary dies at once: nothing waits for replication after this.
+    for (const session of sessions) await store.end(session, 'logout', TIMEOUTS);
+    if (topology.name.startsWith('Sentinel')) await sentinel.killPrimary();
+    else await cluster.killPrimaryOf(key);
+    const after = redisStore({
+      client: (await topology.connect()).client,
+      prefix,
+      logger: quietLogger,
+    });
+    for (const session of sessions) {
+      expect(await after.touch(session, 0, TIMEOUTS)).toEqual({ kind: 'ended', reason: 'logout' });
+    }
+  }, 30_000);
 });
 
 /** The record's lastActivity field, through whichever client. */
