@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import type { Timeouts } from '../src/core/policy.js';
 import type { SessionAccess } from '../src/core/store.js';
 import { redisStore } from '../src/stores/redis.js';
+import { FakeSession } from '../test/support/fake-session.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 
 const MAX = Number(process.env.SIZING_MAX ?? 1_000_000);
@@ -25,23 +26,8 @@ const TIMEOUTS: Timeouts = { expireAfterMs: 900_000, warnAfterMs: 780_000, absol
 const AGENT = 'Firefox 133 on Linux';
 const DATA = { app: 'demo', role: 'user' };
 
-function session(): SessionAccess {
-  let value: unknown;
-  return {
-    exists: () => true,
-    id: () => 'session',
-    read: () => value,
-    write(next) {
-      value = next;
-    },
-    clear() {
-      value = undefined;
-    },
-    async end() {
-      value = undefined;
-    },
-  };
-}
+let sessionCount = 0;
+const session = (): SessionAccess => new FakeSession(`sid-${++sessionCount}`);
 
 async function usedMemory(admin: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);

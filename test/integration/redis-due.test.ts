@@ -11,6 +11,7 @@ import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Timeouts } from '../../src/core/policy.js';
 import type { SessionAccess } from '../../src/core/store.js';
+import { FakeSession } from '../support/fake-session.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
 type Client = ReturnType<typeof createClient>;
@@ -40,23 +41,8 @@ afterAll(async () => {
   await client.close();
 });
 
-function fakeSession(): SessionAccess {
-  let value: unknown;
-  return {
-    exists: () => true,
-    id: () => 'framework-session-id',
-    read: () => value,
-    write(next) {
-      value = next;
-    },
-    clear() {
-      value = undefined;
-    },
-    async end() {
-      value = undefined;
-    },
-  };
-}
+let sessionCount = 0;
+const fakeSession = (): SessionAccess => new FakeSession(`sid-${++sessionCount}`);
 
 const markerOf = (session: SessionAccess) => (session.read() as { id: string }).id;
 

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSecurityConfigError, SessionStoreUnavailableError } from '../../src/core/errors.js';
 import type { Timeouts } from '../../src/core/policy.js';
 import type { ActivityStore, SessionAccess } from '../../src/core/store.js';
+import { FakeSession } from '../support/fake-session.js';
 import { type PrivateCluster, redisCall, startRedisCluster } from '../support/redis-cluster.js';
 import { type PrivateSentinel, startRedisSentinel } from '../support/redis-sentinel.js';
 import type { PrivateRedis } from '../support/redis-server.js';
@@ -39,23 +40,29 @@ afterAll(async () => {
   await Promise.all([cluster?.close(), sentinel?.close()]);
 });
 
-/** A session as an adapter hands it to the store; two instances can share its value. */
-function fakeSession(shared: { value: unknown } = { value: undefined }) {
-  const session: SessionAccess = {
-    exists: () => true,
-    id: () => 'framework-session-id',
-    read: () => shared.value,
-    write(next) {
-      shared.value = next;
-    },
-    clear() {
-      shared.value = undefined;
-    },
-    async end() {
-      shared.value = undefined;
-    },
-  };
-  return { session, shared };
+/** A session as an adapter hands it to the store; `shared` gives a second instance's view of it. */
+function fakeSession(shared?: { value: unknown }) {
+  const session = new SharedSession(shared ?? { value: undefined });
+  return { session, shared: session.shared };
+}
+
+/** A FakeSession whose value lives in `shared`: two instances see one session. */
+class SharedSession extends FakeSession {
+  constructor(readonly shared: { value: unknown }) {
+    super('framework-session-id');
+  }
+  override read() {
+    return this.shared.value;
+  }
+  override write(value: unknown) {
+    this.shared.value = value;
+  }
+  override clear() {
+    this.shared.value = undefined;
+  }
+  override async end() {
+    this.shared.value = undefined;
+  }
 }
 
 const markerOf = (session: SessionAccess) => (session.read() as { id: string }).id;
