@@ -40,6 +40,8 @@ export interface Fault {
    * not recorded again yet), reported apart; a revival later fails the run.
    */
   revivalWindowMs?: number;
+  /** Runs on a primary and its replica watched by Sentinels, the demo with REDIS_WAIT_REPLICAS=1. */
+  sentinel?: boolean;
   inject(rig: Rig, timing: FaultTiming): Promise<FaultOutcome>;
 }
 
@@ -312,6 +314,48 @@ export const FAULTS: readonly Fault[] = [
         truncateSync(aof, synced.size);
         return `append-only file cut from ${killedSize} to ${synced.size} bytes (its size ${killedAt - synced.at} ms before the kill)`;
       });
+    },
+  },
+  {
+    id: 9,
+    name: 'Sentinel: the primary SIGKILLed, its replica promoted (waitReplicas 1)',
+    // Replication is asynchronous: activity written in the last moment before the kill may be
+    // lost (sign-outs are not: each waited for the replica), so sign-outs are counted, not failed.
+    keepsData: false,
+    judgedByRecords: false,
+    sentinel: true,
+    async inject(rig, { downMs }) {
+      const sentinel = rig.sentinel;
+      if (!sentinel) throw new Error('faults: phase 9 needs the Sentinel rig');
+      const startedAt = Date.now();
+      const old = await sentinel.primaryPort();
+      const promoted = await sentinel.killPrimary();
+      const promotedAt = Date.now();
+      // The old primary comes back, as its operator would bring it back, and the Sentinels make
+      // it a replica of the new one: sign-outs can be acknowledged again (waitReplicas 1).
+      await sleep(downMs - (promotedAt - startedAt));
+      const server = sentinel.servers.find((candidate) => candidate.port === old);
+      if (!server) throw new Error(`faults: no server on the old primary's port ${old}`);
+      await server.restart();
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const info = await withRedis(`redis://127.0.0.1:${promoted}`, (client) =>
+          client.info('replication'),
+        ).catch(() => '');
+        if (/^connected_slaves:[1-9]/m.test(info) && /state=online/.test(info)) break;
+        if (Date.now() > deadline) {
+          throw new Error('faults: the old primary did not come back as a replica within 20 s');
+        }
+        await sleep(100);
+      }
+      const endedAt = Date.now();
+      return {
+        startedAt,
+        endedAt,
+        notes: [
+          `primary ${old} killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
+        ],
+      };
     },
   },
 ];

@@ -17,6 +17,7 @@ import {
   UPSTREAM_HEADER,
 } from '../test/e2e/several-instances-support.js';
 import { send } from '../test/support/http.js';
+import { type PrivateSentinel, startRedisSentinel } from '../test/support/redis-sentinel.js';
 import { type PrivateRedis, startRedisServer } from '../test/support/redis-server.js';
 import { sleep } from '../test/support/sleep.js';
 
@@ -42,7 +43,10 @@ export async function withRedis<T>(url: string, work: (client: RedisClient) => P
 }
 
 export interface Rig {
+  /** The Redis (with Sentinel: the primary it started with). */
   readonly redis: PrivateRedis;
+  /** With Sentinel: the primary, its replica and three Sentinels (bench/faults-inject.ts phase 9). */
+  readonly sentinel?: PrivateSentinel;
   readonly nginx: Nginx;
   readonly env: DemoEnv;
   /** The instances behind nginx now. */
@@ -93,39 +97,57 @@ async function startInstances(env: DemoEnv): Promise<DemoInstance[]> {
 
 /**
  * Starts the rig: Redis (append-only file, `appendfsync everysec`, `noeviction`, no RDB), two demo
- * instances with `expireAfterSeconds`, nginx in front. On a failure, stops what it started.
+ * instances with `expireAfterSeconds`, nginx in front. With `sentinel`, a primary and its replica
+ * watched by three Sentinels instead, the demo on them with `REDIS_WAIT_REPLICAS=1`. On a failure,
+ * stops what it started.
  */
-export async function startRig(expireAfterSeconds: number): Promise<Rig> {
-  const redis = await startRedisServer({
-    appendOnly: true,
-    appendfsync: 'everysec',
-    maxmemoryPolicy: 'noeviction',
-  });
+export async function startRig(expireAfterSeconds: number, sentinel = false): Promise<Rig> {
+  const watched = sentinel ? await startRedisSentinel({ name: 'faults' }) : undefined;
+  const redis =
+    watched?.servers[0] ??
+    (await startRedisServer({
+      appendOnly: true,
+      appendfsync: 'everysec',
+      maxmemoryPolicy: 'noeviction',
+    }));
   const env: DemoEnv = {
     EXPIRE_AFTER: expireAfterSeconds,
     WARN_AFTER: defaultWarnAfter(expireAfterSeconds),
     SESSION_SECRET: `faults ${process.pid} ${Date.now()}`,
-    REDIS_URL: redis.url,
+    ...(watched
+      ? {
+          REDIS_SENTINELS: watched.sentinels.map(({ host, port }) => `${host}:${port}`).join(','),
+          REDIS_SENTINEL_NAME: watched.name,
+          REDIS_WAIT_REPLICAS: '1',
+        }
+      : { REDIS_URL: redis.url }),
     TRUST_PROXY: '1',
   };
   let instances: DemoInstance[] = [];
   try {
     instances = await startInstances(env);
     const nginx = await startNginx(instances.map((instance) => instance.address));
-    return rigOf(redis, nginx, env, instances);
+    return rigOf(redis, watched, nginx, env, instances);
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.stop()));
-    await redis.close();
+    await (watched ?? redis).close();
     throw error;
   }
 }
 
-function rigOf(redis: PrivateRedis, nginx: Nginx, env: DemoEnv, started: DemoInstance[]): Rig {
+function rigOf(
+  redis: PrivateRedis,
+  sentinel: PrivateSentinel | undefined,
+  nginx: Nginx,
+  env: DemoEnv,
+  started: DemoInstance[],
+): Rig {
   const instances = [...started];
   /** Every instance the rig ran, and the index of its first output chunk of the phase. */
   const watched = started.map((instance) => ({ instance, from: instance.output.length }));
   return {
     redis,
+    ...(sentinel ? { sentinel } : {}),
     nginx,
     env,
     instances,
@@ -165,7 +187,7 @@ function rigOf(redis: PrivateRedis, nginx: Nginx, env: DemoEnv, started: DemoIns
     async stop() {
       await nginx.stop();
       await Promise.all(watched.map(({ instance }) => instance.stop()));
-      await redis.close();
+      await (sentinel ?? redis).close();
     },
   };
 }

@@ -313,6 +313,9 @@ export async function runUsers(plan: LoadPlan, users: User[], stats: PhaseStats)
       }
     } else if (answer.status === 502) stats.badGateway++;
     else if (answer.status >= 500) stats.serverErrors++;
+    if (process.env.FAULTS_DEBUG && answer.status >= 500) {
+      console.error(`DEBUG ${answer.sentAt} ${what} ${answer.status} ${answer.text.slice(0, 120)}`);
+    }
     if (answer.status === 0 || answer.status >= 500) {
       stats.failures.push({ sentAt: answer.sentAt, answeredAt: answer.answeredAt });
     }

@@ -1,5 +1,6 @@
 // Starts the demo from the environment (README: Try it): PORT, EXPIRE_AFTER, WARN_AFTER,
-// ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL, TRUST_PROXY. Stops with a clear message on a bad value.
+// ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL or REDIS_SENTINELS (with
+// REDIS_SENTINEL_NAME and REDIS_WAIT_REPLICAS), TRUST_PROXY. Stops with a clear message on a bad value.
 // Audit events go to stdout, one `audit {json}` line each.
 
 import type session from 'express-session';
@@ -59,30 +60,68 @@ const trustProxy =
         ? true
         : trustProxyText;
 
+/** `REDIS_SENTINELS=host:port,host:port`: the Sentinels of a primary named REDIS_SENTINEL_NAME. */
+function sentinelsOf(text: string): { host: string; port: number }[] {
+  return text.split(',').map((entry) => {
+    const match = /^\s*([^:\s]+):(\d{1,5})\s*$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || !(port > 0 && port < 65536)) {
+      fail(`REDIS_SENTINELS=${JSON.stringify(text)} must be host:port pairs separated by commas`);
+    }
+    return { host: match[1], port };
+  });
+}
+
+const waitReplicasText = process.env.REDIS_WAIT_REPLICAS?.trim() || '0';
+const waitReplicas = Number(waitReplicasText);
+if (!/^\d+$/.test(waitReplicasText) || waitReplicas > 64) {
+  fail(
+    `REDIS_WAIT_REPLICAS=${JSON.stringify(waitReplicasText)} must be a whole number from 0 to 64`,
+  );
+}
+
 let store: session.Store | undefined;
 let activityStore: ActivityStore | undefined;
-if (process.env.REDIS_URL) {
-  const { createClient } = await import('redis');
+const sentinels = process.env.REDIS_SENTINELS?.trim();
+if (process.env.REDIS_URL || sentinels) {
+  const { createClient, createSentinel } = await import('redis');
   const { RedisStore } = await import('connect-redis');
   const { redisStore } = await import('session-security/redis');
   const { guardSessionStore } = await import('session-security/express');
-  const client = createClient({ url: process.env.REDIS_URL });
+  // One server (REDIS_URL), or a primary and its replicas watched by Sentinels (REDIS_SENTINELS).
+  const connect = () =>
+    sentinels
+      ? createSentinel({
+          name: process.env.REDIS_SENTINEL_NAME?.trim() || 'mymaster',
+          sentinelRootNodes: sentinelsOf(sentinels),
+          // node-redis looks for a promoted primary only this often (no scan by default).
+          scanInterval: 1000,
+        })
+      : createClient({ url: process.env.REDIS_URL });
+  const where = sentinels ? `REDIS_SENTINELS=${sentinels}` : `REDIS_URL=${process.env.REDIS_URL}`;
+  const client = connect();
   client.on('error', (error: Error) => console.error(`demo: Redis: ${error.message}`));
   try {
     await client.connect();
   } catch (error) {
-    fail(`cannot reach Redis at REDIS_URL=${process.env.REDIS_URL}: ${(error as Error).message}`);
+    fail(`cannot reach Redis at ${where}: ${(error as Error).message}`);
   }
   // Fail fast while Redis is away (503), instead of waiting in the client's offline queue.
   store = guardSessionStore(new RedisStore({ client, prefix: 'session-security-demo:' }));
   // Sign-in clocks outside the session, shared by every instance; the subscriber (a second
   // connection) hears sign-outs, so most requests are answered from this process's copies.
-  const subscriber = client.duplicate();
+  const subscriber = connect();
   subscriber.on('error', (error: Error) =>
     console.error(`demo: Redis subscriber: ${error.message}`),
   );
   await subscriber.connect();
-  activityStore = redisStore({ client, subscriber, prefix: 'session-security-demo:clock:' });
+  activityStore = redisStore({
+    client,
+    subscriber,
+    prefix: 'session-security-demo:clock:',
+    // With replicas: a sign-out is acknowledged once they hold it (README: waitReplicas).
+    waitReplicas,
+  });
 }
 
 let app: ReturnType<typeof createDemoApp>;

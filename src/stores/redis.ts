@@ -212,6 +212,10 @@ const DUE_SHARDS = 16;
  * listed again): "end everyone" walks the buckets from the sweep's cursor to this far ahead.
  */
 const DUE_HORIZON_MS = 3_600_000;
+/** The longest a WAIT for replicas may hold its connection. */
+const MAX_WAIT_MS = 250;
+/** After replicas failed a WAIT, ends are refused without one for this long. */
+const REPLICAS_RETRY_MS = 1000;
 /** Buckets a process remembers having listed (then it forgets them all: one more ZADD each). */
 const MAX_BUCKETS_ADDED = 1000;
 /** The due bucket of a time. */
@@ -549,6 +553,8 @@ class RedisActivityStore implements ActivityStore {
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly waitReplicas: number;
+  /** Until when (Date.now()) ends are refused without a WAIT: the replicas just failed one. */
+  private replicasMissingUntil = 0;
   private readonly graceMs: number;
   private readonly now: (() => number) | undefined;
   private readonly logger: Logger;
@@ -932,8 +938,17 @@ class RedisActivityStore implements ActivityStore {
       ? markers.map((marker) => `${this.prefix}${marker}`)
       : markers.slice(0, 1).map((marker) => `${this.prefix}${marker}`);
     const timeoutMs = this.commandTimeoutMs;
-    // Redis checks a WAIT's timeout about every 100 ms: it gets the larger part of the limit.
-    const waitMs = Math.max(1, Math.floor(timeoutMs / 2));
+    // A WAIT holds its connection, and every command queued behind it, until it returns: it gets
+    // a short limit (a replica acknowledges within milliseconds when it can), and after a
+    // failure ends are refused at once for a second, so that a missing replica costs sign-outs
+    // a 503, not every request a wait.
+    const waitMs = Math.max(1, Math.min(MAX_WAIT_MS, Math.floor(timeoutMs / 2)));
+    if (Date.now() < this.replicasMissingUntil) {
+      throw new SessionStoreUnavailableError(
+        'record a sign-out on its replicas',
+        `fewer than the ${this.waitReplicas} replica(s) asked (waitReplicas) acknowledged the last sign-out; tried again in a second, so this one is not acknowledged`,
+      );
+    }
     let fewest: number;
     try {
       const counts = await Promise.all(
@@ -943,6 +958,7 @@ class RedisActivityStore implements ActivityStore {
       );
       fewest = Math.min(...counts.map(Number));
     } catch (error) {
+      this.replicasMissingUntil = Date.now() + REPLICAS_RETRY_MS;
       throw new SessionStoreUnavailableError(
         'record a sign-out on its replicas',
         `WAIT failed (${(error as Error)?.message}); a failover could lose the sign-out, so it is not acknowledged`,
@@ -950,6 +966,7 @@ class RedisActivityStore implements ActivityStore {
       );
     }
     if (!(fewest >= this.waitReplicas)) {
+      this.replicasMissingUntil = Date.now() + REPLICAS_RETRY_MS;
       throw new SessionStoreUnavailableError(
         'record a sign-out on its replicas',
         `${Number.isFinite(fewest) ? fewest : 'no'} of the ${this.waitReplicas} replica(s) asked (waitReplicas) acknowledged it within ${waitMs} ms; a failover could lose it, so it is not acknowledged`,

@@ -113,7 +113,11 @@ export interface DemoEnv {
   EXPIRE_AFTER: number;
   WARN_AFTER: number;
   SESSION_SECRET: string;
-  REDIS_URL: string;
+  /** One Redis, or (the three below) a primary and its replica watched by Sentinels. */
+  REDIS_URL?: string;
+  REDIS_SENTINELS?: string;
+  REDIS_SENTINEL_NAME?: string;
+  REDIS_WAIT_REPLICAS?: string;
   TRUST_PROXY: string;
 }
 
@@ -128,7 +132,10 @@ export async function startDemoProcess(env: DemoEnv): Promise<DemoInstance> {
     EXPIRE_AFTER: String(env.EXPIRE_AFTER),
     WARN_AFTER: String(env.WARN_AFTER),
     SESSION_SECRET: env.SESSION_SECRET,
-    REDIS_URL: env.REDIS_URL,
+    REDIS_URL: env.REDIS_URL ?? '',
+    REDIS_SENTINELS: env.REDIS_SENTINELS ?? '',
+    REDIS_SENTINEL_NAME: env.REDIS_SENTINEL_NAME ?? '',
+    REDIS_WAIT_REPLICAS: env.REDIS_WAIT_REPLICAS ?? '',
     TRUST_PROXY: env.TRUST_PROXY,
     ABSOLUTE_TIMEOUT: '0',
   });

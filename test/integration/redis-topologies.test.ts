@@ -275,6 +275,12 @@ describe.each([clusterIoredis, clusterNodeRedis, sentinelIoredis, sentinelNodeRe
         });
         // Within the command timeout (600 ms), with a loaded machine's margin.
         expect(performance.now() - startedAt).toBeLessThan(1500);
+        // Right after: refused without another WAIT (which would hold the connection again).
+        const again = performance.now();
+        await expect(store.end(session, 'logout', TIMEOUTS)).rejects.toMatchObject({
+          reason: expect.stringMatching(/tried again in a second/),
+        });
+        expect(performance.now() - again).toBeLessThan(200);
         // This process refuses the sign-in meanwhile.
         expect(await store.touch(session, 0, TIMEOUTS)).toEqual({
           kind: 'ended',
