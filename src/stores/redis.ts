@@ -129,9 +129,9 @@ export interface RedisStoreOptions {
   cacheBound?: number;
   /**
    * Replicas that must hold a sign-out, revocation or "end all" before it is acknowledged
-   * (`WAIT`, within `commandTimeout`): a failover then cannot lose it. When fewer acknowledge in
-   * time, the request fails (503) and the client tries the sign-out again; this process refuses
-   * the sign-in meanwhile. An expiry needs none: a record that lost its end expires again at its
+   * (`WAIT`, 250 ms at most: it holds its connection): a failover then cannot lose it. When fewer
+   * acknowledge in time, the request fails (503), ends are refused at once for a second, and the
+   * client tries the sign-out again; this process refuses the sign-in meanwhile. An expiry needs none: a record that lost its end expires again at its
    * next request. With node-redis's `createSentinel`, keep `masterPoolSize` at 1: `WAIT` counts the
    * writes of its own connection. Default 0 (no wait).
    */
@@ -209,7 +209,7 @@ const DUE_BUCKET_MS = 60_000;
 const DUE_SHARDS = 16;
 /**
  * A sign-in is listed at its deadline, or this far ahead at most (a longer one is read then and
- * listed again): "end everyone" walks the buckets from the sweep's cursor to this far ahead.
+ * listed again): the list of buckets stays about an hour long, and so does "end everyone"'s walk.
  */
 const DUE_HORIZON_MS = 3_600_000;
 /** The longest a WAIT for replicas may hold its connection. */
