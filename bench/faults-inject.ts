@@ -40,8 +40,11 @@ export interface Fault {
    * not recorded again yet), reported apart; a revival later fails the run.
    */
   revivalWindowMs?: number;
-  /** Runs on a primary and its replica watched by Sentinels, the demo with REDIS_WAIT_REPLICAS=1. */
-  sentinel?: boolean;
+  /**
+   * Where the demo keeps its data: one Redis (the default); a primary and its replica watched by
+   * Sentinels; or sessions on one Redis and clocks on a Cluster. With either, REDIS_WAIT_REPLICAS=1.
+   */
+  topology?: 'one' | 'sentinel' | 'cluster';
   inject(rig: Rig, timing: FaultTiming): Promise<FaultOutcome>;
 }
 
@@ -323,7 +326,7 @@ export const FAULTS: readonly Fault[] = [
     // lost (sign-outs are not: each waited for the replica), so sign-outs are counted, not failed.
     keepsData: false,
     judgedByRecords: false,
-    sentinel: true,
+    topology: 'sentinel',
     async inject(rig, { downMs }) {
       const sentinel = rig.sentinel;
       if (!sentinel) throw new Error('faults: phase 9 needs the Sentinel rig');
@@ -354,6 +357,48 @@ export const FAULTS: readonly Fault[] = [
         endedAt,
         notes: [
           `primary ${old} killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
+        ],
+      };
+    },
+  },
+  {
+    id: 10,
+    name: 'Cluster (the clocks): a primary SIGKILLed, its replica promoted (waitReplicas 1)',
+    // As phase 9: activity written in the last moment before the kill may be lost.
+    keepsData: false,
+    judgedByRecords: false,
+    topology: 'cluster',
+    async inject(rig, { downMs }) {
+      const cluster = rig.cluster;
+      if (!cluster) throw new Error('faults: phase 10 needs the Cluster rig');
+      // The primary of the list of due minutes: every sign-in and every sweep reaches it.
+      const key = `${CLOCK_PREFIX}due:buckets`;
+      const startedAt = Date.now();
+      const old = await cluster.primaryOf(key);
+      const promoted = await cluster.killPrimaryOf(key);
+      const promotedAt = Date.now();
+      await sleep(downMs - (promotedAt - startedAt));
+      // The old primary comes back with its cluster configuration: a replica of the promoted one.
+      const node = cluster.nodes.find((candidate) => candidate.port === old);
+      if (!node) throw new Error(`faults: no node on the old primary's port ${old}`);
+      await node.server.restart();
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const info = await withRedis(`redis://127.0.0.1:${promoted}`, (client) =>
+          client.info('replication'),
+        ).catch(() => '');
+        if (/^connected_slaves:[1-9]/m.test(info) && /state=online/.test(info)) break;
+        if (Date.now() > deadline) {
+          throw new Error('faults: the old primary did not come back as a replica within 20 s');
+        }
+        await sleep(100);
+      }
+      const endedAt = Date.now();
+      return {
+        startedAt,
+        endedAt,
+        notes: [
+          `primary ${old} (of ${key}) killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
         ],
       };
     },

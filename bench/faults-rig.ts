@@ -17,6 +17,7 @@ import {
   UPSTREAM_HEADER,
 } from '../test/e2e/several-instances-support.js';
 import { send } from '../test/support/http.js';
+import { type PrivateCluster, startRedisCluster } from '../test/support/redis-cluster.js';
 import { type PrivateSentinel, startRedisSentinel } from '../test/support/redis-sentinel.js';
 import { type PrivateRedis, startRedisServer } from '../test/support/redis-server.js';
 import { sleep } from '../test/support/sleep.js';
@@ -47,6 +48,8 @@ export interface Rig {
   readonly redis: PrivateRedis;
   /** With Sentinel: the primary, its replica and three Sentinels (bench/faults-inject.ts phase 9). */
   readonly sentinel?: PrivateSentinel;
+  /** With a Cluster: 3 primaries and 3 replicas holding the clocks (phase 10; sessions in `redis`). */
+  readonly cluster?: PrivateCluster;
   readonly nginx: Nginx;
   readonly env: DemoEnv;
   /** The instances behind nginx now. */
@@ -101,8 +104,13 @@ async function startInstances(env: DemoEnv): Promise<DemoInstance[]> {
  * watched by three Sentinels instead, the demo on them with `REDIS_WAIT_REPLICAS=1`. On a failure,
  * stops what it started.
  */
-export async function startRig(expireAfterSeconds: number, sentinel = false): Promise<Rig> {
-  const watched = sentinel ? await startRedisSentinel({ name: 'faults' }) : undefined;
+export async function startRig(
+  expireAfterSeconds: number,
+  topology: 'one' | 'sentinel' | 'cluster' = 'one',
+): Promise<Rig> {
+  const watched =
+    topology === 'sentinel' ? await startRedisSentinel({ name: 'faults' }) : undefined;
+  const cluster = topology === 'cluster' ? await startRedisCluster() : undefined;
   const redis =
     watched?.servers[0] ??
     (await startRedisServer({
@@ -121,16 +129,23 @@ export async function startRig(expireAfterSeconds: number, sentinel = false): Pr
           REDIS_WAIT_REPLICAS: '1',
         }
       : { REDIS_URL: redis.url }),
+    ...(cluster
+      ? {
+          REDIS_CLUSTER: cluster.rootNodes.map(({ host, port }) => `${host}:${port}`).join(','),
+          REDIS_WAIT_REPLICAS: '1',
+        }
+      : {}),
     TRUST_PROXY: '1',
   };
   let instances: DemoInstance[] = [];
   try {
     instances = await startInstances(env);
     const nginx = await startNginx(instances.map((instance) => instance.address));
-    return rigOf(redis, watched, nginx, env, instances);
+    return rigOf(redis, watched, cluster, nginx, env, instances);
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.stop()));
     await (watched ?? redis).close();
+    await cluster?.close();
     throw error;
   }
 }
@@ -138,6 +153,7 @@ export async function startRig(expireAfterSeconds: number, sentinel = false): Pr
 function rigOf(
   redis: PrivateRedis,
   sentinel: PrivateSentinel | undefined,
+  cluster: PrivateCluster | undefined,
   nginx: Nginx,
   env: DemoEnv,
   started: DemoInstance[],
@@ -148,6 +164,7 @@ function rigOf(
   return {
     redis,
     ...(sentinel ? { sentinel } : {}),
+    ...(cluster ? { cluster } : {}),
     nginx,
     env,
     instances,
@@ -188,6 +205,7 @@ function rigOf(
       await nginx.stop();
       await Promise.all(watched.map(({ instance }) => instance.stop()));
       await (sentinel ?? redis).close();
+      await cluster?.close();
     },
   };
 }

@@ -10,7 +10,8 @@
 //
 // Options: --short (60 users, shorter timeouts: about 2 minutes), --users N, --only 0,3 (phases
 // by number); or FAULTS_SHORT=1, FAULTS_USERS=N, FAULTS_ONLY=0,3. FAULTS_DEBUG=1 prints every 5xx
-// answer (when it was sent, what, its body) to stderr. Phase 9 runs on a Sentinel set-up instead.
+// answer (when it was sent, what, its body) to stderr. Phase 9 runs on a Sentinel set-up instead,
+// phase 10 keeps the clocks on a Redis Cluster.
 
 import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -186,7 +187,7 @@ async function runPhase(fault: Fault, s: Settings, log: (line: string) => void) 
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // every waiting user listens to it
   try {
-    rig = await startRig(s.expireAfterSeconds, fault.sentinel === true);
+    rig = await startRig(s.expireAfterSeconds, fault.topology);
     liveRigs.add(rig);
     rig.markLogStart();
     const t0 = Date.now() + 200;

@@ -1,6 +1,6 @@
 // Starts the demo from the environment (README: Try it): PORT, EXPIRE_AFTER, WARN_AFTER,
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL or REDIS_SENTINELS (with
-// REDIS_SENTINEL_NAME and REDIS_WAIT_REPLICAS), TRUST_PROXY. Stops with a clear message on a bad value.
+// REDIS_SENTINEL_NAME), REDIS_CLUSTER (the clocks, with REDIS_URL), REDIS_WAIT_REPLICAS, TRUST_PROXY. Stops with a clear message on a bad value.
 // Audit events go to stdout, one `audit {json}` line each.
 
 import type session from 'express-session';
@@ -60,13 +60,13 @@ const trustProxy =
         ? true
         : trustProxyText;
 
-/** `REDIS_SENTINELS=host:port,host:port`: the Sentinels of a primary named REDIS_SENTINEL_NAME. */
-function sentinelsOf(text: string): { host: string; port: number }[] {
+/** `NAME=host:port,host:port`: the Sentinels of REDIS_SENTINELS, the nodes of REDIS_CLUSTER. */
+function addressesOf(name: string, text: string): { host: string; port: number }[] {
   return text.split(',').map((entry) => {
     const match = /^\s*([^:\s]+):(\d{1,5})\s*$/.exec(entry);
     const port = Number(match?.[2]);
     if (!match?.[1] || !(port > 0 && port < 65536)) {
-      fail(`REDIS_SENTINELS=${JSON.stringify(text)} must be host:port pairs separated by commas`);
+      fail(`${name}=${JSON.stringify(text)} must be host:port pairs separated by commas`);
     }
     return { host: match[1], port };
   });
@@ -83,6 +83,11 @@ if (!/^\d+$/.test(waitReplicasText) || waitReplicas > 64) {
 let store: session.Store | undefined;
 let activityStore: ActivityStore | undefined;
 const sentinels = process.env.REDIS_SENTINELS?.trim();
+const clusterNodes = process.env.REDIS_CLUSTER?.trim();
+if (clusterNodes && !process.env.REDIS_URL) {
+  fail('REDIS_CLUSTER (the sign-in clocks) needs REDIS_URL (the sessions, on one Redis)');
+}
+const clusterAddresses = clusterNodes ? addressesOf('REDIS_CLUSTER', clusterNodes) : undefined;
 if (process.env.REDIS_URL || sentinels) {
   const { createClient, createSentinel } = await import('redis');
   const { RedisStore } = await import('connect-redis');
@@ -93,7 +98,7 @@ if (process.env.REDIS_URL || sentinels) {
     sentinels
       ? createSentinel({
           name: process.env.REDIS_SENTINEL_NAME?.trim() || 'mymaster',
-          sentinelRootNodes: sentinelsOf(sentinels),
+          sentinelRootNodes: addressesOf('REDIS_SENTINELS', sentinels),
           // node-redis looks for a promoted primary only this often (no scan by default).
           scanInterval: 1000,
         })
@@ -110,18 +115,29 @@ if (process.env.REDIS_URL || sentinels) {
   store = guardSessionStore(new RedisStore({ client, prefix: 'session-security-demo:' }));
   // Sign-in clocks outside the session, shared by every instance; the subscriber (a second
   // connection) hears sign-outs, so most requests are answered from this process's copies.
-  const subscriber = connect();
-  subscriber.on('error', (error: Error) =>
-    console.error(`demo: Redis subscriber: ${error.message}`),
-  );
-  await subscriber.connect();
-  activityStore = redisStore({
-    client,
-    subscriber,
-    prefix: 'session-security-demo:clock:',
+  const prefix = 'session-security-demo:clock:';
+  if (clusterAddresses) {
+    // The clocks on a Redis Cluster, through ioredis (it follows a failover): no subscriber.
+    const { Cluster } = await import('ioredis');
+    const cluster = new Cluster(clusterAddresses, { lazyConnect: true });
+    cluster.on('error', (error: Error) => console.error(`demo: Redis Cluster: ${error.message}`));
+    try {
+      await cluster.connect();
+    } catch (error) {
+      fail(
+        `cannot reach the Redis Cluster at REDIS_CLUSTER=${clusterNodes}: ${(error as Error).message}`,
+      );
+    }
+    activityStore = redisStore({ client: cluster, prefix, waitReplicas });
+  } else {
+    const subscriber = connect();
+    subscriber.on('error', (error: Error) =>
+      console.error(`demo: Redis subscriber: ${error.message}`),
+    );
+    await subscriber.connect();
     // With replicas: a sign-out is acknowledged once they hold it (README: waitReplicas).
-    waitReplicas,
-  });
+    activityStore = redisStore({ client, subscriber, prefix, waitReplicas });
+  }
 }
 
 let app: ReturnType<typeof createDemoApp>;

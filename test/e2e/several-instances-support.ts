@@ -118,6 +118,8 @@ export interface DemoEnv {
   REDIS_SENTINELS?: string;
   REDIS_SENTINEL_NAME?: string;
   REDIS_WAIT_REPLICAS?: string;
+  /** With REDIS_URL: the sign-in clocks on a Redis Cluster (its nodes). */
+  REDIS_CLUSTER?: string;
   TRUST_PROXY: string;
 }
 
@@ -136,6 +138,7 @@ export async function startDemoProcess(env: DemoEnv): Promise<DemoInstance> {
     REDIS_SENTINELS: env.REDIS_SENTINELS ?? '',
     REDIS_SENTINEL_NAME: env.REDIS_SENTINEL_NAME ?? '',
     REDIS_WAIT_REPLICAS: env.REDIS_WAIT_REPLICAS ?? '',
+    REDIS_CLUSTER: env.REDIS_CLUSTER ?? '',
     TRUST_PROXY: env.TRUST_PROXY,
     ABSOLUTE_TIMEOUT: '0',
   });

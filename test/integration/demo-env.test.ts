@@ -1,6 +1,7 @@
 // The demo's Redis settings from the environment (examples/demo/main.ts), as `npm start` runs it:
-// a bad REDIS_SENTINELS or REDIS_WAIT_REPLICAS stops it at once with a message naming the value.
-// (The demo on a Sentinel set-up runs in the fault run's phase 9: bench/faults-inject.ts.)
+// a bad REDIS_SENTINELS, REDIS_CLUSTER or REDIS_WAIT_REPLICAS stops it at once with a message
+// naming the value. (The demo on Sentinel and on a Cluster runs in the fault run's phases 9 and
+// 10: bench/faults-inject.ts.)
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +34,11 @@ describe('the demo refuses bad Redis settings', () => {
       /REDIS_WAIT_REPLICAS="one" must be a whole number from 0 to 64/,
     ],
     [{ REDIS_WAIT_REPLICAS: '65' }, /REDIS_WAIT_REPLICAS="65" must be a whole number from 0 to 64/],
+    [{ REDIS_CLUSTER: '127.0.0.1:1' }, /REDIS_CLUSTER \(the sign-in clocks\) needs REDIS_URL/],
+    [
+      { REDIS_URL: 'redis://127.0.0.1:1', REDIS_CLUSTER: 'x' },
+      /REDIS_CLUSTER="x" must be host:port/,
+    ],
   ])('%j', (env, message) => {
     const ran = startDemo(env);
     expect(ran.status).toBe(1);
