@@ -129,6 +129,21 @@ async function exited(rig: Rig, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Waits (20 s at most) until the primary on `port` has a replica online again. */
+async function untilReplicaOnline(port: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const info = await withRedis(`redis://127.0.0.1:${port}`, (client) =>
+      client.info('replication'),
+    ).catch(() => '');
+    if (/^connected_slaves:[1-9]/m.test(info) && /state=online/.test(info)) return;
+    if (Date.now() > deadline) {
+      throw new Error('faults: the old primary did not come back as a replica within 20 s');
+    }
+    await sleep(100);
+  }
+}
+
 export const FAULTS: readonly Fault[] = [
   {
     id: 0,
@@ -340,17 +355,7 @@ export const FAULTS: readonly Fault[] = [
       const server = sentinel.servers.find((candidate) => candidate.port === old);
       if (!server) throw new Error(`faults: no server on the old primary's port ${old}`);
       await server.restart();
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const info = await withRedis(`redis://127.0.0.1:${promoted}`, (client) =>
-          client.info('replication'),
-        ).catch(() => '');
-        if (/^connected_slaves:[1-9]/m.test(info) && /state=online/.test(info)) break;
-        if (Date.now() > deadline) {
-          throw new Error('faults: the old primary did not come back as a replica within 20 s');
-        }
-        await sleep(100);
-      }
+      await untilReplicaOnline(promoted);
       const endedAt = Date.now();
       return {
         startedAt,
@@ -382,17 +387,7 @@ export const FAULTS: readonly Fault[] = [
       const node = cluster.nodes.find((candidate) => candidate.port === old);
       if (!node) throw new Error(`faults: no node on the old primary's port ${old}`);
       await node.server.restart();
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const info = await withRedis(`redis://127.0.0.1:${promoted}`, (client) =>
-          client.info('replication'),
-        ).catch(() => '');
-        if (/^connected_slaves:[1-9]/m.test(info) && /state=online/.test(info)) break;
-        if (Date.now() > deadline) {
-          throw new Error('faults: the old primary did not come back as a replica within 20 s');
-        }
-        await sleep(100);
-      }
+      await untilReplicaOnline(promoted);
       const endedAt = Date.now();
       return {
         startedAt,
