@@ -218,6 +218,11 @@ const MAX_WAIT_MS = 250;
 const REPLICAS_RETRY_MS = 1000;
 /** Buckets a process remembers having listed (then it forgets them all: one more ZADD each). */
 const MAX_BUCKETS_ADDED = 1000;
+/**
+ * A bucket this process listed is listed again after this long (a ZADD per bucket and process
+ * every 10 s at most): the list of minutes may have gone with the rest of Redis's data.
+ */
+const BUCKET_READD_MS = 10_000;
 /** The due bucket of a time. */
 const bucketOf = (ms: number) => Math.floor(ms / DUE_BUCKET_MS);
 
@@ -563,7 +568,7 @@ class RedisActivityStore implements ActivityStore {
   private readonly allIndex: string;
   /** The buckets of due sign-ins that exist, and the ones this process added to it lately. */
   private readonly bucketsKey: string;
-  private readonly bucketsAdded = new Set<number>();
+  private readonly bucketsAdded = new Map<number, number>();
   private readonly recentEnds = new Map<string, { reason: EndReason; atMs: number }>();
   private toReplay: Map<string, { reason: EndReason; atMs: number }> | undefined;
   private markSeen = false;
@@ -771,6 +776,8 @@ class RedisActivityStore implements ActivityStore {
   }
 
   private connectionLost(): void {
+    // Redis may come back without its data: list each due minute again at its next use.
+    this.bucketsAdded.clear();
     if (this.toReplay !== undefined) return;
     const since = Date.now() - RECENT_END_MS;
     this.toReplay = new Map([...this.recentEnds].filter(([, { atMs }]) => atMs >= since));
@@ -857,6 +864,8 @@ class RedisActivityStore implements ActivityStore {
     try {
       const there = Number(await this.runOn(MARK, this.markKey, [String(at)])) === 1;
       if (!there && this.markSeen) {
+        // The list of due minutes went with the rest: list each minute again at its next use.
+        this.bucketsAdded.clear();
         this.logger.error(
           "session-security: Redis lost the store's data (its mark key is gone: FLUSHALL, a restart without persistence, or eviction); every sign-in it held has ended, and their users are told so (reason lost). Configure Redis with persistence (appendonly yes) and maxmemory-policy noeviction",
         );
@@ -1314,14 +1323,15 @@ class RedisActivityStore implements ActivityStore {
 
   /**
    * Lists a live sign-in in a bucket of due sign-ins, and the bucket among those that exist: once
-   * per process and bucket, so that the list of buckets is written about once a minute per
-   * process, not at every sign-in.
+   * per process and bucket every 10 s at most, so that the list of buckets is not written at every
+   * sign-in (and again after a lost connection or a loss of Redis's data).
    */
   private async listDue(marker: string, bucket: number): Promise<void> {
-    if (!this.bucketsAdded.has(bucket)) {
+    const added = this.bucketsAdded.get(bucket);
+    if (added === undefined || Date.now() - added > BUCKET_READD_MS) {
       await this.buckets('add', bucket);
       if (this.bucketsAdded.size >= MAX_BUCKETS_ADDED) this.bucketsAdded.clear();
-      this.bucketsAdded.add(bucket);
+      this.bucketsAdded.set(bucket, Date.now());
     }
     await this.runOn(INDEX, this.dueKey(bucket, marker), ['add', marker]);
   }

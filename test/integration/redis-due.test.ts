@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Timeouts } from '../../src/core/policy.js';
 import type { SessionAccess } from '../../src/core/store.js';
 import { FakeSession } from '../support/fake-session.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
 type Client = ReturnType<typeof createClient>;
@@ -228,6 +229,31 @@ describe('the Redis store lists sign-ins by due time', () => {
     expect((await second.revoke?.({ everyone: true }, OPTIONS))?.map((s) => s.id)).toEqual([
       markerOf(old),
     ]);
+  });
+
+  it('still lists a sign-in started after Redis lost its data (FLUSHALL): the sweep finds it', async () => {
+    const redis = await startRedisServer();
+    const own = createClient({ url: redis.url });
+    await own.connect();
+    try {
+      let now = T0;
+      const store = redisStore({ client: own, now: () => now, logger: quietLogger });
+      const before = fakeSession();
+      await store.start(before, OPTIONS);
+      await own.flushAll();
+      // A request finds its record gone: the store sees the loss of data (its mark).
+      expect(await store.touch(before, 0, OPTIONS)).toMatchObject({ kind: 'ended' });
+      await expect.poll(() => own.exists('session-security:mark')).toBe(1);
+      const after = fakeSession();
+      await store.start(after, OPTIONS);
+      now = T0 + OPTIONS.expireAfterMs;
+      expect((await store.sweep?.(OPTIONS))?.map(({ state }) => state.id)).toEqual([
+        markerOf(after),
+      ]);
+    } finally {
+      await own.close();
+      await redis.close();
+    }
   });
 
   it('walks only the buckets that exist: a sweep a day later sends a few dozen scripts, not thousands', async () => {
