@@ -144,6 +144,34 @@ async function untilReplicaOnline(port: number): Promise<void> {
   }
 }
 
+/**
+ * A failover: `kill` SIGKILLs the primary on port `old` and resolves with its promoted replica's
+ * port; `downMs` after the kill, `restart` brings the old primary back, as its operator would,
+ * and the fault is over once it is the new primary's replica.
+ */
+async function failOver(
+  downMs: number,
+  old: number,
+  kill: () => Promise<number>,
+  restart: () => Promise<void>,
+  what = '',
+): Promise<FaultOutcome> {
+  const startedAt = Date.now();
+  const promoted = await kill();
+  const promotedAt = Date.now();
+  await sleep(downMs - (promotedAt - startedAt));
+  await restart();
+  await untilReplicaOnline(promoted);
+  const endedAt = Date.now();
+  return {
+    startedAt,
+    endedAt,
+    notes: [
+      `primary ${old}${what} killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
+    ],
+  };
+}
+
 export const FAULTS: readonly Fault[] = [
   {
     id: 0,
@@ -345,25 +373,17 @@ export const FAULTS: readonly Fault[] = [
     async inject(rig, { downMs }) {
       const sentinel = rig.sentinel;
       if (!sentinel) throw new Error('faults: phase 9 needs the Sentinel rig');
-      const startedAt = Date.now();
       const old = await sentinel.primaryPort();
-      const promoted = await sentinel.killPrimary();
-      const promotedAt = Date.now();
-      // The old primary comes back, as its operator would bring it back, and the Sentinels make
-      // it a replica of the new one: sign-outs can be acknowledged again (waitReplicas 1).
-      await sleep(downMs - (promotedAt - startedAt));
       const server = sentinel.servers.find((candidate) => candidate.port === old);
       if (!server) throw new Error(`faults: no server on the old primary's port ${old}`);
-      await server.restart();
-      await untilReplicaOnline(promoted);
-      const endedAt = Date.now();
-      return {
-        startedAt,
-        endedAt,
-        notes: [
-          `primary ${old} killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
-        ],
-      };
+      // The Sentinels make the old primary a replica of the new one once it is back: sign-outs
+      // can be acknowledged again (waitReplicas 1).
+      return failOver(
+        downMs,
+        old,
+        () => sentinel.killPrimary(),
+        () => server.restart(),
+      );
     },
   },
   {
@@ -378,24 +398,17 @@ export const FAULTS: readonly Fault[] = [
       if (!cluster) throw new Error('faults: phase 10 needs the Cluster rig');
       // The primary of the list of due minutes: every sign-in and every sweep reaches it.
       const key = `${CLOCK_PREFIX}due:buckets`;
-      const startedAt = Date.now();
       const old = await cluster.primaryOf(key);
-      const promoted = await cluster.killPrimaryOf(key);
-      const promotedAt = Date.now();
-      await sleep(downMs - (promotedAt - startedAt));
-      // The old primary comes back with its cluster configuration: a replica of the promoted one.
       const node = cluster.nodes.find((candidate) => candidate.port === old);
       if (!node) throw new Error(`faults: no node on the old primary's port ${old}`);
-      await node.server.restart();
-      await untilReplicaOnline(promoted);
-      const endedAt = Date.now();
-      return {
-        startedAt,
-        endedAt,
-        notes: [
-          `primary ${old} (of ${key}) killed, replica ${promoted} promoted after ${promotedAt - startedAt} ms; the old primary back as its replica ${endedAt - promotedAt} ms later`,
-        ],
-      };
+      // The old primary comes back with its cluster configuration: a replica of the promoted one.
+      return failOver(
+        downMs,
+        old,
+        () => cluster.killPrimaryOf(key),
+        () => node.server.restart(),
+        ` (of ${key})`,
+      );
     },
   },
 ];

@@ -69,81 +69,68 @@ const markerOf = (session: SessionAccess) => (session.read() as { id: string }).
 
 interface Topology {
   name: string;
-  /** A connected client, and (where the topology allows one) a second connection as subscriber. */
-  connect(): Promise<{ client: RedisClient; duplicate: () => Promise<RedisClient> }>;
+  /** A new connection, connected, closed after the file (call it again for a subscriber). */
+  open(): Promise<RedisClient>;
 }
 
-const clusterIoredis: Topology = {
-  name: 'Cluster, ioredis',
-  async connect() {
-    const open = async () => {
-      const client = new Cluster(
-        cluster.rootNodes.map((node) => ({ ...node })),
-        {
-          lazyConnect: true,
-        },
-      );
+/** A topology whose connections `make` builds: errors are quiet, and each is closed at the end. */
+function topology<C extends RedisClient & { on(event: 'error', listener: () => void): unknown }>(
+  name: string,
+  make: () => C & { connect(): Promise<unknown> },
+  close: (client: C) => Promise<unknown>,
+): Topology {
+  return {
+    name,
+    async open() {
+      const client = make();
       client.on('error', quiet);
       await client.connect();
-      closers.push(() => client.quit());
+      closers.push(() => close(client));
       return client;
-    };
-    return { client: await open(), duplicate: open };
-  },
-};
+    },
+  };
+}
 
-const clusterNodeRedis: Topology = {
-  name: 'Cluster, node-redis',
-  async connect() {
-    const open = async () => {
-      const client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
-      client.on('error', quiet);
-      await client.connect();
-      closers.push(() => client.close());
-      return client;
-    };
-    return { client: await open(), duplicate: open };
-  },
-};
+const clusterIoredis = topology(
+  'Cluster, ioredis',
+  () =>
+    new Cluster(
+      cluster.rootNodes.map((node) => ({ ...node })),
+      { lazyConnect: true },
+    ),
+  (client) => client.quit(),
+);
 
-const sentinelIoredis: Topology = {
-  name: 'Sentinel, ioredis',
-  async connect() {
-    const open = async () => {
-      const client = new Redis({
-        sentinels: sentinel.sentinels.map((address) => ({ ...address })),
-        name: sentinel.name,
-        lazyConnect: true,
-      });
-      client.on('error', quiet);
-      await client.connect();
-      closers.push(() => client.quit());
-      return client;
-    };
-    return { client: await open(), duplicate: open };
-  },
-};
+const clusterNodeRedis = topology(
+  'Cluster, node-redis',
+  () => createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) }),
+  (client) => client.close(),
+);
 
-const sentinelNodeRedis: Topology = {
-  name: 'Sentinel, node-redis',
-  async connect() {
-    const open = async () => {
-      const client = createSentinel({
-        name: sentinel.name,
-        sentinelRootNodes: sentinel.sentinels.map((address) => ({ ...address })),
-      });
-      client.on('error', quiet);
-      await client.connect();
-      closers.push(() => client.close());
-      return client;
-    };
-    return { client: await open(), duplicate: open };
-  },
-};
+const sentinelIoredis = topology(
+  'Sentinel, ioredis',
+  () =>
+    new Redis({
+      sentinels: sentinel.sentinels.map((address) => ({ ...address })),
+      name: sentinel.name,
+      lazyConnect: true,
+    }),
+  (client) => client.quit(),
+);
+
+const sentinelNodeRedis = topology(
+  'Sentinel, node-redis',
+  () =>
+    createSentinel({
+      name: sentinel.name,
+      sentinelRootNodes: sentinel.sentinels.map((address) => ({ ...address })),
+    }),
+  (client) => client.close(),
+);
 
 describe.each([clusterIoredis, clusterNodeRedis])('the Redis store on a $name', (topology) => {
   it('runs its scripts on primaries that never loaded them (SCRIPT FLUSH on each)', async () => {
-    const { client } = await topology.connect();
+    const client = await topology.open();
     const store = redisStore({ client, prefix: newPrefix(), logger: quietLogger });
     const sessions = Array.from({ length: 12 }, () => fakeSession().session);
     for (const session of sessions) await store.start(session, TIMEOUTS);
@@ -154,7 +141,7 @@ describe.each([clusterIoredis, clusterNodeRedis])('the Redis store on a $name', 
   });
 
   it('ends every sign-in of everyone, spread over every primary, in one "end all"', async () => {
-    const { client } = await topology.connect();
+    const client = await topology.open();
     const prefix = newPrefix();
     const store = redisStore({ client, prefix, logger: quietLogger });
     const sessions = Array.from({ length: 30 }, () => fakeSession().session);
@@ -176,8 +163,8 @@ describe.each([clusterIoredis, clusterNodeRedis])('the Redis store on a $name', 
   });
 
   it('refuses a subscriber, naming the option and why', async () => {
-    const { client, duplicate } = await topology.connect();
-    const subscriber = await duplicate();
+    const client = await topology.open();
+    const subscriber = await topology.open();
     expect(() => redisStore({ client, subscriber })).toThrow(SessionSecurityConfigError);
     expect(() => redisStore({ client, subscriber })).toThrow(
       /subscriber is not supported with a Redis Cluster client.*no order between them/,
@@ -189,8 +176,8 @@ describe.each([sentinelIoredis, sentinelNodeRedis])('the Redis store under $name
   it('keeps copies with a subscriber: a sign-out on one instance reaches another within cacheBound', async () => {
     const prefix = newPrefix();
     const instance = async (): Promise<ActivityStore> => {
-      const { client, duplicate } = await topology.connect();
-      const subscriber = await duplicate();
+      const client = await topology.open();
+      const subscriber = await topology.open();
       return redisStore({ client, subscriber, prefix, cacheBound: 300, logger: quietLogger });
     };
     const [a, b] = [await instance(), await instance()];
@@ -201,10 +188,10 @@ describe.each([sentinelIoredis, sentinelNodeRedis])('the Redis store under $name
     // B answers from its copy once it holds one: the record in Redis then stops moving.
     await b.touch(onB, 0, TIMEOUTS);
     await sleep(400); // a heartbeat or two: B's copies are usable
-    const admin = await topology.connect();
-    const before = await readLast(admin.client, key);
+    const admin = await topology.open();
+    const before = await readLast(admin, key);
     await b.touch(onB, 0, TIMEOUTS);
-    expect(await readLast(admin.client, key)).toBe(before);
+    expect(await readLast(admin, key)).toBe(before);
 
     await a.end(onA, 'logout', TIMEOUTS);
     const endedAt = performance.now();
@@ -242,7 +229,7 @@ describe.each([clusterIoredis, clusterNodeRedis, sentinelIoredis, sentinelNodeRe
   'waitReplicas under the $name',
   (topology) => {
     it('acknowledges a sign-out only once a replica holds it: 503 while the replica is stopped, then again once it runs', async () => {
-      const { client } = await topology.connect();
+      const client = await topology.open();
       const prefix = newPrefix();
       const store = redisStore({
         client,
@@ -307,7 +294,7 @@ describe.each([clusterIoredis, clusterNodeRedis, sentinelIoredis, sentinelNodeRe
 // With ioredis only: a node-redis Cluster client does not follow a failover (README).
 describe.each([clusterIoredis, sentinelIoredis])('a failover under the $name', (topology) => {
   it('keeps an acknowledged sign-out (waitReplicas: 1): the promoted replica has it', async () => {
-    const { client } = await topology.connect();
+    const client = await topology.open();
     const prefix = newPrefix();
     const store = redisStore({ client, prefix, waitReplicas: 1, logger: quietLogger });
     const sessions = Array.from({ length: 20 }, () => fakeSession().session);
@@ -318,7 +305,7 @@ describe.each([clusterIoredis, sentinelIoredis])('a failover under the $name', (
     if (topology.name.startsWith('Sentinel')) await sentinel.killPrimary();
     else await cluster.killPrimaryOf(key);
     const after = redisStore({
-      client: (await topology.connect()).client,
+      client: await topology.open(),
       prefix,
       logger: quietLogger,
     });

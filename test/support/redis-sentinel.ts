@@ -9,14 +9,19 @@
 // directory behind once closed (a test run that exits first kills them all). No Vitest import:
 // the benchmarks and the fault suite may load it too.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './http.js';
 import { infoField, redisCall, roleOf, tryRedisCall, waitUntil } from './redis-cluster.js';
-import { answersAs, type PrivateRedis, REDIS_SERVER, startRedisServer } from './redis-server.js';
-import { sleep } from './sleep.js';
+import {
+  hasExited,
+  launch,
+  type PrivateRedis,
+  startRedisServer,
+  stopProcess,
+} from './redis-server.js';
 
 export interface RedisSentinelOptions {
   /** The name the Sentinels monitor the primary by (`sentinel monitor <name>`). Default 'ss-primary'. */
@@ -77,47 +82,9 @@ interface SentinelProcess {
   readonly output: string[];
 }
 
-/** Every Sentinel this file started and that has not exited: killed if the process exits first. */
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/** Whether the child has exited (or was killed). */
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
-/** Resolves once the child has exited. */
-function exitOf(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** SIGTERM, SIGKILL after 5 s; resolves once the child has exited. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  child.kill('SIGTERM');
-  // Cancelled once the child exits: a pending timer would hold the test runner open.
-  const limit = new AbortController();
-  const stopped = await Promise.race([
-    exitOf(child).then(() => true),
-    sleep(5000, limit.signal).then(() => false),
-  ]);
-  limit.abort();
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await exitOf(child);
-  }
-}
-
 /**
  * Spawns a Sentinel on `port` with a config file of its own in `dir`, and waits for PING; fails
- * with what it printed when it exits or stays silent.
+ * with what it printed when it exits or stays silent (a process killed if the run exits first).
  */
 async function launchSentinel(
   port: number,
@@ -130,36 +97,9 @@ async function launchSentinel(
     file,
     `${[`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, ...config].join('\n')}\n`,
   );
-  const child = spawn(REDIS_SERVER, [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  const output: string[] = [];
-  const keep = (text: string) => {
-    output.push(text);
-    if (output.length > 200) output.shift();
-  };
-  child.stdout?.setEncoding('utf8').on('data', keep);
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (spawnError) throw new Error(`cannot run ${REDIS_SERVER}: ${spawnError.message}`);
-    if (hasExited(child)) {
-      throw new Error(
-        `Sentinel on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING:\n${output.join('')}`,
-      );
-    }
-    if (await answersAs(port, child.pid)) return { port, dir, child, output };
-    await sleep(30);
-  }
-  child.kill('SIGKILL');
-  await exitOf(child);
-  throw new Error(
-    `Sentinel on port ${port} did not answer PING within ${timeoutMs} ms:\n${output.join('')}`,
-  );
+  const args = [file, '--sentinel', '--port', String(port)];
+  const { child, output } = await launch(args, timeoutMs, 'Sentinel');
+  return { port, dir, child, output };
 }
 
 /** Starts a Sentinel on a free port, in a new directory; another port if that one was taken. */
@@ -217,7 +157,7 @@ export async function startRedisSentinel(
   const sentinels: SentinelProcess[] = [];
 
   const close = async () => {
-    await Promise.all(sentinels.map((sentinel) => stopChild(sentinel.child)));
+    await Promise.all(sentinels.map((sentinel) => stopProcess(sentinel.child, 5000)));
     for (const sentinel of sentinels) rmSync(sentinel.dir, { recursive: true, force: true });
     await Promise.all(servers.map((server) => server.close()));
   };

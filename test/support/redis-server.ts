@@ -95,10 +95,11 @@ export function answersAs(port: number, pid: number | undefined): Promise<boolea
 }
 
 /** Whether the child has exited (or was killed). */
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+export const hasExited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null;
 
 /** Resolves once the child has exited. */
-function exitOf(child: ChildProcess): Promise<void> {
+export function exitOf(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
@@ -113,10 +114,33 @@ function argsOf(port: number, dir: string, options: RedisServerOptions): string[
   return [...args, ...(options.extraArgs ?? [])];
 }
 
-/** Spawns redis-server and waits for PING; fails with its output when it exits or stays silent. */
-async function launch(
+/** SIGTERM (and SIGCONT), SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (hasExited(child)) return;
+  child.kill('SIGTERM');
+  child.kill('SIGCONT'); // a stopped server handles SIGTERM only once it runs again
+  // The time limit is cancelled once the server exits: a pending timer would hold the test
+  // runner's process open for its whole length.
+  const limit = new AbortController();
+  const stopped = await Promise.race([
+    exitOf(child).then(() => true),
+    sleep(graceMs, limit.signal).then(() => false),
+  ]);
+  limit.abort();
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exitOf(child);
+  }
+}
+
+/**
+ * Spawns redis-server with `args` (which name the port: `--port N`) and waits until it answers
+ * PING as itself; fails with its output when it exits or stays silent. `label` names it in errors.
+ */
+export async function launch(
   args: string[],
   timeoutMs: number,
+  label = 'redis-server',
 ): Promise<{ child: ChildProcess; output: string[] }> {
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -138,7 +162,7 @@ async function launch(
     if (spawnError) throw new Error(`cannot run ${REDIS_SERVER}: ${spawnError.message}`);
     if (hasExited(child)) {
       throw new Error(
-        `redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING:\n${output.join('')}`,
+        `${label} on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING:\n${output.join('')}`,
       );
     }
     if (await answersAs(port, child.pid)) return { child, output };
@@ -147,7 +171,7 @@ async function launch(
   child.kill('SIGKILL');
   await exitOf(child);
   throw new Error(
-    `redis-server on port ${port} did not answer PING within ${timeoutMs} ms:\n${output.join('')}`,
+    `${label} on port ${port} did not answer PING within ${timeoutMs} ms:\n${output.join('')}`,
   );
 }
 
@@ -182,24 +206,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (!current) throw new Error('redis-server did not start'); // unreachable: the loop throws
   let live = current;
 
-  const stop = async () => {
-    const { child } = live;
-    if (hasExited(child)) return;
-    child.kill('SIGTERM');
-    child.kill('SIGCONT'); // a stopped server handles SIGTERM only once it runs again
-    // The time limit is cancelled once the server exits: a pending timer would hold the test
-    // runner's process open for its whole 10 s.
-    const limit = new AbortController();
-    const stopped = await Promise.race([
-      exitOf(child).then(() => true),
-      sleep(10_000, limit.signal).then(() => false),
-    ]);
-    limit.abort();
-    if (!stopped) {
-      child.kill('SIGKILL');
-      await exitOf(child);
-    }
-  };
+  const stop = () => stopProcess(live.child, 10_000);
 
   return {
     port,
