@@ -25,7 +25,7 @@ const security = sessionSecurity({
   loginUrl: '/login', // expired page loads go to /login?next=…&reason=idle
   passive: ['/api/notifications'], // polling this does not keep the session alive
   isAuthenticated: (req) => typeof req.session.user === 'string',
-  // Drafts: a tab signed out on expiry keeps its forms for the same user (drafts: false to opt out).
+  // Drafts: a tab signed out on expiry keeps its forms for the same user (on with draftSecret).
   userId: (req) => req.session.user ?? '',
   draftSecret: process.env.DRAFT_SECRET ?? 'change me: a secret of at least 32 characters',
 });

@@ -31,6 +31,7 @@ import { safeNextPath } from './next.js';
 import type {
   ClearSiteDataType,
   EventData,
+  Logger,
   PassiveRule,
   SessionSecurityOptions,
 } from './options.js';
@@ -151,7 +152,6 @@ function aDraftSecret(value: unknown, label: string): string {
 }
 
 const PER_USER_TYPE = 'number | (req) => number | Promise<number>';
-const REQUIRED_WITH_DRAFTS = 'required while `drafts` is on';
 
 /**
  * Every option of sessionSecurity(), in the order README.md lists them and resolveOptions checks
@@ -265,12 +265,12 @@ export const OPTION_SCHEMA = {
     readme: { type: 'boolean', meaning: 'whether the browser client runs inside a frame' },
   },
   drafts: {
-    check: aBoolean(' (default true: forms survive expiry and sign-in again)'),
-    default: true,
+    check: aBoolean(' (default: on when draftSecret is given)'),
     readme: {
       type: 'boolean',
       meaning:
-        'whether a tab signed out on expiry keeps its unsent forms for the same user (see [Drafts](#drafts-kept-across-sign-in)); `false` turns it off',
+        'whether a tab signed out on expiry keeps its unsent forms for the same user (see [Drafts](#drafts-kept-across-sign-in)); `false` turns them off, `true` insists on them',
+      default: 'on when `draftSecret` is given',
     },
   },
   userId: {
@@ -281,15 +281,15 @@ export const OPTION_SCHEMA = {
       type: '(req) => string',
       meaning:
         "the signed-in user's id: drafts are marked with a keyed hash of it (never the id); events carry it; [a user's sign-ins](#a-users-sign-ins) are listed by it",
-      default: REQUIRED_WITH_DRAFTS,
+      default: 'none; required with drafts and `maxSignInsPerUser`',
     },
   },
   draftSecret: {
     check: aDraftSecret,
     readme: {
       type: 'string',
-      meaning: `the secret of that keyed hash: at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance, stable across restarts`,
-      default: REQUIRED_WITH_DRAFTS,
+      meaning: `the secret of that keyed hash: at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance, stable across restarts; giving it turns drafts on`,
+      default: 'none (drafts off)',
     },
   },
   draftMaxAge: {
@@ -407,10 +407,11 @@ export const OPTION_SCHEMA = {
   },
   logger: {
     check: aLogger,
-    default: console,
+    default: console as Logger,
     readme: {
-      type: '{ warn(message), error(message, error) }',
-      meaning: 'where warnings and errors go',
+      type: '{ warn(message), error(message, error), info?(message) }',
+      meaning:
+        'where warnings and errors go (and, with `info`, the start-up note that drafts are off)',
       default: '`console`',
     },
   },

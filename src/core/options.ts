@@ -22,6 +22,8 @@ export type PassiveRule<Req> = string | RegExp | ((req: Req) => boolean);
 export interface Logger {
   warn(message: string): void;
   error(message: string, error?: unknown): void;
+  /** A note at start-up (which optional feature is off, and how to turn it on); `warn` without it. */
+  info?(message: string): void;
 }
 
 /**
@@ -65,16 +67,20 @@ export interface SessionSecurityOptions<Req> {
   allowFrames?: boolean;
   /**
    * Whether a tab signed out on expiry keeps its unsent forms in its `sessionStorage`, for the
-   * same user to find after signing in again. Default true: then `userId` and `draftSecret` are
-   * required. `false` turns drafts off.
+   * same user to find after signing in again. Default: on when `draftSecret` is given (then
+   * `userId` is required too), off otherwise, with one line at start-up saying how to turn them
+   * on. `false` turns them off; `true` insists (and needs both).
    */
   drafts?: boolean;
-  /** The signed-in user's id (a string), for drafts and per-user features. Required while drafts are on. */
+  /**
+   * The signed-in user's id (a string): drafts, events, a user's sign-ins and the per-user limit
+   * use it. Required with drafts and with `maxSignInsPerUser`.
+   */
   userId?: (req: Req) => string;
   /**
    * The secret that turns a user id into the opaque key drafts are marked with (never the id
    * itself): at least 32 characters, the same on every instance, stable across restarts.
-   * Required while drafts are on.
+   * Giving it turns drafts on.
    */
   draftSecret?: string;
   /** Seconds a kept draft lives; an older one is deleted unread. Default 86400 (24 h). */
@@ -274,21 +280,32 @@ function warnOfShortWindow(expireAfter: number, warnAfter: number, logger: Logge
   );
 }
 
-/** Why: a draft holds what a user typed; only the same user may get it back, so it needs their key. */
+/**
+ * Why: a draft holds what a user typed; only the same user may get it back, so it needs their
+ * key. On when `draftSecret` is given (or `drafts: true`), off otherwise, with one line saying so.
+ */
 function drafts(given: CheckedSessionOptions): ResolvedDrafts<unknown> | undefined {
-  if (!given.drafts) return undefined;
+  if (given.drafts === false) return undefined;
+  if (given.drafts === undefined && given.draftSecret === undefined) {
+    const note = given.logger.info ?? given.logger.warn;
+    note.call(
+      given.logger,
+      'session-security: drafts are off: a tab signed out on expiry loses its unsent forms. To keep them for the same user, give userId and draftSecret (a secret of at least 32 characters, e.g. process.env.DRAFT_SECRET); drafts: false silences this line',
+    );
+    return undefined;
+  }
   const fix =
-    'drafts are on by default (forms survive expiry and sign-in again, for the same user only); give both userId and draftSecret, or set drafts: false';
+    "drafts keep a signed-out tab's forms for the same user only, so they need both userId and draftSecret; or set drafts: false";
   if (given.userId === undefined) {
     throw new SessionSecurityConfigError(
       'userId',
-      `userId (undefined) is required while drafts are on: a function (req) => string giving the signed-in user's id; ${fix}`,
+      `userId (undefined) is required while drafts are on (${given.drafts === true ? 'drafts: true' : 'draftSecret is given'}): a function (req) => string giving the signed-in user's id; ${fix}`,
     );
   }
   if (given.draftSecret === undefined) {
     throw new SessionSecurityConfigError(
       'draftSecret',
-      `draftSecret is required while drafts are on: a secret of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts (e.g. process.env.DRAFT_SECRET); ${fix}`,
+      `draftSecret is required while drafts are on (drafts: true): a secret of at least ${MIN_DRAFT_SECRET_LENGTH} characters, the same on every instance and stable across restarts (e.g. process.env.DRAFT_SECRET); ${fix}`,
     );
   }
   return { userId: given.userId, secret: given.draftSecret, maxAgeMs: given.draftMaxAge * 1000 };

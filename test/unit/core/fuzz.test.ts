@@ -462,7 +462,7 @@ describe('resolveOptions on generated options', () => {
     } else {
       const names = Object.keys(input);
       const given = input as Record<string, unknown>;
-      // isAuthenticated is always required; userId and draftSecret while drafts are on.
+      // isAuthenticated is always required; userId and draftSecret while drafts are on (drafts: true, or a draftSecret).
       const required =
         option === 'isAuthenticated' ||
         (given.drafts !== false && ['userId', 'draftSecret'].includes(option));

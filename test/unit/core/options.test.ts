@@ -359,33 +359,57 @@ describe('resolveOptions checks the drafts options', () => {
   const SECRET = 'a drafts secret of at least 32 characters';
   const userId = () => 'user-1';
 
-  it('turns drafts on by default, keeping them 24 h, with userId and draftSecret', () => {
+  it('turns drafts on when draftSecret is given, keeping them 24 h, and says nothing', () => {
+    const logger = spyLogger();
     const resolved = resolveOptions<unknown>({
       isAuthenticated,
-      logger: spyLogger(),
+      logger,
       userId,
       draftSecret: SECRET,
     });
     expect(resolved.drafts).toEqual({ userId, secret: SECRET, maxAgeMs: 86_400_000 });
     expect(resolved.userId).toBe(userId);
+    expect(logger.warn).not.toHaveBeenCalled();
     const shorter = resolve({ drafts: true, userId, draftSecret: SECRET, draftMaxAge: 3600 });
     expect(shorter.drafts?.maxAgeMs).toBe(3_600_000);
   });
 
-  it('refuses to start while drafts are on without userId or draftSecret, saying how to fix it', () => {
-    const noUser = configErrorFor({ isAuthenticated, logger: spyLogger(), draftSecret: SECRET });
-    expect(noUser.option).toBe('userId');
-    expect(noUser.message).toMatch(/userId .* is required while drafts are on.*drafts: false/);
-    const noSecret = configErrorFor({ isAuthenticated, logger: spyLogger(), userId });
-    expect(noSecret.option).toBe('draftSecret');
-    expect(noSecret.message).toMatch(/draftSecret is required while drafts are on.*32 characters/);
-    expect(configErrorFor({ isAuthenticated, logger: spyLogger() }).option).toBe('userId');
+  it('starts with isAuthenticated alone: drafts off, one line saying how to turn them on', () => {
+    const logger = spyLogger();
+    const resolved = resolveOptions<unknown>({ isAuthenticated, logger });
+    expect(resolved.drafts).toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn.mock.calls[0]?.[0]).toMatch(
+      /drafts are off.*give userId and draftSecret.*drafts: false silences/,
+    );
+    // A logger with `info` gets the line there, not as a warning.
+    const info = vi.fn<(message: string) => void>();
+    const withInfo = { ...spyLogger(), info };
+    resolveOptions<unknown>({ isAuthenticated, logger: withInfo, userId });
+    expect(info).toHaveBeenCalledTimes(1);
+    expect(withInfo.warn).not.toHaveBeenCalled();
   });
 
-  it('needs neither with drafts: false, and keeps userId for other features', () => {
-    const resolved = resolve({ userId });
+  it('refuses a draftSecret without userId, and drafts: true without either, saying how to fix it', () => {
+    const noUser = configErrorFor({ isAuthenticated, logger: spyLogger(), draftSecret: SECRET });
+    expect(noUser.option).toBe('userId');
+    expect(noUser.message).toMatch(
+      /userId .* is required while drafts are on \(draftSecret is given\).*drafts: false/,
+    );
+    const noSecret = configErrorFor({ isAuthenticated, logger: spyLogger(), drafts: true, userId });
+    expect(noSecret.option).toBe('draftSecret');
+    expect(noSecret.message).toMatch(/draftSecret is required while drafts are on.*32 characters/);
+    const neither = configErrorFor({ isAuthenticated, logger: spyLogger(), drafts: true });
+    expect(neither.option).toBe('userId');
+    expect(neither.message).toMatch(/\(drafts: true\)/);
+  });
+
+  it('stays off and silent with drafts: false, even with a draftSecret, and keeps userId', () => {
+    const logger = spyLogger();
+    const resolved = resolve({ userId, draftSecret: SECRET, logger });
     expect(resolved.drafts).toBeUndefined();
     expect(resolved.userId).toBe(userId);
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
   it.each([
