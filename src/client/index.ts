@@ -6,6 +6,11 @@ import { createDialog } from './dialog.js';
 import { SessionSecurity as Client, type ClientOptions } from './session-security.js';
 
 export { type DraftMessages, en, type Messages } from '../contract/messages.js';
+export {
+  DEFAULT_CONFIG_URL,
+  type FetchClientConfigOptions,
+  fetchClientConfig,
+} from './server-config.js';
 export type { ClientOptions, ClientState } from './session-security.js';
 
 /**

@@ -17,6 +17,7 @@ export const MAX_BODY_BYTES = 1024;
 export const ROUTES = {
   '/ping': ['GET', 'POST'],
   '/logout': ['POST'],
+  '/config': ['GET'],
   '/client.js': ['GET', 'HEAD'],
   '/client.css': ['GET', 'HEAD'],
   '/drafts.js': ['GET', 'HEAD'],
@@ -147,6 +148,8 @@ function answer(status: number, body: Record<string, unknown>, headers = {}): An
 /** The answers of the README's ping protocol, every one `Cache-Control: no-store`. */
 export const answers = {
   active: (status: ActiveStatus): Answer => answer(200, { ...status }),
+  /** The ping's active answer with the browser client's config: `{prefix}/config`, for single-page apps. */
+  config: (status: ActiveStatus, config: object): Answer => answer(200, { ...status, config }),
   expired: (reason: ExpiredReason): Answer => answer(401, { status: 'expired', reason }),
   /** With `logout`: this browser's sign-in was signed out (every tab deletes its drafts). */
   anonymous: (reason?: 'logout'): Answer =>

@@ -34,14 +34,17 @@ export interface SessionSecuritySnapshot {
 
 /**
  * Makes the page's client on first subscribe: undefined when the page has no config (an
- * anonymous page), and the store then shows `stopped`.
+ * anonymous page), and the store then shows `stopped`; or a promise of either, when the config
+ * must be fetched (a single-page app): the store shows `stopped` until it settles.
  *
  * @example
  * ```ts
  * const factory: ClientFactory = (config) => new SessionSecurity({ ...pageConfig, ...config });
  * ```
  */
-export type ClientFactory = (config?: Partial<ClientOptions>) => SessionSecurity | undefined;
+export type ClientFactory = (
+  config?: Partial<ClientOptions>,
+) => SessionSecurity | undefined | Promise<SessionSecurity | undefined>;
 
 /**
  * A store for `useSyncExternalStore`.
@@ -143,17 +146,33 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
     refresh();
   };
 
-  const attach = (config?: Partial<ClientOptions>) => {
-    now = config?.now ?? Date.now;
-    if (factory) client = factory(config);
-    listening = true;
+  /** Counts attachments: a client that a factory made too late (after a detach) is dropped. */
+  let attachments = 0;
+  const listen = (made: SessionSecurity | undefined) => {
+    client = made;
     // Listen before starting: a page loaded late in the session may warn at once.
     for (const type of EVENTS) client?.addEventListener(type, onEvent);
     if (factory) client?.start();
     refresh();
   };
 
+  const attach = (config?: Partial<ClientOptions>) => {
+    now = config?.now ?? Date.now;
+    listening = true;
+    const made = factory ? factory(config) : client;
+    if (!(made instanceof Promise)) return listen(made);
+    const attachment = ++attachments;
+    made.then(
+      (ready) => {
+        if (attachment === attachments && listening) listen(ready);
+      },
+      () => undefined, // the factory said why; the state stays `stopped`
+    );
+    refresh();
+  };
+
   const detach = () => {
+    attachments++;
     listening = false;
     for (const type of EVENTS) client?.removeEventListener(type, onEvent);
     if (factory) {

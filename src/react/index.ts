@@ -3,7 +3,12 @@
 // time, so server rendering works.
 
 import { useCallback, useRef, useSyncExternalStore } from 'react';
-import { type ClientOptions, SessionSecurity } from '../client/index.js';
+import {
+  type ClientOptions,
+  DEFAULT_CONFIG_URL,
+  fetchClientConfig,
+  SessionSecurity,
+} from '../client/index.js';
 import { CONFIG_ELEMENT_ID } from '../client/session-security.js';
 import {
   type ClientStore,
@@ -45,22 +50,44 @@ export interface UseSessionSecurityOptions {
    * countdown's clock (with `client` too). Default `{ ui: false }`: no dialog of the library.
    */
   config?: Partial<ClientOptions>;
+  /**
+   * Where the page's client gets its config when the page has none (a single-page app's static
+   * `index.html`, a Vite dev server): the app's `{prefix}/config` route, asked once by the first
+   * component that subscribes (again after every component using it unmounted). Default
+   * `/session-security/config`; `false` never asks (the page's config only).
+   */
+  configUrl?: string | false;
 }
 
 let pageStore: ClientStore | undefined;
 const storesOfClients = new WeakMap<SessionSecurity, ClientStore>();
 
-/** The page's client, from the JSON config the server's HTML helper wrote; none on an anonymous page. */
-function createPageClient(config?: Partial<ClientOptions>): SessionSecurity | undefined {
+/**
+ * The page's client: from the JSON config the server's HTML helper wrote, or else from the
+ * app's config route; none for an anonymous visitor (the console says why).
+ */
+function createPageClient(
+  configUrl: string | false,
+  config?: Partial<ClientOptions>,
+): SessionSecurity | undefined | Promise<SessionSecurity | undefined> {
+  const make = (page: Partial<ClientOptions>) => {
+    const options = { ui: false, ...page, ...config } as ClientOptions;
+    return options.pingUrl ? new SessionSecurity(options) : undefined;
+  };
   const text = document.getElementById(CONFIG_ELEMENT_ID)?.textContent;
-  const options = { ui: false, ...(text ? JSON.parse(text) : {}), ...config } as ClientOptions;
-  // clientTags renders nothing for an anonymous request: no session to watch.
-  return options.pingUrl ? new SessionSecurity(options) : undefined;
+  if (text) return make(JSON.parse(text));
+  if (configUrl === false) {
+    console.info(
+      `session-security: the client did not start: the page has no config (#${CONFIG_ELEMENT_ID}) and configUrl is false`,
+    );
+    return undefined;
+  }
+  return fetchClientConfig(configUrl).then((fetched) => (fetched ? make(fetched) : undefined));
 }
 
-function storeOf(client: SessionSecurity | undefined): ClientStore {
+function storeOf(client: SessionSecurity | undefined, configUrl: string | false): ClientStore {
   if (!client) {
-    pageStore ??= createClientStore(createPageClient);
+    pageStore ??= createClientStore((config) => createPageClient(configUrl, config));
     return pageStore;
   }
   let store = storesOfClients.get(client);
@@ -77,7 +104,9 @@ function storeOf(client: SessionSecurity | undefined): ClientStore {
  * Without `client`, every component that calls it shares one page client, made from the
  * page's config on the first subscribe (render the config alone with
  * `security.clientTags(req, { script: false })`, not the prebuilt script, or the page would
- * run two clients). It is headless by default (`ui: false`: only your dialog shows), started
+ * run two clients); a page without one (a single-page app) asks the app's
+ * `/session-security/config` route instead (`configUrl`), and the console says why when the
+ * client does not start. It is headless by default (`ui: false`: only your dialog shows), started
  * then, and stopped when the last component using it unmounts. React's StrictMode remount
  * keeps it: one client, never two. On the server, and on a page without config (an anonymous
  * visitor), the state is `stopped` and `extend()`/`signOut()` do nothing.
@@ -111,7 +140,7 @@ function storeOf(client: SessionSecurity | undefined): ClientStore {
 export function useSessionSecurity(
   options: UseSessionSecurityOptions = {},
 ): UseSessionSecurityResult {
-  const store = storeOf(options.client);
+  const store = storeOf(options.client, options.configUrl ?? DEFAULT_CONFIG_URL);
   // The config of this component's first render: a new object literal each render must not resubscribe.
   const config = useRef(options.config).current;
   const subscribe = useCallback(

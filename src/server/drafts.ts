@@ -3,6 +3,7 @@
 
 import type { DraftsConfig } from '../contract/page-config.js';
 import type { ResolvedDrafts } from '../core/options.js';
+import { clientAssets } from './assets.js';
 import { base64url, hmacSha256 } from './hmac.js';
 
 /**
@@ -31,4 +32,14 @@ export function draftsConfig<Req>(
   const id = drafts.userId(req);
   if (typeof id !== 'string' || id === '') return undefined;
   return { key: draftKey(drafts.secret, id), maxAge: drafts.maxAgeMs / 1000, src };
+}
+
+/** The drafts part of the config of a page under `prefix` (the drafts script's URL with its hash). */
+export function pageDrafts<Req>(
+  options: { drafts: ResolvedDrafts<Req> | undefined; prefix: string },
+  req: Req,
+): DraftsConfig | undefined {
+  if (!options.drafts) return undefined;
+  const src = `${options.prefix}/drafts.js?v=${clientAssets()['/drafts.js'].hash}`;
+  return draftsConfig(options.drafts, req, src);
 }

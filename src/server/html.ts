@@ -24,37 +24,35 @@ export interface ClientTagsOptions {
 
 const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
+/** What the config of a page depends on besides the session's status. */
+export interface ClientConfigSettings {
+  prefix: string;
+  loginUrl?: string | undefined;
+  allowFrames?: boolean;
+  drafts?: DraftsConfig | undefined;
+}
+
 /**
- * Renders the client's tags for a page of a signed-in session.
+ * The browser client's config for a page of a signed-in session: what `clientTags` writes into
+ * the page, and what `{prefix}/config` answers a single-page app.
  *
  * @param status - the session's status as the ping would report it
- * @param settings - the prefix, the login URL and whether the client may run in frames
- * @param options - the page's language and CSP nonce
+ * @param settings - the prefix, the login URL, frames and drafts
+ * @param lang - the page's language (its catalogue and `Intl` formats); default `en`
  * @example
  * ```ts
- * renderClientTags(statusOf(state, now, timeouts), { prefix: '/session-security' }, { lang: 'de' });
- * // '<link rel="stylesheet" href="/session-security/client.css?v=…"><script type="application/json" …'
+ * clientConfig(statusOf(state, now, timeouts), { prefix: '/session-security' }, 'de').pingUrl;
+ * // '/session-security/ping'
  * ```
  */
-export function renderClientTags(
+export function clientConfig(
   status: ActiveStatus,
-  settings: {
-    prefix: string;
-    loginUrl?: string | undefined;
-    allowFrames?: boolean;
-    drafts?: DraftsConfig | undefined;
-  },
-  options: ClientTagsOptions = {},
-): string {
-  const { nonce, lang } = options;
-  if (nonce !== undefined && (typeof nonce !== 'string' || !/^[A-Za-z0-9+/_=-]+$/.test(nonce))) {
-    throw new SessionSecurityError(
-      `nonce (${describeValue(nonce)}) must be the page's CSP nonce: base64 characters only`,
-    );
-  }
+  settings: ClientConfigSettings,
+  lang?: string,
+): ClientOptions {
   const { prefix, loginUrl } = settings;
   const catalogue = catalogueFor(lang);
-  const config: ClientOptions = {
+  return {
     pingUrl: `${prefix}/ping`,
     logoutUrl: `${prefix}/logout`,
     ...(loginUrl !== undefined ? { loginUrl } : {}),
@@ -71,6 +69,33 @@ export function renderClientTags(
     ...(settings.drafts ? { drafts: settings.drafts } : {}),
     dialogSrc: `${prefix}/dialog.js?v=${clientAssets()['/dialog.js'].hash}`,
   };
+}
+
+/**
+ * Renders the client's tags for a page of a signed-in session.
+ *
+ * @param status - the session's status as the ping would report it
+ * @param settings - the prefix, the login URL and whether the client may run in frames
+ * @param options - the page's language and CSP nonce
+ * @example
+ * ```ts
+ * renderClientTags(statusOf(state, now, timeouts), { prefix: '/session-security' }, { lang: 'de' });
+ * // '<link rel="stylesheet" href="/session-security/client.css?v=…"><script type="application/json" …'
+ * ```
+ */
+export function renderClientTags(
+  status: ActiveStatus,
+  settings: ClientConfigSettings,
+  options: ClientTagsOptions = {},
+): string {
+  const { nonce, lang } = options;
+  if (nonce !== undefined && (typeof nonce !== 'string' || !/^[A-Za-z0-9+/_=-]+$/.test(nonce))) {
+    throw new SessionSecurityError(
+      `nonce (${describeValue(nonce)}) must be the page's CSP nonce: base64 characters only`,
+    );
+  }
+  const { prefix } = settings;
+  const config = clientConfig(status, settings, lang);
   // `<` escaped so no text in the config can close the script element.
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
   const nonceAttribute = nonce ? ` nonce="${attribute(nonce)}"` : '';

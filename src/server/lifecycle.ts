@@ -10,9 +10,8 @@ import { answers } from '../core/protocol.js';
 import { type HeaderGetter, isPassive } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
-import { clientAssets } from './assets.js';
 import { debug } from './debug.js';
-import { draftsConfig } from './drafts.js';
+import { pageDrafts } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { type Core, coreOf } from './lifecycle/core.js';
 import { HeldSignOuts } from './lifecycle/held-sign-outs.js';
@@ -368,9 +367,7 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     const { options } = this;
     const status = this.clientStatus(req, session);
     if (!status) return '';
-    const src = () => `${options.prefix}/drafts.js?v=${clientAssets()['/drafts.js'].hash}`;
-    const drafts = options.drafts ? draftsConfig(options.drafts, req, src()) : undefined;
-    return renderClientTags(status, { ...options, drafts }, tagOptions);
+    return renderClientTags(status, { ...options, drafts: pageDrafts(options, req) }, tagOptions);
   }
 
   signIns<R>(

@@ -104,6 +104,82 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
 
+  describe('GET {prefix}/config (single-page apps)', () => {
+    const getConfig = (
+      jar?: CookieJar,
+      query = '',
+      headers: Record<string, string> = SAME_ORIGIN_FETCH,
+    ) => send(app.origin, `/session-security/config${query}`, { headers }, jar);
+
+    it('answers a signed-in session its status and the config clientTags would write, passively', async () => {
+      await start();
+      const jar = await signedInAndIdleFor(30);
+      const reply = await getConfig(jar);
+      expect(reply.status).toBe(200);
+      expect(reply.headers['cache-control']).toBe('no-store');
+      const { config, ...status } = reply.json as Record<string, unknown>;
+      expect(status).toMatchObject({ status: 'active', idleFor: 30, expireAfter: 900 });
+      expect(config).toMatchObject({
+        pingUrl: '/session-security/ping',
+        logoutUrl: '/session-security/logout',
+        idleFor: 30,
+        warnIn: 750,
+        expireIn: 870,
+        session: status.session,
+        lang: 'en',
+        dialogSrc: expect.stringMatching(/^\/session-security\/dialog\.js\?v=/),
+      });
+      app.clock.advance(100);
+      expect((await getConfig(jar)).json?.idleFor).toBe(130); // asking is not activity
+      expect((await getPing(jar)).json?.idleFor).toBe(130);
+    });
+
+    it('gives the catalogue of ?lang, and English for a language it does not have', async () => {
+      await start();
+      const jar = await signedInAndIdleFor(1);
+      const german = (await getConfig(jar, '?lang=de')).json?.config as Record<string, unknown>;
+      expect(german.lang).toBe('de');
+      expect(german.messages).toBeTypeOf('object');
+      const odd = (await getConfig(jar, '?lang=%3Cscript%3E')).json?.config as Record<
+        string,
+        unknown
+      >;
+      expect(odd.lang).toBe('en');
+      expect(odd.messages).toBeUndefined();
+    });
+
+    it('answers 401 anonymous, and 401 expired with the reason once the session is idle', async () => {
+      await start();
+      const anonymous = await getConfig();
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.json).toEqual({ status: 'anonymous' });
+      expect(anonymous.headers['clear-site-data']).toBeUndefined();
+      const jar = await signedInAndIdleFor(901);
+      const expired = await getConfig(jar);
+      expect(expired.status).toBe(401);
+      expect(expired.json).toEqual({ status: 'expired', reason: 'idle' });
+    });
+
+    it('refuses another site (403) and every method but GET (405)', async () => {
+      await start();
+      const jar = await signedInAndIdleFor(1);
+      const crossSite = await getConfig(jar, '', { 'sec-fetch-site': 'cross-site' });
+      expect(crossSite.status).toBe(403);
+      expect(crossSite.json?.config).toBeUndefined();
+      const otherOrigin = await getConfig(jar, '', { origin: 'https://evil.example' });
+      expect(otherOrigin.status).toBe(403);
+      const post = await send(
+        app.origin,
+        '/session-security/config',
+        { method: 'POST', headers: JSON_POST, body: '{}' },
+        jar,
+      );
+      expect(post.status).toBe(405);
+      expect(post.headers.allow).toBe('GET');
+      expect((await getPing(jar)).json?.status).toBe('active'); // nothing signed the user out
+    });
+  });
+
   describe('POST {prefix}/ping', () => {
     it('merges sinceActivity: lastActivity = max(lastActivity, now - s)', async () => {
       await start();

@@ -15,6 +15,7 @@ export interface Choice {
 export const SOURCE_PRELUDES: Readonly<Record<string, Choice>> = {
   'src/adapter/': { prelude: 'node-http' },
   'src/client/session-security.ts': { prelude: 'browser' },
+  'src/client/server-config.ts': { prelude: 'browser' },
   'src/react/': { prelude: 'browser' },
   'src/core/errors.ts': { prelude: 'fastify-bare' },
   'src/core/next.ts': { prelude: 'express' },
@@ -55,6 +56,9 @@ export const README_PRELUDES: Readonly<Record<string, Choice>> = {
   '### Koa': { prelude: 'koa-bare' },
   '### Hono': { prelude: 'hono-bare' },
   '### React': { prelude: 'browser' },
+  // A Vite config: it runs in Node, and needs nothing.
+  '#### Single-page apps': {},
+  '#### A single-page app without React': { prelude: 'browser' },
   '## The browser client': { prelude: 'browser' },
 };
 

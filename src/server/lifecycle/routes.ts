@@ -21,6 +21,8 @@ import type { SessionAccess } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from '../assets.js';
 import { debug } from '../debug.js';
+import { pageDrafts } from '../drafts.js';
+import { clientConfig } from '../html.js';
 import type { BodyRead, RequestFacts } from '../lifecycle.js';
 import { jsonReply, type Outcome } from '../outcome.js';
 import type { Core } from './core.js';
@@ -35,6 +37,8 @@ interface RouteRequest<Req> {
   /** The path under the prefix. */
   route: string;
   isPing: boolean;
+  /** `{prefix}/config`: a single-page app asks for its client's config. */
+  isConfig: boolean;
   /** The body of a POST ping, once read. */
   body?: BodyRead;
 }
@@ -48,37 +52,12 @@ type Check<Req> = (
  * the request or hands it to the next.
  */
 function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<Req>> {
-  const { options, report, store } = core;
+  const { options, report } = core;
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
   function signedOut(): Answer {
     const signedOutAnswer = answers.signedOut();
     Object.assign(signedOutAnswer.headers, core.signOutHeaders);
     return signedOutAnswer;
-  }
-
-  /**
-   * An anonymous ping, told how the sign-in its page names ended when the store remembers it:
-   * after a sign-out in another tab (whose new cookie this tab now sends) the answer says
-   * `logout`, and every tab deletes its drafts; after an expiry they keep them.
-   */
-  async function anonymousPing(facts: RequestFacts<Req>): Promise<Answer> {
-    const marker = namedSignIn(facts.header(SIGN_IN_HEADER));
-    if (marker === undefined || !store.endedReason) return answers.anonymous();
-    let reason: EndReason | undefined;
-    try {
-      reason = await store.endedReason(marker);
-    } catch (error) {
-      // Only the reason is missing: the answer is the same anonymous one without it.
-      debug(
-        '%s %s: the store could not say how the sign-in ended: %s',
-        facts.method,
-        facts.path,
-        error,
-      );
-    }
-    if (reason === undefined) return answers.anonymous();
-    if (reason === 'lost') report.lost(marker, 'ping');
-    return reason === 'logout' ? answers.anonymous('logout') : answers.expired(reason);
   }
 
   return [
@@ -124,15 +103,19 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
       debug('%s %s: the client gave up sending its body', facts.method, facts.path);
       return jsonReply(answers.badRequest('the body was cut off before its end'));
     },
-    // Anonymous: a ping is told so (and how its sign-in ended); a logout signs nobody out.
-    async ({ facts, session, authenticated, isPing }) => {
+    // Anonymous: a ping or a config request is told so (a ping also how its sign-in ended); a
+    // logout signs nobody out.
+    async ({ facts, session, authenticated, isPing, isConfig }) => {
       if (authenticated) return undefined;
       if (session.read() !== undefined) {
         const cleared = await report.guarded(() => session.clear(), 'session');
         if (!cleared.ok) return cleared.outcome;
       }
-      return jsonReply(isPing ? await anonymousPing(facts) : signedOut());
+      if (isConfig) return jsonReply(answers.anonymous());
+      return jsonReply(isPing ? await anonymousPing(core, facts) : signedOut());
     },
+    // The config of a single-page app's client.
+    ({ facts, session, isConfig }) => (isConfig ? configAnswer(core, facts, session) : undefined),
     // The logout: final, whatever is in flight.
     async ({ facts, session, isPing }) => {
       if (isPing) return undefined;
@@ -165,6 +148,51 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
   ];
 }
 
+/**
+ * An anonymous ping, told how the sign-in its page names ended when the store remembers it:
+ * after a sign-out in another tab (whose new cookie this tab now sends) the answer says
+ * `logout`, and every tab deletes its drafts; after an expiry they keep them.
+ */
+async function anonymousPing<Req>(core: Core<Req>, facts: RequestFacts<Req>): Promise<Answer> {
+  const { report, store } = core;
+  const marker = namedSignIn(facts.header(SIGN_IN_HEADER));
+  if (marker === undefined || !store.endedReason) return answers.anonymous();
+  let reason: EndReason | undefined;
+  try {
+    reason = await store.endedReason(marker);
+  } catch (error) {
+    // Only the reason is missing: the answer is the same anonymous one without it.
+    debug(
+      '%s %s: the store could not say how the sign-in ended: %s',
+      facts.method,
+      facts.path,
+      error,
+    );
+  }
+  if (reason === undefined) return answers.anonymous();
+  if (reason === 'lost') report.lost(marker, 'ping');
+  return reason === 'logout' ? answers.anonymous('logout') : answers.expired(reason);
+}
+
+/**
+ * What `{prefix}/config` answers a signed-in session: its status, read as a GET ping reads it
+ * (passive: asking is not activity), and the config `clientTags` would write into a page.
+ */
+async function configAnswer<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+): Promise<Outcome> {
+  const { options } = core;
+  const step = await touch(core, facts, session, undefined, false, true);
+  if (!step.ok) return step.outcome;
+  if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
+  const status = statusOf(step.value.state, step.value.nowMs, options);
+  const lang = new URLSearchParams(facts.url.split('?')[1] ?? '').get('lang') ?? undefined;
+  const settings = { ...options, drafts: pageDrafts(options, facts.req) };
+  return jsonReply(answers.config(status, clientConfig(status, settings, lang)));
+}
+
 /** Answers a request to one of the library's routes: the first of the checks that answers. */
 export function routeHandler<Req>(core: Core<Req>, held: HeldSignOuts) {
   const inOrder = checks(core, held);
@@ -180,6 +208,7 @@ export function routeHandler<Req>(core: Core<Req>, held: HeldSignOuts) {
       authenticated,
       route,
       isPing: route === '/ping',
+      isConfig: route === '/config',
     };
     for (const check of inOrder) {
       const answered = check(request);

@@ -77,6 +77,44 @@ describe('the store of useSessionSecurity', () => {
     expect(store.getSnapshot().client).toBeUndefined();
   });
 
+  it('waits for a factory that fetches its config: stopped until it settles, then started; dropped when every component left first', async () => {
+    let settle: (client: SessionSecurity | undefined) => void = () => {};
+    const fake = new FakeClient();
+    const store = createClientStore(
+      () =>
+        new Promise<SessionSecurity | undefined>((resolve) => {
+          settle = resolve;
+        }),
+    );
+    const changes = vi.fn();
+    const leave = store.subscribe(changes, { now });
+    expect(store.getSnapshot().state).toBe('stopped');
+    settle(asClient(fake));
+    await microtasks();
+    expect(fake.starts).toBe(1);
+    expect(store.getSnapshot().state).toBe('active');
+    expect(changes).toHaveBeenCalled();
+    leave();
+    await microtasks();
+    expect(fake.stops).toBe(1);
+
+    // A component that unmounts before the config came: the late client is never started.
+    const late = new FakeClient();
+    const gone = store.subscribe(() => {}, { now });
+    gone();
+    await microtasks();
+    settle(asClient(late));
+    await microtasks();
+    expect(late.starts).toBe(0);
+    expect(store.getSnapshot().state).toBe('stopped');
+    // Mounted again: asked again, and a config that says nobody is signed in keeps it stopped.
+    const again = store.subscribe(() => {}, { now });
+    settle(undefined);
+    await microtasks();
+    expect(store.getSnapshot().state).toBe('stopped');
+    again();
+  });
+
   it('counts the seconds left down once a second while warning, with the same snapshot in between', () => {
     const fake = new FakeClient();
     const store = createClientStore(() => asClient(fake));
