@@ -1,5 +1,4 @@
-// A minimal Fastify 5 app with session-security, kept runnable: `npx tsx examples/fastify/app.ts`,
-// then http://127.0.0.1:3000 (sign in as Ada; idle for EXPIRE_AFTER seconds, default 60).
+// README's Fastify app, kept runnable: `npx tsx examples/fastify/app.ts`, then http://127.0.0.1:3000.
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import Fastify from 'fastify';
@@ -23,7 +22,7 @@ await app.register(session, {
 });
 // After @fastify/cookie and @fastify/session: its hook runs before routing and body parsing.
 const security = sessionSecurity({
-  expireAfter: Number(process.env.EXPIRE_AFTER ?? 60), // seconds without activity
+  expireAfter: 900, // sign out after 15 minutes without activity
   loginUrl: '/login', // expired page loads go to /login?next=…&reason=idle
   passive: ['/api/notifications'], // polling this does not keep the session alive
   isAuthenticated: (request) => typeof request.session.user === 'string',
@@ -72,4 +71,4 @@ app.post('/logout', async (request, reply) => {
   return reply.redirect('/login', 303);
 });
 
-await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });
+await app.listen({ port: 3000, host: '127.0.0.1' });

@@ -1,5 +1,4 @@
-// A small Hono 4 app with hono-sessions and session-security: `npx tsx examples/hono/app.ts`, then
-// http://127.0.0.1:3000 (sign in as anyone). Not a production setup: see the comments.
+// README's Hono app, kept runnable: `npx tsx examples/hono/app.ts`, then http://127.0.0.1:3000.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { MemoryStore, type Session, sessionMiddleware } from 'hono-sessions';
@@ -38,7 +37,7 @@ const escapeHtml = (text: string) =>
 app.get('/login', (c) => {
   const next = safeNextPath(c.req.query('next')) ?? '/';
   return c.html(`<form method="post"><input type="hidden" name="next" value="${escapeHtml(next)}">
-    <input name="user" required><button>Sign in</button></form>`);
+    <button name="user" value="ada">Sign in as Ada</button></form>`);
 });
 app.post('/login', async (c) => {
   const body = await c.req.parseBody();
@@ -61,4 +60,4 @@ app.post('/logout', async (c) => {
 // A session store outage is a 503, a sign-out from another origin a 403; the rest is yours.
 app.onError((error, c) => errorResponse(error, c.req.raw) ?? c.text('Internal Server Error', 500));
 
-serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: '127.0.0.1' });
+serve({ fetch: app.fetch, port: 3000, hostname: '127.0.0.1' });

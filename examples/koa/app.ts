@@ -1,5 +1,4 @@
-// A minimal Koa 3 + koa-session 7 app with session-security, kept runnable:
-// `npx tsx examples/koa/app.ts`, then http://127.0.0.1:3000 (`PORT`; sessions in memory: dev only).
+// README's Koa app, kept runnable: `npx tsx examples/koa/app.ts`, then http://127.0.0.1:3000.
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
 import { safeNextPath } from 'session-security';
@@ -92,4 +91,4 @@ app.use(async (ctx, next) => {
   }
 });
 
-app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+app.listen(3000, '127.0.0.1');

@@ -20,6 +20,12 @@ export interface SessionAccess {
    * without it no session is left at all (the library answers the request itself).
    */
   end(keepSession: boolean): Promise<void>;
+  /**
+   * Optional: what keeps the whole session in its cookie, when the session plugin has no store
+   * on the server (koa-session's default, cookie-session); undefined otherwise. The lifecycle
+   * then warns once, with the default store: a sign-out cannot delete a copy of such a cookie.
+   */
+  cookieHeld?(): string | undefined;
 }
 
 /** The result of one request's step: the sign-in lives (with its state), or it is over and why. */

@@ -19,6 +19,13 @@ export class ExpressSessionAccess implements SessionAccess {
   exists(): boolean {
     return this.req.session !== undefined;
   }
+  cookieHeld(): string | undefined {
+    const { req } = this;
+    return req.session !== undefined &&
+      (req as { sessionStore?: unknown }).sessionStore === undefined
+      ? 'the session middleware has no sessionStore (a cookie session, such as cookie-session)'
+      : undefined;
+  }
   id(): string | undefined {
     return this.req.session ? this.req.sessionID : undefined;
   }

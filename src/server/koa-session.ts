@@ -20,7 +20,7 @@ interface KoaSession {
 /** The koa-session properties of a context, which @types/koa does not declare. */
 interface KoaSessionContext {
   session?: KoaSession | null;
-  sessionOptions?: { key?: string; signed?: boolean; store?: unknown };
+  sessionOptions?: { key?: string; signed?: boolean; store?: unknown; ContextStore?: unknown };
 }
 
 const sessionContext = (ctx: Context) => ctx as unknown as KoaSessionContext;
@@ -51,6 +51,12 @@ export class KoaSessionAccess implements SessionAccess {
   }
   id(): string | undefined {
     return this.session?.externalKey;
+  }
+  cookieHeld(): string | undefined {
+    const options = sessionContext(this.ctx).sessionOptions;
+    return options && options.store === undefined && options.ContextStore === undefined
+      ? 'koa-session has no store, so it keeps the session in its cookie'
+      : undefined;
   }
   read(): unknown {
     return this.session?.sessionSecurity;

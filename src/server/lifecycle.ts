@@ -128,6 +128,8 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
   private readonly sweep: ReturnType<typeof sweeper<Req>>;
   /** Requests whose `start(req)` was refused: the sign-in they made is not saved. */
   private readonly refusedRequests = new WeakSet<object>();
+  /** Whether the first request's session was looked at for a cookie-held session. */
+  private sessionKindChecked = false;
 
   constructor(private readonly options: ResolvedOptions<Req>) {
     const { clock, logger } = options;
@@ -189,6 +191,7 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       core.report.missingSession();
       return refuse(core, facts, undefined, 'no-session', answers.unavailable());
     }
+    if (!this.sessionKindChecked) this.checkSessionKind(session);
     if (this.held.holds(session)) {
       // Signed out while the store failed: over here, whatever the store still says.
       const ended = { kind: 'ended', reason: 'logout' } as const;
@@ -198,6 +201,19 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     return isPromise(authenticated)
       ? authenticated.then((known) => this.handleKnown(facts, session, known))
       : this.handleKnown(facts, session, authenticated);
+  }
+
+  /**
+   * Once, at the first request with a session: a session kept whole in its cookie, with the
+   * default store, weakens sign-out (README: Cookie-held sessions). Said once, not refused.
+   */
+  private checkSessionKind(session: SessionAccess): void {
+    this.sessionKindChecked = true;
+    const held = session.cookieHeld?.();
+    if (held === undefined || this.options.store !== undefined) return;
+    this.options.logger.warn(
+      `session-security: ${held}. A sign-out then cannot delete a copy of the cookie taken before it (another tab, a request in flight, a thief): only this process remembers the sign-out, until it restarts. Keep sessions on the server (give the session middleware a store), or keep the sign-in clocks in Redis (session-security/redis); see "Cookie-held sessions" in the README`,
+    );
   }
 
   /** {@link handle} once it is known whether the request is signed in. */

@@ -102,7 +102,9 @@ const slug = (block: ExampleBlock) =>
 /** The module of one example; `before` are the blocks of its section it goes on from. */
 export function generate(block: ExampleBlock, before: readonly ExampleBlock[] = []): Generated {
   const choice =
-    block.sections === undefined ? sourceChoice(block.file) : readmeChoice(block.sections);
+    block.sections === undefined
+      ? sourceChoice(block.file)
+      : readmeChoice(block.sections, before.length === 0);
   const blocks = choice.continues ? [...before, block] : [block];
   const tsx = blocks.some((one) => one.lang === 'tsx');
   const path = join(GENERATED, `${slug(block)}.${tsx ? 'tsx' : 'ts'}`);

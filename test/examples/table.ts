@@ -9,6 +9,8 @@ export interface Choice {
   prelude?: string;
   /** A README block that goes on from the blocks before it in its section (it uses their names). */
   continues?: boolean;
+  /** The choice for the first block of the section, when it differs (a whole app, then fragments). */
+  first?: Choice;
 }
 
 /** By the start of a path in src/: the longest that matches wins. */
@@ -44,17 +46,18 @@ export const SOURCE_PRELUDES: Readonly<Record<string, Choice>> = {
 
 /** By the heading of the README section a block is in (or, failing that, of a section around it). */
 export const README_PRELUDES: Readonly<Record<string, Choice>> = {
-  '## Express quick start': { prelude: 'quickstart' },
+  '## Express quick start': { prelude: 'whole-app' },
+  '### With Passport': { prelude: 'whole-app' },
   '### Compliance presets': { prelude: 'express' },
   '### Per-user timeouts': { prelude: 'per-user' },
   '### Audit events': { prelude: 'express', continues: true },
   '### Metrics (OpenTelemetry)': { prelude: 'express' },
   "### A user's sign-ins": { prelude: 'express' },
   '#### A limit per user': { prelude: 'express' },
-  '### Several instances: the Redis store': { prelude: 'redis' },
-  '### Fastify': { prelude: 'fastify-bare' },
-  '### Koa': { prelude: 'koa-bare' },
-  '### Hono': { prelude: 'hono-bare' },
+  '### Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
+  '### Fastify': { prelude: 'whole-app' },
+  '### Koa': { prelude: 'whole-app' },
+  '### Hono': { prelude: 'whole-app' },
   '### React': { prelude: 'browser' },
   // A Vite config: it runs in Node, and needs nothing.
   '#### Single-page apps': {},
@@ -62,10 +65,11 @@ export const README_PRELUDES: Readonly<Record<string, Choice>> = {
   '## The browser client': { prelude: 'browser' },
 };
 
-/** The choice for a README block: of its innermost section the table names. */
-export function readmeChoice(sections: readonly string[]): Choice {
+/** The choice for a README block: of its innermost section the table names (`first`: the section's first block). */
+export function readmeChoice(sections: readonly string[], first = false): Choice {
   const named = sections.findLast((heading) => heading in README_PRELUDES);
-  return named === undefined ? {} : (README_PRELUDES[named] ?? {});
+  const choice = named === undefined ? {} : (README_PRELUDES[named] ?? {});
+  return (first && choice.first) || choice;
 }
 
 /** The prelude of an example of src/, by the longest path start that matches its file. */

@@ -15,6 +15,14 @@ const exampleFile = (path: string) => read(path).split('\n').slice(1).join('\n')
 describe('README', () => {
   it.each([
     ['examples/express/quickstart.ts', /## Express quick start\n\n```ts\n([\s\S]*?)```/],
+    ['examples/express/passport.ts', /### With Passport\n[\s\S]*?```ts\n([\s\S]*?)```/],
+    ['examples/fastify/app.ts', /### Fastify\n\n```ts\n([\s\S]*?)```/],
+    ['examples/koa/app.ts', /### Koa\n\n```ts\n([\s\S]*?)```/],
+    ['examples/hono/app.ts', /### Hono\n\n```ts\n([\s\S]*?)```/],
+    [
+      'examples/redis/app.ts',
+      /### Several instances: the Redis store\n[\s\S]*?```ts\n([\s\S]*?)```/,
+    ],
     ['examples/audit/pino.ts', /with \[pino\][\s\S]*?```ts\n([\s\S]*?)```/],
     ['examples/express/start-or-refuse.ts', /start-or-refuse\.ts`\):\n\n```ts\n([\s\S]*?)```/],
   ])('shows %s line for line', (path, block) => {

@@ -1,7 +1,8 @@
-// README, Express quick start: the block is a whole app and needs no names. After it ran, a
-// browser goes through it on the server it started (`app.listen(3000…)` listens on a free port
-// here, test/examples/run.ts): the login form, sign-in, the page with the client's tags, a
-// ping, the passive poll, sign-out, and the page again.
+// README's whole apps (the Express quick start, Passport, Fastify, Koa, Hono, several instances
+// on Redis): each block is an app and needs no names; all have the same routes. After one ran, a
+// browser goes through it on the server it started (a fixed port listens on a free one here,
+// test/examples/run.ts): the login form, sign-in, the page with the client's tags, a ping, the
+// passive poll, sign-out, and the page again.
 
 import type { AddressInfo } from 'node:net';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../../support/http.js';
@@ -25,7 +26,7 @@ export const $example: PreludeHooks = {
   async after({ servers }) {
     const [server] = servers;
     if (servers.length !== 1 || !server)
-      throw new Error(`the quick start started ${servers.length} servers`);
+      throw new Error(`the app started ${servers.length} servers`);
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const jar = new CookieJar();
     for (const [method, path, headers, status, text] of STEPS) {
