@@ -1,7 +1,7 @@
 // The client's config for a page the server did not render (a single-page app's static
 // index.html, a Vite dev server): asked of the app's own `{prefix}/config` route, which answers
 // what `clientTags` would have written into the page. When the client cannot start, the console
-// says why, once: nobody signed in, the route missing, a dev server answering its own page.
+// says why, once: nobody signed in, the route missing, a dev server answering in the app's place.
 
 import type { ClientOptions } from './session-security.js';
 

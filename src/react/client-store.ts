@@ -30,6 +30,12 @@ export interface SessionSecuritySnapshot {
   readonly extend: () => Promise<void>;
   /** Signs out now on the server, then every tab goes to the login page. Does nothing without a running client. */
   readonly signOut: () => Promise<void>;
+  /**
+   * Makes the page's client again from a fresh config (the app's config route): call it after a
+   * sign-in or sign-out that loaded no page (a single-page app). Resolves once the client runs,
+   * or the config said nobody is signed in. Does nothing for a client the app made itself.
+   */
+  readonly reload: () => Promise<void>;
 }
 
 /**
@@ -95,6 +101,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
 
   const extend = () => client?.extend() ?? Promise.resolve();
   const signOut = () => client?.signOut() ?? Promise.resolve();
+  const reload = () => (factory && listening ? ask(lastConfig, true) : Promise.resolve());
   const stopped: SessionSecuritySnapshot = Object.freeze({
     state: 'stopped',
     secondsLeft: null,
@@ -103,6 +110,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
     client: undefined,
     extend,
     signOut,
+    reload,
   });
   let snapshot = stopped;
 
@@ -129,7 +137,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
       (key) => next[key] === snapshot[key],
     );
     if (same) return false;
-    snapshot = Object.freeze({ ...next, extend, signOut });
+    snapshot = Object.freeze({ ...next, extend, signOut, reload });
     return true;
   };
 
@@ -146,8 +154,12 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
     refresh();
   };
 
-  /** Counts attachments: a client that a factory made too late (after a detach) is dropped. */
-  let attachments = 0;
+  /** Counts the factory's calls: a client it made too late (after a detach or a reload) is dropped. */
+  let asked = 0;
+  /** The factory's call in flight, if any. */
+  let asking: Promise<void> | undefined;
+  let lastConfig: Partial<ClientOptions> | undefined;
+
   const listen = (made: SessionSecurity | undefined) => {
     client = made;
     // Listen before starting: a page loaded late in the session may warn at once.
@@ -156,30 +168,53 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
     refresh();
   };
 
-  const attach = (config?: Partial<ClientOptions>) => {
-    now = config?.now ?? Date.now;
-    listening = true;
-    const made = factory ? factory(config) : client;
-    if (!(made instanceof Promise)) return listen(made);
-    const attachment = ++attachments;
-    made.then(
-      (ready) => {
-        if (attachment === attachments && listening) listen(ready);
-      },
-      () => undefined, // the factory said why; the state stays `stopped`
-    );
-    refresh();
-  };
-
-  const detach = () => {
-    attachments++;
-    listening = false;
+  /** Stops and drops the factory's client, if it made one. */
+  const drop = () => {
+    asked++;
+    asking = undefined;
     for (const type of EVENTS) client?.removeEventListener(type, onEvent);
     if (factory) {
       client?.stop();
       client = undefined;
       expireAt = null;
     }
+  };
+
+  /** Has the factory make the client (again, with `again`: the one before is stopped first). */
+  const ask = (config: Partial<ClientOptions> | undefined, again = false): Promise<void> => {
+    if (!factory) return Promise.resolve();
+    if (again) drop();
+    const made = factory(config);
+    if (!(made instanceof Promise)) {
+      listen(made);
+      return Promise.resolve();
+    }
+    const call = ++asked;
+    asking = made.then(
+      (ready) => {
+        if (call !== asked) return; // dropped meanwhile
+        asking = undefined;
+        if (listening) listen(ready);
+      },
+      () => {
+        if (call === asked) asking = undefined; // the factory said why; the state stays `stopped`
+      },
+    );
+    refresh();
+    return asking;
+  };
+
+  const attach = (config?: Partial<ClientOptions>) => {
+    now = config?.now ?? Date.now;
+    lastConfig = config;
+    listening = true;
+    if (factory) void ask(config);
+    else listen(client);
+  };
+
+  const detach = () => {
+    listening = false;
+    drop();
     update();
   };
 
@@ -189,6 +224,9 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
       // A wrapper of its own, so the same callback subscribed twice counts twice.
       const listener = () => onChange();
       if (!listening) attach(config);
+      // A component mounted while no client runs and none is being made (the last config said
+      // nobody was signed in): ask again, a sign-in may have happened since.
+      else if (factory && client === undefined && asking === undefined) void ask(lastConfig);
       listeners.add(listener);
       return () => {
         if (!listeners.delete(listener) || listeners.size > 0) return;

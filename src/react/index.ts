@@ -106,7 +106,8 @@ function storeOf(client: SessionSecurity | undefined, configUrl: string | false)
  * `security.clientTags(req, { script: false })`, not the prebuilt script, or the page would
  * run two clients); a page without one (a single-page app) asks the app's
  * `/session-security/config` route instead (`configUrl`), and the console says why when the
- * client does not start. It is headless by default (`ui: false`: only your dialog shows), started
+ * client does not start. After a sign-in or sign-out that loaded no page, `reload()` asks again
+ * (so does a component that mounts while no client runs). It is headless by default (`ui: false`: only your dialog shows), started
  * then, and stopped when the last component using it unmounts. React's StrictMode remount
  * keeps it: one client, never two. On the server, and on a page without config (an anonymous
  * visitor), the state is `stopped` and `extend()`/`signOut()` do nothing.

@@ -115,6 +115,54 @@ describe('the store of useSessionSecurity', () => {
     again();
   });
 
+  it('asks again when a component mounts while nobody was signed in, and on reload(), stopping the client it had', async () => {
+    const answers: (FakeClient | undefined)[] = [undefined, new FakeClient(), new FakeClient()];
+    let calls = 0;
+    const store = createClientStore(async () => {
+      const next = answers[calls++];
+      return next === undefined ? undefined : asClient(next);
+    });
+    const signedOutView = store.subscribe(() => {}, { now });
+    await microtasks();
+    await microtasks();
+    expect(calls).toBe(1);
+    expect(store.getSnapshot().state).toBe('stopped');
+    // Signed in, in one commit: the signed-out view's component leaves, the signed-in one comes.
+    signedOutView();
+    const signedInView = store.subscribe(() => {}, { now });
+    await microtasks();
+    await microtasks();
+    expect(calls).toBe(2);
+    expect(answers[1]?.starts).toBe(1);
+    expect(store.getSnapshot().state).toBe('active');
+    // A second component while a client runs: no new config asked for.
+    const another = store.subscribe(() => {}, { now });
+    expect(calls).toBe(2);
+    // reload(): the running client is stopped, a new one made from the new config.
+    await store.getSnapshot().reload();
+    expect(calls).toBe(3);
+    expect(answers[1]?.stops).toBe(1);
+    expect(answers[2]?.starts).toBe(1);
+    expect(store.getSnapshot().client).toBe(asClient(answers[2] as FakeClient));
+    another();
+    signedInView();
+    await microtasks();
+    expect(answers[2]?.stops).toBe(1);
+    // Nobody listening: reload() does nothing.
+    await store.getSnapshot().reload();
+    expect(calls).toBe(3);
+  });
+
+  it('never reloads a client the app made', async () => {
+    const own = new FakeClient().start();
+    const store = createClientStore(asClient(own));
+    const leave = store.subscribe(() => {});
+    await store.getSnapshot().reload();
+    expect(own.stops).toBe(0);
+    expect(store.getSnapshot().client).toBe(asClient(own));
+    leave();
+  });
+
   it('counts the seconds left down once a second while warning, with the same snapshot in between', () => {
     const fake = new FakeClient();
     const store = createClientStore(() => asClient(fake));
