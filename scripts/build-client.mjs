@@ -3,7 +3,8 @@
 // assets/session-security-drafts.js and assets/session-security.css, and assets/client-assets.js,
 // the four as one module the server imports (their text, content type and hash), so that serving
 // them needs no file system and no hashing at run time (the `web` entry loads where `node:fs` and
-// `node:crypto` do not exist). Run by `npm run build`.
+// `node:crypto` do not exist). Run by `npm run build`. A file whose content did not change is not
+// written again: tests read assets/ while a test builds the package (the package-install test).
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +12,20 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
 const at = (path) => new URL(path, root).pathname;
+
+/** Writes a file unless it holds this content already. */
+async function writeChanged(path, content) {
+  const before = await readFile(path).catch(() => undefined);
+  if (before?.equals(Buffer.from(content))) return;
+  await writeFile(path, content);
+}
+
+/** esbuild, its output written with `writeChanged`. */
+async function buildChanged(options) {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) await writeChanged(file.path, file.contents);
+  return result;
+}
 
 await mkdir(at('assets'), { recursive: true });
 const script = {
@@ -26,7 +41,7 @@ const script = {
   mangleProps:
     /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|ping|keep|leave|acknowledge)$/,
 };
-const { mangleCache } = await build({
+const { mangleCache } = await buildChanged({
   ...script,
   entryPoints: [at('src/client/auto.ts')],
   outfile: at('assets/session-security.js'),
@@ -35,7 +50,7 @@ const { mangleCache } = await build({
 // The warning's dialog, an ES module that the script above imports only when a warning is near
 // (`{prefix}/dialog.js`). Its property names are shortened as in the script above (its cache of
 // names): the client calls the dialog's `show` and `hide`, the dialog the client's actions.
-await build({
+await buildChanged({
   ...script,
   format: 'esm',
   entryPoints: [at('src/client/dialog-script.ts')],
@@ -43,12 +58,12 @@ await build({
   mangleCache,
 });
 // The drafts code, loaded by the script above only on pages with a form (`{prefix}/drafts.js`).
-await build({
+await buildChanged({
   ...script,
   entryPoints: [at('src/client/drafts.ts')],
   outfile: at('assets/session-security-drafts.js'),
 });
-await build({
+await buildChanged({
   entryPoints: [at('src/client/styles.css')],
   outfile: at('assets/session-security.css'),
   bundle: true,
@@ -69,7 +84,7 @@ for (const [route, [file, contentType]] of Object.entries(FILES)) {
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
   embedded[route] = { body, contentType, hash };
 }
-await writeFile(
+await writeChanged(
   at('assets/client-assets.js'),
   `// Made by scripts/build-client.mjs from the files beside it: do not edit.\nexport default ${JSON.stringify(embedded)};\n`,
 );

@@ -72,6 +72,66 @@ export interface ClientStore {
 /** The client's events after which its state or the warning's deadline may have changed. */
 const EVENTS = ['warn', 'extend', 'expire', 'sync', 'error', 'activity'] as const;
 
+/** What a snapshot shows of `client`, and the milliseconds left while it warns. */
+function viewOf(
+  client: SessionSecurity | undefined,
+  expireAt: number | null,
+  absolute: boolean,
+  nowMs: number,
+) {
+  const state = client?.state ?? 'stopped';
+  const deadline = state === 'warning' ? expireAt : null;
+  const msLeft = deadline === null ? 0 : deadline - nowMs;
+  const next = {
+    state,
+    secondsLeft: deadline === null ? null : Math.max(0, Math.ceil(msLeft / 1000)),
+    expireAt: deadline,
+    absolute: deadline !== null && absolute,
+    client,
+  };
+  return { next, msLeft };
+}
+
+/**
+ * The calls of a factory of which only the latest counts: a client made by a call that was
+ * cancelled or overtaken (a detach, a reload) while its config was on its way is never used.
+ */
+function latestCalls(factory: ClientFactory) {
+  let latest = 0;
+  let pending = false;
+  return {
+    /** Whether a call is on its way. */
+    get pending() {
+      return pending;
+    },
+    /** Forgets the calls on their way. */
+    cancel() {
+      latest++;
+      pending = false;
+    },
+    /** Calls the factory and gives `use` what it made, unless another call came since. */
+    call(
+      config: Partial<ClientOptions> | undefined,
+      use: (made: SessionSecurity | undefined) => void,
+    ): Promise<void> {
+      const made = factory(config);
+      if (!(made instanceof Promise)) {
+        use(made);
+        return Promise.resolve();
+      }
+      const call = ++latest;
+      pending = true;
+      const settle = (ready: SessionSecurity | undefined) => {
+        if (call !== latest) return; // cancelled or overtaken meanwhile
+        pending = false;
+        use(ready);
+      };
+      // A factory that fails said why; the state stays `stopped`.
+      return made.then(settle, () => settle(undefined));
+    },
+  };
+}
+
 /**
  * Builds the store over `source`: a client the app owns (read only: never started nor stopped
  * here), or a factory whose client the store starts on the first subscribe and stops once the
@@ -102,42 +162,28 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
   const extend = () => client?.extend() ?? Promise.resolve();
   const signOut = () => client?.signOut() ?? Promise.resolve();
   const reload = () => (factory && listening ? ask(lastConfig, true) : Promise.resolve());
+  const actions = { extend, signOut, reload };
   const stopped: SessionSecuritySnapshot = Object.freeze({
-    state: 'stopped',
-    secondsLeft: null,
-    expireAt: null,
-    absolute: false,
-    client: undefined,
-    extend,
-    signOut,
-    reload,
+    ...viewOf(undefined, null, false, 0).next,
+    ...actions,
   });
   let snapshot = stopped;
 
   /** Takes the client's state again; replaces the snapshot only if what it shows changed. */
   const update = (): boolean => {
-    const state = client?.state ?? 'stopped';
-    const deadline = state === 'warning' ? expireAt : null;
-    const msLeft = deadline === null ? 0 : deadline - now();
-    const next = {
-      state,
-      secondsLeft: deadline === null ? null : Math.max(0, Math.ceil(msLeft / 1000)),
-      expireAt: deadline,
-      absolute: deadline !== null && absolute,
-      client,
-    };
+    const { next, msLeft } = viewOf(client, expireAt, absolute, now());
     // The countdown's next change: when the time left crosses a whole second. Past the
     // deadline, keep looking once a second until the client leaves the warning.
     clearTimeout(ticker);
     ticker =
-      state === 'warning' && listening
+      next.state === 'warning' && listening
         ? setTimeout(refresh, msLeft > 0 ? msLeft - ((next.secondsLeft ?? 1) - 1) * 1000 : 1000)
         : undefined;
     const same = (Object.keys(next) as (keyof typeof next)[]).every(
       (key) => next[key] === snapshot[key],
     );
     if (same) return false;
-    snapshot = Object.freeze({ ...next, extend, signOut, reload });
+    snapshot = Object.freeze({ ...next, ...actions });
     return true;
   };
 
@@ -154,10 +200,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
     refresh();
   };
 
-  /** Counts the factory's calls: a client it made too late (after a detach or a reload) is dropped. */
-  let asked = 0;
-  /** The factory's call in flight, if any. */
-  let asking: Promise<void> | undefined;
+  const calls = factory && latestCalls(factory);
   let lastConfig: Partial<ClientOptions> | undefined;
 
   const listen = (made: SessionSecurity | undefined) => {
@@ -170,8 +213,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
 
   /** Stops and drops the factory's client, if it made one. */
   const drop = () => {
-    asked++;
-    asking = undefined;
+    calls?.cancel();
     for (const type of EVENTS) client?.removeEventListener(type, onEvent);
     if (factory) {
       client?.stop();
@@ -182,32 +224,17 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
 
   /** Has the factory make the client (again, with `again`: the one before is stopped first). */
   const ask = (config: Partial<ClientOptions> | undefined, again = false): Promise<void> => {
-    if (!factory) return Promise.resolve();
+    if (!calls) return Promise.resolve();
     if (again) drop();
-    const made = factory(config);
-    if (!(made instanceof Promise)) {
-      listen(made);
-      return Promise.resolve();
-    }
-    const call = ++asked;
-    asking = made.then(
-      (ready) => {
-        if (call !== asked) return; // dropped meanwhile
-        asking = undefined;
-        if (listening) listen(ready);
-      },
-      () => {
-        if (call === asked) asking = undefined; // the factory said why; the state stays `stopped`
-      },
-    );
+    const settled = calls.call(config, (made) => {
+      if (listening) listen(made);
+    });
     refresh();
-    return asking;
+    return settled;
   };
 
   const attach = (config?: Partial<ClientOptions>) => {
-    now = config?.now ?? Date.now;
-    lastConfig = config;
-    listening = true;
+    [now, lastConfig, listening] = [config?.now ?? Date.now, config, true];
     if (factory) void ask(config);
     else listen(client);
   };
@@ -226,7 +253,7 @@ export function createClientStore(source: SessionSecurity | ClientFactory): Clie
       if (!listening) attach(config);
       // A component mounted while no client runs and none is being made (the last config said
       // nobody was signed in): ask again, a sign-in may have happened since.
-      else if (factory && client === undefined && asking === undefined) void ask(lastConfig);
+      else if (calls && client === undefined && !calls.pending) void ask(lastConfig);
       listeners.add(listener);
       return () => {
         if (!listeners.delete(listener) || listeners.size > 0) return;

@@ -1,7 +1,10 @@
 // What installing session-security pulls in: no dependency of its own, every framework, session
 // plugin, Redis client, React and OpenTelemetry an optional peer, and each subpath's module graph
 // importing only its own framework's packages, so an Express app loads no Fastify, Koa, Hono,
-// React, Redis or OpenTelemetry.
+// React, Redis or OpenTelemetry. And the shape of package.json's entries: each subpath has an ES
+// module (`import`) and a CommonJS copy (`require`, dist/cjs/), each with its own types, found by
+// every TypeScript module mode. (That the files exist, load and type-check in a fresh app:
+// test/integration/package-install.test.ts.)
 
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -14,8 +17,29 @@ const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
-  exports: Record<string, string | { default: string }>;
+  main: string;
+  types: string;
+  files: string[];
+  scripts: Record<string, string>;
+  exports: Record<string, string | Record<string, unknown>>;
+  typesVersions: Record<string, Record<string, string[]>>;
 };
+
+/** One condition of an entry: its types and its code. */
+interface Target {
+  types: string;
+  default: string;
+}
+
+/** The `import` and `require` targets of a subpath (throws for a string entry, the stylesheet). */
+function targetsOf(subpath: string): { import: Target; require: Target } {
+  const entry = pkg.exports[subpath];
+  if (typeof entry !== 'object') throw new Error(`exports["${subpath}"] is not an object`);
+  return entry as { import: Target; require: Target };
+}
+
+/** Every subpath export but the stylesheet. */
+const SUBPATHS = Object.keys(pkg.exports).filter((name) => !name.endsWith('.css'));
 
 /** The packages each subpath may load at run time (type-only imports load nothing). */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -101,8 +125,7 @@ function packagesLoadedBy(entry: string): Set<string> {
 
 /** The source file behind a subpath export (dist/x.js is built from src/x.ts). */
 function sourceOf(subpath: string): string {
-  const target = pkg.exports[subpath];
-  const built = typeof target === 'string' ? target : (target?.default ?? '');
+  const built = targetsOf(subpath).import.default;
   return resolve(ROOT, built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'));
 }
 
@@ -148,7 +171,73 @@ describe('the package', () => {
   });
 
   it('names every subpath export in this test', () => {
-    const subpaths = Object.keys(pkg.exports).filter((name) => !name.endsWith('.css'));
-    expect(subpaths.sort()).toEqual(Object.keys(ALLOWED).sort());
+    expect([...SUBPATHS].sort()).toEqual(Object.keys(ALLOWED).sort());
+  });
+});
+
+describe('the entries of package.json', () => {
+  it.each(SUBPATHS)(
+    'give %s an ES module and a CommonJS copy, each with its types first',
+    (subpath) => {
+      const entry = pkg.exports[subpath] as Record<string, Record<string, string>>;
+      expect(Object.keys(entry)).toEqual(['import', 'require']);
+      const esm = entry.import as Record<string, string>;
+      const cjs = entry.require as Record<string, string>;
+      // Node and TypeScript take the first condition that matches: `types` must come first.
+      expect(Object.keys(esm)).toEqual(['types', 'default']);
+      expect(Object.keys(cjs)).toEqual(['types', 'default']);
+      expect(esm.default).toMatch(/^\.\/dist\/(?!cjs\/).+\.js$/);
+      expect(esm.types).toBe(esm.default?.replace(/\.js$/, '.d.ts'));
+      // The same file in dist/cjs/, with the declarations copied beside it.
+      expect(cjs.default).toBe(esm.default?.replace(/^\.\/dist\//, './dist/cjs/'));
+      expect(cjs.types).toBe(cjs.default?.replace(/\.js$/, '.d.ts'));
+    },
+  );
+
+  it('keeps the stylesheet of the browser client', () => {
+    expect(pkg.exports['./client/styles.css']).toBe('./assets/session-security.css');
+  });
+
+  it('points main and types at the CommonJS root entry', () => {
+    expect(pkg.main).toBe(targetsOf('.').require.default);
+    expect(pkg.types).toBe(targetsOf('.').require.types);
+  });
+
+  it('gives TypeScript without `exports` (moduleResolution node10) the types of every subpath', () => {
+    const mapped = pkg.typesVersions['*'] ?? {};
+    const expected = Object.fromEntries(
+      SUBPATHS.filter((subpath) => subpath !== '.').map((subpath) => [
+        subpath.slice(2),
+        [targetsOf(subpath).require.types.slice(2)],
+      ]),
+    );
+    expect(mapped).toEqual(expected);
+    // A `*` key would remap `types` too, and every path the map does not name.
+    expect(Object.keys(pkg.typesVersions)).toEqual(['*']);
+  });
+
+  it('ships the builds, the sources their maps name, the licence and the documents README links', () => {
+    for (const name of [
+      'dist',
+      'assets',
+      'src',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'SECURITY.md',
+      'BENCHMARKS.md',
+      'ARCHITECTURE.md',
+    ]) {
+      // npm always packs README.md and package.json; the others must be named.
+      if (name !== 'README.md') expect(pkg.files, name).toContain(name);
+      expect(existsSync(resolve(ROOT, name)), name).toBe(true);
+    }
+  });
+
+  it('builds the CommonJS copy with `npm run build`, and before `npm pack`', () => {
+    expect(pkg.scripts.build).toMatch(
+      /tsc -p tsconfig\.build\.json && node scripts\/build-cjs\.mjs$/,
+    );
+    expect(pkg.scripts.prepack).toBe('npm run build');
   });
 });
