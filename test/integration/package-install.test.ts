@@ -248,12 +248,9 @@ describe('the installed package, in a fresh app', () => {
 
   it('runs a CommonJS app: the quick start through require()', async () => {
     const block = firstFenceOf(readme, /^### CommonJS\b/, ['js', 'javascript', 'cjs']);
-    const code = block ? block.code : readFileSync(join(ROOT, 'test/package/cjs-app.cjs'), 'utf8');
-    log(
-      block
-        ? `the CommonJS app is README.md's js block at line ${block.line} (### CommonJS…)`
-        : 'the CommonJS app is test/package/cjs-app.cjs (README.md has no ### CommonJS… js block)',
-    );
+    if (!block) throw new Error("README.md has no js block under a '### CommonJS…' heading");
+    const { code } = block;
+    log(`the CommonJS app is README.md's js block at line ${block.line}`);
     expect(code).toMatch(/require\(['"]session-security\/express['"]\)/);
     const dir = join(appRoot, 'cjs-app');
     writeProject(dir, 'commonjs', { 'app.js': code });
