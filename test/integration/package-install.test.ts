@@ -24,10 +24,10 @@ import {
   stopAll,
   told,
   tsc,
-  walkQuickStart,
   writeProject,
 } from '../package/fresh-app.js';
 import { firstFenceOf, relativeLinks, wholeProgramGaps } from '../package/markdown.js';
+import { walkQuickStart } from '../support/quick-start-walk.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
 /** What the fresh app installs beside the tarball, each at the repository's version. */
