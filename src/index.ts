@@ -28,6 +28,7 @@ export type {
 } from './core/events.js';
 export { safeNextPath } from './core/next.js';
 export {
+  type ClearSiteDataType,
   DEFAULT_EXPIRE_AFTER_SECONDS,
   DEFAULT_PREFIX,
   defaultWarnAfter,
@@ -35,6 +36,8 @@ export {
   type Logger,
   type PassiveRule,
   type PerUser,
+  type PerUserTimeouts,
+  type ResolvedDrafts,
   type ResolvedOptions,
   resolveOptions,
   type SessionSecurityOptions,

@@ -1,4 +1,4 @@
-// The README's audit trail: session-security's events as pino log lines, refused requests counted.
+// The audit trail of docs/guide/operations.md: session-security's events as pino log lines, refused requests counted.
 import type { Logger } from 'pino';
 import type { SessionSecurityEvent } from 'session-security';
 

@@ -1,4 +1,4 @@
-// The demo application of the README's Try it: an Express app with express-session and
+// The demo application (docs/guide/getting-started.md, The demo): an Express app with express-session and
 // session-security, showing good practice (strict CSP, no-store, SameSite cookies), per-user
 // idle timeouts (/settings), a user's sessions (/sessions) and the audit trail (/audit).
 

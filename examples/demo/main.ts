@@ -1,4 +1,4 @@
-// Starts the demo from the environment (README: Try it): PORT, EXPIRE_AFTER, WARN_AFTER,
+// Starts the demo from the environment (docs/guide/getting-started.md: Try it): PORT, EXPIRE_AFTER, WARN_AFTER,
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL or REDIS_SENTINELS (with
 // REDIS_SENTINEL_NAME), REDIS_CLUSTER (the clocks, with REDIS_URL), REDIS_WAIT_REPLICAS, TRUST_PROXY. Stops with a clear message on a bad value.
 // Audit events go to stdout, one `audit {json}` line each.

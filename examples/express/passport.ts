@@ -1,4 +1,4 @@
-// README's Express app with Passport, kept runnable: `npx tsx examples/express/passport.ts`.
+// The Express guide's app with Passport (docs/guide/express.md), kept runnable: `npx tsx examples/express/passport.ts`.
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';

@@ -1,4 +1,4 @@
-// The README's Express quick start, kept runnable: `npx tsx examples/express/quickstart.ts`.
+// The Express guide's quick start (docs/guide/express.md), kept runnable: `npx tsx examples/express/quickstart.ts`.
 import express from 'express';
 import session from 'express-session';
 import { safeNextPath } from 'session-security';

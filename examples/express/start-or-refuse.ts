@@ -1,4 +1,4 @@
-// The README's sign-in under maxSignInsPerUser with onMaxSignIns: 'refuse' (test/integration/max-sign-ins.test.ts runs it).
+// The sign-in of docs/guide/operations.md under maxSignInsPerUser with onMaxSignIns: 'refuse' (test/integration/max-sign-ins.test.ts runs it).
 import type { Request, Response } from 'express';
 import { SignInRefusedError } from 'session-security';
 import type { ExpressSessionSecurity } from 'session-security/express';

@@ -1,4 +1,4 @@
-// README's Fastify app, kept runnable: `npx tsx examples/fastify/app.ts`, then http://127.0.0.1:3000.
+// The Fastify guide's app (docs/guide/fastify.md), kept runnable: `npx tsx examples/fastify/app.ts`, then http://127.0.0.1:3000.
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import Fastify from 'fastify';

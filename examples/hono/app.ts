@@ -1,4 +1,4 @@
-// README's Hono app, kept runnable: `npx tsx examples/hono/app.ts`, then http://127.0.0.1:3000.
+// The Hono guide's app (docs/guide/hono.md), kept runnable: `npx tsx examples/hono/app.ts`, then http://127.0.0.1:3000.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { MemoryStore, type Session, sessionMiddleware } from 'hono-sessions';

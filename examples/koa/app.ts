@@ -1,4 +1,4 @@
-// README's Koa app, kept runnable: `npx tsx examples/koa/app.ts`, then http://127.0.0.1:3000.
+// The Koa guide's app (docs/guide/koa.md), kept runnable: `npx tsx examples/koa/app.ts`, then http://127.0.0.1:3000.
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
 import { safeNextPath } from 'session-security';

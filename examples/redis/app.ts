@@ -1,4 +1,4 @@
-// README's app for several instances on Redis, kept runnable: `REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis/app.ts`.
+// The Redis guide's app (docs/guide/redis.md), kept runnable: `REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis/app.ts`.
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';

@@ -38,7 +38,7 @@ export {
 export type { Outcome, Reply } from '../server/outcome.js';
 
 /**
- * The request lifecycle for the options of the README's Options (`isAuthenticated` required), over
+ * The request lifecycle for the options of the options of docs/guide/options.md (`isAuthenticated` required), over
  * the adapter's own request type `Req`: what `isAuthenticated`, `logout` and the other options
  * functions receive.
  *
@@ -49,7 +49,7 @@ export type { Outcome, Reply } from '../server/outcome.js';
  *
  * const lifecycle = createLifecycle<IncomingMessage>({
  *   isAuthenticated: (req) => signedIn(req),
- *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ *   drafts: false, // or userId and draftSecret (docs/guide/behaviour.md: Drafts kept across sign-in)
  * });
  * const outcome = await lifecycle.handle(nodeRequestFacts(req), session);
  * ```

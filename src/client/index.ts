@@ -6,6 +6,7 @@ import { createDialog } from './dialog.js';
 import { SessionSecurity as Client, type ClientOptions } from './session-security.js';
 
 export { type DraftMessages, en, type Messages } from '../contract/messages.js';
+export type { DraftsConfig } from '../contract/page-config.js';
 export {
   DEFAULT_CONFIG_URL,
   type FetchClientConfigOptions,

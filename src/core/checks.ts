@@ -1,4 +1,4 @@
-// The small checkers every entry's options are validated with (README: Options): the main
+// The small checkers every entry's options are validated with (docs/guide/options.md: Options): the main
 // options (src/core/option-schema.ts), the Redis store's and the OpenTelemetry recorder's. Each
 // error names the option, the value received and what is expected, in the same words everywhere.
 // Pure: no Node, no DOM.
@@ -74,7 +74,7 @@ export function aBoolean(note = ''): Check<boolean> {
   return satisfying((value) => typeof value === 'boolean', `true or false${note}`);
 }
 
-/** How a value of an enumeration is written in messages and in README.md: `'refuse'`. */
+/** How a value of an enumeration is written in messages and in the docs: `'refuse'`. */
 export const quoted = (value: string): string => `'${value}'`;
 
 /**

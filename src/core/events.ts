@@ -1,4 +1,4 @@
-// The audit events (README: Audit events, the `onEvent` option) and the metrics are built on. Types and
+// The audit events (docs/guide/operations.md: Audit events, the `onEvent` option) and the metrics are built on. Types and
 // small pure helpers only: the lifecycle and the stores emit them.
 
 import type { SignInRefusal } from './errors.js';

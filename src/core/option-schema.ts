@@ -1,7 +1,7 @@
-// The options of sessionSecurity() as data (README: Options): for each, how it is checked, its
-// default, and its row of README.md's Options table. resolveOptions (src/core/options.ts) checks
+// The options of sessionSecurity() as data (docs/guide/options.md: Options): for each, how it is checked, its
+// default, and its row of the Options table (docs/guide/options.md). resolveOptions (src/core/options.ts) checks
 // every option with it, OPTION_NAMES and the unknown-name check come from its keys, and
-// test/unit/readme.test.ts renders README's table from it. The interface SessionSecurityOptions
+// test/unit/readme.test.ts renders that table from it. The interface SessionSecurityOptions
 // stays written by hand for its TSDoc; the types below tie it to this schema both ways.
 // Pure: no Node, no DOM.
 
@@ -52,7 +52,7 @@ export const CLEAR_SITE_DATA_TYPES: readonly ClearSiteDataType[] = [
   'executionContexts',
 ];
 
-/** What README.md's Options table says of an option (Markdown; `|` is escaped when rendered). */
+/** What the Options table (docs/guide/options.md) says of an option (Markdown; `|` is escaped when rendered). */
 export interface OptionReadme {
   /** Its type as TypeScript writes it, with `req` for the framework's request. */
   readonly type: string;
@@ -66,7 +66,7 @@ export interface OptionReadme {
   readonly note?: string;
 }
 
-/** One option: its check and default (src/core/checks.ts), and its README row. */
+/** One option: its check and default (src/core/checks.ts), and its row of the Options table. */
 export interface OptionSpec<T> extends CheckedOption<T> {
   readonly readme: OptionReadme;
 }
@@ -154,9 +154,9 @@ function aDraftSecret(value: unknown, label: string): string {
 const PER_USER_TYPE = 'number | (req) => number | Promise<number>';
 
 /**
- * Every option of sessionSecurity(), in the order README.md lists them and resolveOptions checks
+ * Every option of sessionSecurity(), in the order the Options table lists them and resolveOptions checks
  * them. Adding an option: add it to SessionSecurityOptions (its TSDoc) and here (the compiler
- * asks for both), then paste the table test/unit/readme.test.ts prints into README.md.
+ * asks for both), then paste the table test/unit/readme.test.ts prints into docs/guide/options.md.
  */
 export const OPTION_SCHEMA = {
   preset: {
@@ -164,7 +164,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: PRESET_NAMES.map(quoted).join(' | '),
       meaning:
-        'a compliance preset that sets `expireAfter` and `absoluteTimeout` (see [Compliance presets](#compliance-presets)); explicit options may only tighten it',
+        'a compliance preset that sets `expireAfter` and `absoluteTimeout` (see [Compliance presets](compliance.md#compliance-presets)); explicit options may only tighten it',
     },
   },
   expireAfter: {
@@ -256,7 +256,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: `(${CLEAR_SITE_DATA_TYPES.map(quoted).join(' | ')})[]`,
       meaning:
-        'the `Clear-Site-Data` types an explicit sign-out sends (see [Clear-Site-Data](#clear-site-data)); `[]` for none',
+        'the `Clear-Site-Data` types an explicit sign-out sends (see [Clear-Site-Data](behaviour.md#clear-site-data)); `[]` for none',
     },
   },
   allowFrames: {
@@ -269,7 +269,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: 'boolean',
       meaning:
-        'whether a tab signed out on expiry keeps its unsent forms for the same user (see [Drafts](#drafts-kept-across-sign-in)); `false` turns them off, `true` insists on them',
+        'whether a tab signed out on expiry keeps its unsent forms for the same user (see [Drafts](behaviour.md#drafts-kept-across-sign-in)); `false` turns them off, `true` insists on them',
       default: 'on when `draftSecret` is given',
     },
   },
@@ -280,7 +280,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: '(req) => string',
       meaning:
-        "the signed-in user's id: drafts are marked with a keyed hash of it (never the id); events carry it; [a user's sign-ins](#a-users-sign-ins) are listed by it",
+        "the signed-in user's id: drafts are marked with a keyed hash of it (never the id); events carry it; [a user's sign-ins](operations.md#a-user-s-sign-ins) are listed by it",
       default: 'none; required with drafts and `maxSignInsPerUser`',
     },
   },
@@ -308,7 +308,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: '(event) => void | Promise<void>',
       meaning:
-        'the [audit events](#audit-events): sign-ins, extensions, expiries, sign-outs, refused requests, store failures; never awaited',
+        'the [audit events](operations.md#audit-events): sign-ins, extensions, expiries, sign-outs, refused requests, store failures; never awaited',
     },
   },
   eventData: {
@@ -329,7 +329,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: '{ event(event), ping(method) }',
       meaning:
-        'a recorder of counts: `openTelemetryMetrics()` from `session-security/opentelemetry` ([Metrics](#metrics-opentelemetry)), or your own',
+        'a recorder of counts: `openTelemetryMetrics()` from `session-security/opentelemetry` ([Metrics](operations.md#metrics-opentelemetry)), or your own',
     },
   },
   sweepInterval: {
@@ -346,7 +346,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: 'number',
       meaning:
-        'the most live sign-ins one user may have (needs `userId`; see [a limit per user](#a-limit-per-user))',
+        'the most live sign-ins one user may have (needs `userId`; see [a limit per user](operations.md#a-limit-per-user))',
     },
   },
   onMaxSignIns: {
@@ -370,7 +370,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: '{ total?: number, perUser?: number }',
       meaning:
-        "the default store's bounds: the sign-ins, live and ended, it remembers in this process, in all and per user (see [Sign-out and expiry are final](#sign-out-and-expiry-are-final))",
+        "the default store's bounds: the sign-ins, live and ended, it remembers in this process, in all and per user (see [Sign-out and expiry are final](behaviour.md#sign-out-and-expiry-are-final))",
     },
   },
   store: {
@@ -381,7 +381,7 @@ export const OPTION_SCHEMA = {
     readme: {
       type: 'ActivityStore',
       meaning:
-        "where sign-ins' clocks live: `redisStore({ client })` from `session-security/redis` for several instances ([Several instances](#several-instances-the-redis-store))",
+        "where sign-ins' clocks live: `redisStore({ client })` from `session-security/redis` for several instances ([Several instances](redis.md#several-instances-the-redis-store))",
       default: 'the session object (one process)',
     },
   },

@@ -1,4 +1,4 @@
-// The options (README: Options): their interface, their validation at construction (each option
+// The options (docs/guide/options.md: Options): their interface, their validation at construction (each option
 // by its entry of src/core/option-schema.ts, then the rules between options), and the resolved
 // form every other module reads. Pure: no Node, no DOM.
 
@@ -201,7 +201,7 @@ export const MIN_ACCESSIBLE_WARNING_SECONDS = 20;
 /** An option's name. */
 export type OptionName = keyof SessionSecurityOptions<unknown>;
 
-/** Every option's name, in the order of README.md's Options table: anything else is refused as unknown. */
+/** Every option's name, in the order of the Options table (docs/guide/options.md): anything else is refused as unknown. */
 export const OPTION_NAMES = Object.keys(OPTION_SCHEMA) as readonly OptionName[];
 
 /** The options once each is checked alone (src/core/option-schema.ts), defaults filled in. */

@@ -43,7 +43,7 @@ export type Decision =
       write: boolean;
     };
 
-/** The answer of the ping for a live session (README: The ping protocol); times in seconds. */
+/** The answer of the ping for a live session (docs/reference/protocol.md: The ping protocol); times in seconds. */
 export interface ActiveStatus {
   status: 'active';
   idleFor: number;

@@ -1,4 +1,4 @@
-// The ping protocol (README: The ping protocol): the routes, the parsing of a ping's body, and every
+// The ping protocol (docs/reference/protocol.md: The ping protocol): the routes, the parsing of a ping's body, and every
 // answer. Pure: the server layer does the I/O and runs the checks in the documented order.
 
 import type { ActiveStatus, ExpiryReason } from './policy.js';
@@ -145,7 +145,7 @@ function answer(status: number, body: Record<string, unknown>, headers = {}): An
   return { status, headers: { ...NO_STORE, ...headers }, body };
 }
 
-/** The answers of the README's ping protocol, every one `Cache-Control: no-store`. */
+/** The answers of the ping protocol (docs/reference/protocol.md), every one `Cache-Control: no-store`. */
 export const answers = {
   active: (status: ActiveStatus): Answer => answer(200, { ...status }),
   /** The ping's active answer with the browser client's config: `{prefix}/config`, for single-page apps. */

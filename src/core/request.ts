@@ -37,7 +37,7 @@ function ownOrigin(appOrigin: AppOrigin): string {
 }
 
 /**
- * Whether the request must not count as activity (README: What counts as activity), apart from the
+ * Whether the request must not count as activity (docs/guide/behaviour.md: What counts as activity), apart from the
  * library's own routes, which the caller handles.
  *
  * Why the origin rule: a page elsewhere (a sibling subdomain, another port, another site)
@@ -136,7 +136,7 @@ function matchesRule<Req>(
 }
 
 /**
- * Whether a call to the library's routes comes from a page this app trusts (README: The ping protocol;
+ * Whether a call to the library's routes comes from a page this app trusts (docs/reference/protocol.md: The ping protocol;
  * `403`). An `Origin` must be the app's own or a trusted one; without a trusted `Origin`, a
  * `Sec-Fetch-Site` must be `same-origin`. A request with neither header is a non-browser
  * client and is let through: only browsers carry a victim's cookies across sites.

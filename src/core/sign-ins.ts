@@ -1,4 +1,4 @@
-// A user's sign-ins as an app sees them (README, A user's sign-ins): what `signIns.list(req)`
+// A user's sign-ins as an app sees them (docs/guide/operations.md, A user's sign-ins): what `signIns.list(req)`
 // gives and what `signIns` can end. Types only.
 
 /** One of a user's live sign-ins, as `signIns.list(req)` gives it. */

@@ -151,7 +151,7 @@ const PING_METHODS: Record<'GET' | 'POST', true> = { GET: true, POST: true };
  * import { sessionSecurity } from 'session-security/express';
  * const security = sessionSecurity({
  *   isAuthenticated: (req) => req.session.user !== undefined,
- *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ *   drafts: false, // or userId and draftSecret (docs/guide/behaviour.md: Drafts kept across sign-in)
  *   metrics: openTelemetryMetrics(), // after the OpenTelemetry SDK has started
  * });
  * ```

@@ -27,6 +27,7 @@ import {
  * ```
  */
 export type UseSessionSecurityResult = SessionSecuritySnapshot;
+export type { SessionSecuritySnapshot };
 
 /**
  * Which client the hook reads.

@@ -1,4 +1,4 @@
-// The decisions trace, on when `NODE_DEBUG` names `session-security` (README, "Troubleshooting"),
+// The decisions trace, on when `NODE_DEBUG` names `session-security` (docs/guide/behaviour.md, "Troubleshooting"),
 // written as Node's `util.debuglog` writes (`SESSION-SECURITY <pid>: …` on stderr) but without
 // `node:util`, so that the `web` entry loads where there is none. Off, it costs one test.
 

@@ -28,7 +28,7 @@ declare module 'express-session' {
   }
 }
 
-/** The middleware, with what an app calls on a request (README: Express quick start). */
+/** The middleware, with what an app calls on a request (docs/guide/express.md: Express quick start). */
 export interface ExpressSessionSecurity extends RequestHandler, SessionSecurityMethods<Request> {
   /**
    * Signs the user out for good, from the app's own sign-out route: ends the session (the
@@ -53,7 +53,7 @@ export interface ExpressSessionSecurity extends RequestHandler, SessionSecurityM
  * Server-enforced inactivity timeout for Express with express-session, and the ping protocol
  * under `prefix`. Mount it after `express-session` and before your routes and body parsers.
  *
- * @param options - the options of the README's Options; `isAuthenticated` is required
+ * @param options - the options of the options of docs/guide/options.md; `isAuthenticated` is required
  * @returns the middleware, with `start(req)` for sign-in
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

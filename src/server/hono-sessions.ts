@@ -59,7 +59,7 @@ const isUnread = (data: unknown) => (data as MaybeUnread)?.[UNREAD] === true;
  * cookie, for every request that comes without one (it has no `saveUninitialized: false`), so
  * anonymous requests get a cookie whatever session-security does. Use a server-side store: with
  * `CookieStore` there is no session to delete on the server, and a copy of the cookie stays valid
- * wherever the sign-out is not remembered (README, "Sign-out and expiry are final").
+ * wherever the sign-out is not remembered (docs/guide/behaviour.md, "Sign-out and expiry are final").
  *
  * @param c - the request's context, after hono-sessions' `sessionMiddleware`
  * @param cookie - the session cookie's name, path, domain and prefix, as given to hono-sessions

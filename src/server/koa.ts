@@ -28,7 +28,7 @@ export { type SessionStoreGuardOptions, SessionStoreUnavailableError };
  * ```ts
  * const security: KoaSessionSecurity = sessionSecurity({
  *   isAuthenticated: (ctx) => Boolean(ctx.session?.user),
- *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ *   drafts: false, // or userId and draftSecret (docs/guide/behaviour.md: Drafts kept across sign-in)
  * });
  * app.use(security);
  * ```
@@ -68,9 +68,9 @@ export interface KoaSessionSecurity extends SessionSecurityMethods<Context> {
  * Server-enforced inactivity timeout for Koa 3 with koa-session 7, and the ping protocol under
  * `prefix`. The state lives in `ctx.session.sessionSecurity`. Give koa-session an external
  * `store` (wrapped in {@link guardSessionStore}): its key is the session id that ended sign-ins
- * are remembered by; a session held whole in the cookie has the limits the README describes.
+ * are remembered by; a session held whole in the cookie has the limits docs/guide/behaviour.md describes.
  *
- * @param options - the options of the README's Options; `isAuthenticated(ctx)` is required
+ * @param options - the options of the options of docs/guide/options.md; `isAuthenticated(ctx)` is required
  * @returns the middleware, with `start`, `clientTags` and `signOut`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

@@ -205,14 +205,14 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
 
   /**
    * Once, at the first request with a session: a session kept whole in its cookie, with the
-   * default store, weakens sign-out (README: Cookie-held sessions). Said once, not refused.
+   * default store, weakens sign-out (docs/guide/behaviour.md: Cookie-held sessions). Said once, not refused.
    */
   private checkSessionKind(session: SessionAccess): void {
     this.sessionKindChecked = true;
     const held = session.cookieHeld?.();
     if (held === undefined || this.options.store !== undefined) return;
     this.options.logger.warn(
-      `session-security: ${held}. A sign-out then cannot delete a copy of the cookie taken before it (another tab, a request in flight, a thief): only this process remembers the sign-out, until it restarts. Keep sessions on the server (give the session middleware a store), or keep the sign-in clocks in Redis (session-security/redis); see "Cookie-held sessions" in the README`,
+      `session-security: ${held}. A sign-out then cannot delete a copy of the cookie taken before it (another tab, a request in flight, a thief): only this process remembers the sign-out, until it restarts. Keep sessions on the server (give the session middleware a store), or keep the sign-in clocks in Redis (session-security/redis); see "Cookie-held sessions" in the docs (docs/guide/behaviour.md)`,
     );
   }
 

@@ -1,6 +1,6 @@
 // The Redis store's copy of live sign-in records in this process, so that most requests of an
 // active sign-in need no round trip. It is trusted only while this process can prove it has heard
-// every sign-out published in Redis up to at most `boundMs` ago (README: Several instances:
+// every sign-out published in Redis up to at most `boundMs` ago (docs/guide/redis.md: Several instances:
 // the Redis store). Must not: answer from a copy once that proof is older than the bound (Redis stalled,
 // the subscription dropped), keep a copy filled by a reply older than an invalidation, or grow
 // without limit.

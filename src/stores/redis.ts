@@ -46,7 +46,7 @@ import type { EndReason } from '../core/tombstones.js';
 import { RecordCache } from './redis-cache.js';
 
 /** The part of an ioredis client (`new Redis()`) the store uses. */
-interface IoredisClient {
+export interface IoredisClient {
   readonly status: string;
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
@@ -55,7 +55,7 @@ interface IoredisClient {
 }
 
 /** The part of a node-redis v5 client (`createClient()`) the store uses. */
-interface NodeRedisClient {
+export interface NodeRedisClient {
   readonly isReady: boolean;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -64,7 +64,7 @@ interface NodeRedisClient {
 }
 
 /** The part of a node-redis v5 Cluster client (`createCluster()`) the store uses. */
-interface NodeRedisClusterClient {
+export interface NodeRedisClusterClient {
   readonly isOpen: boolean;
   readonly masters: unknown;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -115,7 +115,7 @@ export interface RedisStoreOptions {
    * subscribes to hear sign-outs. With it, this process keeps a copy of each active sign-in's
    * record and answers most of its requests without a round trip, writing activity once a
    * step (a hundredth of `expireAfter`, 1 s to 15 s); a sign-out or revocation anywhere reaches
-   * it within milliseconds, and within `cacheBound` at worst (README: Several
+   * it within milliseconds, and within `cacheBound` at worst (docs/guide/redis.md: Several
    * instances: the Redis store). Without it, every request of a signed-in session runs one script.
    * Not with a Cluster client (its shards publish sign-outs in no order between them). Optional.
    */
@@ -203,7 +203,7 @@ const BATCH = 200;
 /**
  * Live sign-ins are listed by when they are due, in buckets of this width, each split in
  * {@link DUE_SHARDS} sets: no key lists every sign-in, and each set gets a minute's sign-ins
- * of a sixteenth of the markers (README: Several instances).
+ * of a sixteenth of the markers (docs/guide/redis.md: Several instances).
  */
 const DUE_BUCKET_MS = 60_000;
 const DUE_SHARDS = 16;
@@ -526,7 +526,7 @@ interface Commands {
  * const client = new Redis(process.env.REDIS_URL!);
  * const security = sessionSecurity({
  *   isAuthenticated: (req) => req.session.user !== undefined,
- *   drafts: false, // or userId and draftSecret (README: Drafts kept across sign-in)
+ *   drafts: false, // or userId and draftSecret (docs/guide/behaviour.md: Drafts kept across sign-in)
  *   store: redisStore({ client }),
  * });
  * ```

@@ -24,7 +24,7 @@ export interface WebRequestContext {
 }
 
 /**
- * Options of {@link sessionSecurityHandler}: the options (README: Options), over a {@link WebRequestContext}, and the adapter's own.
+ * Options of {@link sessionSecurityHandler}: the options (docs/guide/options.md: Options), over a {@link WebRequestContext}, and the adapter's own.
  *
  * @example
  * ```ts
@@ -140,7 +140,7 @@ export interface SessionSecurityHandler {
  * handlers and middleware, Bun, Deno, any fetch-style server), over a {@link WebSession} the app
  * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
  *
- * @param options - the options of the README's Options (`isAuthenticated` required) and {@link WebAdapterOptions}
+ * @param options - the options of the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
  * @returns `handle`, `check`, `start`, `signOut`, `signIns` and `clientTags`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

@@ -1,4 +1,4 @@
-// Conformance: the audit events of `onEvent` (README: Audit events), over real HTTP, against every adapter
+// Conformance: the audit events of `onEvent` (docs/guide/operations.md: Audit events), over real HTTP, against every adapter
 // and store: each event at the moment it happens, with exact values, once only, and never the
 // session id; a failing hook changes no answer.
 

@@ -1,5 +1,5 @@
-// The conformance suite: the ping protocol (README: The ping protocol) and the per-request
-// policy (README: What counts as activity), over real HTTP, run against every server adapter with its real session plugin, each
+// The conformance suite: the ping protocol (docs/reference/protocol.md: The ping protocol) and the per-request
+// policy (docs/guide/behaviour.md: What counts as activity), over real HTTP, run against every server adapter with its real session plugin, each
 // with the session-object default and with the Redis store. Written once: an adapter that needs a
 // rule of its own has found a rule for the core.
 

@@ -1,4 +1,4 @@
-// Conformance: sign-out and expiry are final (README: Sign-out and expiry are final), and last activity only moves
+// Conformance: sign-out and expiry are final (docs/guide/behaviour.md: Sign-out and expiry are final), and last activity only moves
 // forward, against every adapter and store. Request bodies are sent slowly to hold requests in
 // flight across a sign-out, an expiry or a ping.
 

@@ -1,4 +1,4 @@
-// Several tabs of one browser in a real Chromium (README: The browser client, One clock): input anywhere keeps every
+// Several tabs of one browser in a real Chromium (docs/guide/browser-client.md: The browser client, One clock): input anywhere keeps every
 // tab from warning, extending anywhere closes every warning, expiry takes every tab to the
 // login page, a frozen tab signs nobody out, a new tab joins the shared clock, and idle tabs
 // do not each ping the server. Run twice: with BroadcastChannel and Web Locks, and without
@@ -186,7 +186,7 @@ function scenarios(mode: Mode): void {
     expect(await warningShown(b)).toBe(false);
     expect(await warningShown(a)).toBe(false);
     expect(await warnedAt(b)).toEqual([]);
-    // The input was reported before the server's idle time reached warnAfter (README: The browser client).
+    // The input was reported before the server's idle time reached warnAfter (docs/guide/browser-client.md: The browser client).
     expect(maxIdle).toBeLessThan(WARN_AFTER);
     expect(b.url()).toBe(`${origin}/second`);
   });
@@ -322,7 +322,7 @@ function scenarios(mode: Mode): void {
     await recordWarnings(a);
     await clock.advance(WARN_MS - 1000);
     // The page is fetched as a prefetch is (`Sec-Purpose: prefetch`), which the server does
-    // not count as activity (README: What counts as activity); the tab must start from the server's idle time.
+    // not count as activity (docs/guide/behaviour.md: What counts as activity); the tab must start from the server's idle time.
     const b = await context.newPage();
     await b.setExtraHTTPHeaders({ 'sec-purpose': 'prefetch' });
     await b.goto(`${origin}/second`);

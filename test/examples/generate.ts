@@ -14,7 +14,7 @@ import {
   type OtherBlock,
 } from './extract.js';
 import { callsHookAtTopLevel, declaredNames, exportsOf, type Names } from './names.js';
-import { readmeChoice, sourceChoice } from './table.js';
+import { markdownChoice, sourceChoice } from './table.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where the modules go: git-ignored, inside the repository so packages and aliases resolve. */
@@ -65,13 +65,32 @@ const repoPath = (path: string) => relative(ROOT, path).split('\\').join('/');
 /** Every source file of src/, as `src/…` paths. */
 export const sourcePaths = () => sourceFiles(join(ROOT, 'src')).map(repoPath);
 
-/** Every example of src/ and README.md, and README's blocks in other languages. */
+/** The Markdown files of the docs: README.md and the pages of the docs site (docs/, not its generated API reference). */
+export function markdownPaths(): string[] {
+  const pages = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith('.') && entry.name !== 'api')
+      .flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return pages(path);
+        return entry.name.endsWith('.md') ? [repoPath(path)] : [];
+      })
+      .sort();
+  return ['README.md', ...pages(join(ROOT, 'docs'))];
+}
+
+/** Every example of src/, README.md and docs/, and their Markdown blocks in other languages. */
 export function collectExamples(): { examples: ExampleBlock[]; others: OtherBlock[] } {
   const fromSources = sourceFiles(join(ROOT, 'src')).flatMap((path) =>
     examplesOfSource(repoPath(path), readFileSync(path, 'utf8')),
   );
-  const readme = examplesOfMarkdown('README.md', readFileSync(join(ROOT, 'README.md'), 'utf8'));
-  return { examples: [...fromSources, ...readme.examples], others: readme.others };
+  const markdown = markdownPaths().map((file) =>
+    examplesOfMarkdown(file, readFileSync(join(ROOT, file), 'utf8')),
+  );
+  return {
+    examples: [...fromSources, ...markdown.flatMap((one) => one.examples)],
+    others: markdown.flatMap((one) => one.others),
+  };
 }
 
 /** The import specifier of the module `to` from a module in the folder `from`. */
@@ -104,7 +123,7 @@ export function generate(block: ExampleBlock, before: readonly ExampleBlock[] = 
   const choice =
     block.sections === undefined
       ? sourceChoice(block.file)
-      : readmeChoice(block.sections, before.length === 0);
+      : markdownChoice(block.sections, before.length === 0);
   const blocks = choice.continues ? [...before, block] : [block];
   const tsx = blocks.some((one) => one.lang === 'tsx');
   const path = join(GENERATED, `${slug(block)}.${tsx ? 'tsx' : 'ts'}`);
@@ -174,7 +193,10 @@ export function writeExamples(blocks: readonly ExampleBlock[]): Generated[] {
   const generated = blocks.map((block) => {
     const before = blocks.filter(
       (other) =>
-        other.section !== undefined && other.section === block.section && other.line < block.line,
+        other.section !== undefined &&
+        other.file === block.file &&
+        other.section === block.section &&
+        other.line < block.line,
     );
     return generate(block, before);
   });

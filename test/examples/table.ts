@@ -44,31 +44,40 @@ export const SOURCE_PRELUDES: Readonly<Record<string, Choice>> = {
   'src/web/': { prelude: 'web' },
 };
 
-/** By the heading of the README section a block is in (or, failing that, of a section around it). */
-export const README_PRELUDES: Readonly<Record<string, Choice>> = {
-  '## Express quick start': { prelude: 'whole-app' },
-  '### With Passport': { prelude: 'whole-app' },
-  '### Compliance presets': { prelude: 'express' },
-  '### Per-user timeouts': { prelude: 'per-user' },
-  '### Audit events': { prelude: 'express', continues: true },
-  '### Metrics (OpenTelemetry)': { prelude: 'express' },
-  "### A user's sign-ins": { prelude: 'express' },
-  '#### A limit per user': { prelude: 'express' },
-  '### Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
-  '### Fastify': { prelude: 'whole-app' },
-  '### Koa': { prelude: 'whole-app' },
-  '### Hono': { prelude: 'whole-app' },
-  '### React': { prelude: 'browser' },
+/**
+ * By the heading of the section of the docs (README.md, docs/) a block is in, or failing that of
+ * a section around it: the heading's text, whatever its level.
+ */
+export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
+  'Quick start': { prelude: 'readme-app' },
+  'Express quick start': { prelude: 'whole-app' },
+  'With Passport': { prelude: 'whole-app' },
+  'Compliance presets': { prelude: 'express' },
+  'Per-user timeouts': { prelude: 'per-user' },
+  'Audit events': { prelude: 'express', continues: true },
+  'Metrics (OpenTelemetry)': { prelude: 'express' },
+  "A user's sign-ins": { prelude: 'express' },
+  'A limit per user': { prelude: 'express' },
+  'Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
+  Fastify: { prelude: 'whole-app' },
+  Koa: { prelude: 'whole-app' },
+  Hono: { prelude: 'whole-app' },
+  React: { prelude: 'browser' },
   // A Vite config: it runs in Node, and needs nothing.
-  '#### Single-page apps': {},
-  '#### A single-page app without React': { prelude: 'browser' },
-  '## The browser client': { prelude: 'browser' },
+  'Single-page apps': {},
+  'A single-page app without React': { prelude: 'browser' },
+  'The browser client': { prelude: 'browser' },
+  'From django-session-security': { prelude: 'express' },
+  'From react-idle-timer': { prelude: 'browser' },
 };
 
-/** The choice for a README block: of its innermost section the table names (`first`: the section's first block). */
-export function readmeChoice(sections: readonly string[], first = false): Choice {
-  const named = sections.findLast((heading) => heading in README_PRELUDES);
-  const choice = named === undefined ? {} : (README_PRELUDES[named] ?? {});
+/** A heading's text: `### Koa` is `Koa`. */
+const headingText = (heading: string) => heading.replace(/^#+\s*/, '').trim();
+
+/** The choice for a Markdown block: of its innermost section the table names (`first`: the section's first block). */
+export function markdownChoice(sections: readonly string[], first = false): Choice {
+  const named = sections.map(headingText).findLast((text) => text in MARKDOWN_PRELUDES);
+  const choice = named === undefined ? {} : (MARKDOWN_PRELUDES[named] ?? {});
   return (first && choice.first) || choice;
 }
 

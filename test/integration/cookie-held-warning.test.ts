@@ -1,4 +1,4 @@
-// A session kept whole in its cookie weakens sign-out (README: Cookie-held sessions): the
+// A session kept whole in its cookie weakens sign-out (docs/guide/behaviour.md: Cookie-held sessions): the
 // library says so once, at the first request, with the default store, and not with a session
 // store on the server or with the Redis store. Real Koa + koa-session (its default is the
 // cookie) and real Express + express-session; Express without a sessionStore stands for

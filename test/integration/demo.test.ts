@@ -1,4 +1,4 @@
-// Integration tests of the demo application (README: Try it) over real HTTP: sign-in and its
+// Integration tests of the demo application (docs/guide/getting-started.md: Try it) over real HTTP: sign-in and its
 // `next`, idle and absolute expiry, the passive poll, the ping, security headers, sign-out.
 
 import session from 'express-session';

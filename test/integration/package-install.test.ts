@@ -27,7 +27,7 @@ import {
   writeProject,
 } from '../package/fresh-app.js';
 import { firstFenceOf, relativeLinks, wholeProgramGaps } from '../package/markdown.js';
-import { walkQuickStart } from '../support/quick-start-walk.js';
+import { walkQuickStart, walkReadmeQuickStart } from '../support/quick-start-walk.js';
 import { testRedisUrl } from '../support/test-redis.js';
 
 /** What the fresh app installs beside the tarball, each at the repository's version. */
@@ -73,16 +73,24 @@ const MODES = [
 ] as const;
 
 /**
- * The README's framework sections whose first TypeScript block is a whole program: it imports
- * its framework and listens (the Redis store's may use any of them).
+ * The docs' framework sections whose first TypeScript block is a whole program: it imports its
+ * framework and listens (the Redis store's may use any of them). README.md's quick start, then
+ * the guides of the docs site.
  */
-const README_APPS = [
-  { heading: '## Express quick start', framework: 'express' },
-  { heading: '### Fastify', framework: 'fastify' },
-  { heading: '### Koa', framework: 'koa' },
-  { heading: '### Hono', framework: 'hono' },
-  { heading: '### Several instances: the Redis store', framework: undefined },
+const DOCS_APPS = [
+  { page: 'README.md', heading: '## Quick start', framework: 'express', readme: true },
+  { page: 'docs/guide/express.md', heading: '## Express quick start', framework: 'express' },
+  { page: 'docs/guide/fastify.md', heading: '# Fastify', framework: 'fastify' },
+  { page: 'docs/guide/koa.md', heading: '# Koa', framework: 'koa' },
+  { page: 'docs/guide/hono.md', heading: '# Hono', framework: 'hono' },
+  {
+    page: 'docs/guide/redis.md',
+    heading: '# Several instances: the Redis store',
+    framework: undefined,
+  },
 ] as const;
+/** A page of the docs, from the repository (the docs site's pages are not in the package). */
+const page = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const FRAMEWORKS = ['express', 'fastify', 'koa', 'hono'];
 
 let work = '';
@@ -247,10 +255,11 @@ describe('the installed package, in a fresh app', () => {
   );
 
   it('runs a CommonJS app: the quick start through require()', async () => {
-    const block = firstFenceOf(readme, /^### CommonJS\b/, ['js', 'javascript', 'cjs']);
-    if (!block) throw new Error("README.md has no js block under a '### CommonJS…' heading");
+    const guide = 'docs/guide/express.md';
+    const block = firstFenceOf(page(guide), /^## CommonJS\b/, ['js', 'javascript', 'cjs']);
+    if (!block) throw new Error(`${guide} has no js block under a '## CommonJS…' heading`);
     const { code } = block;
-    log(`the CommonJS app is README.md's js block at line ${block.line}`);
+    log(`the CommonJS app is ${guide}'s js block at line ${block.line}`);
     expect(code).toMatch(/require\(['"]session-security\/express['"]\)/);
     const dir = join(appRoot, 'cjs-app');
     writeProject(dir, 'commonjs', { 'app.js': code });
@@ -271,17 +280,18 @@ describe('the installed package, in a fresh app', () => {
     );
   }, 60_000);
 
-  it.each(README_APPS)(
-    "runs README.md's $heading as an ES module TypeScript app",
-    async ({ heading, framework }) => {
-      const block = firstFenceOf(readme, heading, ['ts', 'typescript']);
+  it.each(DOCS_APPS)(
+    "runs $page's $heading as an ES module TypeScript app",
+    async (docsApp) => {
+      const { page: path, heading, framework } = docsApp;
+      const block = firstFenceOf(page(path), heading, ['ts', 'typescript']);
       if (!block) {
-        throw new Error(`README.md has no TypeScript block under "${heading}"`);
+        throw new Error(`${path} has no TypeScript block under "${heading}"`);
       }
       const gaps = wholeProgramGaps(block.code, framework ? [framework] : FRAMEWORKS);
       if (gaps.length > 0) {
         throw new Error(
-          `README.md "${heading}": its first ts block (line ${block.line}) is not a whole program ` +
+          `${path} "${heading}": its first ts block (line ${block.line}) is not a whole program ` +
             `yet: it ${gaps.join(' and ')}. This test runs it as an app: make it import its ` +
             "framework and listen (on port 3000), with the quick start's routes (GET /login, " +
             'POST /login with `user` and `next`, GET /, GET /api/notifications, POST /logout).',
@@ -289,7 +299,7 @@ describe('the installed package, in a fresh app', () => {
       }
       const dir = join(
         appRoot,
-        `readme-${heading.replace(/^#+ /, '').replace(/\W+/g, '-').toLowerCase()}`,
+        `docs-${path.replace(/\W+/g, '-')}-${heading.replace(/^#+ /, '').replace(/\W+/g, '-').toLowerCase()}`,
       );
       writeProject(
         dir,
@@ -307,10 +317,9 @@ describe('the installed package, in a fresh app', () => {
         },
       );
       const compiled = await tsc(appRoot, dir);
-      expect(
-        compiled.diagnostics.map((d) => d.text).join('\n'),
-        `README.md line ${block.line}`,
-      ).toBe('');
+      expect(compiled.diagnostics.map((d) => d.text).join('\n'), `${path} line ${block.line}`).toBe(
+        '',
+      );
       expect(compiled.code, told('tsc', compiled)).toBe(0);
       const started = performance.now();
       const app = await startProgram(join('out', 'app.js'), {
@@ -322,16 +331,18 @@ describe('the installed package, in a fresh app', () => {
         }),
       });
       try {
-        await walkQuickStart(app.origin).catch((error: Error) => {
-          throw new Error(
-            `README.md "${heading}" (line ${block.line}): ${error.message}\nThe app printed:\n${app.output()}`,
-          );
-        });
+        await ('readme' in docsApp ? walkReadmeQuickStart : walkQuickStart)(app.origin).catch(
+          (error: Error) => {
+            throw new Error(
+              `${path} "${heading}" (line ${block.line}): ${error.message}\nThe app printed:\n${app.output()}`,
+            );
+          },
+        );
       } finally {
         await stop(app.child);
       }
       log(
-        `${heading}: tsc ${seconds(compiled.seconds)}, start and walk ${seconds((performance.now() - started) / 1000)}`,
+        `${path} ${heading}: tsc ${seconds(compiled.seconds)}, start and walk ${seconds((performance.now() - started) / 1000)}`,
       );
     },
     90_000,

@@ -1,4 +1,4 @@
-// The README's blocks that are not TypeScript, held to what they stand for: the three tags
+// The docs' blocks (README.md and docs/) that are not TypeScript, held to what they stand for: the three tags
 // `clientTags` renders (the html block, with HASH and … for what varies) and the nginx
 // configuration in front of two instances (checked by `nginx -t`), and the policy table
 // `describePolicy` prints. The TypeScript blocks are compiled and run by examples.test.ts, the
@@ -12,15 +12,19 @@ import { describe, expect, it } from 'vitest';
 import { statusOf } from '../../src/core/policy.js';
 import { describePolicy } from '../../src/core/policy-description.js';
 import { renderClientTags } from '../../src/server/html.js';
+import { markdownPaths, ROOT } from '../examples/generate.js';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** README.md and the pages of the docs, as one text. */
+const DOCS = markdownPaths()
+  .map((file) => readFileSync(join(ROOT, file), 'utf8'))
+  .join('\n');
 
-/** The body of the README's only block in `language`, without its indentation. */
+/** The body of the docs' only block in `language`, without its indentation. */
 function block(language: string): string {
   const found = [
-    ...README.matchAll(new RegExp(`^( *)\`\`\`${language}\\n([\\s\\S]*?)^\\1\`\`\``, 'gm')),
+    ...DOCS.matchAll(new RegExp(`^( *)\`\`\`${language}\\n([\\s\\S]*?)^\\1\`\`\``, 'gm')),
   ];
-  expect(found, `README.md's ${language} blocks`).toHaveLength(1);
+  expect(found, `the docs' ${language} blocks`).toHaveLength(1);
   const [, indent = '', body = ''] = found[0] as RegExpMatchArray;
   return body.replace(new RegExp(`^${indent}`, 'gm'), '');
 }
@@ -46,7 +50,7 @@ describe("README's other blocks", () => {
 
   it('shows the Markdown describePolicy gives for the options of the block before it', () => {
     const shown = /describePolicy\(\{ preset: 'asvs4-l3'[\s\S]*?```\n\n```\n([\s\S]*?)```/.exec(
-      README,
+      DOCS,
     )?.[1];
     const described = describePolicy({
       preset: 'asvs4-l3',

@@ -99,7 +99,18 @@ export interface Packed {
  * (node_modules linked), so the build writes no file the other tests read (dist/, assets/) and
  * the tarball holds nothing an earlier build left in dist/.
  */
-const PACKED_FROM = ['package.json', 'src', 'scripts', 'types', 'assets/client-assets.d.ts'];
+const PACKED_FROM = [
+  'package.json',
+  'src',
+  'scripts',
+  'types',
+  'assets/client-assets.d.ts',
+  // The docs' pages README.md links (not the site's build or its generated API reference).
+  'docs/guide',
+  'docs/reference',
+  'docs/migrate',
+  'docs/public',
+];
 
 /** `npm pack` of a copy of the repository (its `prepack` builds it), into `destination`. */
 export async function pack(destination: string): Promise<Packed> {

@@ -1,7 +1,7 @@
-// README.md's Options table, rendered from OPTION_SCHEMA (src/core/option-schema.ts): one row per
+// The docs' Options table (docs/guide/options.md), rendered from OPTION_SCHEMA (src/core/option-schema.ts): one row per
 // option, in the schema's order, padded as `biome check --write` pads a Markdown table (each
 // column as wide as its widest cell, counted in code points, at least 3). test/unit/readme.test.ts
-// holds README's table to it.
+// holds the docs' table to it.
 
 import { OPTION_SCHEMA, type OptionSpec } from '../../src/core/option-schema.js';
 
@@ -18,7 +18,7 @@ export function shownValue(value: unknown): string {
   return String(value);
 }
 
-/** The default cell: the README words, else the schema's default value (and its note), else none. */
+/** The default cell: the docs' words, else the schema's default value (and its note), else none. */
 function defaultCell(spec: OptionSpec<unknown>): string {
   const { readme } = spec;
   if (readme.default !== undefined) return readme.default;
@@ -45,7 +45,7 @@ export function optionsTableCells(): string[][] {
 
 const width = (text: string) => [...text].length;
 
-/** The table as Markdown, padded as Biome formats it: what README.md's Options section holds. */
+/** The table as Markdown, padded as Biome formats it: what docs/guide/options.md's table holds. */
 export function optionsTable(): string {
   const [header = [], ...rows] = optionsTableCells();
   const widths = header.map((_, column) =>

@@ -16,11 +16,13 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * repository root; test/unit/test-sequencer.test.ts checks that each names a test file.
  */
 export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
+  'test/e2e/docs-site.test.ts': 60,
   'test/e2e/hostile.test.ts': 35,
   'test/e2e/several-instances.test.ts': 30,
   'test/e2e/hostile-cross-site.test.ts': 28,
   'test/e2e/tabs.test.ts': 25,
   'test/e2e/accessibility.test.ts': 19,
+  'test/e2e/spa.test.ts': 15,
   'test/e2e/drafts.test.ts': 16,
   'test/e2e/dialog-on-demand.test.ts': 15,
   'test/e2e/single-tab.test.ts': 14,
@@ -29,8 +31,11 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/sign-out-unconfirmed.test.ts': 6.2,
   'test/e2e/react.test.ts': 5.8,
   'test/e2e/hung-server.test.ts': 4.9,
+  'test/e2e/screenshot.test.ts': 4,
   'test/e2e/drafts-demo.test.ts': 3.2,
   'test/e2e/smoke.test.ts': 1.4,
+  'test/integration/package-install.test.ts': 70,
+  'test/integration/examples.test.ts': 30,
   'test/integration/load.test.ts': 21,
   'test/integration/redis-faults.test.ts': 13.5,
   'test/integration/redis-topologies-support.test.ts': 12,

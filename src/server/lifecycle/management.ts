@@ -1,4 +1,4 @@
-// A user's sign-ins, and ending them from elsewhere (README, A user's sign-ins), and the sweep
+// A user's sign-ins, and ending them from elsewhere (docs/guide/operations.md, A user's sign-ins), and the sweep
 // that finds the sign-ins nobody came back to.
 
 import { SessionSecurityConfigError, SessionSecurityRequestError } from '../../core/errors.js';

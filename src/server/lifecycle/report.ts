@@ -1,4 +1,4 @@
-// What the lifecycle tells the app: audit events (README, Audit events) to `onEvent` and the
+// What the lifecycle tells the app: audit events (docs/guide/operations.md, Audit events) to `onEvent` and the
 // metrics, and the log lines of failures, each kind at most once a minute (whoever sends the
 // requests sets their rate). Nothing here can fail or delay a request.
 

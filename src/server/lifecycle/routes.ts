@@ -1,4 +1,4 @@
-// The library's own routes under the prefix (README, The ping protocol): the ping, the logout and
+// The library's own routes under the prefix (docs/reference/protocol.md, The ping protocol): the ping, the logout and
 // the client's assets. The order of the checks is the protocol (ARCHITECTURE.md says why) and
 // lives in one place, `checks` below:
 // the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts

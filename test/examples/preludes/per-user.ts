@@ -1,4 +1,4 @@
-// README, Per-user timeouts: the Express context (./express.ts) and the app's own settings, the
+// docs/guide/options.md, Per-user timeouts: the Express context (./express.ts) and the app's own settings, the
 // idle timeout each user picked (in seconds), and who is an administrator.
 
 export * from './express.js';

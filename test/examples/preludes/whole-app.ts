@@ -4,6 +4,7 @@
 // test/examples/run.ts): the login form, sign-in, the page with the client's tags, a ping, the
 // passive poll, sign-out, and the page again.
 
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { walkQuickStart } from '../../support/quick-start-walk.js';
 import { environment } from '../context.js';
@@ -11,14 +12,21 @@ import type { PreludeHooks } from '../run.js';
 
 const restoreEnvironment = environment();
 
-export const $example: PreludeHooks = {
-  async after({ servers }) {
-    const [server] = servers;
-    if (servers.length !== 1 || !server)
-      throw new Error(`the app started ${servers.length} servers`);
-    await walkQuickStart(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  },
-  async cleanup() {
-    restoreEnvironment();
-  },
-};
+/** The hooks that walk the one server an app started with `walk`. */
+export function walking(walk: (origin: string) => Promise<void>): PreludeHooks {
+  return {
+    async after({ servers }) {
+      const [server] = servers;
+      if (servers.length !== 1 || !server)
+        throw new Error(`the app started ${servers.length} servers`);
+      // `listen` is asynchronous: the example may end before its server listens.
+      if (!server.listening) await once(server, 'listening');
+      await walk(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    },
+    async cleanup() {
+      restoreEnvironment();
+    },
+  };
+}
+
+export const $example = walking(walkQuickStart);

@@ -1,4 +1,4 @@
-// Unit tests of src/core/options.ts: the defaults of the README's Options and the validation at
+// Unit tests of src/core/options.ts: the defaults of the options of docs/guide/options.md and the validation at
 // construction, whose errors name the option, the value received and the fix.
 
 import { describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,5 @@
 // Unit tests of src/core/policy.ts: expiry, activity recording and the ping status of
-// the README's Options, What counts as activity and The ping protocol. Times are plain milliseconds from a fixed base; nothing sleeps.
+// the options of docs/guide/options.md, What counts as activity and The ping protocol. Times are plain milliseconds from a fixed base; nothing sleeps.
 
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-// "Nothing revives an ended sign-in" (README: Sign-out and expiry are final), as a property of the lifecycle of
+// "Nothing revives an ended sign-in" (docs/guide/behaviour.md: Sign-out and expiry are final), as a property of the lifecycle of
 // src/server/lifecycle.ts over random interleavings. A fake store holds sessions by id; each
 // request takes a copy of its session at its start and may save the copy back at a random later
 // point, as express-session does at the end of a request, across sign-outs, expiries and new

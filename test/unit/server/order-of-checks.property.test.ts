@@ -1,5 +1,5 @@
 // The order in which the lifecycle checks a request to the library's routes is the protocol
-// (README, The ping protocol): no session 503, then 404, 405, 403, the client's assets, 415, 413,
+// (docs/reference/protocol.md, The ping protocol): no session 503, then 404, 405, 403, the client's assets, 415, 413,
 // a cut-off body 400, anonymous, logout, and for a ping its expiry 401 before a malformed body's
 // 400. A request with several faults gets the answer of the first: any other order fails here.
 

@@ -1,0 +1,215 @@
+// The built docs site (docs/.vitepress/dist, `npm run docs:build`; built here first when it is
+// missing or older than its sources, which takes about 30 s): every internal link of every page
+// leads to a file of the site and every #anchor to an id in its page (external links are counted,
+// not followed); and the pages, served as plain files on 127.0.0.1 and hydrated in Debian's
+// Chromium, have no WCAG 2.0 or 2.1 A/AA violation that axe-core finds (colour contrast in the
+// dark theme too) and log no error (a hydration mismatch, a failed script or request).
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type AxeCore from 'axe-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDocsIfStale, checkLinks, DIST, serveStatic, sitePages } from '../docs/site.js';
+import { launchChromium } from './support.js';
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * The pages axe checks: every page outside the API reference; of the API reference (over a
+ * hundred pages of a few templates) its index, and the largest page of each template (an entry's
+ * page; a class, an interface, a function, a type alias, a variable), the one with the most to
+ * render.
+ */
+function axePages(pages: string[]): string[] {
+  const largest = new Map<string, { page: string; size: number }>();
+  for (const page of pages) {
+    if (!page.startsWith('/api/') || page === '/api/index.html') continue;
+    const kind =
+      /\/(classes|interfaces|functions|type-aliases|variables|enumerations)\/[^/]+$/.exec(
+        page,
+      )?.[1] ?? (page.endsWith('/index.html') ? 'entry' : 'other');
+    const size = statSync(join(DIST, page)).size;
+    if (size > (largest.get(kind)?.size ?? -1)) largest.set(kind, { page, size });
+  }
+  return [
+    ...pages.filter((page) => !page.startsWith('/api/') || page === '/api/index.html'),
+    ...[...largest.values()].map(({ page }) => page).sort(),
+  ];
+}
+
+let browser: Browser;
+let site: Awaited<ReturnType<typeof serveStatic>>;
+beforeAll(async () => {
+  const rebuilt = buildDocsIfStale();
+  if (rebuilt) console.log(`docs-site: built the docs first, as ${rebuilt}`);
+  site = await serveStatic(DIST);
+  browser = await launchChromium();
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+describe('the link checker', () => {
+  it('finds a missing page, a missing anchor and a missing resource, and passes good links', () => {
+    const dist = mkdtempSync(join(tmpdir(), 'docs-site-'));
+    try {
+      const write = (path: string, text: string) => {
+        mkdirSync(dirname(join(dist, path)), { recursive: true });
+        writeFileSync(join(dist, path), text);
+      };
+      write(
+        '/index.html',
+        '<link rel="stylesheet" href="/assets/style.css"><script src="/assets/gone.js"></script>' +
+          '<a href="guide/a.html#here">ok</a><a href="/guide/">ok</a><a href="#top" id="top">ok</a>' +
+          '<a href="https://example.org/">external</a><a href="mailto:a@example.org">external</a>',
+      );
+      write('/assets/style.css', '');
+      write(
+        '/guide/index.html',
+        '<a href="./a.html#not-here">broken anchor</a><a href="../missing.html">broken page</a>' +
+          '<a href="a.html?x=1&amp;y=2#h%C3%A9">ok, encoded</a>',
+      );
+      write('/guide/a.html', '<h2 id="here">Here</h2><h2 id="hé">Hé</h2><a href="..">ok</a>');
+
+      const report = checkLinks(dist);
+      expect(report.broken).toEqual([
+        {
+          page: '/guide/index.html',
+          href: './a.html#not-here',
+          why: 'no id "not-here" in /guide/a.html',
+        },
+        {
+          page: '/guide/index.html',
+          href: '../missing.html',
+          why: 'no file /missing.html in the site',
+        },
+        {
+          page: '/index.html',
+          href: '/assets/gone.js',
+          why: 'no file /assets/gone.js in the site',
+        },
+      ]);
+      expect(report.external).toEqual(['https://example.org/', 'mailto:a@example.org']);
+      expect(report.pages).toBe(3);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the built docs site', () => {
+  it('every internal link leads to a file of the site, and every #anchor to an id in its page', () => {
+    const report = checkLinks(DIST);
+    console.log(
+      `docs-site: ${report.pages} pages, ${report.checked} internal links and resources checked; ` +
+        `${report.external.length} distinct external links, not checked:\n  ${report.external.join('\n  ')}`,
+    );
+    expect(report.broken).toEqual([]);
+    // The pages of the nav (their links are in every page, so a missing one is a broken link),
+    // and the API reference's.
+    expect(report.pages).toBeGreaterThan(40);
+  });
+
+  it('axe-core finds no WCAG 2.0 or 2.1 A/AA violation in the hydrated pages, and no page logs an error', async () => {
+    const pages = axePages(sitePages(DIST));
+    const findings: string[] = [];
+    const errors: string[] = [];
+    // No transitions (VitePress's CSS drops them for reduced motion): colours are measured as
+    // they end, right after the switch to the dark theme.
+    const context = await browser.newContext({ colorScheme: 'light', reducedMotion: 'reduce' });
+    try {
+      const tab = await context.newPage();
+      let current = '';
+      tab.on('pageerror', (error) => errors.push(`${current}: ${error.message}`));
+      tab.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`${current}: ${message.text()}`);
+      });
+      for (const page of pages) {
+        current = page;
+        findings.push(...(await axeFindings(tab, `${site.origin}${page}`, page)));
+      }
+    } finally {
+      await context.close();
+    }
+    console.log(
+      `docs-site: axe-core ran on ${pages.length} of ${sitePages(DIST).length} pages, light and dark`,
+    );
+    expect({ findings, errors }).toEqual({ findings: [], errors: [] });
+  }, 120_000);
+});
+
+/**
+ * Findings axe-core reports that are accepted, by rule and target: the search button, whose name
+ * is "Search" while it also shows its keyboard shortcut (Ctrl K): WCAG 2.1's label in name
+ * (2.5.3) asks that the name contain the visible text, and VitePress's button, not this site,
+ * sets both (axe-core marks the rule experimental).
+ */
+const ACCEPTED: ReadonlyArray<{ rule: string; target: string }> = [
+  { rule: 'label-content-name-mismatch', target: '.DocSearch' },
+];
+
+/**
+ * Opens `url` in `tab` (a page load, so each page is hydrated anew), waits for VitePress to
+ * hydrate it and for its fonts, runs axe-core's WCAG 2.0 and 2.1 A/AA rules in the light theme,
+ * then switches the page to the dark theme (VitePress's `dark` class on the root element, as its
+ * switch sets it) and runs what the theme changes: the colours' contrast. One line per rule
+ * violated, with the page and the theme.
+ */
+async function axeFindings(tab: Page, url: string, page: string): Promise<string[]> {
+  const response = await tab.goto(url);
+  if (response?.status() !== 200) return [`${page}: HTTP ${response?.status()}`];
+  // Hydrated: Vue's app is mounted on #app; the fonts loaded, so contrast is measured as drawn.
+  // A page that does not hydrate (its scripts missing or failing) is a finding, and the next
+  // page is checked.
+  try {
+    await tab.waitForFunction(
+      () =>
+        Boolean((document.querySelector('#app') as { __vue_app__?: unknown } | null)?.__vue_app__),
+      undefined,
+      { timeout: 5000 },
+    );
+  } catch {
+    return [`${page}: not hydrated within 5 s`];
+  }
+  await tab.evaluate(() => document.fonts.ready.then(() => undefined));
+  await tab.evaluate(AXE_SOURCE);
+  const run = (runOnly: AxeCore.RunOnly) =>
+    tab.evaluate(async (only) => {
+      const { axe } = window as unknown as { axe: typeof AxeCore };
+      const results = await axe.run(document, { runOnly: only, resultTypes: ['violations'] });
+      return results.violations.map(({ id, nodes }) => ({
+        rule: id,
+        targets: nodes.map((node) => node.target.join(' ')),
+      }));
+    }, runOnly);
+  const light = await run({ type: 'tag', values: WCAG_TAGS });
+  await tab.evaluate(async () => {
+    document.documentElement.classList.add('dark');
+    await Promise.all(document.getAnimations().map((animation) => animation.finished));
+  });
+  const dark = await run({ type: 'rule', values: ['color-contrast'] });
+  return [...lines(light, `${page} (light)`), ...lines(dark, `${page} (dark)`)];
+}
+
+/** One line per rule violated, without the accepted findings. */
+function lines(violations: { rule: string; targets: string[] }[], where: string): string[] {
+  return violations.flatMap(({ rule, targets }) => {
+    const left = targets.filter(
+      (target) =>
+        !ACCEPTED.some((accepted) => accepted.rule === rule && accepted.target === target),
+    );
+    if (left.length === 0) return [];
+    const shown = left.slice(0, 5).join(', ');
+    return [
+      `${where}: ${rule} at ${shown}${left.length > 5 ? ` and ${left.length - 5} more` : ''}`,
+    ];
+  });
+}
