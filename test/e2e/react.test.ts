@@ -13,7 +13,7 @@ import { sessionSecurity } from 'session-security/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../support/http.js';
 import { SharedClock } from './shared-clock.js';
-import { launchChromium, serverStatus } from './support.js';
+import { launchChromium, secondsShown, serverStatus } from './support.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -150,14 +150,6 @@ const warning = (page: Page) => page.getByRole('alertdialog', { name: 'Still the
 /** Moves the clock until the app's warning shows, failing after `withinMs` of clock time. */
 function advanceToWarning(page: Page, withinMs = (WARN_AFTER + 3) * 1000): Promise<void> {
   return clock.advanceUntil(() => warning(page).isVisible(), 'the warning', { withinMs });
-}
-
-/** The seconds the app's warning shows. */
-async function secondsShown(page: Page): Promise<number> {
-  const text = await page.locator('#idle-time').textContent();
-  const match = /signed out in (\d+) seconds/.exec(text ?? '');
-  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
-  return Number(match[1]);
 }
 
 describe('useSessionSecurity in a React page', () => {

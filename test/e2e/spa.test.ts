@@ -17,7 +17,7 @@ import { createApp } from '../../examples/spa/server.js';
 import spaConfig from '../../examples/spa/vite.config.js';
 import { freePort, listen } from '../support/http.js';
 import { SharedClock } from './shared-clock.js';
-import { launchChromium, serverStatus } from './support.js';
+import { launchChromium, secondsShown, serverStatus } from './support.js';
 
 const WARN_AFTER = 4;
 const EXPIRE_AFTER = 8;
@@ -164,14 +164,6 @@ const warning = (page: Page) => page.getByRole('alertdialog', { name: 'Are you s
 /** Moves the clock until the app's warning shows, failing after `withinMs` of clock time. */
 function advanceToWarning(page: Page, withinMs = (WARN_AFTER + 3) * 1000): Promise<void> {
   return clock.advanceUntil(() => warning(page).isVisible(), 'the warning', { withinMs });
-}
-
-/** The seconds the app's warning shows. */
-async function secondsShown(page: Page): Promise<number> {
-  const text = await page.locator('#idle-time').textContent();
-  const match = /signed out in (\d+) seconds/.exec(text ?? '');
-  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
-  return Number(match[1]);
 }
 
 /** Leaves the tab alone until expiry: it lands on the sign-in form, which says why, signed out. */

@@ -146,3 +146,14 @@ export async function collectCspViolations(context: BrowserContext): Promise<voi
 export function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
 }
+
+/**
+ * The seconds an app's own warning shows, in its `#idle-time` element ("…signed out in N
+ * seconds"): the React page's and the single-page app's warnings (react.test.ts, spa.test.ts).
+ */
+export async function secondsShown(page: Page): Promise<number> {
+  const text = await page.locator('#idle-time').textContent();
+  const match = /signed out in (\d+) seconds/.exec(text ?? '');
+  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
+  return Number(match[1]);
+}
