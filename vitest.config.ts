@@ -15,10 +15,15 @@ export default defineConfig({
       { find: /^session-security\/koa$/, replacement: src('server/koa.ts') },
       { find: /^session-security\/hono$/, replacement: src('server/hono.ts') },
       { find: /^session-security\/web$/, replacement: src('web/index.ts') },
+      { find: /^session-security\/better-auth$/, replacement: src('better-auth/index.ts') },
+      { find: /^session-security\/next$/, replacement: src('next/index.ts') },
+      { find: /^session-security\/next\/client$/, replacement: src('next/client.ts') },
       { find: /^session-security\/react$/, replacement: src('react/index.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security\/opentelemetry$/, replacement: src('opentelemetry/index.ts') },
       { find: /^session-security$/, replacement: src('index.ts') },
+      // What a Next.js app imports without `.js` (the docs' Next.js blocks): Node needs the file.
+      { find: /^next\/(headers|navigation|server|cache)$/, replacement: 'next/$1.js' },
     ],
   },
   test: {

@@ -1,11 +1,11 @@
 // Run by `npm test` before Vitest: builds the browser client and makes sure the browser tests
-// have a Chromium, the Redis tests a redis-server (each run starts its own, on a free port) and
-// the several-instance tests nginx.
+// have a Chromium, the Redis tests a redis-server (each run starts its own, on a free port), the
+// several-instance tests nginx, and the better-auth and Next.js tests PostgreSQL's programs.
 // As root on Debian what is missing is installed with apt-get; otherwise the run stops at once
 // with the command to run. Never downloads a browser build.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -64,6 +64,17 @@ function requirePackages(what, packages, commands) {
 requirePackages('the Redis tests', ['redis-server'], ['redis-server', 'redis-cli']);
 // nginx is run by the tests as their own process, in front of two app instances.
 requirePackages('the several-instance tests', ['nginx'], ['nginx']);
+// The better-auth and Next.js tests keep better-auth's data in a PostgreSQL of their own, made
+// with initdb in a temporary directory (test/support/postgres-server.ts): its server programs
+// live in /usr/lib/postgresql/<version>/bin, outside PATH.
+const hasPostgres = () =>
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').some((version) =>
+    existsSync(`/usr/lib/postgresql/${version}/bin/initdb`),
+  );
+if (!hasPostgres()) {
+  requirePackages('the better-auth and Next.js tests', ['postgresql'], ['initdb']);
+}
 
 // The benchmarks (`npm run bench`, which passes --shared-redis) use a Redis on 127.0.0.1:6379:
 // started here when none answers. The tests need none.

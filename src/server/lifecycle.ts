@@ -88,6 +88,17 @@ export interface Lifecycle<Req> {
     session: SessionAccess,
   ): Promise<Readonly<Record<string, string>>>;
   /**
+   * Remembers the sign-in of a session as ended when its session library ends the session
+   * itself (a sign-out or a revocation made by the library, e.g. better-auth's), so that no copy
+   * of it comes back: the session is not ended here, and no origin is checked.
+   *
+   * @throws SessionStoreUnavailableError when the store failed (the sign-out is then held in
+   *   this process's memory)
+   */
+  endSignIn(session: SessionAccess, how: 'logout' | 'revoked'): Promise<void>;
+  /** The headers a sign-out's answer carries (`Clear-Site-Data`, per `clearSiteData`). */
+  readonly signOutHeaders: Readonly<Record<string, string>>;
+  /**
    * The status of a live session for a page's client config, from this request's own step on
    * the store (no second round trip); undefined without a live session.
    */
@@ -357,19 +368,31 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       await session.end(false);
       return this.core.signOutHeaders;
     }
+    try {
+      await this.endSignIn(session, 'logout');
+    } finally {
+      // The user asked to leave: the session ends even when the store failed (the sign-out is
+      // then held until the store answers).
+      await session.end(false);
+    }
+    return this.core.signOutHeaders;
+  }
+
+  get signOutHeaders(): Readonly<Record<string, string>> {
+    return this.core.signOutHeaders;
+  }
+
+  async endSignIn(session: SessionAccess, how: 'logout' | 'revoked'): Promise<void> {
+    const { core, options } = this;
     let state: SecurityState | undefined;
     try {
-      state = await core.store.end(session, 'logout', options);
+      state = await core.store.end(session, how, options);
     } catch (error) {
       core.report.failed('end', error);
-      // The user asked to leave: held until the store answers, the session ended all the same.
       this.held.hold(session);
-      await session.end(false);
       throw new SessionStoreUnavailableError('end', describeFailure(error), { cause: error });
     }
-    core.report.signedOut(state, 'logout');
-    await session.end(false);
-    return this.core.signOutHeaders;
+    core.report.signedOut(state, how);
   }
 
   clientStatus(req: Req, session: SessionAccess): ActiveStatus | undefined {

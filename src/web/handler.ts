@@ -80,8 +80,8 @@ export interface SessionSecurityHandler {
    */
   check(request: Request, session: WebSession | undefined): Promise<Response | undefined>;
   /**
-   * Starts a fresh inactivity clock at sign-in (required with an external store such as Redis;
-   * optional with the default when the session is regenerated at sign-in).
+   * Starts a fresh inactivity clock at sign-in (or let `settle` start it after the route;
+   * without either, it starts at the sign-in's next request).
    *
    * @example
    * ```ts
@@ -91,6 +91,25 @@ export interface SessionSecurityHandler {
    * ```
    */
   start(request: Request, session: WebSession): Promise<void>;
+  /**
+   * After a route handler that may have signed the user in without `start` (and before the
+   * session is saved): starts that sign-in's clock now. Without it, the clock would start at the
+   * sign-in's next request: a cookie unused for a month would come back as a fresh sign-in.
+   * Costs nothing for a request that was signed in already. Never throws (a store failure is
+   * reported; the next request tries again).
+   *
+   * @returns true when it started a clock
+   * @example
+   * ```ts
+   * export async function signIn(request: Request): Promise<Response> {
+   *   const session = loadSession(request);
+   *   const answer = await signInRoute(request, session); // the app's own sign-in, without start
+   *   await security.settle(request, session);
+   *   return answer;
+   * }
+   * ```
+   */
+  settle(request: Request, session: WebSession | undefined): Promise<boolean>;
   /**
    * Signs the user out for good: ends the session (`logout`, or `session.destroy()`), remembers
    * the sign-in as ended so that no request in flight can save it back. Resolves with the
@@ -141,7 +160,7 @@ export interface SessionSecurityHandler {
  * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
  *
  * @param options - the options of the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
- * @returns `handle`, `check`, `start`, `signOut`, `signIns` and `clientTags`
+ * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns` and `clientTags`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example
  * ```ts
@@ -192,6 +211,11 @@ export function sessionSecurityHandler(
     start: (request, session) => {
       const state = stateOf(request, session);
       return lifecycle.start(state.facts, state.access);
+    },
+    settle: (request, session) => {
+      if (session === undefined) return Promise.resolve(false);
+      const state = stateOf(request, session);
+      return lifecycle.settle(state.facts, state.access);
     },
     signIns: lifecycle.signIns(
       ({ request, session }: { request: Request; session: WebSession | undefined }) => {

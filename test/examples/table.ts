@@ -16,6 +16,8 @@ export interface Choice {
 /** By the start of a path in src/: the longest that matches wins. */
 export const SOURCE_PRELUDES: Readonly<Record<string, Choice>> = {
   'src/adapter/': { prelude: 'node-http' },
+  'src/better-auth/': { prelude: 'better-auth' },
+  'src/next/': { prelude: 'next' },
   'src/client/session-security.ts': { prelude: 'browser' },
   'src/client/server-config.ts': { prelude: 'browser' },
   'src/react/': { prelude: 'browser' },
@@ -62,6 +64,8 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   Fastify: { prelude: 'whole-app' },
   Koa: { prelude: 'whole-app' },
   Hono: { prelude: 'whole-app' },
+  'better-auth': { prelude: 'better-auth' },
+  'Next.js': { prelude: 'next' },
   React: { prelude: 'browser' },
   // A Vite config: it runs in Node, and needs nothing.
   'Single-page apps': {},

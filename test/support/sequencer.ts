@@ -17,6 +17,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/docs-site.test.ts': 170,
+  'test/e2e/next.test.ts': 100,
+  'test/e2e/better-auth.test.ts': 30,
   'test/e2e/hostile.test.ts': 35,
   'test/e2e/several-instances.test.ts': 30,
   'test/e2e/hostile-cross-site.test.ts': 28,
@@ -37,6 +39,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/smoke.test.ts': 1.4,
   'test/integration/package-install.test.ts': 70,
   'test/integration/examples.test.ts': 30,
+  'test/integration/better-auth.test.ts': 15,
   'test/integration/load.test.ts': 21,
   'test/integration/redis-faults.test.ts': 13.5,
   'test/integration/redis-topologies-support.test.ts': 12,

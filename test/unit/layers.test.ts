@@ -19,6 +19,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   client: ['contract'],
   server: ['core', 'contract', 'web', 'assets'],
   web: ['server', 'core', 'contract'],
+  'better-auth': ['web', 'server', 'core', 'contract'],
+  next: ['core', 'contract', 'react'],
   stores: ['core'],
   adapter: ['server', 'core', 'contract'],
   opentelemetry: ['core'],
@@ -27,7 +29,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Layers that run in a browser or anywhere: no `node:` module. */
-const NO_NODE = new Set(['core', 'contract', 'client', 'react', 'web']);
+const NO_NODE = new Set(['core', 'contract', 'client', 'react', 'web', 'better-auth', 'next']);
 
 /** The built client the server serves (made by `npm run build`), outside src/. */
 const ASSETS = resolve(SRC, '../assets/client-assets.js');

@@ -52,6 +52,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   './koa': [],
   './hono': [],
   './web': [],
+  './better-auth': ['better-auth'],
+  './next': ['next', 'react'],
+  './next/client': ['next', 'react'],
   './react': ['react'],
   './opentelemetry': ['@opentelemetry/api'],
 };
@@ -148,6 +151,8 @@ describe('the package', () => {
       'redis',
       'react',
       '@opentelemetry/api',
+      'better-auth',
+      'next',
     ]) {
       expect(peers, name).toContain(name);
     }

@@ -42,6 +42,12 @@ export function loadSession(request: Request): WebSession | undefined {
   };
 }
 
+/** An app's own sign-in route, which does not call `start`: the signed-in user, a 303. */
+export async function signInRoute(_request: Request, signedIn: WebSession | undefined) {
+  await signedIn?.set('user', user);
+  return new Response(null, { status: 303, headers: { location: '/' } });
+}
+
 export const isAuthenticated = ({ session }: { session: WebSession }) =>
   typeof session.get('user') === 'string';
 export const userId = ({ session }: { session: WebSession }) => String(session.get('user') ?? '');

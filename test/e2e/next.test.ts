@@ -1,0 +1,198 @@
+// The Next.js example (examples/next: App Router, better-auth with its data in PostgreSQL,
+// session-security's plugin, proxy, checks and client component) built with `next build` and
+// served by `next start`, in Chromium. Real time, short timeouts: the server runs in its own
+// process, so no shared clock reaches it. better-auth's client polls the session every 5 s and
+// Next prefetches the page's link: neither keeps the sign-in alive; a Server Action does.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/http.js';
+import { type PrivatePostgres, startPostgres } from '../support/postgres-server.js';
+import { sleep } from '../support/sleep.js';
+import { launchChromium } from './support.js';
+
+const APP = fileURLToPath(new URL('../../examples/next', import.meta.url));
+const NEXT = createRequire(import.meta.url).resolve('next/dist/bin/next');
+const WARN_AFTER = 5;
+const EXPIRE_AFTER = 10;
+
+let postgres: PrivatePostgres | undefined;
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let origin: string;
+const output: string[] = [];
+let users = 0;
+
+/** Runs `next <args>` on the example; resolves when it exits 0, else fails with what it printed. */
+function next(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [NEXT, ...args], {
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
+  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', resolve));
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  const build = next(['build', APP]);
+  const code = await exited(build);
+  if (code !== 0) throw new Error(`next build failed (${code}):\n${output.join('')}`);
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  server = next(['start', APP, '-p', String(port), '-H', '127.0.0.1'], {
+    DATABASE_URL: postgres.url,
+    EXPIRE_AFTER: String(EXPIRE_AFTER),
+    WARN_AFTER: String(WARN_AFTER),
+    BETTER_AUTH_SECRET: 'a secret for the browser test, at least 32 characters',
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`next start exited:\n${output.join('')}`);
+    const answer = await fetch(`${origin}/login`).catch(() => undefined);
+    if (answer?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`next start did not answer:\n${output.join('')}`);
+    await sleep(200);
+  }
+  browser = await launchChromium();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await Promise.race([exited(server), sleep(5000)]);
+  }
+  await postgres?.stop();
+});
+
+/** Signs a new user in through the login form (a Server Action); the home page is shown. */
+async function signIn(page: Page): Promise<number> {
+  await page.goto(`${origin}/login`);
+  await page.getByLabel('Email').fill(`next${++users}-${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${origin}/`);
+  const signedInAt = Date.now();
+  await expect(page.getByRole('heading', { name: /Signed in as/ }).isVisible()).resolves.toBe(true);
+  return signedInAt;
+}
+
+/** Requests of one kind, as the page made them. */
+function watch(page: Page, kind: (request: Request) => boolean): Request[] {
+  const seen: Request[] = [];
+  page.on('request', (request) => {
+    if (kind(request)) seen.push(request);
+  });
+  return seen;
+}
+
+const isPoll = (request: Request) => new URL(request.url()).pathname === '/api/auth/get-session';
+const isBackground = (request: Request) => {
+  const headers = request.headers();
+  return headers.rsc === '1' || 'next-router-prefetch' in headers;
+};
+
+describe('the Next.js example, built and started', () => {
+  it('warns, then ends the sign-in with its reason, while the session polls and prefetches keep nothing alive', async () => {
+    const context = await browser?.newContext();
+    if (!context) throw new Error('no browser');
+    const page = await context.newPage();
+    const polls = watch(page, isPoll);
+    const background = watch(page, isBackground);
+    const signedInAt = await signIn(page);
+    await page.locator('dialog[open]').waitFor({ timeout: (WARN_AFTER + 4) * 1000 });
+    const warnedAt = Date.now() - signedInAt;
+    expect(warnedAt).toBeGreaterThanOrEqual((WARN_AFTER - 1) * 1000);
+    await page.waitForURL(`${origin}/login?next=%2F&reason=idle`, {
+      timeout: (EXPIRE_AFTER + 6) * 1000,
+    });
+    const endedAt = Date.now() - signedInAt;
+    // Ended on time: polls every 5 s and the link's prefetch did not move it.
+    expect(endedAt).toBeGreaterThanOrEqual((EXPIRE_AFTER - 1) * 1000);
+    expect(endedAt).toBeLessThan((EXPIRE_AFTER + 6) * 1000);
+    expect(polls.length).toBeGreaterThanOrEqual(1);
+    expect(background.length).toBeGreaterThanOrEqual(1);
+    await expect(
+      page.getByText('You were signed out after a period of inactivity.').isVisible(),
+    ).resolves.toBe(true);
+    // better-auth's client, asking now, is told why.
+    const answer = await page.evaluate(async () => {
+      const reply = await fetch('/api/auth/get-session');
+      return { body: await reply.text(), ended: reply.headers.get('x-session-security-ended') };
+    });
+    expect(answer.body).toBe('null');
+    await context.close();
+  }, 60_000);
+
+  it('counts a Server Action as activity, on the server', async () => {
+    const context = await browser?.newContext();
+    if (!context) throw new Error('no browser');
+    const page = await context.newPage();
+    const signedInAt = await signIn(page);
+    await sleep(WARN_AFTER * 1000 + 1000);
+    // A submit made by script is no person's input to the browser client: only the Server
+    // Action itself, on the server, can move the sign-in's clock.
+    const actedAt = Date.now();
+    await page.evaluate(() => document.querySelector('form')?.requestSubmit());
+    await page.locator('#saved').waitFor({ timeout: 4000 });
+    // Past the first deadline, still signed in: the action counted.
+    await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1.5) * 1000 - Date.now()));
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.waitForURL(`${origin}/login?next=%2F&reason=idle`, {
+      timeout: (EXPIRE_AFTER + 6) * 1000,
+    });
+    expect(Date.now() - actedAt).toBeGreaterThanOrEqual((EXPIRE_AFTER - 1) * 1000);
+    await context.close();
+  }, 60_000);
+
+  it('sends a Server Action of an ended sign-in to the login page, with its reason', async () => {
+    const context = await browser?.newContext();
+    if (!context) throw new Error('no browser');
+    // The page's timers stand still (the browser client never acts): only the server's clock,
+    // the real one, ends the sign-in.
+    await context.clock.install({ time: Date.now() });
+    const page = await context.newPage();
+    const signedInAt = await signIn(page);
+    await page.clock.pauseAt(Date.now() + 1000);
+    await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1) * 1000 - Date.now()));
+    await page.evaluate(() => document.querySelector('form')?.requestSubmit());
+    await page.waitForURL(`${origin}/login?next=%2F&reason=idle`, { timeout: 8000 });
+    await expect(
+      page.getByText('You were signed out after a period of inactivity.').isVisible(),
+    ).resolves.toBe(true);
+    await context.close();
+  }, 60_000);
+
+  it('signs out for good: every tab leaves, and a copy of the cookies is refused', async () => {
+    const context = await browser?.newContext();
+    if (!context) throw new Error('no browser');
+    const page = await context.newPage();
+    await signIn(page);
+    const other = await context.newPage();
+    await other.goto(`${origin}/reports`);
+    await expect(other.getByRole('heading', { name: /Reports of/ }).isVisible()).resolves.toBe(
+      true,
+    );
+    const copy = await context.cookies();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/, { timeout: 8000 });
+    await other.waitForURL(/\/login/, { timeout: 8000 });
+    const thief = await browser?.newContext();
+    if (!thief) throw new Error('no browser');
+    await thief.addCookies(copy);
+    const replay = await thief.newPage();
+    await replay.goto(`${origin}/`);
+    expect(new URL(replay.url()).pathname).toBe('/login');
+    await thief.close();
+    await context.close();
+  }, 60_000);
+});
