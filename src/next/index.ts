@@ -111,7 +111,8 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
             })
           : request;
       const refused = await security.check(checked);
-      if (refused !== undefined) return action ? actionRedirect(refused) : refused;
+      if (refused !== undefined)
+        return action ? actionRedirect(refused) : absolute(refused, request);
       const url = new URL(request.url);
       const forwarded = new Headers(request.headers);
       forwarded.set(URL_HEADER, `${url.pathname}${stripped(url.search)}`);
@@ -149,6 +150,19 @@ function relabelled(given: Headers, passive: boolean): Headers {
   headers.set('accept', 'text/html');
   if (passive) headers.set('x-session-security', 'passive');
   return headers;
+}
+
+/**
+ * The answer with an absolute `Location`: Next's proxy adapter parses a redirect's location
+ * without a base (a relative one throws, and the request gets a 500), then gives the browser a
+ * location on the same host as a path again.
+ */
+function absolute(refused: Response, request: Request): Response {
+  const location = refused.headers.get('location');
+  if (location === null) return refused;
+  const headers = new Headers(refused.headers);
+  headers.set('location', new URL(location, request.url).href);
+  return new Response(refused.body, { status: refused.status, headers });
 }
 
 /**

@@ -15,6 +15,7 @@ import { expressHarness } from './harness-express.js';
 import { fastifyHarness } from './harness-fastify.js';
 import { honoHarness } from './harness-hono.js';
 import { koaHarness } from './harness-koa.js';
+import { nextHarness } from './harness-next.js';
 import { nodeHttpHarness } from './harness-node-http.js';
 
 export const HARNESSES: readonly Harness[] = [
@@ -23,6 +24,7 @@ export const HARNESSES: readonly Harness[] = [
   koaHarness,
   honoHarness,
   nodeHttpHarness,
+  nextHarness,
 ];
 
 export type StoreKind =

@@ -433,8 +433,10 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
         jar,
       );
       expect(reply.status).toBe(303);
+      // Next's server writes a query out again before its proxy sees it: `a b` as `a+b`.
+      const sort = harness.framework.startsWith('next') ? 'a%2Bb' : 'a%2520b';
       expect(reply.headers.location).toBe(
-        '/login?next=%2Freports%2F2024%3Fpage%3D2%26sort%3Da%2520b&reason=idle',
+        `/login?next=%2Freports%2F2024%3Fpage%3D2%26sort%3D${sort}&reason=idle`,
       );
       expect(reply.headers['cache-control']).toBe('no-store');
       expect((await getPing(jar)).json).toEqual({ status: 'anonymous' });
