@@ -1,7 +1,7 @@
 // The better-auth guide's app (docs/guide/better-auth.md): better-auth signs people in, with its
 // data in PostgreSQL; session-security's plugin adds the idle and absolute timeouts, on Hono.
 //
-//   npx tsx examples/better-auth/app.ts     # then http://127.0.0.1:3000
+//   npm run example:better-auth     # then http://127.0.0.1:3000
 //
 // Environment: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test), PORT (3000),
 // EXPIRE_AFTER (seconds, default 900), BETTER_AUTH_SECRET.

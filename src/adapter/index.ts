@@ -38,7 +38,7 @@ export {
 export type { Outcome, Reply } from '../server/outcome.js';
 
 /**
- * The request lifecycle for the options of the options of docs/guide/options.md (`isAuthenticated` required), over
+ * The request lifecycle for the options of docs/guide/options.md (`isAuthenticated` required), over
  * the adapter's own request type `Req`: what `isAuthenticated`, `logout` and the other options
  * functions receive.
  *

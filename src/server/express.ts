@@ -53,7 +53,7 @@ export interface ExpressSessionSecurity extends RequestHandler, SessionSecurityM
  * Server-enforced inactivity timeout for Express with express-session, and the ping protocol
  * under `prefix`. Mount it after `express-session` and before your routes and body parsers.
  *
- * @param options - the options of the options of docs/guide/options.md; `isAuthenticated` is required
+ * @param options - the options of docs/guide/options.md; `isAuthenticated` is required
  * @returns the middleware, with `start(req)` for sign-in
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

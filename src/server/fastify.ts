@@ -62,7 +62,7 @@ export interface FastifySessionSecurity extends SessionSecurityMethods<FastifyRe
  * merged duplicate JSON keys), so the library's own checks keep their order. A store error of
  * @fastify/session is Fastify's error: wrap the store with {@link guardSessionStore} to make it 503.
  *
- * @param options - the options of the options of docs/guide/options.md; `isAuthenticated(request)` is required
+ * @param options - the options of docs/guide/options.md; `isAuthenticated(request)` is required
  * @returns the plugin, with `start`, `clientTags` and `signOut`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

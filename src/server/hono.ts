@@ -82,7 +82,7 @@ const STATE_VARIABLE = 'sessionSecurity';
  * ping protocol under `prefix`, and refuses expired requests of the app (303 to `loginUrl`, 401,
  * 503).
  *
- * @param options - the options of the options of docs/guide/options.md (`isAuthenticated(c)` required), `trustProxy` and `session`
+ * @param options - the options of docs/guide/options.md (`isAuthenticated(c)` required), `trustProxy` and `session`
  * @returns the middleware, with `start(c)`, `signOut(c)`, `signIns` and `clientTags(c)`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

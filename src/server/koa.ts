@@ -70,7 +70,7 @@ export interface KoaSessionSecurity extends SessionSecurityMethods<Context> {
  * `store` (wrapped in {@link guardSessionStore}): its key is the session id that ended sign-ins
  * are remembered by; a session held whole in the cookie has the limits docs/guide/behaviour.md describes.
  *
- * @param options - the options of the options of docs/guide/options.md; `isAuthenticated(ctx)` is required
+ * @param options - the options of docs/guide/options.md; `isAuthenticated(ctx)` is required
  * @returns the middleware, with `start`, `clientTags` and `signOut`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

@@ -159,7 +159,7 @@ export interface SessionSecurityHandler {
  * handlers and middleware, Bun, Deno, any fetch-style server), over a {@link WebSession} the app
  * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
  *
- * @param options - the options of the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
+ * @param options - the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
  * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns` and `clientTags`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example

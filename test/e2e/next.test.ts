@@ -1,11 +1,10 @@
 // The Next.js example (examples/next: App Router, better-auth with its data in PostgreSQL,
-// session-security's plugin, proxy, checks and client component) built with `next build` and
-// served by `next start`, in Chromium. Real time, short timeouts: the server runs in its own
+// session-security's plugin, proxy, checks and client component) started by its one command,
+// `npm run example:next` (`next build`, then `next start`), in Chromium. Real time, short timeouts: the server runs in its own
 // process, so no shared clock reaches it. better-auth's client polls the session every 5 s and
 // Next prefetches the page's link: neither keeps the sign-in alive; a Server Action does.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +13,7 @@ import { type PrivatePostgres, startPostgres } from '../support/postgres-server.
 import { sleep } from '../support/sleep.js';
 import { launchChromium } from './support.js';
 
-const APP = fileURLToPath(new URL('../../examples/next', import.meta.url));
-const NEXT = createRequire(import.meta.url).resolve('next/dist/bin/next');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
 
@@ -26,11 +24,13 @@ let origin: string;
 const output: string[] = [];
 let users = 0;
 
-/** Runs `next <args>` on the example; resolves when it exits 0, else fails with what it printed. */
-function next(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [NEXT, ...args], {
+/** Runs `npm run <script>` in the repository, its output kept for a failure's message. */
+function npmRun(script: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn('npm', ['run', '--silent', script], {
+    cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: npm, next build, then next start
   });
   child.stdout?.on('data', (chunk) => output.push(String(chunk)));
   child.stderr?.on('data', (chunk) => output.push(String(chunk)));
@@ -43,33 +43,36 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  const build = next(['build', APP]);
-  const code = await exited(build);
-  if (code !== 0) throw new Error(`next build failed (${code}):\n${output.join('')}`);
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
-  server = next(['start', APP, '-p', String(port), '-H', '127.0.0.1'], {
+  // The example's one command (package.json): the client's build, `next build`, `next start`.
+  server = npmRun('example:next', {
+    PORT: String(port),
     DATABASE_URL: postgres.url,
     EXPIRE_AFTER: String(EXPIRE_AFTER),
     WARN_AFTER: String(WARN_AFTER),
     BETTER_AUTH_SECRET: 'a secret for the browser test, at least 32 characters',
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 200_000;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`next start exited:\n${output.join('')}`);
+    if (server.exitCode !== null)
+      throw new Error(`npm run example:next exited:\n${output.join('')}`);
     const answer = await fetch(`${origin}/login`).catch(() => undefined);
     if (answer?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`next start did not answer:\n${output.join('')}`);
-    await sleep(200);
+    if (Date.now() > deadline) {
+      throw new Error(`npm run example:next did not answer:\n${output.join('')}`);
+    }
+    await sleep(250);
   }
   browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([exited(server), sleep(5000)]);
+  if (server?.pid !== undefined && server.exitCode === null) {
+    const done = exited(server);
+    process.kill(-server.pid, 'SIGTERM'); // npm and the next start it runs
+    await Promise.race([done, sleep(5000)]);
   }
   await postgres?.stop();
 });
@@ -169,6 +172,20 @@ describe('the Next.js example, built and started', () => {
     await expect(
       page.getByText('You were signed out after a period of inactivity.').isVisible(),
     ).resolves.toBe(true);
+    await context.close();
+  }, 60_000);
+
+  it('sends a page load of an ended sign-in from the proxy to the login page, with its reason', async () => {
+    const context = await browser?.newContext();
+    if (!context) throw new Error('no browser');
+    await context.clock.install({ time: Date.now() });
+    const page = await context.newPage();
+    const signedInAt = await signIn(page);
+    await page.clock.pauseAt(Date.now() + 1000);
+    await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1) * 1000 - Date.now()));
+    // A document navigation: the proxy's 303, through Next's own proxy adapter.
+    await page.goto(`${origin}/reports?tab=2`);
+    expect(page.url()).toBe(`${origin}/login?next=%2Freports%3Ftab%3D2&reason=idle`);
     await context.close();
   }, 60_000);
 

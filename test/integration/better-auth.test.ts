@@ -3,10 +3,14 @@
 // (examples/better-auth/app.ts) on loopback. session-security's clock is the test's; better-auth
 // keeps its own (its sessions last 7 days, far beyond these tests).
 
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import { Redis } from 'ioredis';
 import { SessionSecurityConfigError, type SessionSecurityEvent } from 'session-security';
 import { sessionSecurity } from 'session-security/better-auth';
+import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/better-auth/app.js';
 import {
@@ -18,6 +22,8 @@ import {
   send,
 } from '../support/http.js';
 import { type PrivatePostgres, startPostgres } from '../support/postgres-server.js';
+import { sleep } from '../support/sleep.js';
+import { testRedisPort } from '../support/test-redis.js';
 
 let postgres: PrivatePostgres;
 const stops: (() => Promise<void>)[] = [];
@@ -33,8 +39,10 @@ afterAll(async () => {
 type Options = Parameters<typeof createApp>[0];
 
 /** The guide's app on a free port, its tables made, on the test's clock. */
-async function startApp(options: Partial<Omit<Options, 'origin'>> = {}) {
-  const clock = new FakeClock(Date.now());
+async function startApp(
+  options: Partial<Omit<Options, 'origin'>> = {},
+  clock = new FakeClock(Date.now()),
+) {
   const events: SessionSecurityEvent[] = [];
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -344,4 +352,88 @@ describe('when the database fails', () => {
     const page = await app.page(jar);
     expect(page.status).toBe(503);
   });
+});
+
+describe('with the Redis store, on two instances of the app', () => {
+  it("keeps each sign-in's clock in Redis: activity on one instance counts on the other, and a sign-out on one is final on both", async () => {
+    const client = new Redis({ host: '127.0.0.1', port: testRedisPort() });
+    stops.push(async () => void (await client.quit()));
+    const clock = new FakeClock(Date.now());
+    const prefix = `ba-${Date.now()}:`;
+    const store = () =>
+      redisStore({
+        client,
+        prefix,
+        now: () => clock.now(),
+        logger: { warn: () => {}, error: () => {} },
+      });
+    const one = await startApp({ security: { store: store() } }, clock);
+    const two = await startApp({ security: { store: store() } }, clock);
+    const { jar } = await one.signIn();
+    // The same browser on the other instance (the same database, another origin for the test).
+    const copy = jar.clone();
+    // better-auth's row holds the marker only; the clock is in Redis.
+    const [row] = (await one.rows()).filter((r) => r.sessionSecurity?.includes('"until"'));
+    expect(row?.sessionSecurity).toMatch(/"id":/);
+    one.clock.advance(800);
+    expect((await two.page(copy)).status).toBe(200); // activity on the second instance
+    one.clock.advance(800); // 1,600 s after sign-in: alive on the first by the second's activity
+    expect((await one.page(jar)).status).toBe(200);
+    const out = await send(
+      one.origin,
+      '/logout',
+      { method: 'POST', headers: { ...NAVIGATE, origin: one.origin } },
+      jar,
+    );
+    expect(out.status).toBe(303);
+    expect((await two.poll(copy)).text).toBe('null');
+    expect((await two.page(copy)).status).toBe(303);
+  });
+});
+
+describe('the example, started by its one command', () => {
+  it('npm run example:better-auth makes its tables and serves the app on PORT', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const output: string[] = [];
+    const child = spawn('npm', ['run', '--silent', 'example:better-auth'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, PORT: String(port), DATABASE_URL: postgres.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: npm, then tsx
+    });
+    child.stdout?.on('data', (chunk) => output.push(String(chunk)));
+    child.stderr?.on('data', (chunk) => output.push(String(chunk)));
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`it exited:\n${output.join('')}`);
+        const answer = await fetch(`${origin}/login`).catch(() => undefined);
+        if (answer?.status === 200) break;
+        if (Date.now() > deadline) throw new Error(`it did not answer:\n${output.join('')}`);
+        await sleep(200);
+      }
+      const jar = new CookieJar();
+      const signedIn = await send(
+        origin,
+        '/login',
+        {
+          method: 'POST',
+          headers: { ...NAVIGATE, origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `email=one-command-${port}%40example.com&password=correct+horse+battery&next=%2F`,
+        },
+        jar,
+      );
+      expect(signedIn.status).toBe(303);
+      const page = await send(origin, '/', { headers: NAVIGATE }, jar);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('"pingUrl":"/api/auth/session-security/ping"');
+    } finally {
+      if (child.pid !== undefined && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid, 'SIGTERM');
+        await Promise.race([exited, sleep(5000)]);
+      }
+    }
+  }, 90_000);
 });
