@@ -3,7 +3,8 @@
 // holds the licence, the changelog and the documents the README links, every file package.json
 // names, and every source a map names. A consumer of every server entry compiles under each
 // TypeScript module mode (commonjs, node16, nodenext, bundler), and what commonjs and node16
-// emit runs through require(). A CommonJS program of the quick start, and the README's framework
+// emit runs through require(); a consumer of the better-auth and Next.js entries, with
+// better-auth and Next.js, compiles under each mode in which better-auth can be imported. A CommonJS program of the quick start, and the README's framework
 // snippets as ES module TypeScript apps, run and answer the quick start's walk over HTTP.
 // One pack and one install (npm's cache, filled by `npm ci`, serves the frameworks); the log
 // says how long each part took.
@@ -49,6 +50,11 @@ const PACKAGES = [
   'connect-redis',
   // session-security/opentelemetry loads it, and its declarations name its types.
   '@opentelemetry/api',
+  // session-security/better-auth, session-security/next and session-security/next/client.
+  'better-auth',
+  'next',
+  'react',
+  '@types/react',
   'typescript',
   '@types/node',
 ];
@@ -250,6 +256,45 @@ describe('the installed package, in a fresh app', () => {
       expect(
         own.filter((file) => !file.includes('/node_modules/session-security/dist/cjs/')),
       ).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(MODES.filter(({ mode }) => mode !== 'node16'))(
+    'compiles a consumer of the better-auth and Next.js entries under TypeScript module $mode',
+    async ({ mode, type, module, resolution }) => {
+      const dir = join(appRoot, `ts-better-auth-${mode}`);
+      writeProject(
+        dir,
+        type,
+        {
+          'consumer.ts': readFileSync(join(ROOT, 'test/package/consumer-better-auth.ts'), 'utf8'),
+        },
+        {
+          module,
+          moduleResolution: resolution,
+          target: 'es2022',
+          lib: ['es2023', 'dom', 'dom.iterable'],
+          types: ['node'],
+          strict: true,
+          // As above: better-auth's and Next's own declarations have errors of their own here;
+          // only errors in the consumer or in session-security's files fail.
+          skipLibCheck: false,
+          noEmit: true,
+        },
+      );
+      const compiled = await tsc(appRoot, dir);
+      const ours = compiled.diagnostics.filter(
+        ({ file }) =>
+          !file.includes('node_modules/') || file.includes('node_modules/session-security/'),
+      );
+      log(
+        `tsc of the better-auth and Next.js consumer, module ${module}, moduleResolution ` +
+          `${resolution}: ${seconds(compiled.seconds)}, ${ours.length} errors in the consumer or the package`,
+      );
+      expect(ours.map((d) => d.text).join('\n')).toBe('');
+      if (compiled.code !== 0)
+        expect(compiled.diagnostics.length, told('tsc', compiled)).toBeGreaterThan(0);
     },
     120_000,
   );

@@ -37,7 +37,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/e2e/screenshot.test.ts': 4,
   'test/e2e/drafts-demo.test.ts': 3.2,
   'test/e2e/smoke.test.ts': 1.4,
-  'test/integration/package-install.test.ts': 70,
+  'test/integration/package-install.test.ts': 120,
   'test/integration/examples.test.ts': 30,
   'test/integration/better-auth.test.ts': 15,
   'test/integration/load.test.ts': 21,
