@@ -18,6 +18,8 @@ export default defineConfig({
       { find: /^session-security\/better-auth$/, replacement: src('better-auth/index.ts') },
       { find: /^session-security\/next$/, replacement: src('next/index.ts') },
       { find: /^session-security\/next\/client$/, replacement: src('next/client.ts') },
+      { find: /^session-security\/nestjs$/, replacement: src('nestjs/index.ts') },
+      { find: /^session-security\/sveltekit$/, replacement: src('sveltekit/index.ts') },
       { find: /^session-security\/react$/, replacement: src('react/index.ts') },
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security\/opentelemetry$/, replacement: src('opentelemetry/index.ts') },

@@ -38,6 +38,8 @@ const guide: DefaultTheme.SidebarItem = {
     { text: 'Hono', link: '/guide/hono' },
     { text: 'better-auth', link: '/guide/better-auth' },
     { text: 'Next.js', link: '/guide/next' },
+    { text: 'NestJS', link: '/guide/nestjs' },
+    { text: 'SvelteKit', link: '/guide/sveltekit' },
     { text: 'Fetch handlers: Bun, Deno', link: '/guide/fetch' },
     { text: 'Another framework', link: '/guide/adapter' },
     { text: 'React and single-page apps', link: '/guide/react' },

@@ -8,11 +8,16 @@ import { resolveOptions, type SessionSecurityOptions } from '../core/options.js'
 import type { SecurityState } from '../core/policy.js';
 import { bodyParsedEarlier, readNodeBody } from './body.js';
 import { ExpressSessionAccess } from './express-session.js';
-import { createLifecycle, type RequestFacts, type SessionAccess } from './lifecycle.js';
+import {
+  createLifecycle,
+  type Lifecycle,
+  type RequestFacts,
+  type SessionAccess,
+} from './lifecycle.js';
 import { isPromise, type Maybe } from './maybe.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
 import { NodeFacts, type NodeRequestSource, originOf } from './node-facts.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, Reply } from './outcome.js';
 
 export {
   guardSessionStore,
@@ -81,27 +86,30 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
 
   const access = (req: Request): SessionAccess => new ExpressSessionAccess(req, resolved.logout);
 
-  // Not an async function: a request the lifecycle decides at once (a signed-in page with the
-  // default store) goes on to the app with no promise made.
-  const middleware = function sessionSecurity(
-    req: Request,
-    res: Response,
-    next: NextFunction,
-  ): void {
-    const session = access(req);
-    const requestFacts = facts(req);
-    let outcome: Maybe<Outcome>;
-    try {
-      outcome = lifecycle.handle(requestFacts, session);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    if (isPromise(outcome)) {
-      outcome.then((known) => answer(known, requestFacts, session, res, next)).catch(next);
-    } else answer(outcome, requestFacts, session, res, next);
-  };
+  const middleware = expressMiddleware(lifecycle, access);
 
+  const methods = appMethods(lifecycle, (req: Request) => ({
+    req,
+    facts: expressFacts(req),
+    session: access(req),
+  }));
+  return Object.assign(middleware, methods, {
+    signOut: async (req: Request) => {
+      const headers = await methods.signOut(req);
+      if (!req.res?.headersSent) req.res?.set(headers);
+    },
+  });
+}
+
+/**
+ * The middleware over a lifecycle: the library's routes and the policy for every other request.
+ * Not an async function: a request the lifecycle decides at once (a signed-in page with the
+ * default store) goes on to the app with no promise made.
+ */
+export function expressMiddleware(
+  lifecycle: Lifecycle<Request>,
+  access: (req: Request) => SessionAccess,
+): RequestHandler {
   /** Goes on to the app, or answers the request itself. Made once, not per request. */
   function answer(
     outcome: Outcome,
@@ -117,23 +125,31 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
       next();
       return;
     }
-    res
-      .status(outcome.status)
-      .set(outcome.headers)
-      .end(outcome.body ?? undefined);
+    sendExpressReply(res, outcome);
   }
 
-  const methods = appMethods(lifecycle, (req: Request) => ({
-    req,
-    facts: facts(req),
-    session: access(req),
-  }));
-  return Object.assign(middleware, methods, {
-    signOut: async (req: Request) => {
-      const headers = await methods.signOut(req);
-      if (!req.res?.headersSent) req.res?.set(headers);
-    },
-  });
+  return function sessionSecurity(req: Request, res: Response, next: NextFunction): void {
+    const session = access(req);
+    const requestFacts = expressFacts(req);
+    let outcome: Maybe<Outcome>;
+    try {
+      outcome = lifecycle.handle(requestFacts, session);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    if (isPromise(outcome)) {
+      outcome.then((known) => answer(known, requestFacts, session, res, next)).catch(next);
+    } else answer(outcome, requestFacts, session, res, next);
+  };
+}
+
+/** Sends the lifecycle's reply as it is. */
+export function sendExpressReply(res: Response, outcome: Reply): void {
+  res
+    .status(outcome.status)
+    .set(outcome.headers)
+    .end(outcome.body ?? undefined);
 }
 
 /**
@@ -141,7 +157,7 @@ export function sessionSecurity(options: SessionSecurityOptions<Request>): Expre
  * `res.end` (patched when the session middleware ran, before ours) is called once `settle` is
  * done, as express-session itself delays `end` until the session is saved.
  */
-function settleBeforeEnd(res: Response, settle: () => Promise<unknown>): void {
+export function settleBeforeEnd(res: Response, settle: () => Promise<unknown>): void {
   const end = res.end;
   res.end = function endAfterSettling(this: Response, ...args: unknown[]) {
     res.end = end;
@@ -162,6 +178,7 @@ const expressRequests: NodeRequestSource<Request> = {
       : readNodeBody(req, limitBytes),
 };
 
-function facts(req: Request): RequestFacts<Request> {
+/** An Express request's facts for the lifecycle. */
+export function expressFacts(req: Request): RequestFacts<Request> {
   return new NodeFacts(req, req.method, req.path, req.originalUrl, req.headers, expressRequests);
 }

@@ -7,8 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecurityState } from '../core/policy.js';
 import type { SessionAccess } from '../core/store.js';
 import { readNodeBody } from './body.js';
-import type { RequestFacts } from './lifecycle.js';
+import type { Lifecycle, RequestFacts } from './lifecycle.js';
+import { isPromise, type Maybe } from './maybe.js';
 import { NodeFacts, type NodeRequestSource, originOf, pathOf } from './node-facts.js';
+import type { Outcome, Reply } from './outcome.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
 
 /** The session of one request as the lifecycle sees it; made for every request, so a class. */
@@ -136,4 +138,79 @@ export function asRootPlugin(plugin: (instance: FastifyInstance) => Promise<void
       dependencies: ['@fastify/cookie', '@fastify/session'],
     },
   });
+}
+
+/** Sends the lifecycle's reply as it is. */
+export function sendReply(reply: FastifyReply, outcome: Reply): void {
+  reply
+    .code(outcome.status)
+    .headers(outcome.headers)
+    .send(outcome.body ?? undefined);
+}
+
+/**
+ * The `onSend` hook that settles a request after the handler: a sign-in made without `start`
+ * gets its clock at once. @fastify/session saved the session in its own onSend, registered
+ * before this one, so it is saved again. Callback style: a signed-in request costs one
+ * synchronous check.
+ */
+export function settleOnSend(
+  lifecycle: Lifecycle<FastifyRequest>,
+  access: (request: FastifyRequest, reply: FastifyReply) => SessionAccess,
+) {
+  return function sessionSecuritySettle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (error: Error | null, payload?: unknown) => void,
+  ): void {
+    const session = access(request, reply);
+    if (!lifecycle.settles(session)) {
+      done(null, payload);
+      return;
+    }
+    lifecycle
+      .settle(fastifyFacts(request), session)
+      .then((started) => (started ? request.session.save() : undefined))
+      // A failed save leaves the session as the app saved it: its next request starts the clock.
+      .catch(() => undefined)
+      .then(() => done(null, payload));
+  };
+}
+
+/**
+ * The `onRequest` hook over a lifecycle: the library's routes and the policy for every other
+ * request. Why onRequest: later, Fastify has already answered unknown routes, content types and
+ * sizes on its own and merged duplicated JSON keys; @fastify/session's onRequest has run before
+ * it. Callback style, not an async function: a request decided at once goes on with no promise.
+ */
+export function onRequestHook(
+  lifecycle: Lifecycle<FastifyRequest>,
+  access: (request: FastifyRequest, reply: FastifyReply) => SessionAccess,
+) {
+  /** Goes on (done), or answers the request itself. Made once, not per request. */
+  function answer(outcome: Outcome, reply: FastifyReply, done: (error?: Error) => void): void {
+    if (outcome.kind === 'next') done();
+    // A hook that sends the reply does not call done: Fastify goes no further.
+    else sendReply(reply, outcome);
+  }
+  return function sessionSecurityHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void {
+    let outcome: Maybe<Outcome>;
+    try {
+      outcome = lifecycle.handle(fastifyFacts(request), access(request, reply));
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (isPromise(outcome)) {
+      outcome.then(
+        (known) => answer(known, reply, done),
+        (error: Error) => done(error),
+      );
+    } else answer(outcome, reply, done);
+  };
 }

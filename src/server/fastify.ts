@@ -8,12 +8,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SessionStoreUnavailableError } from '../core/errors.js';
 import { resolveOptions, type SessionSecurityOptions } from '../core/options.js';
 import type { SecurityState } from '../core/policy.js';
-import { asRootPlugin, FastifySessionAccess, fastifyFacts } from './fastify-session.js';
+import {
+  asRootPlugin,
+  FastifySessionAccess,
+  fastifyFacts,
+  onRequestHook,
+  settleOnSend,
+} from './fastify-session.js';
 import type { ClientTagsOptions } from './html.js';
 import { createLifecycle, type SessionAccess } from './lifecycle.js';
-import { isPromise, type Maybe } from './maybe.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
-import type { Outcome } from './outcome.js';
 import type { SessionStoreGuardOptions } from './store-guard.js';
 
 export { guardSessionStore } from './fastify-session.js';
@@ -94,65 +98,8 @@ export function sessionSecurity(
   const access = (request: FastifyRequest, reply?: FastifyReply): SessionAccess =>
     new FastifySessionAccess(request, reply, resolved.logout);
 
-  // Why onRequest: later, Fastify has already answered unknown routes, content types and sizes
-  // on its own and merged duplicated JSON keys; @fastify/session's onRequest has run before it.
-  // Callback style, not an async function: a request decided at once goes on with no promise.
-  function sessionSecurityHook(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    done: (error?: Error) => void,
-  ): void {
-    let outcome: Maybe<Outcome>;
-    try {
-      outcome = lifecycle.handle(fastifyFacts(request), access(request, reply));
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    if (isPromise(outcome)) {
-      outcome.then(
-        (known) => answer(known, reply, done),
-        (error: Error) => done(error),
-      );
-    } else answer(outcome, reply, done);
-  }
-
-  /** Goes on (done), or answers the request itself. Made once, not per request. */
-  function answer(outcome: Outcome, reply: FastifyReply, done: (error?: Error) => void): void {
-    if (outcome.kind === 'next') {
-      done();
-      return;
-    }
-    // A hook that sends the reply does not call done: Fastify goes no further.
-    reply
-      .code(outcome.status)
-      .headers(outcome.headers)
-      .send(outcome.body ?? undefined);
-  }
-
-  /**
-   * After the handler: a sign-in made without `start` gets its clock at once. @fastify/session
-   * saved the session in its own onSend, registered before this one, so it is saved again.
-   * Callback style: a signed-in request costs one synchronous check.
-   */
-  function sessionSecuritySettle(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    payload: unknown,
-    done: (error: Error | null, payload?: unknown) => void,
-  ): void {
-    const session = access(request, reply);
-    if (!lifecycle.settles(session)) {
-      done(null, payload);
-      return;
-    }
-    lifecycle
-      .settle(fastifyFacts(request), session)
-      .then((started) => (started ? request.session.save() : undefined))
-      // A failed save leaves the session as the app saved it: its next request starts the clock.
-      .catch(() => undefined)
-      .then(() => done(null, payload));
-  }
+  const sessionSecurityHook = onRequestHook(lifecycle, access);
+  const sessionSecuritySettle = settleOnSend(lifecycle, access);
 
   const plugin = async function sessionSecurity(instance: FastifyInstance): Promise<void> {
     instance.addHook('onRequest', sessionSecurityHook);

@@ -15,6 +15,7 @@ import { expressHarness } from './harness-express.js';
 import { fastifyHarness } from './harness-fastify.js';
 import { honoHarness } from './harness-hono.js';
 import { koaHarness } from './harness-koa.js';
+import { nestExpressHarness, nestFastifyHarness } from './harness-nest.js';
 import { nextHarness } from './harness-next.js';
 import { nodeHttpHarness } from './harness-node-http.js';
 
@@ -25,6 +26,8 @@ export const HARNESSES: readonly Harness[] = [
   honoHarness,
   nodeHttpHarness,
   nextHarness,
+  nestExpressHarness,
+  nestFastifyHarness,
 ];
 
 export type StoreKind =
@@ -120,7 +123,9 @@ async function connectRedis(kind: StoreKind): Promise<RedisUnderTest> {
 
 /** Every adapter with every store, as rows for `describe.each`. */
 export const CASES = HARNESSES.flatMap((harness) =>
-  STORES.map((store) => [harness.framework, store, harness] as const),
+  STORES.filter((store) => harness.stores?.includes(store) ?? true).map(
+    (store) => [harness.framework, store, harness] as const,
+  ),
 );
 
 /**

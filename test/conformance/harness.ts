@@ -5,6 +5,7 @@
 import type { SessionSecurityOptions } from 'session-security';
 import { CookieJar, type FakeClock, send } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
+import type { StoreKind } from './adapters.js';
 
 /** The `draftSecret` every harness gives session-security (drafts are on, as by default). */
 export const TEST_DRAFT_SECRET = 'a test secret for drafts, at least 32 characters';
@@ -98,6 +99,12 @@ export interface Harness {
    * anonymous request is then checked without that cookie.
    */
   sessionForEveryVisitor?: boolean;
+  /**
+   * The activity stores it runs with, when not all: an adapter over another one's glue (the
+   * NestJS module over the Express and Fastify adapters' own) runs with the default store and
+   * one Redis; the Redis topologies are the store's matter, run with every other adapter.
+   */
+  stores?: readonly StoreKind[];
   start(options?: HarnessOptions): Promise<ConformanceApp>;
 }
 

@@ -18,6 +18,8 @@ export const SOURCE_PRELUDES: Readonly<Record<string, Choice>> = {
   'src/adapter/': { prelude: 'node-http' },
   'src/better-auth/': { prelude: 'better-auth' },
   'src/next/': { prelude: 'next' },
+  'src/nestjs/': { prelude: 'nestjs' },
+  'src/sveltekit/': { prelude: 'sveltekit' },
   'src/client/session-security.ts': { prelude: 'browser' },
   'src/client/server-config.ts': { prelude: 'browser' },
   'src/react/': { prelude: 'browser' },
@@ -66,6 +68,8 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   Hono: { prelude: 'whole-app' },
   'better-auth': { prelude: 'better-auth' },
   'Next.js': { prelude: 'next' },
+  NestJS: { prelude: 'nestjs' },
+  SvelteKit: { prelude: 'sveltekit' },
   React: { prelude: 'browser' },
   // A Vite config: it runs in Node, and needs nothing.
   'Single-page apps': {},

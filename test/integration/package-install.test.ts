@@ -55,6 +55,12 @@ const PACKAGES = [
   'next',
   'react',
   '@types/react',
+  // session-security/nestjs and session-security/sveltekit.
+  '@nestjs/common',
+  '@nestjs/core',
+  'reflect-metadata',
+  'rxjs',
+  '@sveltejs/kit',
   'typescript',
   '@types/node',
 ];
@@ -261,7 +267,7 @@ describe('the installed package, in a fresh app', () => {
   );
 
   it.each(MODES.filter(({ mode }) => mode !== 'node16'))(
-    'compiles a consumer of the better-auth and Next.js entries under TypeScript module $mode',
+    'compiles a consumer of the better-auth, Next.js, NestJS and SvelteKit entries under TypeScript module $mode',
     async ({ mode, type, module, resolution }) => {
       const dir = join(appRoot, `ts-better-auth-${mode}`);
       writeProject(
@@ -289,7 +295,7 @@ describe('the installed package, in a fresh app', () => {
           !file.includes('node_modules/') || file.includes('node_modules/session-security/'),
       );
       log(
-        `tsc of the better-auth and Next.js consumer, module ${module}, moduleResolution ` +
+        `tsc of the better-auth, Next.js, NestJS and SvelteKit consumer, module ${module}, moduleResolution ` +
           `${resolution}: ${seconds(compiled.seconds)}, ${ours.length} errors in the consumer or the package`,
       );
       expect(ours.map((d) => d.text).join('\n')).toBe('');

@@ -21,6 +21,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   web: ['server', 'core', 'contract'],
   'better-auth': ['web', 'server', 'core', 'contract'],
   next: ['core', 'contract', 'react'],
+  nestjs: ['server', 'core', 'contract'],
+  sveltekit: ['web', 'server', 'core', 'contract'],
   stores: ['core'],
   adapter: ['server', 'core', 'contract'],
   opentelemetry: ['core'],
@@ -29,7 +31,16 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Layers that run in a browser or anywhere: no `node:` module. */
-const NO_NODE = new Set(['core', 'contract', 'client', 'react', 'web', 'better-auth', 'next']);
+const NO_NODE = new Set([
+  'core',
+  'contract',
+  'client',
+  'react',
+  'web',
+  'better-auth',
+  'next',
+  'sveltekit',
+]);
 
 /** The built client the server serves (made by `npm run build`), outside src/. */
 const ASSETS = resolve(SRC, '../assets/client-assets.js');

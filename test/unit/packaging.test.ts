@@ -55,6 +55,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   './better-auth': ['better-auth'],
   './next': ['next', 'react'],
   './next/client': ['next', 'react'],
+  './nestjs': ['@nestjs/common', '@nestjs/core'],
+  './sveltekit': [],
   './react': ['react'],
   './opentelemetry': ['@opentelemetry/api'],
 };
