@@ -7,15 +7,12 @@
 // page load of an ended sign-in is sent to the login page by the guard itself; a sign-out sends
 // the other tab to the login page, and a copy of the old cookie is refused.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/http.js';
-import { sleep, sleepUntil } from '../support/sleep.js';
+import { sleepUntil } from '../support/sleep.js';
+import { type RunningExample, startExample } from './example-process.js';
 import { launchChromium } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
 /** The page's passive poll (the example's script), every 2 s. */
@@ -45,80 +42,34 @@ async function countdown(page: Page): Promise<number> {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-function exited(child: ChildProcess): Promise<unknown> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(undefined);
-    else child.once('exit', resolve);
-  });
-}
-
 describe.each(['example:nestjs', 'example:nestjs-fastify'])('npm run %s in Chromium', (script) => {
-  let server: ChildProcess | undefined;
+  let example: RunningExample | undefined;
   let origin = '';
   /** The example's output, for a failure's message. */
-  const output: string[] = [];
+  const output = () => example?.output ?? [];
 
-  /** Runs the example by its npm script on `port`, in a process group of its own (npm, tsx, node). */
-  function start(port: number): ChildProcess {
-    const child = spawn('npm', ['run', '--silent', script], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
+  beforeAll(async () => {
+    example = await startExample(
+      script,
+      {
         HOST: '127.0.0.1',
         EXPIRE_AFTER: String(EXPIRE_AFTER),
         WARN_AFTER: String(WARN_AFTER),
         SESSION_SECRET: 'a secret for the browser test, at least 32 characters',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-    child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-    return child;
-  }
-
-  beforeAll(async () => {
-    // A port that was free a moment ago: another process may take it first, then try another.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      origin = `http://127.0.0.1:${port}`;
-      server = start(port);
-      const deadline = Date.now() + 60_000;
-      while (server.exitCode === null && Date.now() < deadline) {
-        const answer = await fetch(`${origin}/login`).catch(() => undefined);
-        if (answer?.status === 200) return;
-        await sleep(250);
-      }
-      if (server.exitCode === null) {
-        throw new Error(`npm run ${script} did not answer in 60 s:\n${output.join('')}`);
-      }
-      if (attempt >= 3 || !output.join('').includes('EADDRINUSE')) {
-        throw new Error(`npm run ${script} exited (${server.exitCode}):\n${output.join('')}`);
-      }
-    }
+      { timeoutMs: 60_000 },
+    );
+    origin = example.origin;
   }, 200_000);
 
   afterAll(async () => {
-    const child = server;
-    if (child?.pid === undefined || child.exitCode !== null) return;
-    const done = exited(child);
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-(child.pid as number), signal); // npm and the tsx and node it runs
-      } catch {
-        // The group is gone already.
-      }
-    };
-    kill('SIGTERM');
-    await Promise.race([done, sleep(5_000)]);
-    if (child.exitCode === null && child.signalCode === null) kill('SIGKILL');
+    await example?.stop();
   });
 
   beforeEach(({ onTestFailed }) => {
-    const from = output.length;
+    const from = output().length;
     onTestFailed(() => {
-      console.error(`npm run ${script}, during the test:\n${output.slice(from).join('')}`);
+      console.error(`npm run ${script}, during the test:\n${output().slice(from).join('')}`);
     });
   });
 

@@ -4,76 +4,43 @@
 // process, so no shared clock reaches it. better-auth's client polls the session every 5 s and
 // Next prefetches the page's link: neither keeps the sign-in alive; a Server Action does.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/http.js';
 import { type PrivatePostgres, startPostgres } from '../support/postgres-server.js';
 import { sleep } from '../support/sleep.js';
+import { type RunningExample, startExample } from './example-process.js';
 import { launchChromium } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
 
 let postgres: PrivatePostgres | undefined;
-let server: ChildProcess | undefined;
+let example: RunningExample | undefined;
 let browser: Browser | undefined;
 let origin: string;
-const output: string[] = [];
 let users = 0;
-
-/** Runs `npm run <script>` in the repository, its output kept for a failure's message. */
-function npmRun(script: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn('npm', ['run', '--silent', script], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: npm, next build, then next start
-  });
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', resolve));
-}
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
   // The example's one command (package.json): the client's build, `next build`, `next start`.
-  server = npmRun('example:next', {
-    PORT: String(port),
-    DATABASE_URL: postgres.url,
-    EXPIRE_AFTER: String(EXPIRE_AFTER),
-    WARN_AFTER: String(WARN_AFTER),
-    BETTER_AUTH_SECRET: 'a secret for the browser test, at least 32 characters',
-  });
-  const deadline = Date.now() + 200_000;
-  for (;;) {
-    if (server.exitCode !== null)
-      throw new Error(`npm run example:next exited:\n${output.join('')}`);
-    const answer = await fetch(`${origin}/login`).catch(() => undefined);
-    if (answer?.status === 200) break;
-    if (Date.now() > deadline) {
-      throw new Error(`npm run example:next did not answer:\n${output.join('')}`);
-    }
-    await sleep(250);
-  }
+  example = await startExample(
+    'example:next',
+    {
+      NEXT_TELEMETRY_DISABLED: '1',
+      DATABASE_URL: postgres.url,
+      EXPIRE_AFTER: String(EXPIRE_AFTER),
+      WARN_AFTER: String(WARN_AFTER),
+      BETTER_AUTH_SECRET: 'a secret for the browser test, at least 32 characters',
+    },
+    { timeoutMs: 200_000 },
+  );
+  origin = example.origin;
   browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid !== undefined && server.exitCode === null) {
-    const done = exited(server);
-    process.kill(-server.pid, 'SIGTERM'); // npm and the next start it runs
-    await Promise.race([done, sleep(5000)]);
-  }
+  await example?.stop();
   await postgres?.stop();
 });
 

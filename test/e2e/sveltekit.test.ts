@@ -6,72 +6,37 @@
 // An ended sign-in's data request and enhanced action reach the login page through SvelteKit's
 // own client.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
+import { type RunningExample, startExample } from './example-process.js';
 import { launchChromium } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
 const IDLE_REASON = 'You were signed out after a period of inactivity.';
 
-let server: ChildProcess | undefined;
+let example: RunningExample | undefined;
 let browser: Browser | undefined;
 let origin: string;
-const output: string[] = [];
-
-/** Runs `npm run <script>` in the repository, its output kept for a failure's message. */
-function npmRun(script: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn('npm', ['run', '--silent', script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: npm, vite build, then the built server
-  });
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', resolve));
-}
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
   // The example's one command (package.json): the client's build, `vite build`, the server.
-  server = npmRun('example:sveltekit', {
-    PORT: String(port),
-    EXPIRE_AFTER: String(EXPIRE_AFTER),
-    WARN_AFTER: String(WARN_AFTER),
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (server.exitCode !== null) {
-      throw new Error(`npm run example:sveltekit exited:\n${output.join('')}`);
-    }
-    const answer = await fetch(`${origin}/login`).catch(() => undefined);
-    if (answer?.status === 200) break;
-    if (Date.now() > deadline) {
-      throw new Error(`npm run example:sveltekit did not answer:\n${output.join('')}`);
-    }
-    await sleep(250);
-  }
+  example = await startExample(
+    'example:sveltekit',
+    {
+      EXPIRE_AFTER: String(EXPIRE_AFTER),
+      WARN_AFTER: String(WARN_AFTER),
+    },
+    { timeoutMs: 120_000 },
+  );
+  origin = example.origin;
   browser = await launchChromium();
 }, 150_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid !== undefined && server.exitCode === null) {
-    const done = exited(server);
-    process.kill(-server.pid, 'SIGTERM'); // npm and the server it runs
-    await Promise.race([done, sleep(5000)]);
-  }
+  await example?.stop();
 });
 
 async function newPage(): Promise<Page> {
