@@ -105,6 +105,10 @@ export interface SessionSecurityModuleExtras {
 export type SessionSecurityModuleOptions<Req extends object = object> =
   SessionSecurityOptions<Req> & SessionSecurityModuleExtras;
 
+/** The guard's way in to a SessionSecurity's decision, kept out of its public surface. */
+type Decide = (req: object, res: object, passive: boolean) => Promise<Reply | undefined>;
+const decisions = new WeakMap<SessionSecurity, Decide>();
+
 /** The token of the options given to `forRoot` or made by `forRootAsync`'s factory. */
 const OPTIONS = Symbol('session-security options');
 
@@ -129,10 +133,8 @@ const OPTIONS = Symbol('session-security options');
  * ```
  */
 export class SessionSecurity implements OnModuleInit {
-  /** @internal */
-  readonly lifecycle: Lifecycle<object>;
-  /** @internal */
-  readonly options: ResolvedOptions<object>;
+  readonly #lifecycle: Lifecycle<object>;
+  readonly #options: ResolvedOptions<object>;
   /** Requests whose handler is marked `@Passive()`, told to the lifecycle as a passive rule. */
   readonly #passive = new WeakSet<object>();
   #platform: Platform | undefined;
@@ -155,23 +157,24 @@ export class SessionSecurity implements OnModuleInit {
   ) {
     const { guard: _guard, ...securityOptions } = options;
     const passive = this.#passive;
-    this.options = resolveOptions({
+    this.#options = resolveOptions({
       ...securityOptions,
       passive: [...(securityOptions.passive ?? []), (req: object) => passive.has(req)],
     });
-    this.lifecycle = createLifecycle(this.options);
-    this.signIns = this.lifecycle.signIns((req: object) => {
-      const { facts, session } = this.platform.bind(req);
+    this.#lifecycle = createLifecycle(this.#options);
+    this.signIns = this.#lifecycle.signIns((req: object) => {
+      const { facts, session } = this.#platformNow().bind(req);
       return { req, facts, session };
     });
+    decisions.set(this, (req, res, passive) => this.#decide(req, res, passive));
   }
 
   /** Nest calls it once the app's routes are registered: the library's routes go below them. */
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     const type = adapter?.getType();
-    if (type === 'express') this.#platform = expressPlatform(this.lifecycle, this.options);
-    else if (type === 'fastify') this.#platform = fastifyPlatform(this.lifecycle, this.options);
+    if (type === 'express') this.#platform = expressPlatform(this.#lifecycle, this.#options);
+    else if (type === 'fastify') this.#platform = fastifyPlatform(this.#lifecycle, this.#options);
     else {
       throw new SessionSecurityConfigError(
         'platform',
@@ -181,8 +184,8 @@ export class SessionSecurity implements OnModuleInit {
     this.#platform.mount(adapter.getInstance());
   }
 
-  /** @internal The platform, once the app is initialised. */
-  get platform(): Platform {
+  /** The platform, once the app is initialised. */
+  #platformNow(): Platform {
     if (this.#platform === undefined) {
       throw new SessionSecurityConfigError(
         'platform',
@@ -204,8 +207,8 @@ export class SessionSecurity implements OnModuleInit {
    * ```
    */
   start(req: object): Promise<void> {
-    const { facts, session } = this.platform.bind(req);
-    return this.lifecycle.start(facts, session);
+    const { facts, session } = this.#platformNow().bind(req);
+    return this.#lifecycle.start(facts, session);
   }
 
   /**
@@ -222,9 +225,9 @@ export class SessionSecurity implements OnModuleInit {
    * ```
    */
   async signOut(req: object): Promise<void> {
-    const { facts, session } = this.platform.bind(req);
-    const headers = await this.lifecycle.signOut(facts, session);
-    this.platform.setHeaders(req, headers);
+    const { facts, session } = this.#platformNow().bind(req);
+    const headers = await this.#lifecycle.signOut(facts, session);
+    this.#platformNow().setHeaders(req, headers);
   }
 
   /**
@@ -237,18 +240,18 @@ export class SessionSecurity implements OnModuleInit {
    * ```
    */
   clientTags(req: object, options?: ClientTagsOptions): string {
-    return this.lifecycle.clientTags(req, this.platform.bind(req).session, options);
+    return this.#lifecycle.clientTags(req, this.#platformNow().bind(req).session, options);
   }
 
   /**
-   * @internal The guard's decision for one request: undefined to go on; otherwise the reply to
-   * send instead, whose headers are already set on the response.
+   * The guard's decision for one request: undefined to go on; otherwise the reply to send
+   * instead, whose headers are already set on the response.
    */
-  async decide(req: object, res: object, passive: boolean): Promise<Reply | undefined> {
-    const platform = this.platform;
+  async #decide(req: object, res: object, passive: boolean): Promise<Reply | undefined> {
+    const platform = this.#platformNow();
     if (passive) this.#passive.add(req);
     const bound = platform.bind(req, res);
-    const decided = this.lifecycle.handle(bound.facts, bound.session);
+    const decided = this.#lifecycle.handle(bound.facts, bound.session);
     const outcome = isPromise(decided) ? await decided : decided;
     if (outcome.kind === 'next') {
       platform.afterHandler(bound, res);
@@ -282,7 +285,7 @@ export class SessionSecurity implements OnModuleInit {
   replyTo(exception: unknown, host: ArgumentsHost): boolean {
     const http = host.switchToHttp();
     const res = http.getResponse<object>();
-    const { platform } = this;
+    const platform = this.#platformNow();
     let reply: Reply | undefined;
     if (exception instanceof SessionSecurityReply) reply = exception.reply;
     else {
@@ -346,7 +349,8 @@ export class SessionSecurityGuard implements CanActivate {
         context.getClass(),
       ]) === true;
     const req = http.getRequest<object>();
-    const reply = await this.security.decide(req, http.getResponse<object>(), passive);
+    const decide = decisions.get(this.security) as Decide;
+    const reply = await decide(req, http.getResponse<object>(), passive);
     if (reply === undefined) return true;
     throw new SessionSecurityReply(reply);
   }
