@@ -12,9 +12,9 @@ import {
 import { formsInFlightCounter } from '../support/express-app.js';
 import { FakeClock, listen } from '../support/http.js';
 import {
+  failingStore,
   type Harness,
   type HarnessOptions,
-  type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
@@ -24,26 +24,6 @@ declare module 'express-session' {
   interface SessionData {
     user: string;
   }
-}
-
-/** Makes each operation of `store` fail while `fails()` says so, as a store whose server is down. */
-function failing<S extends session.Store>(
-  store: S,
-  fails: (operation: SessionStoreOperation) => boolean,
-): S {
-  for (const name of ['get', 'set', 'destroy', 'touch'] as const) {
-    const original = store[name]?.bind(store) as ((...args: unknown[]) => void) | undefined;
-    if (!original) continue;
-    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      const callback = args.at(-1);
-      if (fails(name === 'touch' ? 'set' : name) && typeof callback === 'function') {
-        callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-        return;
-      }
-      original(...args);
-    };
-  }
-  return store;
 }
 
 /** The harness's user of a request: the session's `user`, `''` when anonymous. */
@@ -72,7 +52,9 @@ export const expressHarness: Harness = {
     const logger = testLogger();
     const memory = new session.MemoryStore();
     const store = guardSessionStore(
-      options.sessionStoreFails ? failing(memory, options.sessionStoreFails) : memory,
+      options.sessionStoreFails
+        ? failingStore(memory, options.sessionStoreFails, ['get', 'set', 'destroy', 'touch'])
+        : memory,
       { timeout: 1000, logger },
     );
     const app = express();

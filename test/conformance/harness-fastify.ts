@@ -2,15 +2,15 @@
 // server-side), with guardSessionStore as the adapter's documentation tells Fastify apps to use it.
 
 import cookie from '@fastify/cookie';
-import session, { type SessionStore } from '@fastify/session';
+import session from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest, type Session } from 'fastify';
 import { SessionSecurityRequestError } from 'session-security';
 import { guardSessionStore, sessionSecurity } from 'session-security/fastify';
 import { FakeClock } from '../support/http.js';
 import {
+  failingStore,
   type Harness,
   type HarnessOptions,
-  type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
@@ -20,29 +20,6 @@ declare module 'fastify' {
   interface Session {
     user?: string;
   }
-}
-
-/** Makes each operation of `store` fail while `fails` says so, as a store whose server is down. */
-function failing<S extends SessionStore>(
-  store: S,
-  fails: (operation: SessionStoreOperation) => boolean,
-): S {
-  for (const name of ['get', 'set', 'destroy'] as const) {
-    const original = (store[name] as (...args: unknown[]) => void).bind(store);
-    Object.defineProperty(store, name, {
-      configurable: true,
-      writable: true,
-      value: (...args: unknown[]) => {
-        const callback = args.at(-1);
-        if (fails(name) && typeof callback === 'function') {
-          callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-          return;
-        }
-        original(...args);
-      },
-    });
-  }
-  return store;
 }
 
 /** A query parameter as one string, or undefined. */
@@ -78,7 +55,9 @@ export const fastifyHarness: Harness = {
     const sessions = new Map<string, Session>();
     const memory = new session.MemoryStore(sessions);
     const store = guardSessionStore(
-      options.sessionStoreFails ? failing(memory, options.sessionStoreFails) : memory,
+      options.sessionStoreFails
+        ? failingStore(memory, options.sessionStoreFails, ['get', 'set', 'destroy'])
+        : memory,
       { timeout: 1000, logger },
     );
     const app = Fastify({ trustProxy: options.trustProxy === true });

@@ -37,9 +37,9 @@ import { guardSessionStore as guardFastifyStore } from 'session-security/fastify
 import { SessionSecurity, SessionSecurityModule } from 'session-security/nestjs';
 import { FakeClock } from '../support/http.js';
 import {
+  failingStore,
   type Harness,
   type HarnessOptions,
-  type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
   testLogger,
@@ -60,34 +60,6 @@ type Platform = 'express' | 'fastify';
 
 /** The session of a request on either platform, as the test routes use it. */
 type AnyRequest = { session?: { user?: string } | null };
-
-/** Makes each named callback operation of `store` fail while `fails` says so. */
-function failing<S extends object>(
-  store: S,
-  fails: (operation: SessionStoreOperation) => boolean,
-  names: readonly string[],
-): S {
-  for (const name of names) {
-    const original = (store as Record<string, unknown>)[name] as
-      | ((...args: unknown[]) => void)
-      | undefined;
-    if (!original) continue;
-    Object.defineProperty(store, name, {
-      configurable: true,
-      writable: true,
-      value: (...args: unknown[]) => {
-        const callback = args.at(-1);
-        const operation = (name === 'touch' ? 'set' : name) as SessionStoreOperation;
-        if (fails(operation) && typeof callback === 'function') {
-          callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
-          return;
-        }
-        original.apply(store, args);
-      },
-    });
-  }
-  return store;
-}
 
 /** The Node request under a platform's request. */
 const rawOf = (req: object): IncomingMessage =>
@@ -315,7 +287,7 @@ function nestHarness(platform: Platform): Harness {
         const memory = new session.MemoryStore();
         const store = guardExpressStore(
           options.sessionStoreFails
-            ? failing(memory, options.sessionStoreFails, ['get', 'set', 'destroy', 'touch'])
+            ? failingStore(memory, options.sessionStoreFails, ['get', 'set', 'destroy', 'touch'])
             : memory,
           { timeout: 1000, logger },
         );
@@ -343,7 +315,11 @@ function nestHarness(platform: Platform): Harness {
         const memory = new fastifySession.MemoryStore(sessions);
         const store = guardFastifyStore(
           options.sessionStoreFails
-            ? failing(memory as SessionStore, options.sessionStoreFails, ['get', 'set', 'destroy'])
+            ? failingStore(memory as SessionStore, options.sessionStoreFails, [
+                'get',
+                'set',
+                'destroy',
+              ])
             : memory,
           { timeout: 1000, logger },
         );

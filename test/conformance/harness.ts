@@ -156,3 +156,34 @@ export function signInAt(origin: string): ConformanceApp['signIn'] {
     return jar;
   };
 }
+
+/**
+ * Makes each named callback-style operation of a session store fail while `fails` says so, as a
+ * store whose server is down (an error to its callback). `touch` fails with `set`.
+ */
+export function failingStore<S extends object>(
+  store: S,
+  fails: (operation: SessionStoreOperation) => boolean,
+  names: readonly string[],
+): S {
+  for (const name of names) {
+    const original = (store as Record<string, unknown>)[name] as
+      | ((...args: unknown[]) => void)
+      | undefined;
+    if (!original) continue;
+    Object.defineProperty(store, name, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        const callback = args.at(-1);
+        const operation = (name === 'touch' ? 'set' : name) as SessionStoreOperation;
+        if (fails(operation) && typeof callback === 'function') {
+          callback(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+          return;
+        }
+        original.apply(store, args);
+      },
+    });
+  }
+  return store;
+}

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/better-auth/app.js';
 import { type PrivatePostgres, startPostgres } from '../support/postgres-server.js';
 import { SharedClock } from './shared-clock.js';
-import { launchChromium } from './support.js';
+import { countdown, launchChromium, warning } from './support.js';
 
 const WARN_AFTER = 4;
 const EXPIRE_AFTER = 8;
@@ -148,18 +148,6 @@ async function signIn(page: Page, email: string): Promise<number> {
   await expect(page.locator('#user').textContent()).resolves.toBe(email);
   await page.waitForFunction(() => window.sessionSecurity?.state === 'active');
   return clock.now();
-}
-
-/** The library's warning dialog. */
-const warning = (page: Page) =>
-  page.getByRole('alertdialog', { name: 'Your session is about to expire' });
-
-/** The seconds the library's warning counts down, from its `m:ss`. */
-async function countdown(page: Page): Promise<number> {
-  const text = await warning(page).locator('.session-security-time strong').textContent();
-  const match = /^(\d+):(\d\d)$/.exec(text ?? '');
-  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
-  return Number(match[1]) * 60 + Number(match[2]);
 }
 
 /** Shared-clock ms from now until `at`, for `withinMs`. */

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sleepUntil } from '../support/sleep.js';
 import { type RunningExample, startExample } from './example-process.js';
-import { launchChromium } from './support.js';
+import { countdown, launchChromium, warning } from './support.js';
 
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
@@ -29,18 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** The library's warning dialog. */
-const warning = (page: Page) =>
-  page.getByRole('alertdialog', { name: 'Your session is about to expire' });
-
-/** The seconds the library's warning counts down, from its `m:ss`. */
-async function countdown(page: Page): Promise<number> {
-  const text = await warning(page).locator('.session-security-time strong').textContent();
-  const match = /^(\d+):(\d\d)$/.exec(text ?? '');
-  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
-  return Number(match[1]) * 60 + Number(match[2]);
-}
 
 describe.each(['example:nestjs', 'example:nestjs-fastify'])('npm run %s in Chromium', (script) => {
   let example: RunningExample | undefined;

@@ -157,3 +157,37 @@ export async function secondsShown(page: Page): Promise<number> {
   if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
   return Number(match[1]);
 }
+
+/** The library's own warning dialog. */
+export const warning = (page: Page) =>
+  page.getByRole('alertdialog', { name: 'Your session is about to expire' });
+
+/** The seconds the library's own warning counts down, from its `m:ss`. */
+export async function countdown(page: Page): Promise<number> {
+  const text = await warning(page).locator('.session-security-time strong').textContent();
+  const match = /^(\d+):(\d\d)$/.exec(text ?? '');
+  if (!match) throw new Error(`no countdown in ${JSON.stringify(text)}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/**
+ * Waits, on a signed-in page left alone, for the library's warning and then for `loginUrl` (the
+ * idle expiry's redirect), and checks each came on time from `signedInAt` (`Date.now()` at sign-in):
+ * the warning not before `warnAfter` − 1 s, the expiry from `expireAfter` − 1 s to + 6 s (a
+ * loaded 2-core machine's margins).
+ */
+export async function warnsThenEnds(
+  page: Page,
+  loginUrl: string,
+  signedInAt: number,
+  { warnAfter, expireAfter }: { warnAfter: number; expireAfter: number },
+): Promise<void> {
+  await page.locator('dialog[open]').waitFor({ timeout: (warnAfter + 4) * 1000 });
+  const warnedAt = Date.now() - signedInAt;
+  if (warnedAt < (warnAfter - 1) * 1000) throw new Error(`warned after ${warnedAt} ms`);
+  await page.waitForURL(loginUrl, { timeout: (expireAfter + 6) * 1000 });
+  const endedAt = Date.now() - signedInAt;
+  if (endedAt < (expireAfter - 1) * 1000 || endedAt >= (expireAfter + 6) * 1000) {
+    throw new Error(`ended after ${endedAt} ms, expireAfter ${expireAfter} s`);
+  }
+}
