@@ -17,6 +17,7 @@ import {
   RowSession,
   rowsOf,
   sessionOf,
+  signInCookies,
 } from './session.js';
 
 /** The header that tells better-auth's client why its session ended (`idle`, `absolute`, ...). */
@@ -165,8 +166,7 @@ export class BetterAuthSecurity {
     if (outcome.kind === 'reply' && outcome.status >= 500) {
       throw ctx.error('SERVICE_UNAVAILABLE', { message: 'the session store is unavailable' });
     }
-    const { sessionToken, sessionData, dontRememberToken } = auth.authCookies;
-    for (const { name, attributes } of [sessionToken, sessionData, dontRememberToken]) {
+    for (const { name, attributes } of signInCookies(auth)) {
       ctx.setCookie(name, '', { ...attributes, maxAge: 0 });
     }
     const reason = reasonOf(outcome.kind === 'reply' ? outcome.body : null);

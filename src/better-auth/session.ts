@@ -141,10 +141,18 @@ export function rowsOf(auth: AuthContext, userId: string): Promise<Row[]> {
   });
 }
 
+/**
+ * The cookies of a better-auth sign-in in the browser: its token, its cached data and its
+ * "don't remember".
+ */
+export function signInCookies(auth: AuthContext) {
+  const { sessionToken, sessionData, dontRememberToken } = auth.authCookies;
+  return [sessionToken, sessionData, dontRememberToken];
+}
+
 /** The cookies that end a better-auth sign-in in the browser, each expired. */
 export function clearingCookies(auth: AuthContext): string[] {
-  const { sessionToken, sessionData, dontRememberToken } = auth.authCookies;
-  return [sessionToken, sessionData, dontRememberToken].map(({ name, attributes }) => {
+  return signInCookies(auth).map(({ name, attributes }) => {
     const parts = [`${name}=`, 'Max-Age=0', `Path=${attributes.path ?? '/'}`];
     if (attributes.domain) parts.push(`Domain=${attributes.domain}`);
     if (attributes.secure) parts.push('Secure');

@@ -103,9 +103,10 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
     async proxy(request) {
       const background = isBackground(request.headers);
       const action = request.headers.has('next-action');
+      const page = asPageLoad(new URL(request.url));
       const checked =
         background || action
-          ? new Request(asPageLoad(new URL(request.url)), {
+          ? new Request(page, {
               method: request.method,
               headers: relabelled(request.headers, background),
             })
@@ -113,9 +114,8 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
       const refused = await security.check(checked);
       if (refused !== undefined)
         return action ? actionRedirect(refused) : absolute(refused, request);
-      const url = new URL(request.url);
       const forwarded = new Headers(request.headers);
-      forwarded.set(URL_HEADER, `${url.pathname}${stripped(url.search)}`);
+      forwarded.set(URL_HEADER, `${page.pathname}${page.search}`);
       return NextResponse.next({ request: { headers: forwarded } });
     },
     verify: cache(() => enforce(false)),
@@ -180,16 +180,12 @@ function actionRedirect(refused: Response): Response {
   return new Response(null, { status: 200, headers });
 }
 
-/** The URL without Next's cache-busting `_rsc` parameter, for the login's `next`. */
+/**
+ * The URL without Next's cache-busting `_rsc` parameter: the login's `next`, and the URL the
+ * app's code is told.
+ */
 function asPageLoad(url: URL): URL {
   const copy = new URL(url);
   copy.searchParams.delete('_rsc');
   return copy;
-}
-
-function stripped(search: string): string {
-  const params = new URLSearchParams(search);
-  params.delete('_rsc');
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
 }

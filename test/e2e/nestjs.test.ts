@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sleepUntil } from '../support/sleep.js';
 import { type RunningExample, startExample } from './example-process.js';
-import { countdown, launchChromium, warning } from './support.js';
+import { countdown, launchChromium, pagePastExpiry, warning } from './support.js';
 
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
@@ -191,11 +191,11 @@ describe.each(['example:nestjs', 'example:nestjs-fastify'])('npm run %s in Chrom
     await inBrowser(async (context) => {
       // The page's timers stand still (its client never acts, its poll never runs): only the
       // server ends the sign-in, at the next request after expireAfter.
-      await context.clock.install({ time: Date.now() });
-      const page = await context.newPage();
-      const { loaded } = await signIn(page);
-      await page.clock.pauseAt(Date.now() + 1_000);
-      await sleepUntil(loaded + EXPIRE_AFTER * 1000 + 1_000);
+      const page = await pagePastExpiry(
+        context,
+        async (signingIn) => (await signIn(signingIn)).loaded,
+        EXPIRE_AFTER,
+      );
       expect(page.url()).toBe(`${origin}/`);
       await page.goto(`${origin}/?tab=2`);
       expect(page.url()).toBe(`${origin}/login?next=%2F%3Ftab%3D2&reason=idle`);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivatePostgres, startPostgres } from '../support/postgres-server.js';
 import { sleep } from '../support/sleep.js';
 import { type RunningExample, startExample } from './example-process.js';
-import { launchChromium, warnsThenEnds } from './support.js';
+import { launchChromium, pagePastExpiry, warnsThenEnds } from './support.js';
 
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
@@ -124,11 +124,7 @@ describe('the Next.js example, built and started', () => {
     if (!context) throw new Error('no browser');
     // The page's timers stand still (the browser client never acts): only the server's clock,
     // the real one, ends the sign-in.
-    await context.clock.install({ time: Date.now() });
-    const page = await context.newPage();
-    const signedInAt = await signIn(page);
-    await page.clock.pauseAt(Date.now() + 1000);
-    await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1) * 1000 - Date.now()));
+    const page = await pagePastExpiry(context, signIn, EXPIRE_AFTER);
     await page.evaluate(() => document.querySelector('form')?.requestSubmit());
     await page.waitForURL(`${origin}/login?next=%2F&reason=idle`, { timeout: 8000 });
     await expect(
@@ -140,11 +136,7 @@ describe('the Next.js example, built and started', () => {
   it('sends a page load of an ended sign-in from the proxy to the login page, with its reason', async () => {
     const context = await browser?.newContext();
     if (!context) throw new Error('no browser');
-    await context.clock.install({ time: Date.now() });
-    const page = await context.newPage();
-    const signedInAt = await signIn(page);
-    await page.clock.pauseAt(Date.now() + 1000);
-    await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1) * 1000 - Date.now()));
+    const page = await pagePastExpiry(context, signIn, EXPIRE_AFTER);
     // A document navigation: the proxy's 303, through Next's own proxy adapter.
     await page.goto(`${origin}/reports?tab=2`);
     expect(page.url()).toBe(`${origin}/login?next=%2Freports%3Ftab%3D2&reason=idle`);

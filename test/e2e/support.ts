@@ -6,6 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { createDemoApp } from '../../examples/demo/app.js';
 import type { Clock } from '../../src/core/clock.js';
 import { listen } from '../support/http.js';
+import { sleepUntil } from '../support/sleep.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -190,4 +191,22 @@ export async function warnsThenEnds(
   if (endedAt < (expireAfter - 1) * 1000 || endedAt >= (expireAfter + 6) * 1000) {
     throw new Error(`ended after ${endedAt} ms, expireAfter ${expireAfter} s`);
   }
+}
+
+/**
+ * A page of `context` whose timers stand still (its browser client never acts), signed in by
+ * `signIn` (which resolves with `Date.now()` once signed in), then left 1 s past `expireAfter`
+ * seconds on the server's real clock: only the server can have ended the sign-in.
+ */
+export async function pagePastExpiry(
+  context: BrowserContext,
+  signIn: (page: Page) => Promise<number>,
+  expireAfter: number,
+): Promise<Page> {
+  await context.clock.install({ time: Date.now() });
+  const page = await context.newPage();
+  const signedInAt = await signIn(page);
+  await page.clock.pauseAt(Date.now() + 1000);
+  await sleepUntil(signedInAt + (expireAfter + 1) * 1000);
+  return page;
 }

@@ -10,7 +10,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../support/sleep.js';
 import { type RunningExample, startExample } from './example-process.js';
-import { launchChromium, warnsThenEnds } from './support.js';
+import { launchChromium, pagePastExpiry, warnsThenEnds } from './support.js';
 
 const WARN_AFTER = 5;
 const EXPIRE_AFTER = 10;
@@ -72,12 +72,7 @@ function dataRequests(page: Page): Request[] {
 async function expiredPage(): Promise<Page> {
   const context = await browser?.newContext();
   if (!context) throw new Error('no browser');
-  await context.clock.install({ time: Date.now() });
-  const page = await context.newPage();
-  const signedInAt = await signIn(page);
-  await page.clock.pauseAt(Date.now() + 1000);
-  await sleep(Math.max(0, signedInAt + (EXPIRE_AFTER + 1) * 1000 - Date.now()));
-  return page;
+  return pagePastExpiry(context, signIn, EXPIRE_AFTER);
 }
 
 describe('the SvelteKit example, built and started', () => {

@@ -203,6 +203,30 @@ describe('the packed package', () => {
   });
 });
 
+/**
+ * The compiler options of a consumer, strict, for one `module`/`moduleResolution`. The package's
+ * declarations are checked too (`skipLibCheck: false`). Third-party ones that do not compile
+ * together in this app (with express and koa in one node_modules, @types/koa meets the
+ * content-disposition that ships its own types; fastify's pino wants esModuleInterop under
+ * node10) are listed in the log, not failed on: only errors in the consumer or in
+ * session-security's own files ({@link isOurs}) fail.
+ */
+function checkedOptions(module: string, resolution: string) {
+  return {
+    module,
+    moduleResolution: resolution,
+    target: 'es2022',
+    lib: ['es2023', 'dom', 'dom.iterable'],
+    types: ['node'],
+    strict: true,
+    skipLibCheck: false,
+  };
+}
+
+/** A diagnostic in the consumer or in session-security's own files. */
+const isOurs = ({ file }: { file: string }) =>
+  !file.includes('node_modules/') || file.includes('node_modules/session-security/');
+
 describe('the installed package, in a fresh app', () => {
   it.each(MODES)(
     'compiles a consumer of every server entry under TypeScript module $mode',
@@ -212,28 +236,10 @@ describe('the installed package, in a fresh app', () => {
         dir,
         type,
         { 'consumer.ts': readFileSync(join(ROOT, 'test/package/consumer.ts'), 'utf8') },
-        {
-          module,
-          moduleResolution: resolution,
-          target: 'es2022',
-          lib: ['es2023', 'dom', 'dom.iterable'],
-          types: ['node'],
-          strict: true,
-          // The package's declarations are checked too. Third-party ones that do not compile
-          // together in this app (with express and koa in one node_modules, @types/koa meets the
-          // content-disposition that ships its own types; fastify's pino wants esModuleInterop
-          // under node10) are listed in the log, not failed on: only errors in the consumer or
-          // in session-security's own files fail.
-          skipLibCheck: false,
-          outDir: 'out',
-          noEmit: !runs,
-        },
+        { ...checkedOptions(module, resolution), outDir: 'out', noEmit: !runs },
       );
       const compiled = await tsc(appRoot, dir);
-      const ours = compiled.diagnostics.filter(
-        ({ file }) =>
-          !file.includes('node_modules/') || file.includes('node_modules/session-security/'),
-      );
+      const ours = compiled.diagnostics.filter(isOurs);
       const theirs = [
         ...new Set(compiled.diagnostics.filter((d) => !ours.includes(d)).map((d) => d.file)),
       ];
@@ -276,24 +282,11 @@ describe('the installed package, in a fresh app', () => {
         {
           'consumer.ts': readFileSync(join(ROOT, 'test/package/consumer-better-auth.ts'), 'utf8'),
         },
-        {
-          module,
-          moduleResolution: resolution,
-          target: 'es2022',
-          lib: ['es2023', 'dom', 'dom.iterable'],
-          types: ['node'],
-          strict: true,
-          // As above: better-auth's and Next's own declarations have errors of their own here;
-          // only errors in the consumer or in session-security's files fail.
-          skipLibCheck: false,
-          noEmit: true,
-        },
+        // better-auth's and Next's own declarations have errors of their own here.
+        { ...checkedOptions(module, resolution), noEmit: true },
       );
       const compiled = await tsc(appRoot, dir);
-      const ours = compiled.diagnostics.filter(
-        ({ file }) =>
-          !file.includes('node_modules/') || file.includes('node_modules/session-security/'),
-      );
+      const ours = compiled.diagnostics.filter(isOurs);
       log(
         `tsc of the better-auth, Next.js, NestJS and SvelteKit consumer, module ${module}, moduleResolution ` +
           `${resolution}: ${seconds(compiled.seconds)}, ${ours.length} errors in the consumer or the package`,
