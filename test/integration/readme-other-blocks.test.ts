@@ -1,5 +1,6 @@
 // The docs' blocks (README.md and docs/) that are not TypeScript, held to what they stand for: the three tags
-// `clientTags` renders (the html block, with HASH and … for what varies) and the nginx
+// `clientTags` renders (the html block, with HASH and … for what varies), the SvelteKit form
+// (the svelte block, as the example's page has it: the browser test submits it), and the nginx
 // configuration in front of two instances (checked by `nginx -t`), and the policy table
 // `describePolicy` prints. The TypeScript blocks are compiled and run by examples.test.ts, the
 // audit lines checked by audit-trail.test.ts; the sh block is what CI itself runs (`npm test`).
@@ -60,6 +61,15 @@ describe("README's other blocks", () => {
     });
     // The table ends its last line with a newline, as the block does.
     expect(shown).toBe(described.markdown);
+  });
+
+  it("shows the enhanced form of the SvelteKit example's page, line for line", () => {
+    const page = readFileSync(join(ROOT, 'examples/sveltekit/src/routes/+page.svelte'), 'utf8');
+    const shown = block('svelte').trimEnd().split('\n');
+    const lines = page.split('\n').map((line) => line.replace(/^ {2}/, ''));
+    const at = lines.indexOf(shown[0] as string);
+    expect(at, 'the form in examples/sveltekit/src/routes/+page.svelte').toBeGreaterThan(-1);
+    expect(lines.slice(at, at + shown.length)).toEqual(shown);
   });
 
   it('has an nginx configuration that nginx accepts', () => {
