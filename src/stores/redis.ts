@@ -142,6 +142,11 @@ const DEFAULT_PREFIX = 'session-security:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_GRACE_SECONDS = 3600;
 const DEFAULT_CACHE_BOUND_MS = 1000;
+/**
+ * How fast the bound on this process's estimate of Redis's clock grows with its age: 10 ms a
+ * second, so a reply with a round trip 20 ms longer than the estimate's replaces it after 1 s.
+ */
+const CLOCK_ERROR_GROWTH = 0.01;
 /** Copies of records kept at most: a sign-in whose copy was dropped costs one round trip. */
 const MAX_CACHED = 100_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -575,9 +580,12 @@ class RedisActivityStore implements ActivityStore {
   private markCheckedAt = Number.NEGATIVE_INFINITY;
   /** Copies of live records, with a subscriber (see RecordCache). */
   private readonly cache: RecordCache | undefined;
-  /** Redis's clock minus this process's monotonic one, as the latest reply showed it. */
+  /** Redis's clock minus this process's monotonic one, as the reply it was learned from showed it. */
   private redisOffsetMs = 0;
-  private clockLearned = false;
+  /** How far off {@link redisOffsetMs} may be: half that reply's round trip (none learned yet: ∞). */
+  private clockErrorMs = Number.POSITIVE_INFINITY;
+  /** When (this process's monotonic clock) the offset was learned. */
+  private clockLearnedAt = 0;
   private readonly endsChannel: string;
 
   constructor(options: CheckedOptions<typeof REDIS_OPTIONS>) {
@@ -1107,12 +1115,18 @@ class RedisActivityStore implements ActivityStore {
 
   /**
    * Learns Redis's clock from a reply's `now`, read by Redis between `sentAt` and the reply: the
-   * midpoint is off by at most half the round trip, so only quick replies (or the first) teach it.
+   * midpoint is off by at most half the round trip. A reply teaches it when that bound is no worse
+   * than the current estimate's, whose bound grows with its age ({@link CLOCK_ERROR_GROWTH}, so a
+   * Redis clock set forward or back is followed): a slow first reply (a script sent twice, a
+   * loaded machine) is replaced by the first quicker one, and the quickest recent one is kept.
    */
   private learnClock(redisNowMs: number, sentAt: number): void {
     const receivedAt = performance.now();
-    if (receivedAt - sentAt > 50 && this.clockLearned) return;
-    this.clockLearned = true;
+    const errorMs = (receivedAt - sentAt) / 2;
+    const currentMs = this.clockErrorMs + (receivedAt - this.clockLearnedAt) * CLOCK_ERROR_GROWTH;
+    if (errorMs > currentMs) return;
+    this.clockErrorMs = errorMs;
+    this.clockLearnedAt = receivedAt;
     this.redisOffsetMs = redisNowMs - (sentAt + receivedAt) / 2;
   }
 

@@ -49,6 +49,8 @@ interface Connection {
   /** Scripts sent naming `key` since the last reset. */
   callsOn(key: string): number;
   reset(): void;
+  /** Holds each script's reply this long before the store sees it (0: none). */
+  delayReplies(ms: number): void;
 }
 
 interface ClientKind {
@@ -58,8 +60,20 @@ interface ClientKind {
 
 function counting(keysOf: (args: unknown[]) => unknown[]) {
   const calls: unknown[][] = [];
+  let delayMs = 0;
   return {
     record: (args: unknown[]) => calls.push(keysOf(args)),
+    /** The reply, held for the delay asked. */
+    async held<T>(reply: Promise<T>): Promise<T> {
+      try {
+        return await reply;
+      } finally {
+        if (delayMs > 0) await sleep(delayMs);
+      }
+    },
+    delayReplies: (ms: number) => {
+      delayMs = ms;
+    },
     callsOn: (key: string) => calls.filter((keys) => keys.includes(key)).length,
     reset: () => {
       calls.length = 0;
@@ -81,13 +95,19 @@ const ioredis: ClientKind = {
     const evalsha = client.evalsha.bind(client);
     vi.spyOn(client, 'evalsha').mockImplementation(((...args: Parameters<typeof evalsha>) => {
       count.record(args);
-      return evalsha(...args);
+      return count.held(evalsha(...args));
     }) as typeof evalsha);
     closers.push(() => {
       client.disconnect();
       subscriber.disconnect();
     });
-    return { client, subscriber, callsOn: count.callsOn, reset: count.reset };
+    return {
+      client,
+      subscriber,
+      callsOn: count.callsOn,
+      reset: count.reset,
+      delayReplies: count.delayReplies,
+    };
   },
 };
 
@@ -105,13 +125,19 @@ const nodeRedis: ClientKind = {
     const evalSha = client.evalSha.bind(client);
     vi.spyOn(client, 'evalSha').mockImplementation(((...args: Parameters<typeof evalSha>) => {
       count.record(args);
-      return evalSha(...args);
+      return count.held(evalSha(...args));
     }) as typeof evalSha);
     closers.push(() => {
       if (client.isOpen) client.destroy();
       if (subscriber.isOpen) subscriber.destroy();
     });
-    return { client, subscriber, callsOn: count.callsOn, reset: count.reset };
+    return {
+      client,
+      subscriber,
+      callsOn: count.callsOn,
+      reset: count.reset,
+      delayReplies: count.delayReplies,
+    };
   },
 };
 
@@ -178,6 +204,12 @@ async function untilCopied(
     if (Date.now() > until) throw new Error('the copy was never used');
     await sleep(20);
   }
+}
+
+/** Redis's clock, in milliseconds. */
+async function redisMs(): Promise<number> {
+  const [seconds, micros] = await admin.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 const newPrefix = () => `cache-test-${++prefixCount}:`;
@@ -282,6 +314,29 @@ describe.each([ioredis, nodeRedis])('redisStore with a subscriber, $name', (kind
       kind: 'active',
       state: { lastActivity: T0 + 1300 },
     });
+  });
+
+  it("reckons Redis's clock from its quickest replies: a slow first reply is replaced by a quicker one", async () => {
+    // Redis's own clock (no `now`): answers from the copy use this process's estimate of it.
+    const { store, connection } = await instance(kind, newPrefix(), { commandTimeout: 2000 });
+    const { session } = fakeSession();
+    const exactTouch = () => store.touch(session, undefined, TIMEOUTS, false, true);
+    // The first replies come 400 ms late: an estimate 200 ms off.
+    connection.delayReplies(400);
+    await store.start(session, TIMEOUTS);
+    await exactTouch();
+    // Later replies come 70 ms late (a loaded machine): each bounds the estimate within 35 ms,
+    // and the quickest bound wins (a loaded machine may add to it: 60 ms are allowed).
+    connection.delayReplies(70);
+    for (let i = 0; i < 3; i++) await exactTouch();
+    connection.delayReplies(0);
+    const before = await redisMs();
+    const fromCopy = await store.touch(session, undefined, TIMEOUTS);
+    const after = await redisMs();
+    expect(fromCopy.kind).toBe('active');
+    const nowMs = (fromCopy as Touch & { kind: 'active' }).nowMs;
+    expect(nowMs).toBeGreaterThanOrEqual(before - 60);
+    expect(nowMs).toBeLessThanOrEqual(after + 60);
   });
 
   it("a sign-in's own timeouts set its step: its activity is written once its own step, not the options' longer one", async () => {
