@@ -15,5 +15,6 @@ declare const assets: {
   readonly '/client.css': EmbeddedAsset;
   readonly '/drafts.js': EmbeddedAsset;
   readonly '/dialog.js': EmbeddedAsset;
+  readonly '/lock.js': EmbeddedAsset;
 };
 export default assets;

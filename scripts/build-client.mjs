@@ -39,7 +39,7 @@ const script = {
   // too. Never a name that the config, a catalogue, an event or the tabs' messages carry (`stay`
   // is a message key): a rename there would break the contract.
   mangleProps:
-    /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|ping|keep|leave|acknowledge)$/,
+    /^(lastInput|warnAfterMs|expireAfterMs|graceMs|pingNotBefore|wakeAt|warning|warnAt|isLeader|elected|claim|release|show|hide|ping|keep|leave|acknowledge|unlock|cancel)$/,
 };
 const { mangleCache } = await buildChanged({
   ...script,
@@ -63,6 +63,16 @@ await buildChanged({
   entryPoints: [at('src/client/drafts.ts')],
   outfile: at('assets/session-security-drafts.js'),
 });
+// The lock (sign in again in place), an ES module that the script above imports with the
+// warning's dialog on pages of an app with the `lock` option (`{prefix}/lock.js`); its property
+// names shortened as the dialog's are.
+await buildChanged({
+  ...script,
+  format: 'esm',
+  entryPoints: [at('src/client/lock-script.ts')],
+  outfile: at('assets/session-security-lock.js'),
+  mangleCache,
+});
 await buildChanged({
   entryPoints: [at('src/client/styles.css')],
   outfile: at('assets/session-security.css'),
@@ -77,6 +87,7 @@ const FILES = {
   '/client.css': ['session-security.css', 'text/css; charset=utf-8'],
   '/drafts.js': ['session-security-drafts.js', 'text/javascript; charset=utf-8'],
   '/dialog.js': ['session-security-dialog.js', 'text/javascript; charset=utf-8'],
+  '/lock.js': ['session-security-lock.js', 'text/javascript; charset=utf-8'],
 };
 const embedded = {};
 for (const [route, [file, contentType]] of Object.entries(FILES)) {

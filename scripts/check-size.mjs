@@ -1,7 +1,7 @@
 // The size budget of the browser scripts, run by CI after `npm run build`: fails when the
-// prebuilt client, the dialog script or the drafts script, minified and gzipped (level 9), is
-// over its budget. `--script FILE` / `--dialog FILE` / `--drafts FILE` check other files (e.g. a
-// padded copy, to see it fail).
+// prebuilt client, the dialog script, the drafts script or the lock script, minified and gzipped
+// (level 9), is over its budget. `--script FILE` / `--dialog FILE` / `--drafts FILE` / `--lock
+// FILE` check other files (e.g. a padded copy, to see it fail).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,20 +12,26 @@ const { values } = parseArgs({
     script: { type: 'string', default: 'assets/session-security.js' },
     dialog: { type: 'string', default: 'assets/session-security-dialog.js' },
     drafts: { type: 'string', default: 'assets/session-security-drafts.js' },
+    lock: { type: 'string', default: 'assets/session-security-lock.js' },
   },
 });
 const root = new URL('..', import.meta.url);
 
 const budgets = [
-  // 3,800: the script every page loads. The warning's dialog left it for a module of its own,
+  // 4,400: the script every page loads. The warning's dialog left it for a module of its own,
   // imported only when a warning is near (4,337 bytes before, 3,783 after; 3,792 once input
-  // answers the warning on its cover).
-  { name: 'prebuilt client', file: values.script, budget: 3800 },
+  // answers the warning on its cover; 3,808 before the lock). The lock's part of it (locking every
+  // tab in place, carrying a page on for the same user's new sign-in, `fetch` and
+  // `reauthenticate`) made it 4,346; the lock itself is a module of its own, below.
+  { name: 'prebuilt client', file: values.script, budget: 4400 },
   // 1,100: its measured size (1,093 bytes, the dialog and its own English) rounded up to the
   // next 100.
   { name: 'dialog script', file: values.dialog, budget: 1100 },
   // 1,600: keeping no secret and no draft after a sign-out or revocation cost 153 bytes.
   { name: 'drafts script', file: values.drafts, budget: 1600 },
+  // 1,300: the lock (its form, its strings in English, and its own copy of the request that signs
+  // in again), imported only on pages of an app with the lock option: 1,269 bytes measured.
+  { name: 'lock script', file: values.lock, budget: 1300 },
 ];
 
 let over = 0;

@@ -4,6 +4,7 @@
 
 export { type Clock, systemClock } from './core/clock.js';
 export {
+  RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityError,
   SessionSecurityRequestError,
@@ -33,6 +34,8 @@ export {
   DEFAULT_PREFIX,
   defaultWarnAfter,
   type EventData,
+  type LockCredentials,
+  type LockOptions,
   type Logger,
   type PassiveRule,
   type PerUser,

@@ -46,6 +46,7 @@ const guide: DefaultTheme.SidebarItem = {
     { text: 'The browser client', link: '/guide/browser-client' },
     { text: 'Redis and many instances', link: '/guide/redis' },
     { text: 'How it behaves', link: '/guide/behaviour' },
+    { text: 'The lock: sign in again in place', link: '/guide/lock' },
     { text: 'Options', link: '/guide/options' },
     { text: 'Compliance presets', link: '/guide/compliance' },
     { text: 'Operations', link: '/guide/operations' },

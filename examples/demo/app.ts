@@ -8,6 +8,7 @@ import session from 'express-session';
 import {
   type ActivityStore,
   type Clock,
+  type LockCredentials,
   type Logger,
   resolveOptions,
   safeNextPath,
@@ -21,7 +22,9 @@ import {
   homePage,
   link,
   loginPage,
+  PASSWORD_SCRIPT,
   pageLanguage,
+  passwordPage,
   secondPage,
   sessionsPage,
   settingsPage,
@@ -54,6 +57,13 @@ export interface DemoConfig {
   clock?: Clock;
   /** Where the library's warnings go; default console. */
   logger?: Logger;
+  /**
+   * Sign in again in place on expiry (the library's `lock` option), with the demo's passwords.
+   * main.ts turns it on; default off.
+   */
+  lock?: boolean;
+  /** How recent a sign-in "Change password" asks for, in seconds (default 300: 5 minutes). */
+  recentSignIn?: number;
   /** Where each audit event goes as one `audit {json}` line (main.ts: stdout); default nowhere, only /audit. */
   auditLog?: (line: string) => void;
 }
@@ -103,6 +113,17 @@ export function createDemoApp(config: DemoConfig): express.Express {
   const idleTimeouts = idleTimeoutSettings(config);
   const audit = auditTrail(config.auditLog);
 
+  /** Signs `username` in on this request's session, as the login form and the lock both do. */
+  async function signInAs(req: Request, username: string): Promise<void> {
+    // A new session id at sign-in, so an id planted before sign-in is worth nothing.
+    await new Promise<void>((resolve, reject) =>
+      req.session.regenerate((error: unknown) => (error ? reject(error) : resolve())),
+    );
+    req.session.user = username;
+    // The same function the library evaluates in start(): the times this sign-in keeps.
+    req.session.idleTimeouts = idleTimeouts.timeoutsFor(username);
+  }
+
   const security = sessionSecurity({
     // Per user, evaluated once at sign-in (security.start below) and kept with that sign-in.
     expireAfter: (req) => idleTimeouts.timeoutsFor(req.session.user ?? '').expireAfter,
@@ -114,6 +135,18 @@ export function createDemoApp(config: DemoConfig): express.Express {
     // Drafts: a tab signed out on expiry keeps its forms, for the same user only.
     userId: (req) => req.session.user ?? '',
     draftSecret: config.draftSecret ?? DEMO_DRAFT_SECRET,
+    // The lock: the same check as the login form, then the same sign-in; the library then starts
+    // a new sign-in (a new marker, a fresh absolute timeout).
+    ...(config.lock && {
+      lock: {
+        async verify(req: Request, credentials: LockCredentials) {
+          if (credentials.type !== 'password') return false;
+          if (!checkPassword(credentials.username, credentials.password)) return false;
+          await signInAs(req, credentials.username);
+          return true;
+        },
+      },
+    }),
     // The audit trail: never awaited by the library, and no session id in any event.
     onEvent: audit.record,
     eventData: (req) => ({ app: 'demo', role: req.session.user === ADMIN ? 'admin' : 'user' }),
@@ -185,13 +218,7 @@ export function createDemoApp(config: DemoConfig): express.Express {
       return;
     }
     try {
-      // A new session id at sign-in, so an id planted before sign-in is worth nothing.
-      await new Promise<void>((resolve, reject) =>
-        req.session.regenerate((error: unknown) => (error ? reject(error) : resolve())),
-      );
-      req.session.user = username;
-      // The same function the library evaluates in start(): the times this sign-in keeps.
-      req.session.idleTimeouts = idleTimeouts.timeoutsFor(username);
+      await signInAs(req, username);
       await security.start(req);
       res.redirect(303, safeNextPath(wanted) ?? '/');
     } catch (error) {
@@ -241,6 +268,35 @@ export function createDemoApp(config: DemoConfig): express.Express {
   app.post('/form', requireUser, (req, res) => {
     const note = (req.body as Record<string, unknown>).note;
     res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
+  });
+
+  // What matters asks for a recent sign-in: older than this, the password is asked again (in
+  // place through the lock, or on the login page for a form posted without JavaScript).
+  const recentSignIn = config.recentSignIn ?? 300;
+  app.get('/password', requireUser, (req, res) => {
+    res.send(passwordPage({ ...protectedPage(req, res), recentSignIn }));
+  });
+  app.get('/password.js', (_req, res) => {
+    res.type('text/javascript').set('cache-control', 'no-cache').send(PASSWORD_SCRIPT);
+  });
+  app.post('/password', requireUser, async (req, res, next) => {
+    try {
+      await security.requireRecentSignIn(req, recentSignIn);
+      // The demo keeps its passwords: the point is the question asked before.
+      if (req.get('accept')?.includes('application/json')) {
+        res.set('cache-control', 'no-store').json({ changed: true });
+        return;
+      }
+      res.send(
+        passwordPage({
+          ...protectedPage(req, res),
+          recentSignIn,
+          notice: 'Password changed (the demo keeps its passwords).',
+        }),
+      );
+    } catch (error) {
+      next(error);
+    }
   });
 
   const settingsOf = (req: Request, res: Response) => {

@@ -1,6 +1,8 @@
 // Starts the demo from the environment (docs/guide/getting-started.md: Try it): PORT, EXPIRE_AFTER, WARN_AFTER,
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL or REDIS_SENTINELS (with
-// REDIS_SENTINEL_NAME), REDIS_CLUSTER (the clocks, with REDIS_URL), REDIS_WAIT_REPLICAS, TRUST_PROXY. Stops with a clear message on a bad value.
+// REDIS_SENTINEL_NAME), REDIS_CLUSTER (the clocks, with REDIS_URL), REDIS_WAIT_REPLICAS, TRUST_PROXY,
+// LOCK (`on`, the default: sign in again in place; `off`: expiry goes to the login page),
+// RECENT_SIGN_IN (seconds; default 300). Stops with a clear message on a bad value.
 // Audit events go to stdout, one `audit {json}` line each.
 
 import type session from 'express-session';
@@ -40,6 +42,11 @@ const warnAfter = seconds(
   process.env.EXPIRE_AFTER ? defaultWarnAfter(expireAfter) : DEMO_WARN_AFTER,
 );
 const absoluteTimeout = seconds('ABSOLUTE_TIMEOUT', 0, true);
+const recentSignIn = seconds('RECENT_SIGN_IN', 300);
+const lockText = (process.env.LOCK ?? 'on').trim();
+if (lockText !== 'on' && lockText !== 'off') {
+  fail(`LOCK=${JSON.stringify(lockText)} must be on or off`);
+}
 const sessionSecret = process.env.SESSION_SECRET || DEMO_SECRET;
 if (sessionSecret === DEMO_SECRET) {
   console.warn('demo: SESSION_SECRET is not set; using a fixed demo secret that anyone can read');
@@ -147,6 +154,8 @@ try {
     warnAfter,
     absoluteTimeout,
     sessionSecret,
+    lock: lockText === 'on',
+    recentSignIn,
     ...(draftSecret ? { draftSecret } : {}),
     ...(store ? { store } : {}),
     ...(activityStore ? { activityStore } : {}),

@@ -42,6 +42,7 @@ function layout({ title, lang, user, clientTags = '', main }: Layout): string {
       <a href="${link('/second', lang)}">Second page</a>
       <a href="${link('/form', lang)}">Form</a>
       <a href="${link('/sessions', lang)}">Sessions</a>
+      <a href="${link('/password', lang)}">Change password</a>
       <a href="${link('/settings', lang)}">Settings</a>
       <a href="${link('/audit', lang)}">Audit</a>
       <span>Signed in as <strong>${escapeHtml(user)}</strong></span>
@@ -151,6 +152,51 @@ export function formPage(page: ProtectedPage & { note?: string }): string {
     </form>`,
   });
 }
+
+/**
+ * "Change password": what matters, so the server asks for a sign-in less than `recentSignIn`
+ * seconds old. With the client, the form goes by `sessionSecurity.fetch`, which asks for the
+ * password again in place (the lock) and sends it once more; without, it posts, and an old
+ * sign-in goes to the login page.
+ */
+export function passwordPage(
+  page: ProtectedPage & { recentSignIn: number; notice?: string | undefined },
+): string {
+  return layout({
+    ...page,
+    title: 'Change password',
+    main: `    <h1>Change password</h1>
+    <p>Changing a password needs a sign-in less than <strong>${page.recentSignIn} s</strong> old; after that, the password is asked again, right here.</p>
+    ${notices(page)}
+    <form id="password-form" method="post" action="${escapeHtml(link('/password', page.lang))}">
+      <label for="new-password">New password</label>
+      <input id="new-password" name="newPassword" type="password" autocomplete="new-password">
+      <button type="submit">Change password</button>
+    </form>
+    <p id="password-result" role="status"></p>
+    <script src="/password.js" defer></script>`,
+  });
+}
+
+/** The script of "Change password": its form sent through the client's `fetch`. */
+export const PASSWORD_SCRIPT = `// The form goes through sessionSecurity.fetch: asked for a recent sign-in, it asks for the
+// password again in place, then sends the form once more. Without the client, it posts.
+const form = document.getElementById('password-form');
+const result = document.getElementById('password-result');
+form.addEventListener('submit', async (event) => {
+  if (!window.sessionSecurity) return;
+  event.preventDefault();
+  result.textContent = '';
+  const answer = await window.sessionSecurity.fetch(form.action, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(new FormData(form)),
+  });
+  result.textContent = answer.ok
+    ? 'Password changed (the demo keeps its passwords).'
+    : 'Not changed: the password was not asked again.';
+});
+`;
 
 /** A time for people (UTC, to the second), with its machine-readable form. */
 function timeTag(ms: number): string {

@@ -35,7 +35,7 @@ export {
   originOf,
   pathOf,
 } from '../server/node-facts.js';
-export type { Outcome, Reply } from '../server/outcome.js';
+export { errorReply, type Outcome, type Reply } from '../server/outcome.js';
 
 /**
  * The request lifecycle for the options of docs/guide/options.md (`isAuthenticated` required), over

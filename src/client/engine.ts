@@ -7,6 +7,7 @@ import type { ClientOptions } from '../contract/page-config.js';
 import { coverPage } from './cover.js';
 import type { DialogFactory, WarningDialog } from './dialog.js';
 import { forgetDrafts } from './draft-store.js';
+import type { LockFactory, PageLock } from './lock.js';
 import { dialogAskAt, type Plan, plan, reportMarginMs, type ServerStatus } from './schedule.js';
 import {
   type Channel,
@@ -20,7 +21,7 @@ import { guardUnsavedForms } from './unsaved.js';
 
 export type { ClientOptions, DraftsConfig } from '../contract/page-config.js';
 
-export type ClientState = 'active' | 'warning' | 'expired' | 'stopped';
+export type ClientState = 'active' | 'warning' | 'locked' | 'expired' | 'stopped';
 
 /** Dispatches a client event; returns false when a listener cancelled it. */
 export type Emit = (type: string, detail?: unknown, cancelable?: boolean) => boolean;
@@ -32,6 +33,9 @@ export type Emit = (type: string, detail?: unknown, cancelable?: boolean) => boo
  */
 export type DialogLoader = (ready: (factory: DialogFactory) => void) => void;
 
+/** Hands the engine the lock's factory (the `lock` option), as {@link DialogLoader} does the dialog's. */
+export type LockLoader = (ready: (factory: LockFactory) => void) => void;
+
 export interface Engine {
   start(): void;
   stop(): void;
@@ -39,6 +43,7 @@ export interface Engine {
   signOut(): Promise<void>;
   wake(event?: Event): void;
   state(): ClientState;
+  reauthenticate(): Promise<boolean>;
 }
 
 // Only what a person does: a page (or a hostile opener setting a popup's fragment) causes trusted
@@ -69,6 +74,7 @@ export function createEngine(
   { now = Date.now, ...options }: ClientOptions,
   emit: Emit,
   loadDialog?: DialogLoader,
+  loadLock?: LockLoader,
 ): Engine {
   const bad = invalidTime(options);
   if (bad) {
@@ -78,7 +84,14 @@ export function createEngine(
   const events = options.events ?? DEFAULT_EVENTS;
   const warnAfterMs = options.warnAfter * 1000;
   const expireAfterMs = options.expireAfter * 1000;
-  const mySession = options.session;
+  let mySession = options.session;
+  // The lock: on expiry this page is kept behind it for the same user (told by the drafts key).
+  const lockable = options.lock && options.drafts && loadLock;
+  const userKey = options.drafts?.key;
+  let pageLock: PageLock | undefined;
+  let lockAsked = -Infinity;
+  // The callers of reauthenticate() waiting for the lock's answer.
+  let waiting: ((signedIn: boolean) => void)[] = [];
   // The page's config is the server's status when it rendered the page.
   let status: ServerStatus = { ...options, at: now() };
   let state: ClientState = 'stopped';
@@ -100,8 +113,8 @@ export function createEngine(
   // Aborted by stop(): removes every listener start() added.
   let listening: AbortController | undefined;
 
-  /** Whether this client no longer acts: stopped, or leaving for the login page. */
-  const ended = () => state === 'expired' || state === 'stopped';
+  /** Whether this client no longer acts: stopped, locked, or leaving for the login page. */
+  const ended = () => state !== 'active' && state !== 'warning';
   /**
    * The cover over the page: the server cannot be reached past the deadline, or the warning is
    * due while its dialog has not come yet (its title and text, replaced by the dialog once it
@@ -150,17 +163,20 @@ export function createEngine(
   };
 
   const receive = (message: TabMessage) => {
-    if (ended()) return;
-    if (message.t === 'input' && message.at > lastInput) lastInput = message.at;
-    if (message.t === 'dismiss') dismissed = true;
+    if (state === 'expired' || state === 'stopped') return;
     if (message.t === 'end' || message.t === 'status') {
       // Another sign-in's news means this one is over: the browser has one session cookie.
-      if (message.session !== mySession) return end('', false);
+      if (message.session !== mySession) {
+        return message.t === 'status' ? another(message.status) : end('', false);
+      }
       if (message.t === 'end') return end(message.reason, false);
-      if (message.status.at <= status.at) return;
+      if (message.status.at <= status.at || state === 'locked') return;
       status = message.status;
       failures = pingNotBefore = 0;
     }
+    if (state === 'locked') return;
+    if (message.t === 'input' && message.at > lastInput) lastInput = message.at;
+    if (message.t === 'dismiss') dismissed = true;
     emit('sync', message);
     evaluate();
   };
@@ -193,6 +209,8 @@ export function createEngine(
       if (at >= dialogAskAt(warnAt, dialogAsked)) {
         dialogAsked = at;
         loadDialog(dialogReady);
+        // The lock's script comes with the dialog's: it is there at expiry, even offline.
+        if (lockable && !pageLock) loadLock(lockReady);
       }
       if (!dialog) wakeAt = Math.min(wakeAt, dialogAskAt(warnAt, dialogAsked));
     }
@@ -252,7 +270,7 @@ export function createEngine(
       pingNotBefore = now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures);
       emit('error', answer); // the network's Error, or the server's unexpected { code, body }
     } else if (body.session !== mySession) {
-      return end('', true);
+      return another({ ...(body as unknown as ServerStatus), at: now() }, true);
     } else {
       status = { ...(body as unknown as ServerStatus), at: now() };
       share();
@@ -272,10 +290,102 @@ export function createEngine(
     if (warned) cover();
   };
 
+  /**
+   * A sign-in other than this page's (the browser has one session cookie): with the lock, the
+   * same user's carries this page on (another tab signed in again, or the login page did) and
+   * another user's gets this page reloaded, keeping nothing of it; else this page ends.
+   */
+  const another = (next: ServerStatus, tellOthers?: boolean) => {
+    const user = (next as { user?: unknown }).user;
+    if (!lockable || !user) return end('', tellOthers === true);
+    mySession = (next as { session?: string }).session as string;
+    status = next;
+    if (user !== userKey) {
+      // The other tabs reload too; a tab's own news reaches them first.
+      share();
+      leaving = true;
+      return location.reload();
+    }
+    failures = pingNotBefore = 0;
+    share();
+    if (state === 'locked') {
+      // Signed in again: what the tab kept for its closing is not needed any more.
+      forgetDrafts();
+      state = 'active';
+      emit('unlock');
+    }
+    pageLock?.hide();
+    for (const resolve of waiting) resolve(true);
+    waiting = [];
+    evaluate();
+  };
+
+  /** Shows the lock: at once once its script came, else a cover meanwhile and its script asked for. */
+  const showLock = (reauth: boolean) => {
+    if (pageLock) {
+      coverPage(undefined);
+      return pageLock.show(reauth);
+    }
+    coverPage(messages.lockCover);
+    const at = now();
+    if (at - lockAsked > 3000) {
+      lockAsked = at;
+      (loadLock as LockLoader)(lockReady);
+    }
+    setTimeout(() => {
+      if (!pageLock && (state === 'locked' || waiting[0])) showLock(reauth);
+    }, 3000);
+  };
+
+  /** Makes the lock from its factory; one that comes while the page waits for it is shown. */
+  const lockReady = (factory: LockFactory) => {
+    pageLock ??= factory(options.messages ?? {}, {
+      url: (options.lock as { unlockUrl: string }).unlockUrl,
+      session: () => mySession,
+      signedIn: (body) => {
+        if (invalidTime(body)) return false;
+        another({ ...(body as unknown as ServerStatus), at: now() });
+        return true;
+      },
+      leave: () => {
+        // The page stays covered until the login page comes.
+        pageLock?.hide();
+        coverPage(messages.lockCover);
+        if (state === 'locked') state = 'active';
+        void signOut();
+      },
+      cancel: () => {
+        pageLock?.hide();
+        for (const resolve of waiting) resolve(false);
+        waiting = [];
+      },
+    });
+    if (state === 'locked' || waiting[0]) showLock(state !== 'locked');
+  };
+
+  /** Asks for the password again in place (before what matters); true once signed in again. */
+  const reauthenticate = () =>
+    new Promise<boolean>((resolve) => {
+      if (!lockable || state === 'expired' || state === 'stopped') return resolve(false);
+      waiting.push(resolve);
+      if (state !== 'locked') showLock(true);
+    });
+
   /** Ends this page: every tab goes to the login page with `next` and the server's reason. */
   const end = (reason: string, tellOthers: boolean) => {
     if (state === 'expired') return;
+    const locks = lockable && /^(idle|absolute|lost)$/.test(reason);
+    if (locks && state === 'locked') return;
     if (tellOthers) channel?.({ t: 'end', reason, session: mySession });
+    if (locks) {
+      // Locked in place: the channel stays open to hear of the next sign-in.
+      clearTimeout(timer);
+      dialog?.hide();
+      state = 'locked';
+      // The drafts script keeps this page's forms at `expire`, should the tab be closed.
+      if (emit('expire', { reason, locked: true }, true)) showLock(false);
+      return;
+    }
     stop();
     state = 'expired';
     // A sign-out, here, in another tab or from elsewhere, leaves no draft in any tab to restore;
@@ -379,5 +489,5 @@ export function createEngine(
     evaluate();
   };
 
-  return { start, stop, extend, signOut, wake, state: () => state };
+  return { start, stop, extend, signOut, wake, state: () => state, reauthenticate };
 }

@@ -8,17 +8,24 @@ import {
   createEngine,
   type DialogLoader,
   type Engine,
+  type LockLoader,
 } from './engine.js';
 
 export { CONFIG_ELEMENT_ID } from '../contract/page-config.js';
-export type { ClientOptions, ClientState, DialogLoader } from './engine.js';
+export type { ClientOptions, ClientState, DialogLoader, LockLoader } from './engine.js';
+
+/** The header of an answer that asks for a recent sign-in (the server's `requireRecentSignIn`). */
+const REAUTH_HEADER = 'x-session-security';
 
 /**
  * The browser half of session-security: one clock for all tabs, kept in step with the server
  * through the ping, a warning before expiry, and every tab to the login page after it.
  *
- * Events: `warn` (detail `{ expireAt, absolute }`), `extend`, `expire` (detail `{ reason }`;
- * cancelable: `preventDefault()` keeps the page where it is), `activity`, `sync`, `error`; and,
+ * Events: `warn` (detail `{ expireAt, absolute }`), `extend`, `expire` (detail `{ reason }`, and
+ * `locked: true` when the lock keeps the page; cancelable: `preventDefault()` keeps the page where
+ * it is, without the lock), `unlock` (signed in again through the lock, or in another tab),
+ * `reauth` (an answer asked for a recent sign-in; cancelable: `preventDefault()` asks nothing),
+ * `activity`, `sync`, `error`; and,
  * from the drafts script on pages with a form, `draft` (detail: the changed forms, form key →
  * field key → value; at the warning and before the tab leaves on expiry; cancelable:
  * `preventDefault()` keeps no copy in the tab).
@@ -38,13 +45,14 @@ export class SessionSecurity extends EventTarget {
    * nothing, as with `ui: false` (`session-security/client` passes its bundled dialog)
    * @throws TypeError when a time of the options is not a finite number
    */
-  constructor(options: ClientOptions, loadDialog?: DialogLoader) {
+  constructor(options: ClientOptions, loadDialog?: DialogLoader, loadLock?: LockLoader) {
     super();
     this.#engine = createEngine(
       options,
       (type, detail, cancelable) =>
         this.dispatchEvent(new CustomEvent(type, { detail, cancelable })),
       loadDialog,
+      loadLock,
     );
   }
 
@@ -72,6 +80,38 @@ export class SessionSecurity extends EventTarget {
   /** Signs out now (`POST {prefix}/logout`), then every tab goes to the login page. */
   signOut(): Promise<void> {
     return this.#engine.signOut();
+  }
+
+  /**
+   * Asks for the password again in place, with the lock (the server's `lock` option): resolves
+   * true once signed in again (a new sign-in, in every tab), false when the user cancelled or
+   * there is no lock.
+   */
+  reauthenticate(): Promise<boolean> {
+    return this.#engine.reauthenticate();
+  }
+
+  /**
+   * `fetch`, for the app's own calls to routes that may ask for a recent sign-in: when the
+   * answer says so (401 with `X-Session-Security: reauth`), it fires `reauth`, asks for the
+   * password again in place (the lock) and sends the request once more; the answer is the
+   * retry's, or the 401 when the user cancelled (or a listener called `preventDefault()`).
+   *
+   * @example
+   * ```ts
+   * const body = JSON.stringify({ newPassword: 'correct horse battery staple' });
+   * const answer = await mySecurity.fetch('/password', { method: 'POST', body });
+   * ```
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    // A Request's body is read by the first fetch: the retry sends a copy.
+    const again = input instanceof Request ? input.clone() : input;
+    const answer = await fetch(input, init);
+    if (answer.status !== 401 || answer.headers.get(REAUTH_HEADER) !== 'reauth') return answer;
+    if (!this.dispatchEvent(new CustomEvent('reauth', { detail: answer, cancelable: true }))) {
+      return answer;
+    }
+    return (await this.reauthenticate()) ? fetch(again, init) : answer;
   }
 
   /**

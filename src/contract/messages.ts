@@ -26,6 +26,8 @@ export interface Messages {
   offline: string;
   /** Shown instead of the page while a sign-out the server has not confirmed is tried again. */
   signOutFailed: string;
+  /** Shown instead of the page while the lock's own script is on its way (the `lock` option). */
+  lockCover: string;
 }
 
 /**
@@ -60,6 +62,7 @@ export const enClient: Omit<Messages, DialogMessageKey> = {
   offline: 'Cannot reach the server. This page is hidden until the connection is back.',
   signOutFailed:
     'You are not signed out yet. This page stays hidden while signing out is tried again.',
+  lockCover: 'You were signed out. This page is hidden until you sign in again.',
 };
 
 /** The dialog's own English, carried by the dialog's code (the dialog script, fetched only when a warning is near). */

@@ -49,6 +49,8 @@ export interface ClientOptions {
   dialogSrc?: string;
   /** Drafts kept across expiry and sign-in (absent when the app turned them off). */
   drafts?: DraftsConfig;
+  /** Sign in again in place on expiry (absent without the server's `lock` option). */
+  lock?: LockConfig;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -61,4 +63,15 @@ export interface DraftsConfig {
   maxAge: number;
   /** The URL of the drafts script (`{prefix}/drafts.js?v=…`), loaded only on pages with a form. */
   src: string;
+}
+
+/**
+ * What the page's config says about the lock: where its script is and where it signs in again.
+ * The user it keeps the page for is the drafts key (`drafts.key`).
+ */
+export interface LockConfig {
+  /** The URL of the lock's script (`{prefix}/lock.js?v=…`), loaded with the warning's dialog. */
+  src: string;
+  /** `{prefix}/unlock`. */
+  unlockUrl: string;
 }

@@ -1,6 +1,7 @@
 // The error family of session-security: every error the library throws is one of these.
 // Messages say what was wrong, the value received and what is expected.
 
+import { REAUTH_HEADERS } from './protocol.js';
 /** Base class of every error thrown by session-security. */
 export class SessionSecurityError extends Error {
   constructor(message: string) {
@@ -138,5 +139,42 @@ export class SignInRefusedError extends SessionSecurityRequestError {
       reason === 'memory-full'
         ? { 'retry-after': '60', 'cache-control': 'no-store' }
         : { 'cache-control': 'no-store' };
+  }
+}
+
+/**
+ * The request needs a recent sign-in and this one is older than `maxAge` (or there is none),
+ * thrown by `requireRecentSignIn(req, maxAge)` before what matters (a password change, a
+ * payment). Its `status` is 401 with `Cache-Control: no-store`; the library's error answers
+ * (`errorReply`, Express's `storeUnavailableHandler`, `errorResponse`, the NestJS filter) send a
+ * page load a 303 to `location` (the login page, with `next` and `reason=reauth`) and anything
+ * else `401 {"status":"reauth","reason":"reauth","maxAge":…}`, which the browser client's `fetch` turns into a
+ * sign-in in place and a retry.
+ *
+ * @example
+ * ```ts
+ * const error = new RecentSignInRequiredError(300, '/login?next=%2Fpassword&reason=reauth');
+ * error.status; // 401
+ * error.reason; // 'reauth'
+ * ```
+ */
+export class RecentSignInRequiredError extends SessionSecurityRequestError {
+  /** What the answer says: sign in again. */
+  readonly reason = 'reauth';
+  /** The most seconds since the sign-in that the request allowed. */
+  readonly maxAge: number;
+  /** Where a page load goes to sign in again, or undefined without `loginUrl`. */
+  readonly location: string | undefined;
+  /**
+   * The headers to answer with (`X-Session-Security: reauth`, `Cache-Control: no-store`), which
+   * Express's, Fastify's and Koa's default error handlers send.
+   */
+  readonly headers: Readonly<Record<string, string>> = REAUTH_HEADERS;
+
+  constructor(maxAge: number, location: string | undefined) {
+    super(401, `this needs a sign-in less than ${maxAge} s old: sign in again`);
+    this.name = 'RecentSignInRequiredError';
+    this.maxAge = maxAge;
+    this.location = location;
   }
 }

@@ -86,7 +86,8 @@ export type RefusedReason =
   | 'method-not-allowed'
   | 'not-found'
   | 'no-session'
-  | 'ended-sign-in';
+  | 'ended-sign-in'
+  | 'credentials';
 
 /** A request the library turned away. `signIn` is the marker the session named, if any. */
 export interface RefusedEvent extends EventBase {

@@ -31,6 +31,7 @@ import { safeNextPath } from './next.js';
 import type {
   ClearSiteDataType,
   EventData,
+  LockOptions,
   Logger,
   PassiveRule,
   SessionSecurityOptions,
@@ -271,6 +272,22 @@ export const OPTION_SCHEMA = {
       meaning:
         'whether a tab signed out on expiry keeps its unsent forms for the same user (see [Drafts](behaviour.md#drafts-kept-across-sign-in)); `false` turns them off, `true` insists on them',
       default: 'on when `draftSecret` is given',
+    },
+  },
+  lock: {
+    check: withFields<LockOptions<unknown>>(
+      {
+        verify: aFunction(
+          "(req, credentials) => boolean | Promise<boolean>, the app's own credential check",
+        ),
+      },
+      '{ verify: async (req, credentials) => signInIfValid(req, credentials) }',
+    ),
+    readme: {
+      type: '{ verify(req, credentials) }',
+      meaning:
+        "sign in again in place: on expiry each tab covers its page and asks for the password instead of leaving for `loginUrl`; `verify` is the app's credential check, which signs the user in when they hold (see [The lock](lock.md)); needs drafts",
+      default: 'none: an expired tab goes to `loginUrl`',
     },
   },
   userId: {

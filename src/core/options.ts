@@ -73,6 +73,16 @@ export interface SessionSecurityOptions<Req> {
    */
   drafts?: boolean;
   /**
+   * Sign in again in place: on expiry every tab of the app covers its page, keeping its forms and
+   * state, and asks for the password (and a passkey, where the app has them) instead of leaving
+   * for the login page; the same user then carries on in every tab with a new sign-in, another
+   * user gets each tab reloaded. `verify(req, credentials)` is the app's own credential check:
+   * when the credentials hold, it signs that user in on `req`'s session as the app's login does
+   * and resolves true. Needs drafts (`userId` and `draftSecret`): the same user is told from
+   * another by their drafts key. Default none: an expired tab goes to `loginUrl`.
+   */
+  lock?: LockOptions<Req>;
+  /**
    * The signed-in user's id (a string): drafts, events, a user's sign-ins and the per-user limit
    * use it. Required with drafts and with `maxSignInsPerUser`.
    */
@@ -160,6 +170,8 @@ export interface ResolvedOptions<Req> {
   allowFrames: boolean;
   /** Undefined when drafts are off. */
   drafts: ResolvedDrafts<Req> | undefined;
+  /** Undefined without the lock. */
+  lock: LockOptions<Req> | undefined;
   userId: ((req: Req) => string) | undefined;
   /** Undefined for no limit. */
   maxSignInsPerUser: number | undefined;
@@ -171,6 +183,25 @@ export interface ResolvedOptions<Req> {
   prefix: string;
   clock: Clock;
   logger: Logger;
+}
+
+/**
+ * What a person typed into the lock: a user name and password, or the user a passkey proved
+ * (the library checked its signature).
+ */
+export type LockCredentials =
+  | { readonly type: 'password'; readonly username: string; readonly password: string }
+  | { readonly type: 'passkey'; readonly userId: string };
+
+/** The `lock` option: sign in again in place (docs/guide/lock.md). */
+export interface LockOptions<Req> {
+  /**
+   * The app's own credential check. When the credentials hold, it signs that user in on `req`'s
+   * session as the app's login route does (e.g. `req.session.user = id`, regenerating the session
+   * first) and resolves true; otherwise false. Apply the login's own limits on attempts here:
+   * the lock is a way in like the login form.
+   */
+  verify(req: Req, credentials: LockCredentials): boolean | Promise<boolean>;
 }
 
 /** The drafts settings, once validated. */
@@ -257,6 +288,7 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     clearSiteData: given.clearSiteData,
     allowFrames: given.allowFrames,
     drafts: drafts(given),
+    lock: lock(given),
     userId: given.userId,
     ...signInLimits(given, input.signInMemory !== undefined),
     store: given.store,
@@ -309,6 +341,25 @@ function drafts(given: CheckedSessionOptions): ResolvedDrafts<unknown> | undefin
     );
   }
   return { userId: given.userId, secret: given.draftSecret, maxAgeMs: given.draftMaxAge * 1000 };
+}
+
+/** The lock, which needs its `verify` and drafts (the drafts key tells the same user from another). */
+function lock(given: CheckedSessionOptions): LockOptions<unknown> | undefined {
+  const { lock: wanted } = given;
+  if (wanted === undefined) return undefined;
+  if (typeof wanted.verify !== 'function') {
+    throw new SessionSecurityConfigError(
+      'lock',
+      `lock.verify (${describeValue(wanted.verify)}) is required: a function (req, credentials) => boolean | Promise<boolean>, the app's own credential check, which signs the user in on req's session when they hold`,
+    );
+  }
+  if (given.drafts === false || given.userId === undefined || given.draftSecret === undefined) {
+    throw new SessionSecurityConfigError(
+      'lock',
+      `the lock needs drafts on (userId and draftSecret): it keeps a locked page for the same user and reloads it for another, told apart by the drafts key of each; ${given.drafts === false ? 'drafts is false' : given.userId === undefined ? 'userId is missing' : 'draftSecret is missing'}`,
+    );
+  }
+  return wanted;
 }
 
 /** maxSignInsPerUser, onMaxSignIns and signInMemory, checked against each other and the store. */

@@ -13,6 +13,9 @@ export interface Answer {
 /** A ping or logout body larger than this is refused with 413. */
 export const MAX_BODY_BYTES = 1024;
 
+/** The most bytes `POST {prefix}/unlock` may carry: a user name and a password, escaped. */
+export const MAX_UNLOCK_BYTES = 8192;
+
 /** The library's routes under the prefix, with the methods each allows: the ping protocol and the client's assets. */
 export const ROUTES = {
   '/ping': ['GET', 'POST'],
@@ -22,6 +25,8 @@ export const ROUTES = {
   '/client.css': ['GET', 'HEAD'],
   '/drafts.js': ['GET', 'HEAD'],
   '/dialog.js': ['GET', 'HEAD'],
+  '/lock.js': ['GET', 'HEAD'],
+  '/unlock': ['POST'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Route = keyof typeof ROUTES;
@@ -41,6 +46,16 @@ export type ExpiredReason = ExpiryReason | 'revoked' | 'lost';
  * tells a sign-out (drafts deleted) from an expiry (drafts kept).
  */
 export const SIGN_IN_HEADER = 'x-session-security-sign-in';
+
+/**
+ * The header of an answer that asks for a recent sign-in (`requireRecentSignIn`): `reauth`. Sent
+ * with the 401 by the library's answers and, from the error's `headers`, by frameworks' default
+ * error handlers (Express, Koa, Fastify), so the browser client knows it whatever the body.
+ */
+export const REAUTH_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-session-security': 'reauth',
+};
 
 /** The longest sign-in marker a store is asked about (markers are 22 characters). */
 const MAX_MARKER_LENGTH = 64;
@@ -116,6 +131,56 @@ export function parsePingBody(text: string): PingBody {
   return { ok: true, sinceActivitySeconds: value, extend: extend === true };
 }
 
+/** The longest user name and password the lock takes, in characters. */
+const MAX_USERNAME = 256;
+const MAX_PASSWORD = 1024;
+
+const EXPECTED_UNLOCK = 'expected a JSON object {"username": "…", "password": "…"}';
+
+/** What `POST {prefix}/unlock` carries, once parsed. */
+export type UnlockBody =
+  | { ok: true; username: string; password: string }
+  | { ok: false; error: string };
+
+/**
+ * Parses the body of `POST {prefix}/unlock`: a user name and a password, both strings, each key
+ * once, neither empty nor longer than the lock takes.
+ *
+ * @example
+ * ```ts
+ * parseUnlockBody('{"username": "ada", "password": "secret"}'); // { ok: true, username: 'ada', password: 'secret' }
+ * parseUnlockBody('{"username": "ada"}'); // { ok: false, error: 'password must be …' }
+ * ```
+ */
+export function parseUnlockBody(text: string): UnlockBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `the body is not valid JSON: ${EXPECTED_UNLOCK}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, error: `the body is not an object: ${EXPECTED_UNLOCK}` };
+  }
+  const given = parsed as Record<string, unknown>;
+  for (const [key, max] of [
+    ['username', MAX_USERNAME],
+    ['password', MAX_PASSWORD],
+  ] as const) {
+    const value = given[key];
+    if (countTopLevelKey(text, key) > 1) {
+      return { ok: false, error: `${key} appears more than once: ${EXPECTED_UNLOCK}` };
+    }
+    if (typeof value !== 'string' || value === '' || value.length > max) {
+      return {
+        ok: false,
+        error: `${key} must be a string of 1 to ${max} characters: ${EXPECTED_UNLOCK}`,
+      };
+    }
+  }
+  return { ok: true, username: given.username as string, password: given.password as string };
+}
+
 /**
  * Counts the members named `key` in the top-level object of a valid JSON text.
  * `JSON.parse` keeps the last of duplicated keys silently; a ping must say one thing.
@@ -147,10 +212,17 @@ function answer(status: number, body: Record<string, unknown>, headers = {}): An
 
 /** The answers of the ping protocol (docs/reference/protocol.md), every one `Cache-Control: no-store`. */
 export const answers = {
-  active: (status: ActiveStatus): Answer => answer(200, { ...status }),
+  /** With the lock, `user` is the drafts key of the sign-in's user. */
+  active: (status: ActiveStatus & { user?: string }): Answer => answer(200, { ...status }),
   /** The ping's active answer with the browser client's config: `{prefix}/config`, for single-page apps. */
   config: (status: ActiveStatus, config: object): Answer => answer(200, { ...status, config }),
   expired: (reason: ExpiredReason): Answer => answer(401, { status: 'expired', reason }),
+  /** The lock's credentials did not hold. */
+  credentialsRefused: (): Answer =>
+    answer(401, { status: 'refused', error: 'the user name or password is not right' }),
+  /** The sign-in is older than the request allows (`requireRecentSignIn`): sign in again, then retry. */
+  reauth: (maxAge: number): Answer =>
+    answer(401, { status: 'reauth', reason: 'reauth', maxAge }, REAUTH_HEADERS),
   /** With `logout`: this browser's sign-in was signed out (every tab deletes its drafts). */
   anonymous: (reason?: 'logout'): Answer =>
     answer(401, reason ? { status: 'anonymous', reason } : { status: 'anonymous' }),
@@ -171,16 +243,22 @@ export const answers = {
       },
       { allow: ROUTES[route].join(', ') },
     ),
-  tooLarge: (): Answer =>
+  /** Past the ping's limit, or (`unlock`) the unlock's. */
+  tooLarge: (unlock?: boolean): Answer =>
     answer(413, {
       status: 'error',
-      error: `the body is larger than ${MAX_BODY_BYTES} bytes: ${EXPECTED_BODY}`,
+      error: unlock
+        ? `the body is larger than ${MAX_UNLOCK_BYTES} bytes: ${EXPECTED_UNLOCK}`
+        : `the body is larger than ${MAX_BODY_BYTES} bytes: ${EXPECTED_BODY}`,
     }),
   unsupportedMediaType: (contentType: string | undefined): Answer =>
     answer(415, {
       status: 'error',
       error: `Content-Type ${contentType === undefined ? 'is missing' : `${JSON.stringify(contentType)} is not accepted`}: send application/json`,
     }),
+  /** An app's hook (the lock's `verify`) threw or broke its contract: the app's error, logged. */
+  hookFailed: (hook: string): Answer =>
+    answer(500, { status: 'error', error: `${hook} failed; the server's log says why` }),
   unavailable: (): Answer =>
     answer(503, {
       status: 'error',
@@ -200,7 +278,7 @@ export const answers = {
 export function loginLocation(
   loginUrl: string,
   next: string | undefined,
-  reason: ExpiredReason,
+  reason: ExpiredReason | 'reauth',
 ): string {
   const isAbsolute = /^https?:\/\//i.test(loginUrl);
   const url = new URL(loginUrl, 'http://placeholder.invalid');

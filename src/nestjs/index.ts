@@ -231,6 +231,23 @@ export class SessionSecurity implements OnModuleInit {
   }
 
   /**
+   * Asks for a recent sign-in before what matters (a password change, a payment): rejects with
+   * a `RecentSignInRequiredError` when the request's sign-in began `maxAge` seconds ago or more,
+   * which the module's filter answers with a 303 to the login page (`reason=reauth`) for a page
+   * load and `401 {"status":"reauth"}` otherwise (the browser client's `security.fetch` then
+   * signs in again in place and retries).
+   *
+   * @example
+   * ```ts
+   * await security.requireRecentSignIn(req, 300); // signed in less than 5 minutes ago
+   * ```
+   */
+  async requireRecentSignIn(req: object, maxAge: number): Promise<void> {
+    const { facts, session } = this.#platformNow().bind(req);
+    await this.#lifecycle.requireRecentSignIn(facts, session, maxAge);
+  }
+
+  /**
    * The browser client's tags for a page of a signed-in session (stylesheet, JSON config,
    * deferred script); `''` for an anonymous request.
    *

@@ -102,6 +102,7 @@ const REFUSED_REASONS: Record<RefusedReason, true> = {
   'not-found': true,
   'no-session': true,
   'ended-sign-in': true,
+  credentials: true,
 };
 const STORE_OPERATIONS: Record<StoreFailedEvent['operation'], true> = {
   touch: true,

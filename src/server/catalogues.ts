@@ -19,6 +19,8 @@ const ca: Messages & DraftMessages = {
     'No es pot connectar amb el servidor. Aquesta pàgina romandrà oculta fins que es restableixi la connexió.',
   signOutFailed:
     'Encara no s’ha tancat la sessió. Aquesta pàgina romandrà oculta mentre es torna a intentar.',
+  lockCover:
+    'S’ha tancat la sessió. Aquesta pàgina romandrà oculta fins que torneu a iniciar la sessió.',
   restored: 'S’han restaurat els canvis que no havíeu desat.',
 };
 
@@ -36,6 +38,7 @@ const cs: Messages & DraftMessages = {
   offline: 'Server není dostupný. Tato stránka zůstane skrytá, dokud se připojení neobnoví.',
   signOutFailed:
     'Odhlášení zatím neproběhlo. Tato stránka zůstane skrytá, dokud se odhlášení nepodaří.',
+  lockCover: 'Byli jste odhlášeni. Tato stránka zůstane skrytá, dokud se znovu nepřihlásíte.',
   restored: 'Vaše neuložené změny byly obnoveny.',
 };
 
@@ -54,6 +57,7 @@ const de: Messages & DraftMessages = {
     'Der Server ist nicht erreichbar. Diese Seite bleibt ausgeblendet, bis die Verbindung wiederhergestellt ist.',
   signOutFailed:
     'Sie sind noch nicht abgemeldet. Diese Seite bleibt verborgen, während die Abmeldung erneut versucht wird.',
+  lockCover: 'Sie wurden abgemeldet. Diese Seite bleibt verborgen, bis Sie sich erneut anmelden.',
   restored: 'Ihre nicht gespeicherten Änderungen wurden wiederhergestellt.',
 };
 
@@ -72,6 +76,8 @@ const es: Messages & DraftMessages = {
     'No se puede conectar con el servidor. Esta página permanecerá oculta hasta que se restablezca la conexión.',
   signOutFailed:
     'Aún no se ha cerrado la sesión. Esta página permanecerá oculta mientras se vuelve a intentar.',
+  lockCover:
+    'Se ha cerrado la sesión. Esta página permanecerá oculta hasta que vuelva a iniciar sesión.',
   restored: 'Se han restaurado los cambios que no había guardado.',
 };
 
@@ -90,6 +96,8 @@ const fr: Messages & DraftMessages = {
     'Impossible de joindre le serveur. Cette page reste masquée jusqu’au rétablissement de la connexion.',
   signOutFailed:
     'Vous n’êtes pas encore déconnecté. Cette page reste masquée pendant que la déconnexion est retentée.',
+  lockCover:
+    'Vous avez été déconnecté. Cette page reste masquée jusqu’à ce que vous vous reconnectiez.',
   restored: 'Vos modifications non enregistrées ont été restaurées.',
 };
 
@@ -108,6 +116,8 @@ const it: Messages & DraftMessages = {
     'Impossibile raggiungere il server. Questa pagina resterà nascosta fino al ripristino della connessione.',
   signOutFailed:
     'La disconnessione non è ancora avvenuta. Questa pagina resterà nascosta mentre si riprova.',
+  lockCover:
+    'La sessione è stata chiusa. Questa pagina resterà nascosta finché non si accede di nuovo.',
   restored: 'Le modifiche non salvate sono state ripristinate.',
 };
 
@@ -126,6 +136,7 @@ const nl: Messages & DraftMessages = {
     'De server is niet bereikbaar. Deze pagina blijft verborgen tot de verbinding is hersteld.',
   signOutFailed:
     'U bent nog niet uitgelogd. Deze pagina blijft verborgen terwijl het uitloggen opnieuw wordt geprobeerd.',
+  lockCover: 'U bent uitgelogd. Deze pagina blijft verborgen tot u opnieuw inlogt.',
   restored: 'Uw niet-opgeslagen wijzigingen zijn hersteld.',
 };
 
@@ -145,6 +156,7 @@ const pl: Messages & DraftMessages = {
     'Nie można połączyć się z serwerem. Ta strona pozostanie ukryta do czasu przywrócenia połączenia.',
   signOutFailed:
     'Wylogowanie jeszcze się nie powiodło. Ta strona pozostanie ukryta podczas ponownej próby.',
+  lockCover: 'Nastąpiło wylogowanie. Ta strona pozostanie ukryta do ponownego zalogowania.',
   restored: 'Przywrócono niezapisane zmiany.',
 };
 
@@ -163,6 +175,7 @@ const ptBR: Messages & DraftMessages = {
     'Não foi possível conectar ao servidor. Esta página ficará oculta até a conexão ser restabelecida.',
   signOutFailed:
     'Você ainda não saiu. Esta página ficará oculta enquanto a saída é tentada novamente.',
+  lockCover: 'Você saiu da sessão. Esta página ficará oculta até você entrar novamente.',
   restored: 'Suas alterações não salvas foram restauradas.',
 };
 
@@ -181,6 +194,7 @@ const ptPT: Messages & DraftMessages = {
     'Não é possível contactar o servidor. Esta página fica oculta até a ligação ser restabelecida.',
   signOutFailed:
     'A sessão ainda não foi terminada. Esta página fica oculta enquanto se tenta novamente.',
+  lockCover: 'A sessão terminou. Esta página fica oculta até voltar a iniciar sessão.',
   restored: 'As suas alterações não guardadas foram restauradas.',
 };
 

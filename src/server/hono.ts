@@ -4,10 +4,10 @@
 
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
-import { SessionSecurityError } from '../core/errors.js';
+import { RecentSignInRequiredError, SessionSecurityError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from '../web/binding.js';
-import { bodyOf, throwAnswerable } from '../web/response.js';
+import { bodyOf, errorResponse, throwAnswerable } from '../web/response.js';
 import type { WebSession } from '../web/session.js';
 import { honoSessions } from './hono-sessions.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
@@ -165,5 +165,13 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
       for (const [name, value] of Object.entries(headers)) c.header(name, value);
     },
     clientTags: methods.clientTags,
+    // Answerable by Hono's default error handler, as a page load or a fetch of this request.
+    requireRecentSignIn: (c: Context, maxAge: number) =>
+      methods.requireRecentSignIn(c, maxAge).catch((error: unknown) => {
+        if (error instanceof RecentSignInRequiredError) {
+          Object.assign(error, { getResponse: () => errorResponse(error, c.req.raw) });
+        }
+        throw error;
+      }),
   });
 }

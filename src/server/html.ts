@@ -30,6 +30,8 @@ export interface ClientConfigSettings {
   loginUrl?: string | undefined;
   allowFrames?: boolean;
   drafts?: DraftsConfig | undefined;
+  /** Whether the lock is on (the server's `lock` option). */
+  lock?: unknown;
 }
 
 /**
@@ -67,6 +69,14 @@ export function clientConfig(
     lang: catalogue.lang,
     ...(catalogue.lang === 'en' ? {} : { messages: catalogue.messages }),
     ...(settings.drafts ? { drafts: settings.drafts } : {}),
+    ...(settings.lock && settings.drafts
+      ? {
+          lock: {
+            src: `${prefix}/lock.js?v=${clientAssets()['/lock.js'].hash}`,
+            unlockUrl: `${prefix}/unlock`,
+          },
+        }
+      : {}),
     dialogSrc: `${prefix}/dialog.js?v=${clientAssets()['/dialog.js'].hash}`,
   };
 }

@@ -2,12 +2,16 @@
 // library's routes and the policy for every other request, over a small SessionAccess. Holds no
 // framework code.
 
-import { SessionStoreUnavailableError, SignInRefusedError } from '../core/errors.js';
+import {
+  RecentSignInRequiredError,
+  SessionStoreUnavailableError,
+  SignInRefusedError,
+} from '../core/errors.js';
 import { describeFailure } from '../core/events.js';
 import type { ResolvedOptions } from '../core/options.js';
-import { type ActiveStatus, type SecurityState, statusOf } from '../core/policy.js';
-import { answers } from '../core/protocol.js';
-import { type HeaderGetter, isPassive } from '../core/request.js';
+import { type ActiveStatus, MAX_TIMEOUT_MS, type SecurityState, statusOf } from '../core/policy.js';
+import { answers, loginLocation } from '../core/protocol.js';
+import { type HeaderGetter, isPassive, returnPath } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 import { debug } from './debug.js';
@@ -108,6 +112,17 @@ export interface Lifecycle<Req> {
    * request's user), or `''` without one.
    */
   clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string;
+  /**
+   * Throws a {@link RecentSignInRequiredError} unless the request's sign-in began less than
+   * `maxAgeSeconds` ago (its `startedAt`, reset by every new sign-in, the lock's included).
+   *
+   * @throws TypeError when `maxAgeSeconds` is not a number of seconds above 0
+   */
+  requireRecentSignIn(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    maxAgeSeconds: number,
+  ): Promise<void>;
   /** The sign-in management for an adapter's own request type. */
   signIns<R>(
     reach: (r: R) => { req: Req; session: SessionAccess; facts: RequestFacts<Req> },
@@ -157,7 +172,9 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     const report = new Report(options as ResolvedOptions<never>);
     this.core = coreOf(options, store, report);
     this.held = new HeldSignOuts(store, options as ResolvedOptions<never>, report);
-    this.handleRoute = routeHandler(this.core, this.held);
+    this.handleRoute = routeHandler(this.core, this.held, (facts, session) =>
+      this.start(facts, session),
+    );
     this.sweep = sweeper(this.core);
   }
 
@@ -407,6 +424,43 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     const status = this.clientStatus(req, session);
     if (!status) return '';
     return renderClientTags(status, { ...options, drafts: pageDrafts(options, req) }, tagOptions);
+  }
+
+  async requireRecentSignIn(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    maxAgeSeconds: number,
+  ): Promise<void> {
+    if (
+      typeof maxAgeSeconds !== 'number' ||
+      !(maxAgeSeconds > 0) ||
+      maxAgeSeconds * 1000 > MAX_TIMEOUT_MS
+    ) {
+      throw new TypeError(
+        `session-security: requireRecentSignIn's maxAge (${String(maxAgeSeconds)}) must be a number of seconds above 0, a year at most`,
+      );
+    }
+    const { core, options } = this;
+    const { steps, store, loginPath } = core;
+    let step =
+      steps.get(facts.req) ?? (session.exists() ? store.peek(session, options) : undefined);
+    // A request the middleware did not see (a Next.js route handler after the proxy), with a store
+    // that keeps no copy in the session (Redis): a passive step reads its sign-in.
+    if (step === undefined && session.exists() && (await options.isAuthenticated(facts.req))) {
+      const read = await touch(core, facts, session, undefined);
+      if (!read.ok) throw new SessionStoreUnavailableError('read', 'the activity store failed');
+      step = read.value;
+    }
+    const recent =
+      step?.kind === 'active' && step.nowMs - step.state.startedAt < maxAgeSeconds * 1000;
+    if (recent) return;
+    debug('%s %s: the sign-in is older than %d s', facts.method, facts.path, maxAgeSeconds);
+    const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
+    const location =
+      options.loginUrl === undefined || facts.path === loginPath
+        ? undefined
+        : loginLocation(options.loginUrl, next, 'reauth');
+    throw new RecentSignInRequiredError(maxAgeSeconds, location);
   }
 
   signIns<R>(

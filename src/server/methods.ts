@@ -55,6 +55,22 @@ export interface SessionSecurityMethods<R> {
    * ```
    */
   signIns: SignInManagement<R>;
+  /**
+   * Asks for a recent sign-in before what matters (a password change, a payment): rejects with
+   * a `RecentSignInRequiredError` when the request's sign-in began `maxAge` seconds ago or more.
+   * The library's error answers send a page load to the login page (`reason=reauth`) and a
+   * `fetch` `401 {"status":"reauth"}`, which the browser client's `security.fetch` turns into a
+   * sign-in in place (the lock) and a retry.
+   *
+   * @example
+   * ```ts
+   * app.post('/password', async (req, res) => {
+   *   await security.requireRecentSignIn(req, 300); // signed in less than 5 minutes ago
+   *   res.json({ changed: true });
+   * });
+   * ```
+   */
+  requireRecentSignIn(r: R, maxAge: number): Promise<void>;
 }
 
 /**
@@ -75,6 +91,10 @@ export function appMethods<R, Req>(
       return lifecycle.clientTags(req, session, options);
     },
     signIns: lifecycle.signIns(bind),
+    requireRecentSignIn: (r, maxAge) => {
+      const { facts, session } = bind(r);
+      return lifecycle.requireRecentSignIn(facts, session, maxAge);
+    },
     signOut: (r) => {
       const { facts, session } = bind(r);
       return lifecycle.signOut(facts, session);

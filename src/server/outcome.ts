@@ -3,7 +3,11 @@
 // `Cache-Control: no-store`, the JSON of the ping protocol, `Clear-Site-Data` after a sign-out).
 // An adapter copies a reply onto its framework's response and decides nothing (ARCHITECTURE.md).
 
-import { SessionSecurityRequestError, SessionStoreUnavailableError } from '../core/errors.js';
+import {
+  RecentSignInRequiredError,
+  SessionSecurityRequestError,
+  SessionStoreUnavailableError,
+} from '../core/errors.js';
 import { type Answer, answers } from '../core/protocol.js';
 import { type HeaderGetter, isNavigation } from '../core/request.js';
 
@@ -70,8 +74,10 @@ const UNAVAILABLE_PAGE = 'The service is unavailable for a moment. Please try ag
 /**
  * The answer to an error of session-security thrown out of an app's request: 503 for a
  * {@link SessionStoreUnavailableError} (JSON like the library's own answers, or a short plain
- * page for a page load, with the error's `Retry-After`), the error's status for a
- * {@link SessionSecurityRequestError} (403 from `signOut`); undefined for any other error.
+ * page for a page load, with the error's `Retry-After`); for a {@link RecentSignInRequiredError}
+ * a 303 to the login page for a page load, `401 {"status":"reauth"}` otherwise; the error's
+ * status for another {@link SessionSecurityRequestError} (403 from `signOut`); undefined for any
+ * other error.
  */
 export function errorReply(error: unknown, header: HeaderGetter | undefined): Reply | undefined {
   if (error instanceof SessionStoreUnavailableError) {
@@ -80,6 +86,11 @@ export function errorReply(error: unknown, header: HeaderGetter | undefined): Re
     if (header === undefined || !isNavigation(header)) return { ...unavailable, headers };
     const page = { ...headers, 'content-type': 'text/plain; charset=utf-8' };
     return { kind: 'reply', status: unavailable.status, headers: page, body: UNAVAILABLE_PAGE };
+  }
+  if (error instanceof RecentSignInRequiredError) {
+    const navigation = header !== undefined && isNavigation(header);
+    if (navigation && error.location !== undefined) return redirectReply(error.location);
+    return jsonReply(answers.reauth(error.maxAge));
   }
   if (error instanceof SessionSecurityRequestError) {
     const body = { status: 'error', error: error.message };

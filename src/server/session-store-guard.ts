@@ -4,7 +4,7 @@
 
 import type { ErrorRequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { SessionStoreUnavailableError } from '../core/errors.js';
+import { RecentSignInRequiredError, SessionStoreUnavailableError } from '../core/errors.js';
 import { nodeHeaderGetter } from './node-facts.js';
 import { errorReply, type Reply } from './outcome.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
@@ -40,8 +40,9 @@ export function guardSessionStore<S extends Store>(
  * An Express error handler that answers a {@link SessionStoreUnavailableError} with 503
  * (`Cache-Control: no-store`): JSON `{"status":"error",…}` like the library's own answers, or a
  * short plain page for a page load; one that comes once the answer has begun (a session save or
- * touch after the app's answer) is dropped, the guard having logged it. Other errors go on to
- * the next handler.
+ * touch after the app's answer) is dropped, the guard having logged it. It answers a
+ * `RecentSignInRequiredError` (`requireRecentSignIn`) too: a 303 to the login page for a page
+ * load, `401 {"status":"reauth"}` otherwise. Other errors go on to the next handler.
  *
  * @example
  * ```ts
@@ -50,7 +51,9 @@ export function guardSessionStore<S extends Store>(
  */
 export function storeUnavailableHandler(): ErrorRequestHandler {
   return function storeUnavailable(error, req, res, next) {
-    if (!(error instanceof SessionStoreUnavailableError)) return next(error);
+    const ours =
+      error instanceof SessionStoreUnavailableError || error instanceof RecentSignInRequiredError;
+    if (!ours) return next(error);
     // A save or touch that express-session makes once the answer has begun: the guard logged
     // it, and express-session ends the answer. Passing it on would print a stack trace per
     // request (Express's final handler) during an outage.

@@ -2,11 +2,12 @@
 // `Response`s and a session the app loads, for Next.js route handlers and middleware, Bun, Deno
 // and any fetch-style server. No policy of session-security (ARCHITECTURE.md).
 
+import { RecentSignInRequiredError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import type { ClientTagsOptions } from '../server/html.js';
 import type { SignInManagement } from '../server/lifecycle.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from './binding.js';
-import { toResponse } from './response.js';
+import { errorResponse, toResponse } from './response.js';
 import type { WebSession } from './session.js';
 
 /**
@@ -139,6 +140,25 @@ export interface SessionSecurityHandler {
    */
   signIns: SignInManagement<{ request: Request; session: WebSession | undefined }>;
   /**
+   * Asks for a recent sign-in before what matters (a password change, a payment): resolves with
+   * the answer to send when the request's sign-in began `maxAge` seconds ago or more (a 303 to
+   * the login page with `reason=reauth` for a page load, `401 {"status":"reauth"}` otherwise,
+   * which the browser client's `security.fetch` turns into a sign-in in place and a retry), or
+   * undefined when it is recent enough. Call it after `check` for the same `Request`.
+   *
+   * @throws TypeError when `maxAge` is not a number of seconds above 0
+   * @example
+   * ```ts
+   * const refused = await security.requireRecentSignIn(request, session, 300);
+   * const answer = refused ?? Response.json({ changed: true }); // refused: 401, or 303 for a page load
+   * ```
+   */
+  requireRecentSignIn(
+    request: Request,
+    session: WebSession | undefined,
+    maxAge: number,
+  ): Promise<Response | undefined>;
+  /**
    * The browser client's tags for a page of a signed-in session; `''` for anonymous requests.
    * Call it after `check` for the same `Request`.
    *
@@ -160,7 +180,7 @@ export interface SessionSecurityHandler {
  * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
  *
  * @param options - the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
- * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns` and `clientTags`
+ * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns`, `clientTags` and `requireRecentSignIn`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example
  * ```ts
@@ -229,5 +249,15 @@ export function sessionSecurityHandler(
     },
     clientTags: (request, session, tagOptions) =>
       binding.clientTags(stateOf(request, session), tagOptions),
+    requireRecentSignIn: async (request, session, maxAge) => {
+      const state = stateOf(request, session);
+      try {
+        await lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
+        return undefined;
+      } catch (error) {
+        if (error instanceof RecentSignInRequiredError) return errorResponse(error, request);
+        throw error;
+      }
+    },
   };
 }

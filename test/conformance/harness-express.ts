@@ -17,6 +17,7 @@ import {
   type HarnessOptions,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -28,6 +29,21 @@ declare module 'express-session' {
 
 /** The harness's user of a request: the session's `user`, `''` when anonymous. */
 const userOf = (req: express.Request): string => req.session.user ?? '';
+
+/** Sets the session's `user` (the lock's same-session sign-in). */
+const setUser = (req: express.Request, user: string): void => {
+  req.session.user = user;
+};
+
+/** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+const signInAs = (req: express.Request, user: string): Promise<void> =>
+  new Promise((resolve, reject) =>
+    req.session.regenerate((error: unknown) => {
+      if (error) return reject(error);
+      req.session.user = user;
+      resolve();
+    }),
+  );
 
 /** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
 function signInsRoute(call: (req: express.Request) => Promise<unknown>): express.RequestHandler {
@@ -70,18 +86,20 @@ export const expressHarness: Harness = {
       logger,
       // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
       sweepInterval: 0,
+      ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
       ...options.security,
     });
     app.use(security);
     const forms = formsInFlightCounter();
     app.use(forms.count);
-    app.post('/test/sign-in', (req, res, next) => {
-      req.session.regenerate((error: unknown) => {
-        if (error) return next(error);
-        req.session.user = typeof req.query.user === 'string' ? req.query.user : 'ada';
-        const started = req.query.start ? security.start(req) : Promise.resolve();
-        started.then(() => res.json({ signedIn: true }), next);
-      });
+    app.post('/test/sign-in', async (req, res, next) => {
+      try {
+        await signInAs(req, typeof req.query.user === 'string' ? req.query.user : 'ada');
+        if (req.query.start) await security.start(req);
+        res.json({ signedIn: true });
+      } catch (error) {
+        next(error);
+      }
     });
     app.post('/test/sign-in-same-session', async (req, res, next) => {
       try {
@@ -139,6 +157,13 @@ export const expressHarness: Harness = {
       '/test/sign-ins/sweep',
       signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
     );
+    // A rejection goes to `next(error)` (Express 5): storeUnavailableHandler answers the refusal.
+    const recent: express.RequestHandler = async (req, res) => {
+      await security.requireRecentSignIn(req, Number(req.query.maxAge));
+      res.json({ recent: true });
+    };
+    app.get('/test/recent', recent);
+    app.post('/test/recent', recent);
     app.post('/form', express.urlencoded({ extended: false }), (req, res) => {
       res.json({ note: (req.body as Record<string, unknown>).note ?? null });
     });

@@ -13,6 +13,7 @@ import {
   type HarnessOptions,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -30,6 +31,15 @@ function queryParam(request: FastifyRequest, name: string): string | undefined {
 
 /** The harness's user of a request: the session's `user`, `''` when anonymous. */
 const userOf = (request: FastifyRequest): string => request.session.user ?? '';
+
+/** Sets the session's `user` (the lock's same-session sign-in). */
+const setUser = (request: FastifyRequest, user: string): void => request.session.set('user', user);
+
+/** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+async function signInAs(request: FastifyRequest, user: string): Promise<void> {
+  await request.session.regenerate();
+  request.session.set('user', user);
+}
 
 /** A route that answers a call of `security.signIns` as JSON, or its request error's status. */
 function signInsRoute(call: (request: FastifyRequest) => Promise<unknown>) {
@@ -78,6 +88,7 @@ export const fastifyHarness: Harness = {
       logger,
       // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
       sweepInterval: 0,
+      ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
       ...options.security,
     });
     await app.register(security);
@@ -98,16 +109,23 @@ export const fastifyHarness: Harness = {
       },
     );
     const appErrors: unknown[] = [];
-    app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-      const status = error.statusCode ?? 500;
-      if (status !== 500) return reply.code(status).send({ status: 'error', error: error.message });
-      appErrors.push(error);
-      return reply.code(500).send({ status: 'error', error: 'internal server error' });
-    });
+    app.setErrorHandler(
+      (error: Error & { statusCode?: number; headers?: object }, _request, reply) => {
+        const status = error.statusCode ?? 500;
+        // With the error's headers, as Fastify's default handler sends them (Retry-After, reauth).
+        if (status !== 500) {
+          return reply
+            .code(status)
+            .headers(error.headers ?? {})
+            .send({ status: 'error', error: error.message });
+        }
+        appErrors.push(error);
+        return reply.code(500).send({ status: 'error', error: 'internal server error' });
+      },
+    );
 
     app.post('/test/sign-in', async (request) => {
-      await request.session.regenerate();
-      request.session.set('user', queryParam(request, 'user') ?? 'ada');
+      await signInAs(request, queryParam(request, 'user') ?? 'ada');
       if (queryParam(request, 'start')) await security.start(request);
       return { signedIn: true };
     });
@@ -156,6 +174,14 @@ export const fastifyHarness: Harness = {
       '/test/sign-ins/sweep',
       signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
     );
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/test/recent',
+      handler: async (request) => {
+        await security.requireRecentSignIn(request, Number(queryParam(request, 'maxAge')));
+        return { recent: true };
+      },
+    });
     app.post('/form', async (request) => {
       const note = (request.body as Record<string, unknown> | undefined)?.note;
       return { note: note ?? null };

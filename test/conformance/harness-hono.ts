@@ -6,7 +6,11 @@ import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Session, type SessionData, type Store, sessionMiddleware } from 'hono-sessions';
-import { SessionSecurityRequestError, SessionStoreUnavailableError } from 'session-security';
+import {
+  RecentSignInRequiredError,
+  SessionSecurityRequestError,
+  SessionStoreUnavailableError,
+} from 'session-security';
 import { errorResponse, guardSessionStore, sessionSecurity } from 'session-security/hono';
 import { FakeClock } from '../support/http.js';
 import {
@@ -15,6 +19,7 @@ import {
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -54,6 +59,19 @@ const sessionOf = (c: Context<{ Variables: Variables }>) => c.get('session');
 /** The harness's user of a request: the session's `user`, `''` when anonymous. */
 const userOf = (c: Context<{ Variables: Variables }>): string =>
   String(sessionOf(c).get('user') ?? '');
+
+/** Sets the session's `user` (the lock's same-session sign-in). */
+const setUser = (c: Context<{ Variables: Variables }>, user: string): void =>
+  sessionOf(c).set('user', user);
+
+/** Signs `user` in on a new session, as `POST /test/sign-in` and the lock do. */
+function signInAs(c: Context<{ Variables: Variables }>, user: string): void {
+  // A new session: hono-sessions gives it a new id at the end of the request.
+  const session = sessionOf(c);
+  for (const key of Object.keys(session.getCache()._data)) session.forget(key);
+  c.set('session_key_rotation', true);
+  session.set('user', user);
+}
 
 /** A field of the JSON body; undefined for an empty body. */
 async function field(c: Context, name: string): Promise<unknown> {
@@ -97,6 +115,7 @@ export const honoHarness: Harness = {
       trustProxy: options.trustProxy === true,
       // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
       sweepInterval: 0,
+      ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
       ...options.security,
     });
     app.use(security);
@@ -111,11 +130,7 @@ export const honoHarness: Harness = {
       }
     });
     app.post('/test/sign-in', async (c) => {
-      // A new session: hono-sessions gives it a new id at the end of the request.
-      const session = sessionOf(c);
-      for (const key of Object.keys(session.getCache()._data)) session.forget(key);
-      c.set('session_key_rotation', true);
-      session.set('user', c.req.query('user') ?? 'ada');
+      signInAs(c, c.req.query('user') ?? 'ada');
       if (c.req.query('start')) await security.start(c);
       return c.json({ signedIn: true });
     });
@@ -164,6 +179,10 @@ export const honoHarness: Harness = {
       '/test/sign-ins/sweep',
       signInsRoute(async () => ({ expired: await security.signIns.sweep() })),
     );
+    app.on(['GET', 'POST'], '/test/recent', async (c) => {
+      await security.requireRecentSignIn(c, Number(c.req.query('maxAge')));
+      return c.json({ recent: true });
+    });
     app.post('/form', async (c) => {
       const body = await c.req.parseBody();
       return c.json({ note: typeof body.note === 'string' ? body.note : null });
@@ -188,8 +207,11 @@ export const honoHarness: Harness = {
     });
     const appErrors: unknown[] = [];
     app.onError((error, c) => {
-      // A store outage is answered 503 as the README tells Hono apps; anything else is the app's.
-      if (!(error instanceof SessionStoreUnavailableError)) appErrors.push(error);
+      // A store outage is answered 503 as the README tells Hono apps, a refused request for a
+      // recent sign-in 401 or 303; anything else is the app's.
+      const answered =
+        error instanceof SessionStoreUnavailableError || error instanceof RecentSignInRequiredError;
+      if (!answered) appErrors.push(error);
       return errorResponse(error, c.req.raw) ?? c.text('Internal Server Error', 500);
     });
 

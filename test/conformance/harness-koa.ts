@@ -10,6 +10,7 @@ import {
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -55,6 +56,17 @@ async function regenerate(ctx: Context): Promise<AppSession> {
     delete (current as unknown as Record<string, unknown>)[key];
   await current.regenerate();
   return current;
+}
+
+/** Sets the session's `user` (the lock's same-session sign-in). */
+function setUser(ctx: Context, user: string): void {
+  const current = sessionOf(ctx);
+  if (current) current.user = user;
+}
+
+/** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+async function signInAs(ctx: Context, user: string): Promise<void> {
+  (await regenerate(ctx)).user = user;
 }
 
 /** Reads an `application/x-www-form-urlencoded` body, as a small body parser would. */
@@ -131,6 +143,7 @@ export const koaHarness: Harness = {
       logger,
       // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
       sweepInterval: 0,
+      ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
       ...options.security,
     });
     app.use(security);
@@ -145,11 +158,15 @@ export const koaHarness: Harness = {
       }
     });
     const user = (ctx: Context) => ({ user: sessionOf(ctx)?.user ?? null });
+    // A refusal is thrown to Koa's default error handling: its status and headers, exposed.
+    const recent: Route = async (ctx) => {
+      await security.requireRecentSignIn(ctx, Number(ctx.query.maxAge));
+      ctx.body = { recent: true };
+    };
     app.use(
       routes({
         'POST /test/sign-in': async (ctx) => {
-          const fresh = await regenerate(ctx);
-          fresh.user = typeof ctx.query.user === 'string' ? ctx.query.user : 'ada';
+          await signInAs(ctx, typeof ctx.query.user === 'string' ? ctx.query.user : 'ada');
           if (ctx.query.start) await security.start(ctx);
           ctx.body = { signedIn: true };
         },
@@ -186,6 +203,8 @@ export const koaHarness: Harness = {
         'POST /test/sign-ins/sweep': signInsRoute(async () => ({
           expired: await security.signIns.sweep(),
         })),
+        'GET /test/recent': recent,
+        'POST /test/recent': recent,
         'POST /form': async (ctx) => {
           ctx.body = { note: (await formBody(ctx)).get('note') };
         },

@@ -42,6 +42,7 @@ import {
   type HarnessOptions,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -90,6 +91,17 @@ async function regenerate(req: object): Promise<void> {
   );
 }
 
+/** Sets the session's `user` (the lock's same-session sign-in). */
+function setUser(req: AnyRequest, user: string): void {
+  (req.session as { user?: string }).user = user;
+}
+
+/** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+async function signInAs(req: AnyRequest, user: string): Promise<void> {
+  await regenerate(req);
+  (req.session as { user?: string }).user = user;
+}
+
 /**
  * The app's catch-all filter, as the NestJS guide shows one: the library's own exceptions are
  * handed to `security.replyTo` (Nest asks an app's global filter before the module's); others
@@ -121,8 +133,7 @@ function testControllers(platform: Platform, forms: { inFlight: number }) {
       @Query('user') user?: string,
       @Query('start') start?: string,
     ) {
-      await regenerate(req);
-      (req.session as { user?: string }).user = user ?? 'ada';
+      await signInAs(req, user ?? 'ada');
       if (start) await this.security.start(req);
       return { signedIn: true };
     }
@@ -185,6 +196,23 @@ function testControllers(platform: Platform, forms: { inFlight: number }) {
     @HttpCode(200)
     async sweep() {
       return { expired: await this.security.signIns.sweep() };
+    }
+
+    // A refusal is thrown to Nest's filters: the module's answers it (`replyTo` in the app's).
+    @Get('test/recent')
+    recentGet(@Req() req: object, @Query('maxAge') maxAge?: string) {
+      return this.recent(req, maxAge);
+    }
+
+    @Post('test/recent')
+    @HttpCode(200)
+    recentPost(@Req() req: object, @Query('maxAge') maxAge?: string) {
+      return this.recent(req, maxAge);
+    }
+
+    private async recent(req: object, maxAge: string | undefined) {
+      await this.security.requireRecentSignIn(req, Number(maxAge));
+      return { recent: true };
     }
 
     @Post('form')
@@ -267,6 +295,7 @@ function nestHarness(platform: Platform): Harness {
             logger,
             // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
             sweepInterval: 0,
+            ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
             ...options.security,
           }),
         ],

@@ -55,6 +55,7 @@ import {
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -314,6 +315,13 @@ async function startNext(
     return stages.getStore()?.sessions.get(request) as StageSession;
   }
 
+  /** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+  async function signInAs(request: Request, user: string): Promise<void> {
+    const session = sessionOf(request);
+    await session.regenerate();
+    session.set('user', user);
+  }
+
   const handler = sessionSecurityHandler({
     expireAfter: 900,
     warnAfter: 780,
@@ -325,6 +333,16 @@ async function startNext(
     // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
     sweepInterval: 0,
     trustProxy: options.trustProxy === true,
+    // The lock's verify runs in the proxy's stage: it signs in on that stage's session.
+    ...(options.lock
+      ? {
+          lock: testLock<WebRequestContext>(
+            options.lock,
+            ({ request }, user) => signInAs(request, user),
+            ({ request }, user) => sessionOf(request).set('user', user),
+          ),
+        }
+      : {}),
     ...options.security,
   });
   // proxy.ts: `export const proxy = security.proxy;`
@@ -354,12 +372,27 @@ async function startNext(
   const user: RouteHandler = async (request) =>
     json({ user: sessionOf(request).get('user') ?? null });
 
+  /**
+   * `requireRecentSignIn` after `check` for the same Request (its step): the route's own, checked
+   * again passive (the proxy counted it), as `/test/page` does. A refusal is a Response to send.
+   */
+  const recent: RouteHandler = async (request) => {
+    const session = sessionOf(request);
+    const headers = new Headers(request.headers);
+    headers.set('x-session-security', 'passive');
+    const own = new Request(request.url, { method: request.method, headers });
+    const maxAge = Number(request.nextUrl.searchParams.get('maxAge'));
+    const refused =
+      (await handler.check(own, session)) ??
+      (await handler.requireRecentSignIn(own, session, maxAge));
+    return refused ?? json({ recent: true });
+  };
+
   /** The app's route handlers (app/**\/route.ts), by method and path. */
   const routes: Record<string, RouteHandler> = {
     'POST /test/sign-in': async (request) => {
+      await signInAs(request, request.nextUrl.searchParams.get('user') ?? 'ada');
       const session = sessionOf(request);
-      await session.regenerate();
-      session.set('user', request.nextUrl.searchParams.get('user') ?? 'ada');
       if (request.nextUrl.searchParams.get('start')) await handler.start(request, session);
       return json({ signedIn: true });
     },
@@ -398,6 +431,8 @@ async function startNext(
     'POST /test/sign-ins/sweep': signInsRoute(async () => ({
       expired: await handler.signIns.sweep(),
     })),
+    'GET /test/recent': recent,
+    'POST /test/recent': recent,
     'POST /form': async (request) => {
       const note = (await request.formData()).get('note');
       return json({ note: typeof note === 'string' ? note : null });

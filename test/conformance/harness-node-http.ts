@@ -18,6 +18,7 @@ import {
   type SessionStoreOperation,
   signInAt,
   TEST_DRAFT_SECRET,
+  testLock,
   testLogger,
 } from './harness.js';
 
@@ -140,6 +141,17 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /** The harness's user of a request: the session's `user`, `''` when anonymous. */
 const userOf = (req: SessionRequest): string => String(req.session?.data.user ?? '');
 
+/** Sets the session's `user` (the lock's same-session sign-in). */
+function setUser(req: SessionRequest, user: string): void {
+  if (req.session) req.session.data.user = user;
+}
+
+/** Signs `user` in on a new session (regenerated), as `POST /test/sign-in` and the lock do. */
+async function signInAs(req: SessionRequest, user: string): Promise<void> {
+  await req.session?.regenerate();
+  if (req.session) req.session.data.user = user;
+}
+
 export const nodeHttpHarness: Harness = {
   framework: 'node:http',
   async start(options: HarnessOptions = {}) {
@@ -157,6 +169,7 @@ export const nodeHttpHarness: Harness = {
       // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
       sweepInterval: 0,
       trustProxy: options.trustProxy === true,
+      ...(options.lock ? { lock: testLock(options.lock, signInAs, setUser) } : {}),
       ...options.security,
     });
     const appErrors: unknown[] = [];
@@ -181,8 +194,7 @@ export const nodeHttpHarness: Harness = {
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       switch (`${method} ${path}`) {
         case 'POST /test/sign-in': {
-          await req.session?.regenerate();
-          if (req.session) req.session.data.user = query.get('user') ?? 'ada';
+          await signInAs(req, query.get('user') ?? 'ada');
           if (query.get('start')) await security.start(req);
           return json(200, { signedIn: true });
         }
@@ -217,6 +229,10 @@ export const nodeHttpHarness: Harness = {
           return signIns(async () => ({ ended: await security.signIns.endEveryone() }));
         case 'POST /test/sign-ins/sweep':
           return signIns(async () => ({ expired: await security.signIns.sweep() }));
+        case 'GET /test/recent':
+        case 'POST /test/recent':
+          await security.requireRecentSignIn(req, Number(query.get('maxAge')));
+          return json(200, { recent: true });
         case 'POST /form': {
           formsInFlight++;
           try {
@@ -268,7 +284,9 @@ export const nodeHttpHarness: Harness = {
         );
       }
       if (error instanceof SessionSecurityRequestError) {
-        return json(error.status, { status: 'error', error: error.message });
+        // With the error's headers, if any (a refused recent sign-in's `X-Session-Security`).
+        const { headers } = error as { headers?: Record<string, string> };
+        return json(error.status, { status: 'error', error: error.message }, headers);
       }
       appErrors.push(error);
       const { status, headers } = error as { status?: unknown; headers?: Record<string, string> };

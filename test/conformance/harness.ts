@@ -2,7 +2,7 @@
 // written once against this; each adapter provides a `Harness` that starts its framework's real
 // server on 127.0.0.1:0 with its real session plugin and a server-side session store.
 
-import type { SessionSecurityOptions } from 'session-security';
+import type { LockOptions, SessionSecurityOptions } from 'session-security';
 import { CookieJar, type FakeClock, send } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
 import type { StoreKind } from './adapters.js';
@@ -15,6 +15,8 @@ export interface TestLogger {
   warn(message: string): void;
   error(message: string, error?: unknown): void;
   readonly errors: string[];
+  /** The error handed with each message (undefined when none), in the order of `errors`. */
+  readonly causes: unknown[];
 }
 
 /** The operations of a session store, as the fault injection names them. */
@@ -37,6 +39,17 @@ export interface HarnessOptions {
   sessionStoreFails?: (operation: SessionStoreOperation) => boolean;
   /** The framework's trusted-proxy setting on (X-Forwarded-Proto / -Host honoured). */
   trustProxy?: boolean;
+  /**
+   * The lock on: session-security gets `lock: testLock(...)`, whose `verify` takes exactly the
+   * password `lockPassword(username)` (`'pw-' + username`) and then signs that user in on the
+   * framework's session as `POST /test/sign-in?user=` does (a regenerated session whose `user` is
+   * the user name, which `isAuthenticated` and `userId` read), and refuses any other password.
+   * With `'same-session'` it sets `user` in the request's session as it is, without regenerating
+   * it (as `POST /test/sign-in-same-session` does). Two user names break verify's contract,
+   * whatever the password: `throws` (verify throws an Error of LOCK_VERIFY_ERROR) and `liar`
+   * (verify resolves true without signing anyone in).
+   */
+  lock?: boolean | 'same-session';
 }
 
 /**
@@ -63,6 +76,12 @@ export interface HarnessOptions {
  *   - `POST /test/sign-ins/end-user`, JSON `{"userId": "…"}`: `200 {"ended": n}` (`endUser`);
  *   - `POST /test/sign-ins/end-everyone`: `200 {"ended": n}` (`endEveryone`);
  *   - `POST /test/sign-ins/sweep`: `200 {"expired": n}` (`sweep`).
+ * - `GET` and `POST /test/recent?maxAge=N`: `await security.requireRecentSignIn(req,
+ *   Number(maxAge))`, then `200 {"recent":true}`. Its `RecentSignInRequiredError` goes to the
+ *   framework as an app's handler lets it (Express `next(error)`, thrown in Koa, Fastify, Hono,
+ *   NestJS and node:http, the Response of session-security/web's returned) and is no app error:
+ *   401 with its headers, or the library's answer (303 to the login page for a page load). A bad
+ *   `maxAge`'s TypeError is an app error (500).
  * Errors that reach the framework's own error handling (and would be a 500) are kept in
  * `appErrors`.
  */
@@ -111,11 +130,44 @@ export interface Harness {
 /** The logger every harness hands to session-security. */
 export function testLogger(): TestLogger {
   const errors: string[] = [];
+  const causes: unknown[] = [];
   return {
     errors,
+    causes,
     warn: () => {},
-    error: (message: string) => {
+    error: (message: string, error?: unknown) => {
       errors.push(message);
+      causes.push(error);
+    },
+  };
+}
+
+/** The one password the harnesses' lock takes for a user name. */
+export const lockPassword = (username: string): string => `pw-${username}`;
+
+/** The message of the Error the harnesses' `lock.verify` throws for the user name `throws`. */
+export const LOCK_VERIFY_ERROR = 'the user directory did not answer';
+
+/**
+ * The harnesses' `lock` option (HarnessOptions.lock) over a harness's own sign-in: `signInAs`
+ * signs `user` in on the request's session as that harness's `POST /test/sign-in` does (a
+ * regenerated session); `setUser` sets `user` in the request's session as it is.
+ */
+export function testLock<Req>(
+  how: true | 'same-session',
+  signInAs: (req: Req, user: string) => void | Promise<void>,
+  setUser: (req: Req, user: string) => void,
+): LockOptions<Req> {
+  return {
+    async verify(req, credentials) {
+      if (credentials.type !== 'password') return false;
+      const { username, password } = credentials;
+      if (username === 'throws') throw new Error(LOCK_VERIFY_ERROR);
+      if (username === 'liar') return true;
+      if (password !== lockPassword(username)) return false;
+      if (how === 'same-session') setUser(req, username);
+      else await signInAs(req, username);
+      return true;
     },
   };
 }

@@ -141,6 +141,9 @@ export async function startDemoProcess(env: DemoEnv): Promise<DemoInstance> {
     REDIS_CLUSTER: env.REDIS_CLUSTER ?? '',
     TRUST_PROXY: env.TRUST_PROXY,
     ABSOLUTE_TIMEOUT: '0',
+    // These tests follow a tab to the login page on expiry; the lock keeps it in place instead
+    // (test/e2e/lock.test.ts).
+    LOCK: 'off',
   });
   try {
     let port: number | undefined;

@@ -38,6 +38,10 @@ export interface DemoTimes {
   absoluteTimeout?: number;
   /** The server's clock (default the real one): a SharedClock the test moves with the browser's. */
   clock?: Clock;
+  /** Sign in again in place on expiry (the demo's `lock`; default off). */
+  lock?: boolean;
+  /** How recent a sign-in "Change password" asks for (seconds; default 300). */
+  recentSignIn?: number;
 }
 
 /** Serves the demo on 127.0.0.1:0; the library's warnings (short test windows) are collected, not printed. */

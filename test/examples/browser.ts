@@ -57,7 +57,7 @@ declare module 'express-session' {
   }
 }
 
-/** The app of the pages: a sign-in route, one page per example, the bundles. */
+/** The app of the pages: a sign-in route, a route that asks for a recent sign-in, one page per example, the bundles. */
 function hostApp(files: Map<string, Uint8Array>) {
   const app = express();
   app.use(session({ secret: SECRETS.SESSION_SECRET, resave: false, saveUninitialized: false }));
@@ -75,6 +75,10 @@ function hostApp(files: Map<string, Uint8Array>) {
       req.session.user = 'ada';
       security.start(req).then(() => res.end('signed in'), next);
     });
+  });
+  // What the examples' `fetch` calls: a route that asks for a recent sign-in (the page's is).
+  app.post('/password', (req, res, next) => {
+    security.requireRecentSignIn(req, 300).then(() => res.json({ changed: true }), next);
   });
   app.get('/examples/:name', (req, res) => {
     res.send(`<!doctype html><html lang="en"><head><title>${req.params.name}</title><link rel="icon" href="data:,">

@@ -58,6 +58,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/conformance/protocol.test.ts': 7.6,
   'test/conformance/sign-ins.test.ts': 2.7,
   'test/conformance/sign-out.test.ts': 2.6,
+  'test/conformance/unlock.test.ts': 2.5,
   'test/conformance/events.test.ts': 2.1,
   'test/conformance/ping-hostile.test.ts': 2,
   'test/conformance/ping-bad-input.test.ts': 1.2,

@@ -4,30 +4,33 @@
 // the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts
 // fails on any other order). No session (503) is decided before, for every request.
 
-import { MAX_TIMEOUT_MS, statusOf } from '../../core/policy.js';
+import { MAX_TIMEOUT_MS, type SecurityState, statusOf, type Timeouts } from '../../core/policy.js';
 import {
   type Answer,
   answers,
   isJsonContentType,
   MAX_BODY_BYTES,
+  MAX_UNLOCK_BYTES,
   namedSignIn,
   parsePingBody,
+  parseUnlockBody,
   ROUTES,
   type Route,
   SIGN_IN_HEADER,
 } from '../../core/protocol.js';
 import { crossOriginReason } from '../../core/request.js';
-import type { SessionAccess } from '../../core/store.js';
+import type { ActivityStore, SessionAccess } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
 import { type AssetRoute, clientAssets, isAssetRoute } from '../assets.js';
 import { debug } from '../debug.js';
-import { pageDrafts } from '../drafts.js';
+import { draftKey, pageDrafts } from '../drafts.js';
 import { clientConfig } from '../html.js';
 import type { BodyRead, RequestFacts } from '../lifecycle.js';
-import { jsonReply, type Outcome } from '../outcome.js';
+import { errorReply, jsonReply, type Outcome } from '../outcome.js';
 import type { Core } from './core.js';
 import type { HeldSignOuts } from './held-sign-outs.js';
-import { endSession, refuse, signOutSession, touch } from './steps.js';
+import { markerIn } from './report.js';
+import { endFound, endSession, refuse, signOutSession, touch } from './steps.js';
 
 /** A request to one of the library's routes, as the checks see it and fill it in. */
 interface RouteRequest<Req> {
@@ -51,7 +54,11 @@ type Check<Req> = (
  * The checks of a request to the library's routes, in the order of the protocol; each answers
  * the request or hands it to the next.
  */
-function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<Req>> {
+function checks<Req>(
+  core: Core<Req>,
+  held: HeldSignOuts,
+  start: StartSignIn<Req>,
+): ReadonlyArray<Check<Req>> {
   const { options, report } = core;
   /** The answer of the library's explicit sign-out: anonymous now, and the browser's cache cleared. */
   function signedOut(): Answer {
@@ -61,9 +68,9 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
   }
 
   return [
-    // 404: not one of the library's routes.
+    // 404: not one of the library's routes (the unlock is one only with the lock).
     ({ facts, session, route }) =>
-      Object.hasOwn(ROUTES, route)
+      Object.hasOwn(ROUTES, route) && (route !== '/unlock' || options.lock !== undefined)
         ? undefined
         : refuse(core, facts, session, 'not-found', answers.notFound(facts.path)),
     // 405: a method the route does not take.
@@ -84,25 +91,33 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
     // 415: a POST ping that is not JSON. Why JSON only: a cross-site HTML form cannot send
     // application/json without a preflight.
     (request) => {
-      const { facts, session, isPing } = request;
+      const { facts, session, isPing, route } = request;
       if (isPing) report.countPing(facts.method as 'GET' | 'POST');
       const contentType = facts.header('content-type');
-      if (!isPing || facts.method !== 'POST' || isJsonContentType(contentType)) return undefined;
+      const sendsJson = facts.method === 'POST' && (isPing || route === '/unlock');
+      if (!sendsJson || isJsonContentType(contentType)) return undefined;
       const refusal = answers.unsupportedMediaType(contentType);
       return refuse(core, facts, session, 'unsupported-media-type', refusal);
     },
     // 413 past the limit, 400 for a body the client cut off; read without buffering past it.
     async (request) => {
-      const { facts, session, isPing } = request;
-      if (!isPing || facts.method !== 'POST') return undefined;
-      request.body = await facts.readBody(MAX_BODY_BYTES);
+      const { facts, session, isPing, route } = request;
+      const isUnlock = route === '/unlock';
+      if (!(isPing || isUnlock) || facts.method !== 'POST') return undefined;
+      request.body = await facts.readBody(isUnlock ? MAX_UNLOCK_BYTES : MAX_BODY_BYTES);
       if (request.body.kind === 'tooLarge') {
-        return refuse(core, facts, session, 'body-too-large', answers.tooLarge());
+        return refuse(core, facts, session, 'body-too-large', answers.tooLarge(isUnlock));
       }
       if (request.body.kind !== 'aborted') return undefined;
       debug('%s %s: the client gave up sending its body', facts.method, facts.path);
       return jsonReply(answers.badRequest('the body was cut off before its end'));
     },
+    // The lock's sign-in again: anonymous (the sign-in expired) or not (asked again before what
+    // matters), so before the anonymous answers.
+    ({ facts, session, authenticated, route, body }) =>
+      route === '/unlock' && body?.kind === 'text'
+        ? unlock(core, start, facts, session, authenticated, body.text)
+        : undefined,
     // Anonymous: a ping or a config request is told so (a ping also how its sign-in ended); a
     // logout signs nobody out.
     async ({ facts, session, authenticated, isPing, isConfig }) => {
@@ -134,7 +149,9 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
         : undefined;
       const extend = report.observed && ping?.ok === true && ping.extend;
       // Exact: a ping is where every tab's clock meets the server's, so it never reads a copy.
-      const step = await touch(core, facts, session, offsetMs, extend, true);
+      // With the lock, the step reads the sign-in's user too (its drafts key is in the answer).
+      const withFacts = extend || options.lock !== undefined;
+      const step = await touch(core, facts, session, offsetMs, withFacts, true);
       if (!step.ok) return step.outcome;
       if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
       if (ping?.ok === false) {
@@ -143,7 +160,9 @@ function checks<Req>(core: Core<Req>, held: HeldSignOuts): ReadonlyArray<Check<R
       const { state, nowMs } = step.value;
       if (extend)
         report.emit({ type: 'extended', at: options.clock.now(), ...report.about(state) });
-      return jsonReply(answers.active(statusOf(state, nowMs, options)));
+      return jsonReply(
+        answers.active({ ...statusOf(state, nowMs, options), ...lockUser(core, state) }),
+      );
     },
   ];
 }
@@ -193,9 +212,119 @@ async function configAnswer<Req>(
   return jsonReply(answers.config(status, clientConfig(status, settings, lang)));
 }
 
+/**
+ * With the lock, the drafts key of the sign-in's user, which a ping's answer carries: a locked
+ * tab that hears of a new sign-in (another tab's, the login page's) carries on when it is the same
+ * user's, and reloads when it is another's. Nothing without the lock, or without a user.
+ */
+function lockUser<Req>({ options }: Core<Req>, state: SecurityState): { user?: string } {
+  const { lock, drafts } = options;
+  if (!lock || !drafts || state.userId === undefined) return {};
+  return { user: draftKey(drafts.secret, state.userId) };
+}
+
+/** Ends the sign-in a session held before it was regenerated, by its marker and user. */
+async function revokeMarker(
+  store: ActivityStore,
+  marker: string,
+  userId: string | undefined,
+  timeouts: Timeouts,
+): Promise<SecurityState[]> {
+  if (!userId || !store.revoke) return [];
+  return store.revoke({ userId, signIn: marker }, timeouts);
+}
+
+/** Starts a new sign-in as `start(req)` does (the lock's sign-in again). */
+export type StartSignIn<Req> = (facts: RequestFacts<Req>, session: SessionAccess) => Promise<void>;
+
+/**
+ * The lock's sign-in again (docs/guide/lock.md): the app's `verify` checks the credentials and
+ * signs the user in; then the sign-in it replaces (a live one, asked again before what matters)
+ * ends, and a new one begins: a new marker, a fresh absolute timeout. Answers its status and its
+ * user's drafts key (lockUser), by which each locked tab tells the same user from another.
+ */
+async function unlock<Req>(
+  core: Core<Req>,
+  start: StartSignIn<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  authenticated: boolean,
+  text: string,
+): Promise<Outcome> {
+  const { options, report, store } = core;
+  const { lock } = options;
+  if (!lock) throw new Error('session-security: the unlock route needs the lock');
+  const body = parseUnlockBody(text);
+  if (!body.ok) return refuse(core, facts, session, 'bad-request', answers.badRequest(body.error));
+  let live = authenticated;
+  if (live) {
+    // A sign-in that is over (not found yet: no request came since its deadline) ends here as
+    // any request would find it, its session made a fresh anonymous one to sign in again on.
+    const step = await touch(core, facts, session, undefined, false, true);
+    if (!step.ok) return step.outcome;
+    if (step.value.kind === 'ended') {
+      const ended = await endFound(core, facts, session, step.value, true);
+      if (!ended.ok) return ended.outcome;
+      live = false;
+    }
+  }
+  // The sign-in asked again, when it lives: its marker, and its user's.
+  const before = live ? markerIn(session) : undefined;
+  const beforeUser = before === undefined ? undefined : options.userId?.(facts.req);
+  let accepted: boolean;
+  try {
+    accepted =
+      (await lock.verify(facts.req, {
+        type: 'password',
+        username: body.username,
+        password: body.password,
+      })) === true;
+  } catch (error) {
+    report.hookFailed('lock.verify', error);
+    return jsonReply(answers.hookFailed('lock.verify'));
+  }
+  if (!accepted) return refuse(core, facts, session, 'credentials', answers.credentialsRefused());
+  if (!(await options.isAuthenticated(facts.req))) {
+    report.hookFailed(
+      'lock.verify',
+      new Error(
+        "it resolved true, but isAuthenticated(req) is false: verify must sign the user in on req's session",
+      ),
+    );
+    return jsonReply(answers.hookFailed('lock.verify'));
+  }
+  // The sign-in asked again ends first, as a revocation: no tab is told of it, each finds the new
+  // sign-in of the same user. Still in this session, or (verify regenerated the session) by its
+  // marker among its user's sign-ins.
+  if (before !== undefined) {
+    const replaced = await report.guarded(
+      () =>
+        markerIn(session) === before
+          ? store.end(session, 'revoked', options).then((state) => (state ? [state] : []))
+          : revokeMarker(store, before, beforeUser, options),
+      'end',
+    );
+    if (!replaced.ok) return replaced.outcome;
+    for (const state of replaced.value) report.signedOut(state, 'replaced');
+  }
+  core.steps.delete(facts.req as object);
+  try {
+    await start(facts, session);
+  } catch (error) {
+    const reply = errorReply(error, undefined);
+    if (reply === undefined) throw error;
+    return reply;
+  }
+  const step = core.steps.get(facts.req as object);
+  if (step?.kind !== 'active') throw new Error('session-security: the new sign-in has no clock');
+  debug('%s %s: signed in again through the lock', facts.method, facts.path);
+  const status = statusOf(step.state, step.nowMs, options);
+  return jsonReply(answers.active({ ...status, ...lockUser(core, step.state) }));
+}
+
 /** Answers a request to one of the library's routes: the first of the checks that answers. */
-export function routeHandler<Req>(core: Core<Req>, held: HeldSignOuts) {
-  const inOrder = checks(core, held);
+export function routeHandler<Req>(core: Core<Req>, held: HeldSignOuts, start: StartSignIn<Req>) {
+  const inOrder = checks(core, held, start);
   return async function handleRoute(
     facts: RequestFacts<Req>,
     session: SessionAccess,

@@ -65,6 +65,23 @@ export async function endSession<Req>(
   step: Touch & { kind: 'ended' },
   forRoute: boolean,
 ): Promise<Outcome> {
+  const outcome = endedOutcome(core, facts, step.reason, forRoute);
+  // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
+  const ended = await endFound(core, facts, session, step, outcome.kind === 'next');
+  return ended.ok ? outcome : ended.outcome;
+}
+
+/**
+ * What {@link endSession} does before it answers: reports how the sign-in ended and ends its
+ * session (`keepSession`: a fresh anonymous one in its place).
+ */
+export function endFound<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  step: Touch & { kind: 'ended' },
+  keepSession: boolean,
+): Promise<Guarded<void>> {
   const { report } = core;
   const { reason } = step;
   debug('%s %s: sign-in ended (%s)', facts.method, facts.path, reason);
@@ -77,10 +94,7 @@ export async function endSession<Req>(
     report.refused(facts, session, 'ended-sign-in');
   }
   core.steps.delete(facts.req as object);
-  const outcome = endedOutcome(core, facts, reason, forRoute);
-  // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
-  const ended = await report.guarded(() => session.end(outcome.kind === 'next'), 'session');
-  return ended.ok ? outcome : ended.outcome;
+  return report.guarded(() => session.end(keepSession), 'session');
 }
 
 /** What a request whose sign-in ended gets: an expiry is told to the client; after a sign-out it goes on as anonymous. */
