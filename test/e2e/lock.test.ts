@@ -114,6 +114,17 @@ describe('the lock on the demo (expireAfter 6 s, warnAfter 4 s)', () => {
       // The sign-in is over on the server: the lock is not a session kept alive.
       const polled = await context.request.get(`${demo.origin}/api/poll`);
       expect(polled.status()).toBe(401);
+      // Escape, twice (a browser then closes a modal dialog whatever the page says): the lock
+      // stays, focus in it.
+      await second.bringToFront();
+      for (let i = 0; i < 2; i++) await second.keyboard.press('Escape');
+      await second.waitForTimeout(100);
+      expect(await lockFacts(second)).toMatchObject({ open: true, focusInLock: true });
+      // On paper too, nothing of the page shows.
+      await form.emulateMedia({ media: 'print' });
+      expect((await lockFacts(form)).mainShown).toBe(false);
+      await form.emulateMedia({ media: 'screen' });
+      await home.bringToFront();
 
       // axe-core on a locked page finds nothing (the demo's CSP refuses an inline script).
       await home.evaluate(AXE_SOURCE);
