@@ -31,7 +31,9 @@ const budgets = [
   { name: 'drafts script', file: values.drafts, budget: 1600 },
   // 1,300: the lock (its form, its strings in English, and its own copy of the request that signs
   // in again), imported only on pages of an app with the lock option: 1,269 bytes measured.
-  { name: 'lock script', file: values.lock, budget: 1300 },
+  // 1,600: a passkey (its button, the request for a challenge, WebAuthn's JSON both ways) made it
+  // 1,521.
+  { name: 'lock script', file: values.lock, budget: 1600 },
 ];
 
 let over = 0;

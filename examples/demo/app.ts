@@ -14,6 +14,7 @@ import {
   safeNextPath,
 } from 'session-security';
 import { sessionSecurity, storeUnavailableHandler } from 'session-security/express';
+import { type PasskeyUser, passkeys, type StoredPasskey } from 'session-security/passkeys';
 import { auditTrail } from './audit.js';
 import { type IdleTimeouts, idleTimeoutSettings } from './idle-timeouts.js';
 import {
@@ -64,6 +65,11 @@ export interface DemoConfig {
   lock?: boolean;
   /** How recent a sign-in "Change password" asks for, in seconds (default 300: 5 minutes). */
   recentSignIn?: number;
+  /**
+   * With the lock, passkeys too: the origin the browser opens the demo on. WebAuthn needs a
+   * secure context: `http://localhost:PORT` is one, `http://127.0.0.1:PORT` is not.
+   */
+  passkeyOrigin?: string;
   /** Where each audit event goes as one `audit {json}` line (main.ts: stdout); default nowhere, only /audit. */
   auditLog?: (line: string) => void;
 }
@@ -113,6 +119,30 @@ export function createDemoApp(config: DemoConfig): express.Express {
   const idleTimeouts = idleTimeoutSettings(config);
   const audit = auditTrail(config.auditLog);
 
+  // The demo's passkeys, by credential id (an app keeps them in its database). The library makes
+  // the challenges and checks the signatures; the lock's verify signs the user in.
+  const keptPasskeys = new Map<string, StoredPasskey>();
+  const keys =
+    config.lock && config.passkeyOrigin !== undefined
+      ? passkeys({
+          rpID: new URL(config.passkeyOrigin).hostname,
+          rpName: 'session-security demo',
+          origin: config.passkeyOrigin,
+          secret: config.draftSecret ?? DEMO_DRAFT_SECRET,
+          find: (id) => keptPasskeys.get(id),
+          counted: (id, counter) => {
+            const kept = keptPasskeys.get(id);
+            if (kept) keptPasskeys.set(id, { ...kept, counter });
+          },
+        })
+      : undefined;
+  const passkeysOf = (user: string) =>
+    [...keptPasskeys.values()].filter((key) => key.userId === user);
+  const passkeyUser = (req: Request): PasskeyUser => ({
+    id: req.session.user ?? '',
+    name: req.session.user ?? '',
+  });
+
   /** Signs `username` in on this request's session, as the login form and the lock both do. */
   async function signInAs(req: Request, username: string): Promise<void> {
     // A new session id at sign-in, so an id planted before sign-in is worth nothing.
@@ -140,11 +170,18 @@ export function createDemoApp(config: DemoConfig): express.Express {
     ...(config.lock && {
       lock: {
         async verify(req: Request, credentials: LockCredentials) {
-          if (credentials.type !== 'password') return false;
-          if (!checkPassword(credentials.username, credentials.password)) return false;
-          await signInAs(req, credentials.username);
+          // A passkey's signature was checked by the library: it names its user.
+          const user =
+            credentials.type === 'passkey'
+              ? credentials.userId
+              : checkPassword(credentials.username, credentials.password)
+                ? credentials.username
+                : undefined;
+          if (user === undefined || !Object.hasOwn(USERS, user)) return false;
+          await signInAs(req, user);
           return true;
         },
+        ...(keys ? { passkeys: keys } : {}),
       },
     }),
     // The audit trail: never awaited by the library, and no session id in any event.
@@ -273,9 +310,42 @@ export function createDemoApp(config: DemoConfig): express.Express {
   // What matters asks for a recent sign-in: older than this, the password is asked again (in
   // place through the lock, or on the login page for a form posted without JavaScript).
   const recentSignIn = config.recentSignIn ?? 300;
-  app.get('/password', requireUser, (req, res) => {
-    res.send(passwordPage({ ...protectedPage(req, res), recentSignIn }));
+  const passwordFacts = (req: Request, res: Response) => ({
+    ...protectedPage(req, res),
+    recentSignIn,
+    ...(keys ? { passkeys: passkeysOf(req.session.user ?? '').length } : {}),
   });
+  app.get('/password', requireUser, (req, res) => {
+    res.send(passwordPage(passwordFacts(req, res)));
+  });
+  if (keys) {
+    // A new passkey is what matters too: it needs a recent sign-in, asked again in place.
+    app.post('/passkeys/options', requireUser, async (req, res, next) => {
+      try {
+        await security.requireRecentSignIn(req, recentSignIn);
+        const user = passkeyUser(req);
+        res
+          .set('cache-control', 'no-store')
+          .json(await keys.registrationOptions(user, passkeysOf(user.id)));
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.post('/passkeys', requireUser, express.json({ limit: '16kb' }), async (req, res, next) => {
+      try {
+        const passkey = await keys.register(passkeyUser(req), req.body);
+        res.set('cache-control', 'no-store');
+        if (passkey === undefined) {
+          res.status(400).json({ added: false });
+          return;
+        }
+        keptPasskeys.set(passkey.id, passkey);
+        res.json({ added: true, passkeys: passkeysOf(passkey.userId).length });
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
   app.get('/password.js', (_req, res) => {
     res.type('text/javascript').set('cache-control', 'no-cache').send(PASSWORD_SCRIPT);
   });
@@ -289,8 +359,7 @@ export function createDemoApp(config: DemoConfig): express.Express {
       }
       res.send(
         passwordPage({
-          ...protectedPage(req, res),
-          recentSignIn,
+          ...passwordFacts(req, res),
           notice: 'Password changed (the demo keeps its passwords).',
         }),
       );

@@ -2,9 +2,11 @@
 // ABSOLUTE_TIMEOUT, SESSION_SECRET, DRAFT_SECRET, REDIS_URL or REDIS_SENTINELS (with
 // REDIS_SENTINEL_NAME), REDIS_CLUSTER (the clocks, with REDIS_URL), REDIS_WAIT_REPLICAS, TRUST_PROXY,
 // LOCK (`on`, the default: sign in again in place; `off`: expiry goes to the login page),
-// RECENT_SIGN_IN (seconds; default 300). Stops with a clear message on a bad value.
+// RECENT_SIGN_IN (seconds; default 300). Stops with a clear message on a bad value. With the lock,
+// passkeys too, on http://localhost:PORT (WebAuthn needs a secure context).
 // Audit events go to stdout, one `audit {json}` line each.
 
+import { createServer } from 'node:http';
 import type session from 'express-session';
 import { type ActivityStore, defaultWarnAfter } from 'session-security';
 import { createDemoApp } from './app.js';
@@ -147,30 +149,43 @@ if (process.env.REDIS_URL || sentinels) {
   }
 }
 
-let app: ReturnType<typeof createDemoApp>;
-try {
-  app = createDemoApp({
-    expireAfter,
-    warnAfter,
-    absoluteTimeout,
-    sessionSecret,
-    lock: lockText === 'on',
-    recentSignIn,
-    ...(draftSecret ? { draftSecret } : {}),
-    ...(store ? { store } : {}),
-    ...(activityStore ? { activityStore } : {}),
-    ...(trustProxy !== undefined ? { trustProxy } : {}),
-    auditLog: (line) => process.stdout.write(`${line}\n`),
-  });
-} catch (error) {
-  fail((error as Error).message);
-}
-const server = app.listen(port, '127.0.0.1', () => {
+// The app is made once the port is known: passkeys need the origin the browser opens it on.
+let app: ReturnType<typeof createDemoApp> | undefined;
+const server = createServer((req, res) => {
+  if (app) return app(req, res);
+  res.writeHead(503, { 'retry-after': '1' }).end();
+});
+server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  const lock = lockText === 'on';
+  try {
+    app = createDemoApp({
+      expireAfter,
+      warnAfter,
+      absoluteTimeout,
+      sessionSecret,
+      lock,
+      recentSignIn,
+      // WebAuthn needs a secure context: http://localhost is one, http://127.0.0.1 is not.
+      ...(lock ? { passkeyOrigin: `http://localhost:${actualPort}` } : {}),
+      ...(draftSecret ? { draftSecret } : {}),
+      ...(store ? { store } : {}),
+      ...(activityStore ? { activityStore } : {}),
+      ...(trustProxy !== undefined ? { trustProxy } : {}),
+      auditLog: (line) => process.stdout.write(`${line}\n`),
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
   console.log(
     `session-security demo on http://127.0.0.1:${actualPort}  (sign in as demo / demo, or admin / admin for a shorter idle timeout)`,
   );
+  if (lock) {
+    console.log(
+      `passkeys work on http://localhost:${actualPort} (a secure context; 127.0.0.1 is not one)`,
+    );
+  }
   console.log(
     `expireAfter ${expireAfter} s, warnAfter ${warnAfter} s, absoluteTimeout ${absoluteTimeout || 'off'}, sessions and sign-in clocks in ${store ? 'Redis' : 'memory'}`,
   );

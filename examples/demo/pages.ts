@@ -160,8 +160,21 @@ export function formPage(page: ProtectedPage & { note?: string }): string {
  * sign-in goes to the login page.
  */
 export function passwordPage(
-  page: ProtectedPage & { recentSignIn: number; notice?: string | undefined },
+  page: ProtectedPage & {
+    recentSignIn: number;
+    /** How many passkeys the user has, with passkeys on. */
+    passkeys?: number;
+    notice?: string | undefined;
+  },
 ): string {
+  const passkeys =
+    page.passkeys === undefined
+      ? ''
+      : `
+    <h2>Passkeys</h2>
+    <p>With a passkey, a locked page signs in again without the password. You have <strong id="passkey-count">${page.passkeys}</strong>.</p>
+    <button type="button" id="add-passkey">Add a passkey</button>
+    <p id="passkey-result" role="status"></p>`;
   return layout({
     ...page,
     title: 'Change password',
@@ -173,7 +186,7 @@ export function passwordPage(
       <input id="new-password" name="newPassword" type="password" autocomplete="new-password">
       <button type="submit">Change password</button>
     </form>
-    <p id="password-result" role="status"></p>
+    <p id="password-result" role="status"></p>${passkeys}
     <script src="/password.js" defer></script>`,
   });
 }
@@ -195,6 +208,32 @@ form.addEventListener('submit', async (event) => {
   result.textContent = answer.ok
     ? 'Password changed (the demo keeps its passwords).'
     : 'Not changed: the password was not asked again.';
+});
+// A new passkey: its options (asking for a recent sign-in first), the browser makes it, the
+// server keeps it.
+const add = document.getElementById('add-passkey');
+const added = document.getElementById('passkey-result');
+add?.addEventListener('click', async () => {
+  added.textContent = '';
+  const send = (url, body) =>
+    (window.sessionSecurity?.fetch.bind(window.sessionSecurity) ?? fetch)(url, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  try {
+    const options = await send('/passkeys/options', {});
+    if (!options.ok) throw new Error('no options');
+    const credential = await navigator.credentials.create({
+      publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(await options.json()),
+    });
+    const answer = await send('/passkeys', credential.toJSON());
+    if (!answer.ok) throw new Error('refused');
+    document.getElementById('passkey-count').textContent = String((await answer.json()).passkeys);
+    added.textContent = 'Passkey added: a locked page now offers it.';
+  } catch {
+    added.textContent = 'No passkey was added.';
+  }
 });
 `;
 

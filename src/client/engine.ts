@@ -3,7 +3,7 @@
 // dialog's code comes from outside (DialogLoader): bundled, or fetched when a warning is near.
 
 import { type ClientMessages, enClient } from '../contract/messages.js';
-import type { ClientOptions } from '../contract/page-config.js';
+import type { ClientOptions, LockConfig } from '../contract/page-config.js';
 import { coverPage } from './cover.js';
 import type { DialogFactory, WarningDialog } from './dialog.js';
 import { forgetDrafts } from './draft-store.js';
@@ -340,7 +340,8 @@ export function createEngine(
   /** Makes the lock from its factory; one that comes while the page waits for it is shown. */
   const lockReady = (factory: LockFactory) => {
     pageLock ??= factory(options.messages ?? {}, {
-      url: (options.lock as { unlockUrl: string }).unlockUrl,
+      url: (options.lock as LockConfig).unlockUrl,
+      passkey: (options.lock as LockConfig).passkey,
       session: () => mySession,
       signedIn: (body) => {
         if (invalidTime(body)) return false;

@@ -29,6 +29,10 @@ export interface LockMessages {
   cancel: string;
   /** The button that signs out and goes to the login page. */
   signOut: string;
+  /** The button that signs in again with a passkey (with the server's `lock.passkeys`). */
+  passkey: string;
+  /** Shown when the passkey was not accepted. */
+  passkeyRefused: string;
 }
 
 export const enLock: LockMessages = {
@@ -44,11 +48,15 @@ export const enLock: LockMessages = {
   lockFailed: 'Signing in did not work. Please try again.',
   cancel: 'Cancel',
   signOut: 'Sign out',
+  passkey: 'Sign in with a passkey',
+  passkeyRefused: 'This passkey was not accepted.',
 };
 
 export interface LockActions {
   /** `{prefix}/unlock`. */
   url: string;
+  /** Whether the server takes a passkey too. */
+  passkey?: boolean | undefined;
   /** The page's sign-in marker now. */
   session(): string;
   /** Signed in again: the answer's status (a new sign-in, the same user's or another's); false for an answer that is not one. */
@@ -69,6 +77,10 @@ export interface PageLock {
 /** What makes the lock: the lock module's export, which the engine takes from its loader. */
 export type LockFactory = typeof createLock;
 
+/** One of the lock's two fields. */
+const field = (name: string, type: string, autocomplete: string) =>
+  make('input', { id: `${ID}-${name}`, name, type, autocomplete, required: '' });
+
 export function createLock(given: Partial<LockMessages>, actions: LockActions): PageLock {
   const messages = { ...enLock, ...given };
   let dialog: HTMLDialogElement | undefined;
@@ -76,9 +88,6 @@ export function createLock(given: Partial<LockMessages>, actions: LockActions): 
   let returnFocus: Element | null = null;
   let open = false;
   let reauth = false;
-
-  const field = (name: string, type: string, autocomplete: string) =>
-    make('input', { id: `${ID}-${name}`, name, type, autocomplete, required: '' });
 
   const build = () => {
     const user = field('username', 'text', 'username');
@@ -118,21 +127,30 @@ export function createLock(given: Partial<LockMessages>, actions: LockActions): 
       error,
       cancel,
     ] as HTMLElement[];
-    form.onsubmit = async (event) => {
-      event.preventDefault();
+    /** Signs in again with these credentials; says why not, under the form, when it did not. */
+    const signIn = async (json: Record<string, unknown>, refused: string) => {
       error.textContent = '';
       submit.setAttribute('aria-disabled', 'true');
-      const { code, body } = await send(actions.url, 'POST', actions.session(), {
-        username: (user as HTMLInputElement).value,
-        password: (password as HTMLInputElement).value,
-      });
+      const { code, body } = await send(actions.url, 'POST', actions.session(), json);
       submit.removeAttribute('aria-disabled');
       (password as HTMLInputElement).value = '';
       if (!(code === 200 && body.status === 'active' && actions.signedIn(body))) {
-        error.textContent = body.status === 'refused' ? messages.lockRefused : messages.lockFailed;
+        error.textContent = body.status === 'refused' ? refused : messages.lockFailed;
         password.focus();
       }
     };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      void signIn(
+        {
+          username: (user as HTMLInputElement).value,
+          password: (password as HTMLInputElement).value,
+        },
+        messages.lockRefused,
+      );
+    };
+    const key = passkeyButton(messages, actions, error, signIn);
+    if (key) submit.after(key);
     // Escape gives up only when asking again before what matters; a lock stays.
     element.oncancel = (event) => {
       event.preventDefault();
@@ -180,4 +198,43 @@ export function createLock(given: Partial<LockMessages>, actions: LockActions): 
       dialog?.close();
     },
   };
+}
+
+/**
+ * The passkey's button, where the server takes one and the browser reads WebAuthn's JSON: a
+ * challenge from the server, the browser's own prompt, then its answer signs in as a password
+ * does (`signIn`).
+ */
+function passkeyButton(
+  messages: LockMessages,
+  actions: LockActions,
+  error: HTMLElement,
+  signIn: (json: Record<string, unknown>, refused: string) => Promise<void>,
+): HTMLElement | undefined {
+  const Key = window.PublicKeyCredential;
+  if (!(actions.passkey && Key?.parseRequestOptionsFromJSON)) return undefined;
+  const button = make('button', { type: 'button' }, messages.passkey);
+  button.onclick = async () => {
+    error.textContent = '';
+    const { code, body } = await send(actions.url, 'POST', actions.session(), {
+      passkey: 'challenge',
+    });
+    let credential: Credential | null = null;
+    try {
+      if (code !== 200) throw new Error();
+      credential = await navigator.credentials.get({
+        publicKey: Key.parseRequestOptionsFromJSON(body.options as never),
+      });
+    } catch (failure) {
+      // Given up in the browser's own prompt (or timed out there): nothing to say.
+      if ((failure as Error).name !== 'NotAllowedError') error.textContent = messages.lockFailed;
+    }
+    if (credential) {
+      await signIn(
+        { passkey: (credential as PublicKeyCredential).toJSON() },
+        messages.passkeyRefused,
+      );
+    }
+  };
+  return button;
 }

@@ -74,4 +74,6 @@ export interface LockConfig {
   src: string;
   /** `{prefix}/unlock`. */
   unlockUrl: string;
+  /** A passkey is offered too (the server's `lock.passkeys`). */
+  passkey?: true;
 }

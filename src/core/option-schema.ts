@@ -280,13 +280,17 @@ export const OPTION_SCHEMA = {
         verify: aFunction(
           "(req, credentials) => boolean | Promise<boolean>, the app's own credential check",
         ),
+        passkeys: withMethods(
+          ['challenge', 'check'],
+          "passkeys({ rpID, origin, secret, find }) from 'session-security/passkeys'",
+        ),
       },
       '{ verify: async (req, credentials) => signInIfValid(req, credentials) }',
     ),
     readme: {
-      type: '{ verify(req, credentials) }',
+      type: '{ verify(req, credentials), passkeys? }',
       meaning:
-        "sign in again in place: on expiry each tab covers its page and asks for the password instead of leaving for `loginUrl`; `verify` is the app's credential check, which signs the user in when they hold (see [The lock](lock.md)); needs drafts",
+        "sign in again in place: on expiry each tab covers its page and asks for the password instead of leaving for `loginUrl`; `verify` is the app's credential check, which signs the user in when they hold (see [The lock](lock.md)); `passkeys` offers a passkey too ([Passkeys](lock.md#passkeys)); needs drafts",
       default: 'none: an expired tab goes to `loginUrl`',
     },
   },

@@ -202,6 +202,22 @@ export interface LockOptions<Req> {
    * the lock is a way in like the login form.
    */
   verify(req: Req, credentials: LockCredentials): boolean | Promise<boolean>;
+  /**
+   * Sign in again with a passkey too: `passkeys({...})` from `session-security/passkeys`, which
+   * makes the challenges and checks the signatures; `verify` then gets `{ type: 'passkey', userId }`.
+   */
+  passkeys?: LockPasskeys;
+}
+
+/**
+ * What the lock needs of passkeys (`session-security/passkeys` makes one): a challenge for the
+ * browser, and the check of its answer.
+ */
+export interface LockPasskeys {
+  /** The options of `navigator.credentials.get()`, as JSON, with a new challenge. */
+  challenge(): Promise<Record<string, unknown>>;
+  /** The browser's answer (`credential.toJSON()`): the id of the user it proves, or undefined. */
+  check(response: unknown): Promise<string | undefined>;
 }
 
 /** The drafts settings, once validated. */

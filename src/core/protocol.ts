@@ -135,20 +135,27 @@ export function parsePingBody(text: string): PingBody {
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
 
-const EXPECTED_UNLOCK = 'expected a JSON object {"username": "…", "password": "…"}';
+const EXPECTED_UNLOCK =
+  'expected a JSON object {"username": "…", "password": "…"}, {"passkey": "challenge"} or {"passkey": {…the credential\'s toJSON()}}';
 
 /** What `POST {prefix}/unlock` carries, once parsed. */
 export type UnlockBody =
-  | { ok: true; username: string; password: string }
+  | { ok: true; kind: 'password'; username: string; password: string }
+  /** Asks for a passkey challenge (the options of `navigator.credentials.get()`). */
+  | { ok: true; kind: 'passkey-challenge' }
+  /** A passkey's answer to that challenge, as the browser's `toJSON()` gave it. */
+  | { ok: true; kind: 'passkey'; response: Record<string, unknown> }
   | { ok: false; error: string };
 
 /**
  * Parses the body of `POST {prefix}/unlock`: a user name and a password, both strings, each key
- * once, neither empty nor longer than the lock takes.
+ * once, neither empty nor longer than the lock takes; or a passkey's request for a challenge, or
+ * its answer (an object, checked by the passkeys' own `check`), alone.
  *
  * @example
  * ```ts
- * parseUnlockBody('{"username": "ada", "password": "secret"}'); // { ok: true, username: 'ada', password: 'secret' }
+ * parseUnlockBody('{"username": "ada", "password": "secret"}'); // { ok: true, kind: 'password', username: 'ada', password: 'secret' }
+ * parseUnlockBody('{"passkey": "challenge"}'); // { ok: true, kind: 'passkey-challenge' }
  * parseUnlockBody('{"username": "ada"}'); // { ok: false, error: 'password must be …' }
  * ```
  */
@@ -163,14 +170,27 @@ export function parseUnlockBody(text: string): UnlockBody {
     return { ok: false, error: `the body is not an object: ${EXPECTED_UNLOCK}` };
   }
   const given = parsed as Record<string, unknown>;
+  for (const key of ['username', 'password', 'passkey']) {
+    if (countTopLevelKey(text, key) > 1) {
+      return { ok: false, error: `${key} appears more than once: ${EXPECTED_UNLOCK}` };
+    }
+  }
+  if (Object.hasOwn(given, 'passkey')) {
+    const { passkey } = given;
+    if (Object.keys(given).length !== 1) {
+      return { ok: false, error: `a passkey comes alone: ${EXPECTED_UNLOCK}` };
+    }
+    if (passkey === 'challenge') return { ok: true, kind: 'passkey-challenge' };
+    if (passkey !== null && typeof passkey === 'object' && !Array.isArray(passkey)) {
+      return { ok: true, kind: 'passkey', response: passkey as Record<string, unknown> };
+    }
+    return { ok: false, error: `passkey must be "challenge" or an object: ${EXPECTED_UNLOCK}` };
+  }
   for (const [key, max] of [
     ['username', MAX_USERNAME],
     ['password', MAX_PASSWORD],
   ] as const) {
     const value = given[key];
-    if (countTopLevelKey(text, key) > 1) {
-      return { ok: false, error: `${key} appears more than once: ${EXPECTED_UNLOCK}` };
-    }
     if (typeof value !== 'string' || value === '' || value.length > max) {
       return {
         ok: false,
@@ -178,7 +198,12 @@ export function parseUnlockBody(text: string): UnlockBody {
       };
     }
   }
-  return { ok: true, username: given.username as string, password: given.password as string };
+  return {
+    ok: true,
+    kind: 'password',
+    username: given.username as string,
+    password: given.password as string,
+  };
 }
 
 /**
@@ -218,8 +243,14 @@ export const answers = {
   config: (status: ActiveStatus, config: object): Answer => answer(200, { ...status, config }),
   expired: (reason: ExpiredReason): Answer => answer(401, { status: 'expired', reason }),
   /** The lock's credentials did not hold. */
-  credentialsRefused: (): Answer =>
-    answer(401, { status: 'refused', error: 'the user name or password is not right' }),
+  credentialsRefused: (passkey?: boolean): Answer =>
+    answer(401, {
+      status: 'refused',
+      error: passkey ? 'the passkey was not accepted' : 'the user name or password is not right',
+    }),
+  /** The lock's passkey challenge: the options of `navigator.credentials.get()`, as JSON. */
+  passkeyChallenge: (options: Record<string, unknown>): Answer =>
+    answer(200, { status: 'passkey', options }),
   /** The sign-in is older than the request allows (`requireRecentSignIn`): sign in again, then retry. */
   reauth: (maxAge: number): Answer =>
     answer(401, { status: 'reauth', reason: 'reauth', maxAge }, REAUTH_HEADERS),
@@ -256,7 +287,7 @@ export const answers = {
       status: 'error',
       error: `Content-Type ${contentType === undefined ? 'is missing' : `${JSON.stringify(contentType)} is not accepted`}: send application/json`,
     }),
-  /** An app's hook (the lock's `verify`) threw or broke its contract: the app's error, logged. */
+  /** An app's hook (the lock's `verify`, its passkeys) threw or broke its contract: the app's error, logged. */
   hookFailed: (hook: string): Answer =>
     answer(500, { status: 'error', error: `${hook} failed; the server's log says why` }),
   unavailable: (): Answer =>

@@ -30,8 +30,8 @@ export interface ClientConfigSettings {
   loginUrl?: string | undefined;
   allowFrames?: boolean;
   drafts?: DraftsConfig | undefined;
-  /** Whether the lock is on (the server's `lock` option). */
-  lock?: unknown;
+  /** The lock, when on (the server's `lock` option): a passkey is offered when it has `passkeys`. */
+  lock?: { passkeys?: unknown } | undefined;
 }
 
 /**
@@ -74,6 +74,7 @@ export function clientConfig(
           lock: {
             src: `${prefix}/lock.js?v=${clientAssets()['/lock.js'].hash}`,
             unlockUrl: `${prefix}/unlock`,
+            ...(settings.lock.passkeys ? { passkey: true } : {}),
           },
         }
       : {}),

@@ -3,6 +3,7 @@
 // server on 127.0.0.1:0 with its real session plugin and a server-side session store.
 
 import type { LockOptions, SessionSecurityOptions } from 'session-security';
+import { passkeys, type StoredPasskey } from 'session-security/passkeys';
 import { CookieJar, type FakeClock, send } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
 import type { StoreKind } from './adapters.js';
@@ -160,17 +161,41 @@ export function testLock<Req>(
 ): LockOptions<Req> {
   return {
     async verify(req, credentials) {
-      if (credentials.type !== 'password') return false;
-      const { username, password } = credentials;
-      if (username === 'throws') throw new Error(LOCK_VERIFY_ERROR);
-      if (username === 'liar') return true;
-      if (password !== lockPassword(username)) return false;
-      if (how === 'same-session') setUser(req, username);
-      else await signInAs(req, username);
+      let user: string;
+      if (credentials.type === 'passkey') {
+        // The library checked the passkey's signature: it names its user.
+        user = credentials.userId;
+      } else {
+        const { username, password } = credentials;
+        if (username === 'throws') throw new Error(LOCK_VERIFY_ERROR);
+        if (username === 'liar') return true;
+        if (password !== lockPassword(username)) return false;
+        user = username;
+      }
+      if (how === 'same-session') setUser(req, user);
+      else await signInAs(req, user);
       return true;
     },
+    passkeys: TEST_PASSKEYS,
   };
 }
+
+/** Where the harnesses' passkeys are made and used (a software authenticator's origin). */
+export const TEST_PASSKEY_ORIGIN = 'http://localhost';
+/** The passkeys the harnesses' lock keeps, by credential id: a test registers its own. */
+export const KEPT_PASSKEYS = new Map<string, StoredPasskey>();
+/** The credential id whose lookup throws (the app's passkey table did not answer). */
+export const PASSKEY_FIND_FAILS = Buffer.from('find fails').toString('base64url');
+/** The harnesses' `lock.passkeys`: real challenges and signatures, over KEPT_PASSKEYS. */
+export const TEST_PASSKEYS = passkeys({
+  rpID: 'localhost',
+  origin: TEST_PASSKEY_ORIGIN,
+  secret: 'the harnesses passkey secret, long enough',
+  find(id) {
+    if (id === PASSKEY_FIND_FAILS) throw new Error(LOCK_VERIFY_ERROR);
+    return KEPT_PASSKEYS.get(id);
+  },
+});
 
 /**
  * Waits until `count` `POST /form` requests have passed session-security and wait for the rest of

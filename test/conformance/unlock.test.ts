@@ -19,14 +19,19 @@
 import type { SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { draftKey } from '../../src/server/drafts.js';
+import { SoftAuthenticator } from '../support/authenticator.js';
 import { CookieJar, NAVIGATE, type Reply, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import {
   type ConformanceApp,
   type HarnessOptions,
+  KEPT_PASSKEYS,
   LOCK_VERIFY_ERROR,
   lockPassword,
+  PASSKEY_FIND_FAILS,
   TEST_DRAFT_SECRET,
+  TEST_PASSKEY_ORIGIN,
+  TEST_PASSKEYS,
 } from './harness.js';
 
 const UNLOCK = '/session-security/unlock';
@@ -38,6 +43,16 @@ const keyOf = (user: string) => draftKey(TEST_DRAFT_SECRET, user);
 /** An unlock body of a user name and a password (by default the one the harnesses' lock takes). */
 const credentials = (username: string, password = lockPassword(username)) =>
   JSON.stringify({ username, password });
+/** A passkey of `user`, kept by the harnesses' lock: the authenticator that holds it. */
+async function passkeyOf(user: string): Promise<SoftAuthenticator> {
+  const device = new SoftAuthenticator('localhost', TEST_PASSKEY_ORIGIN);
+  const who = { id: user, name: user };
+  const options = (await TEST_PASSKEYS.registrationOptions(who)) as { challenge: string };
+  const kept = await TEST_PASSKEYS.register(who, device.register(options));
+  if (!kept) throw new Error(`no passkey was made for ${user}`);
+  KEPT_PASSKEYS.set(kept.id, kept);
+  return device;
+}
 /** The 500 of a verify that failed. */
 const VERIFY_FAILED = { status: 'error', error: "lock.verify failed; the server's log says why" };
 
@@ -550,6 +565,114 @@ describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => 
       expect((await ping(jar)).status).toBe(401);
       expect(await app.signedInSessionCount()).toBe(0);
       expect(app.appErrors).toEqual([]);
+    });
+  });
+  describe('a passkey (lock.passkeys)', () => {
+    const CHALLENGE = '{"passkey":"challenge"}';
+    /** Asks for a challenge with the jar's cookies, and answers it with `device`'s passkey of `user`. */
+    const passkeyAnswer = async (jar: CookieJar, device: SoftAuthenticator, user: string) => {
+      const reply = await unlock(jar, CHALLENGE);
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.headers['cache-control']).toBe('no-store');
+      const options = reply.json?.options as { challenge: string; rpId: string };
+      expect(reply.json?.status).toBe('passkey');
+      expect(options.rpId).toBe('localhost');
+      return JSON.stringify({ passkey: device.signIn(options, user) });
+    };
+
+    unless(noSessionBug)(
+      'signs in the user the passkey proves after the expiry, with a new sign-in; its answer works once',
+      async () => {
+        await start();
+        const device = await passkeyOf('bob');
+        const { jar, marker: old } = await expiredSignIn('ada');
+        events.length = 0;
+        const answer = await passkeyAnswer(jar, device, 'bob');
+        // A challenge signs nobody in and records nothing.
+        expect(events).toEqual([]);
+        const marker = expectSignedInAgain(await unlock(jar, answer), 'bob');
+        expect(marker).not.toBe(old);
+        expect(ofType('signed-in').at(-1)).toMatchObject({ signIn: marker, userId: 'bob' });
+        expect((await apiData(jar)).json).toEqual({ user: 'bob' });
+        // The same answer again, from another browser: its challenge was used.
+        const other = new CookieJar();
+        const replay = await unlock(other, answer);
+        expect(replay.status, replay.text).toBe(401);
+        expect(replay.json).toEqual({ status: 'refused', error: 'the passkey was not accepted' });
+        expect(ofType('refused').at(-1)).toMatchObject({ reason: 'credentials', path: UNLOCK });
+        expect((await ping(other)).status).toBe(401);
+        expect(app.logger.errors).toEqual([]);
+      },
+    );
+
+    it('asked again before what matters, replaces the live sign-in', async () => {
+      await start();
+      const device = await passkeyOf('ada');
+      const jar = await signInAs('ada');
+      const old = await markerOf(jar);
+      events.length = 0;
+      const marker = expectSignedInAgain(
+        await unlock(jar, await passkeyAnswer(jar, device, 'ada')),
+        'ada',
+      );
+      expect(marker).not.toBe(old);
+      expect(ofType('signed-out')).toEqual([
+        expect.objectContaining({ signIn: old, userId: 'ada', how: 'replaced' }),
+      ]);
+      expect(await signInsOf(jar)).toEqual([marker]);
+    });
+
+    it.each([
+      ['another key', { wrongKey: true }],
+      ['another origin', { origin: 'https://evil.example' }],
+    ])(
+      'refuses an answer signed with %s: 401 refused, the live sign-in as it was',
+      async (_what, spoil) => {
+        await start();
+        const device = await passkeyOf('ada');
+        const jar = await signInAs('ada');
+        const old = await markerOf(jar);
+        const challenge = await unlock(jar, CHALLENGE);
+        const options = challenge.json?.options as { challenge: string };
+        events.length = 0;
+        const reply = await unlock(
+          jar,
+          JSON.stringify({ passkey: device.signIn(options, 'ada', spoil) }),
+        );
+        expect(reply.status, reply.text).toBe(401);
+        expect(reply.json?.status).toBe('refused');
+        expect(ofType('refused').map((event) => event.reason)).toEqual(['credentials']);
+        expect(ofType('signed-in')).toEqual([]);
+        expect(await markerOf(jar)).toBe(old);
+      },
+    );
+
+    it("answers 500 and logs it when the app's passkey table fails; nobody signed in", async () => {
+      await start();
+      const { jar } = await expiredSignIn();
+      events.length = 0;
+      const reply = await unlock(jar, JSON.stringify({ passkey: { id: PASSKEY_FIND_FAILS } }));
+      expect(reply.status).toBe(500);
+      expect(reply.json).toEqual({
+        status: 'error',
+        error: "lock.passkeys failed; the server's log says why",
+      });
+      expect(app.logger.errors[0]).toContain('lock.passkeys failed');
+      expect((app.logger.causes[0] as Error).message).toBe(LOCK_VERIFY_ERROR);
+      expect(ofType('signed-in')).toEqual([]);
+      expect(app.appErrors).toEqual([]);
+    });
+
+    it('refuses a passkey with anything else in the body, as a bad request', async () => {
+      await start();
+      const { jar } = await expiredSignIn();
+      events.length = 0;
+      const reply = await unlock(
+        jar,
+        '{"passkey":"challenge","username":"ada","password":"pw-ada"}',
+      );
+      expectRefused(reply, 400, 'bad-request');
+      expect(reply.json?.error).toContain('a passkey comes alone');
     });
   });
 });

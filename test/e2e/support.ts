@@ -42,22 +42,31 @@ export interface DemoTimes {
   lock?: boolean;
   /** How recent a sign-in "Change password" asks for (seconds; default 300). */
   recentSignIn?: number;
+  /**
+   * Passkeys too, with the lock: the demo is then opened on `http://localhost:PORT` (`origin`),
+   * a secure context where Chromium allows WebAuthn (it refuses it on 127.0.0.1).
+   */
+  passkeys?: boolean;
 }
 
 /** Serves the demo on 127.0.0.1:0; the library's warnings (short test windows) are collected, not printed. */
-export async function startDemo(times: DemoTimes) {
+export async function startDemo({ passkeys, ...times }: DemoTimes) {
   const warnings: string[] = [];
-  const app = createDemoApp({
+  let app: ReturnType<typeof createDemoApp> | undefined;
+  // Made once the port is known: passkeys need the origin the browser opens.
+  const server = await listen((req, res) => (app as NonNullable<typeof app>)(req, res));
+  const origin = passkeys ? server.origin.replace('127.0.0.1', 'localhost') : server.origin;
+  app = createDemoApp({
     absoluteTimeout: 0,
     ...times,
+    ...(passkeys ? { passkeyOrigin: origin } : {}),
     sessionSecret: 'e2e secret',
     logger: {
       warn: (message) => warnings.push(message),
       error: (message) => warnings.push(message),
     },
   });
-  const server = await listen(app);
-  return { ...server, warnings };
+  return { ...server, origin, warnings };
 }
 
 /**

@@ -65,6 +65,7 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   'Turn the lock on': { prelude: 'express' },
   'Ask again before what matters': { prelude: 'express' },
   'The lock in the browser': { prelude: 'browser' },
+  Passkeys: { prelude: 'express' },
   'Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
   Fastify: { prelude: 'whole-app' },
   Koa: { prelude: 'whole-app' },

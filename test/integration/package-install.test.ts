@@ -55,6 +55,8 @@ const PACKAGES = [
   'next',
   'react',
   '@types/react',
+  // session-security/passkeys.
+  '@simplewebauthn/server',
   // session-security/nestjs and session-security/sveltekit.
   '@nestjs/common',
   '@nestjs/core',

@@ -26,6 +26,7 @@ import {
   type OpenTelemetryMetricsOptions,
   openTelemetryMetrics,
 } from 'session-security/opentelemetry';
+import { type PasskeyOptions, passkeys } from 'session-security/passkeys';
 import { type RedisStoreOptions, redisStore } from 'session-security/redis';
 import { type SessionSecurityHandler, sessionSecurityHandler } from 'session-security/web';
 
@@ -39,6 +40,7 @@ export type Types = [
   HonoSessionSecurity,
   KoaSessionSecurity,
   OpenTelemetryMetricsOptions,
+  PasskeyOptions,
   RedisStoreOptions,
   SessionSecurityHandler,
 ];
@@ -54,6 +56,7 @@ const values: Record<string, unknown> = {
   honoSessionSecurity,
   koaSessionSecurity,
   openTelemetryMetrics,
+  passkeys,
   redisStore,
   sessionSecurityHandler,
 };

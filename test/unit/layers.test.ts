@@ -26,6 +26,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   stores: ['core'],
   adapter: ['server', 'core', 'contract'],
   opentelemetry: ['core'],
+  passkeys: ['core'],
   react: ['client', 'contract'],
   root: ['core'],
 };
@@ -40,6 +41,7 @@ const NO_NODE = new Set([
   'better-auth',
   'next',
   'sveltekit',
+  'passkeys',
 ]);
 
 /** The built client the server serves (made by `npm run build`), outside src/. */

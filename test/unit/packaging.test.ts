@@ -59,6 +59,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   './sveltekit': [],
   './react': ['react'],
   './opentelemetry': ['@opentelemetry/api'],
+  './passkeys': ['@simplewebauthn/server'],
 };
 
 /** Every module a source file loads at run time: static imports and re-exports that are not `type`. */
@@ -155,6 +156,7 @@ describe('the package', () => {
       '@opentelemetry/api',
       'better-auth',
       'next',
+      '@simplewebauthn/server',
     ]) {
       expect(peers, name).toContain(name);
     }

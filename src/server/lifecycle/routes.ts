@@ -4,6 +4,7 @@
 // the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts
 // fails on any other order). No session (503) is decided before, for every request.
 
+import type { LockCredentials, LockPasskeys } from '../../core/options.js';
 import { MAX_TIMEOUT_MS, type SecurityState, statusOf, type Timeouts } from '../../core/policy.js';
 import {
   type Answer,
@@ -256,6 +257,24 @@ async function unlock<Req>(
   if (!lock) throw new Error('session-security: the unlock route needs the lock');
   const body = parseUnlockBody(text);
   if (!body.ok) return refuse(core, facts, session, 'bad-request', answers.badRequest(body.error));
+  const { passkeys } = lock;
+  if (body.kind !== 'password' && passkeys === undefined) {
+    return refuse(
+      core,
+      facts,
+      session,
+      'bad-request',
+      answers.badRequest('passkeys are not on: the server has no lock.passkeys'),
+    );
+  }
+  if (body.kind === 'passkey-challenge') {
+    try {
+      return jsonReply(answers.passkeyChallenge(await (passkeys as LockPasskeys).challenge()));
+    } catch (error) {
+      report.hookFailed('lock.passkeys', error);
+      return jsonReply(answers.hookFailed('lock.passkeys'));
+    }
+  }
   let live = authenticated;
   if (live) {
     // A sign-in that is over (not found yet: no request came since its deadline) ends here as
@@ -271,19 +290,34 @@ async function unlock<Req>(
   // The sign-in asked again, when it lives: its marker, and its user's.
   const before = live ? markerIn(session) : undefined;
   const beforeUser = before === undefined ? undefined : options.userId?.(facts.req);
-  let accepted: boolean;
+  // The credentials: a user name and password for the app to check, or the user a passkey
+  // proves (its signature checked here, before the app hears of it).
+  let credentials: LockCredentials | undefined;
+  let hook = 'lock.passkeys';
+  let accepted = false;
   try {
-    accepted =
-      (await lock.verify(facts.req, {
-        type: 'password',
-        username: body.username,
-        password: body.password,
-      })) === true;
+    if (body.kind === 'passkey') {
+      const userId = await (passkeys as LockPasskeys).check(body.response);
+      // Only a user id proves anything: whatever else a check resolves is a refusal.
+      if (typeof userId === 'string' && userId !== '') credentials = { type: 'passkey', userId };
+    } else {
+      credentials = { type: 'password', username: body.username, password: body.password };
+    }
+    hook = 'lock.verify';
+    if (credentials) accepted = (await lock.verify(facts.req, credentials)) === true;
   } catch (error) {
-    report.hookFailed('lock.verify', error);
-    return jsonReply(answers.hookFailed('lock.verify'));
+    report.hookFailed(hook, error);
+    return jsonReply(answers.hookFailed(hook));
   }
-  if (!accepted) return refuse(core, facts, session, 'credentials', answers.credentialsRefused());
+  if (!accepted) {
+    return refuse(
+      core,
+      facts,
+      session,
+      'credentials',
+      answers.credentialsRefused(body.kind === 'passkey'),
+    );
+  }
   if (!(await options.isAuthenticated(facts.req))) {
     report.hookFailed(
       'lock.verify',

@@ -66,9 +66,34 @@ describe('parseUnlockBody', () => {
   it('takes a user name and a password', () => {
     expect(parseUnlockBody('{"username":"ada","password":"s3cret"}')).toEqual({
       ok: true,
+      kind: 'password',
       username: 'ada',
       password: 's3cret',
     });
+  });
+
+  it("takes a request for a passkey challenge, and a passkey's answer, each alone", () => {
+    expect(parseUnlockBody('{"passkey":"challenge"}')).toEqual({
+      ok: true,
+      kind: 'passkey-challenge',
+    });
+    expect(parseUnlockBody('{"passkey":{"id":"abc","response":{}}}')).toEqual({
+      ok: true,
+      kind: 'passkey',
+      response: { id: 'abc', response: {} },
+    });
+  });
+
+  it.each([
+    ['a passkey with a password', '{"passkey":"challenge","username":"ada","password":"s3cret"}'],
+    ['a passkey twice', '{"passkey":{"id":"eve"},"passkey":"challenge"}'],
+    ['a passkey that is a list', '{"passkey":["challenge"]}'],
+    ['a passkey that is null', '{"passkey":null}'],
+    ['a passkey that is another word', '{"passkey":"options"}'],
+  ])('refuses %s', (_what, text) => {
+    const parsed = parseUnlockBody(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toContain('{"passkey": "challenge"}');
   });
 
   it.each([
@@ -100,6 +125,11 @@ describe('parseUnlockBody', () => {
         (text) => {
           const parsed = parseUnlockBody(text);
           if (!parsed.ok) return;
+          if (parsed.kind !== 'password') {
+            // Only a body with a passkey, alone, asks for or answers a challenge.
+            expect(Object.keys(JSON.parse(text))).toEqual(['passkey']);
+            return;
+          }
           expect(parsed.username.length).toBeGreaterThan(0);
           expect(parsed.username.length).toBeLessThanOrEqual(256);
           expect(parsed.password.length).toBeGreaterThan(0);
