@@ -13,6 +13,7 @@ import { type BetterAuthRequest, BetterAuthSecurity } from './plugin.js';
 import { CLOCK_FIELD } from './session.js';
 
 export {
+  RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityRequestError,
   SessionStoreUnavailableError,
@@ -62,6 +63,22 @@ export interface SessionSecurityPlugin extends BetterAuthPlugin {
    * cleared). Rejects with a `SessionSecurityRequestError` (403) for another origin's request.
    */
   signOut(request: Request): Promise<Headers>;
+  /**
+   * Before what matters (a password change, a payment): resolves undefined when the request's
+   * sign-in began less than `maxAge` seconds ago, else the Response to send: `401
+   * {"status":"reauth"}` with `X-Session-Security: reauth` (the client's `fetch` asks again in
+   * place and retries), or for a page load a `303` to the login page with `reason=reauth`.
+   *
+   * @example
+   * ```ts
+   * async function changePassword(request: Request): Promise<Response> {
+   *   const refused = await security.requireRecentSignIn(request, 300); // signed in < 5 min ago
+   *   if (refused) return refused;
+   *   return Response.json({ changed: true });
+   * }
+   * ```
+   */
+  requireRecentSignIn(request: Request, maxAge: number): Promise<Response | undefined>;
   /** The request's user's sign-ins, over better-auth's sessions: ending one deletes its row. */
   signIns: SignInManagement<Request>;
 }
@@ -145,6 +162,8 @@ export function sessionSecurity(options: BetterAuthSecurityOptions = {}): Sessio
     clientTags: async (request: Request, tagOptions?: ClientTagsOptions) =>
       security.binding.clientTags((await security.bound(request)).state, tagOptions),
     signOut: (request: Request) => security.signOut(request),
+    requireRecentSignIn: (request: Request, maxAge: number) =>
+      security.requireRecentSignIn(request, maxAge),
     signIns: security.signIns(),
   } satisfies BetterAuthPlugin & Record<string, unknown>;
   return plugin as unknown as SessionSecurityPlugin;

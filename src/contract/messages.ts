@@ -82,3 +82,51 @@ export const en: Messages = /* @__PURE__ */ Object.assign({}, enClient, enDialog
 export const enDrafts: DraftMessages = {
   restored: 'Your unsaved changes were restored.',
 };
+
+/**
+ * The lock's strings (docs/guide/lock.md), carried in English by the lock's own script; with the
+ * lock, a translated page's catalogue (`messages`) carries them too.
+ */
+export interface LockMessages {
+  /** The lock's title after the session ended. */
+  lockTitle: string;
+  /** Its description. */
+  lockBody: string;
+  /** The title when the app asks for the password again before what matters. */
+  reauthTitle: string;
+  /** Its description. */
+  reauthBody: string;
+  username: string;
+  password: string;
+  /** The button that signs in again. */
+  unlock: string;
+  /** Shown when the user name or password was not right. */
+  lockRefused: string;
+  /** Shown when signing in again failed otherwise (the server, the network). */
+  lockFailed: string;
+  /** The button that gives up asking again (before what matters only). */
+  cancel: string;
+  /** The button that signs out and goes to the login page. */
+  signOut: string;
+  /** The button that signs in again with a passkey (with the server's `lock.passkeys`). */
+  passkey: string;
+  /** Shown when the passkey was not accepted. */
+  passkeyRefused: string;
+}
+
+export const enLock: LockMessages = {
+  lockTitle: 'You were signed out',
+  lockBody:
+    'Your session ended while you were away. Sign in again to carry on where you left off: this page is kept as it was.',
+  reauthTitle: 'Confirm it is you',
+  reauthBody: 'Enter your password again to continue.',
+  username: 'User name',
+  password: 'Password',
+  unlock: 'Sign in',
+  lockRefused: 'The user name or password is not right.',
+  lockFailed: 'Signing in did not work. Please try again.',
+  cancel: 'Cancel',
+  signOut: 'Sign out',
+  passkey: 'Sign in with a passkey',
+  passkeyRefused: 'This passkey was not accepted.',
+};

@@ -2,7 +2,7 @@
 // under CONFIG_ELEMENT_ID) and the browser client reads. Both sides import it; it imports
 // nothing but the message types.
 
-import type { DraftMessages, Messages } from './messages.js';
+import type { DraftMessages, LockMessages, Messages } from './messages.js';
 
 /** The id of the JSON config element that the server's HTML helper writes and the prebuilt script reads. */
 export const CONFIG_ELEMENT_ID = 'session-security-config';
@@ -27,7 +27,7 @@ export interface ClientOptions {
   /** The page's language, for `Intl` durations and times. Default `<html lang>` or `en`. */
   lang?: string;
   /** The page's catalogue; English fills in what is missing. */
-  messages?: Partial<Messages & DraftMessages>;
+  messages?: Partial<Messages & DraftMessages & LockMessages>;
   /** `false` for headless mode: no dialog, only events. Default true. */
   ui?: boolean;
   /**

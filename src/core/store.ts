@@ -26,6 +26,13 @@ export interface SessionAccess {
    * then warns once, with the default store: a sign-out cannot delete a copy of such a cookie.
    */
   cookieHeld?(): string | undefined;
+  /**
+   * Optional: saves the session to its store now, before the answer is sent. For a session plugin
+   * that saves it only once the answer has begun (express-session, koa-session), whose failure
+   * the client never hears of: the lock's unlock saves first, so that it never answers a sign-in
+   * that was not kept.
+   */
+  save?(): Promise<void>;
 }
 
 /** The result of one request's step: the sign-in lives (with its state), or it is over and why. */

@@ -7,7 +7,7 @@ import { headers as requestHeaders } from 'next/headers.js';
 import { redirect } from 'next/navigation.js';
 import { type NextRequest, NextResponse } from 'next/server.js';
 import { cache } from 'react';
-import { SessionStoreUnavailableError } from '../core/errors.js';
+import { RecentSignInRequiredError, SessionStoreUnavailableError } from '../core/errors.js';
 
 /**
  * What session-security/next needs of the app's security: a check of one standard `Request`
@@ -16,11 +16,20 @@ import { SessionStoreUnavailableError } from '../core/errors.js';
  *
  * @example
  * ```ts
- * const fromHandler: NextSecurity = { check: (request) => handler.check(request, loadSession(request)) };
+ * const fromHandler: NextSecurity = {
+ *   check: (request) => handler.check(request, loadSession(request)),
+ *   requireRecentSignIn: (request, maxAge) =>
+ *     handler.requireRecentSignIn(request, loadSession(request), maxAge),
+ * };
  * ```
  */
 export interface NextSecurity {
   check(request: Request): Promise<Response | undefined>;
+  /**
+   * For {@link NextSessionSecurity.requireRecentSignIn}: the better-auth plugin's, or the web
+   * handler's bound to the session loader, `(request, maxAge) => handler.requireRecentSignIn(request, loadSession(request), maxAge)`.
+   */
+  requireRecentSignIn?(request: Request, maxAge: number): Promise<Response | undefined>;
 }
 
 /** The header by which the proxy tells the page which URL it renders (for the login's `next`). */
@@ -53,6 +62,16 @@ export interface NextSessionSecurity {
    * @throws SessionStoreUnavailableError when the session store failed
    */
   action(): Promise<void>;
+  /**
+   * Before what matters, in a Server Component or Server Action: goes on when the sign-in began
+   * less than `maxAge` seconds ago, else redirects to the login page with `reason=reauth` (the
+   * user signs in again, then comes back). A route handler called by `fetch` answers with the
+   * security's own `requireRecentSignIn(request, maxAge)` instead: its `401` lets the client's
+   * `fetch` ask again in place.
+   *
+   * @throws Error when the security given to `nextSessionSecurity` has no `requireRecentSignIn`
+   */
+  requireRecentSignIn(maxAge: number): Promise<void>;
 }
 
 /**
@@ -120,6 +139,21 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
     },
     verify: cache(() => enforce(false)),
     action: () => enforce(true),
+    async requireRecentSignIn(maxAge) {
+      if (typeof security.requireRecentSignIn !== 'function') {
+        throw new Error(
+          'session-security: requireRecentSignIn needs it of the security given to nextSessionSecurity: the better-auth plugin, or { check, requireRecentSignIn } bound to the web handler',
+        );
+      }
+      const refused = await security.requireRecentSignIn(await current(false), maxAge);
+      if (refused === undefined) return;
+      const location = refused.headers.get('location');
+      if (location !== null) redirect(location);
+      if (refused.status >= 500) {
+        throw new SessionStoreUnavailableError('touch', `the check answered ${refused.status}`);
+      }
+      throw new RecentSignInRequiredError(maxAge, undefined);
+    },
   };
 }
 

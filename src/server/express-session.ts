@@ -38,6 +38,12 @@ export class ExpressSessionAccess implements SessionAccess {
   clear(): void {
     delete this.req.session.sessionSecurity;
   }
+  save(): Promise<void> {
+    const { session } = this.req;
+    return new Promise((resolve, reject) =>
+      session.save((error: unknown) => (error ? reject(error) : resolve())),
+    );
+  }
   async end(keepSession: boolean): Promise<void> {
     const { req } = this;
     const endedId = req.sessionID;

@@ -4,10 +4,10 @@
 
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
-import { RecentSignInRequiredError, SessionSecurityError } from '../core/errors.js';
+import { SessionSecurityError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from '../web/binding.js';
-import { bodyOf, errorResponse, throwAnswerable } from '../web/response.js';
+import { bodyOf, throwAnswerable } from '../web/response.js';
 import type { WebSession } from '../web/session.js';
 import { honoSessions } from './hono-sessions.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
@@ -167,11 +167,8 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
     clientTags: methods.clientTags,
     // Answerable by Hono's default error handler, as a page load or a fetch of this request.
     requireRecentSignIn: (c: Context, maxAge: number) =>
-      methods.requireRecentSignIn(c, maxAge).catch((error: unknown) => {
-        if (error instanceof RecentSignInRequiredError) {
-          Object.assign(error, { getResponse: () => errorResponse(error, c.req.raw) });
-        }
-        throw error;
-      }),
+      methods
+        .requireRecentSignIn(c, maxAge)
+        .catch((error: unknown) => throwAnswerable(error, c.req.raw)),
   });
 }

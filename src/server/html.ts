@@ -11,6 +11,7 @@ import { describeValue, SessionSecurityError } from '../core/errors.js';
 import type { ActiveStatus } from '../core/policy.js';
 import { clientAssets } from './assets.js';
 import { catalogueFor } from './catalogues.js';
+import { LOCK_CATALOGUES } from './lock-catalogues.js';
 
 /** What a page passes to the helper. */
 export interface ClientTagsOptions {
@@ -67,7 +68,15 @@ export function clientConfig(
     absolute: status.absolute,
     session: status.session,
     lang: catalogue.lang,
-    ...(catalogue.lang === 'en' ? {} : { messages: catalogue.messages }),
+    // A translated page's strings; with the lock, the lock's too (its script carries English).
+    ...(catalogue.lang === 'en'
+      ? {}
+      : {
+          messages: {
+            ...catalogue.messages,
+            ...(settings.lock && settings.drafts ? LOCK_CATALOGUES[catalogue.lang] : {}),
+          },
+        }),
     ...(settings.drafts ? { drafts: settings.drafts } : {}),
     ...(settings.lock && settings.drafts
       ? {

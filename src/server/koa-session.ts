@@ -15,6 +15,8 @@ interface KoaSession {
   isNew?: boolean;
   toJSON(): Record<string, unknown>;
   regenerate(): Promise<void> | undefined;
+  /** Commits the session now (its store and cookie). */
+  save(): Promise<void> | undefined;
 }
 
 /** The koa-session properties of a context, which @types/koa does not declare. */
@@ -68,6 +70,9 @@ export class KoaSessionAccess implements SessionAccess {
   clear(): void {
     const session = this.session;
     if (session) delete session.sessionSecurity;
+  }
+  async save(): Promise<void> {
+    await this.session?.save();
   }
   async end(keepSession: boolean): Promise<void> {
     const { ctx } = this;

@@ -10,8 +10,8 @@ import {
 import { describeFailure } from '../core/events.js';
 import type { ResolvedOptions } from '../core/options.js';
 import { type ActiveStatus, MAX_TIMEOUT_MS, type SecurityState, statusOf } from '../core/policy.js';
-import { answers, loginLocation } from '../core/protocol.js';
-import { type HeaderGetter, isPassive, returnPath } from '../core/request.js';
+import { answers } from '../core/protocol.js';
+import { type HeaderGetter, isPassive } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 import { debug } from './debug.js';
@@ -23,7 +23,7 @@ import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/manag
 import { type Guarded, Report } from './lifecycle/report.js';
 import { routeHandler } from './lifecycle/routes.js';
 import { beginSignIn } from './lifecycle/sign-in.js';
-import { endSession, refuse, touch } from './lifecycle/steps.js';
+import { endSession, loginFor, refuse, touch } from './lifecycle/steps.js';
 import { isPromise, type Maybe } from './maybe.js';
 import { NEXT, type Outcome } from './outcome.js';
 import { sessionObjectStore } from './store.js';
@@ -441,7 +441,7 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       );
     }
     const { core, options } = this;
-    const { steps, store, loginPath } = core;
+    const { steps, store } = core;
     let step =
       steps.get(facts.req) ?? (session.exists() ? store.peek(session, options) : undefined);
     // A request the middleware did not see (a Next.js route handler after the proxy), with a store
@@ -455,12 +455,7 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       step?.kind === 'active' && step.nowMs - step.state.startedAt < maxAgeSeconds * 1000;
     if (recent) return;
     debug('%s %s: the sign-in is older than %d s', facts.method, facts.path, maxAgeSeconds);
-    const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
-    const location =
-      options.loginUrl === undefined || facts.path === loginPath
-        ? undefined
-        : loginLocation(options.loginUrl, next, 'reauth');
-    throw new RecentSignInRequiredError(maxAgeSeconds, location);
+    throw new RecentSignInRequiredError(maxAgeSeconds, loginFor(core, facts, 'reauth'));
   }
 
   signIns<R>(

@@ -25,6 +25,7 @@ import {
 } from './requests.js';
 
 export {
+  RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityError,
   SessionSecurityRequestError,
@@ -35,6 +36,7 @@ export { safeNextPath } from '../core/next.js';
 export type { ClientTagsOptions } from '../server/html.js';
 export type { SignInManagement, SignInSummary } from '../server/lifecycle.js';
 export type { WebAdapterOptions } from '../web/binding.js';
+export { errorResponse } from '../web/response.js';
 export type { WebSession } from '../web/session.js';
 
 /**
@@ -136,6 +138,14 @@ export interface SessionSecurityLocals {
   signOut(): Promise<Headers>;
   /** The client's tags for a page of a signed-in session; `''` otherwise. */
   clientTags(options?: ClientTagsOptions): string;
+  /**
+   * Before what matters (a password change, a payment): resolves when the request's sign-in
+   * began less than `maxAge` seconds ago, else rejects with a `RecentSignInRequiredError`. An
+   * endpoint answers it with `errorResponse(error, request)` (`401 {"status":"reauth"}`, which the
+   * client's `fetch` asks again for in place; a page load: a `303` to the login page); a form
+   * action or load sends the user to `error.location` with SvelteKit's `redirect(303, …)`.
+   */
+  requireRecentSignIn(maxAge: number): Promise<void>;
   /** The request's user's sign-ins (needs the `userId` option). */
   readonly signIns: RequestSignIns;
 }
@@ -163,6 +173,8 @@ export interface SvelteKitSessionSecurity {
   signOut(event: RequestEvent): Promise<Headers>;
   /** {@link SessionSecurityLocals.clientTags} for the event of a request `handle` has seen. */
   clientTags(event: RequestEvent, options?: ClientTagsOptions): string;
+  /** {@link SessionSecurityLocals.requireRecentSignIn} for the event of a request `handle` has seen. */
+  requireRecentSignIn(event: RequestEvent, maxAge: number): Promise<void>;
   /**
    * Sign-in management: a request's user's sign-ins (by its event), a user's, everyone's.
    * Needs the `userId` option. Ask for the password again before ending sessions (ASVS V7.5.2).
@@ -281,6 +293,11 @@ export function sessionSecurity(
     return binding.clientTags(known(event).state, tagOptions);
   }
 
+  async function requireRecentSignIn(event: RequestEvent, maxAge: number): Promise<void> {
+    const { facts, access } = (await current(event)).state;
+    await lifecycle.requireRecentSignIn(facts, access, maxAge);
+  }
+
   const handle: Handle = async ({ event, resolve }) => {
     const recording = recordingCookies(event);
     const path = event.url.pathname;
@@ -304,7 +321,7 @@ export function sessionSecurity(
     if (outcome.kind === 'reply') {
       return kitResponse(outcome, ours ? 'page' : kind, recording.written());
     }
-    const methods = { start, signOut, clientTags, signIns };
+    const methods = { start, signOut, clientTags, requireRecentSignIn, signIns };
     Object.assign(event.locals, { sessionSecurity: localsFor(event, methods) });
     const response = await resolve(event, injection(event, injectClientTags, clientTags));
     // A sign-in the route made without start() gets its clock now, before an outer hook saves
@@ -315,13 +332,7 @@ export function sessionSecurity(
     return response;
   };
 
-  return {
-    handle,
-    start,
-    signOut,
-    clientTags,
-    signIns,
-  };
+  return { handle, start, signOut, clientTags, requireRecentSignIn, signIns };
 }
 
 /** The request's methods, for `event.locals.sessionSecurity`. */
@@ -334,6 +345,7 @@ function localsFor(
     start: () => methods.start(event),
     signOut: () => methods.signOut(event),
     clientTags: (tagOptions) => methods.clientTags(event, tagOptions),
+    requireRecentSignIn: (maxAge) => methods.requireRecentSignIn(event, maxAge),
     signIns: {
       list: () => signIns.list(event),
       end: (signIn) => signIns.end(event, signIn),

@@ -2,10 +2,16 @@
 // `Response`s and a session the app loads, for Next.js route handlers and middleware, Bun, Deno
 // and any fetch-style server. No policy of session-security (ARCHITECTURE.md).
 
-import { RecentSignInRequiredError } from '../core/errors.js';
+import {
+  describeValue,
+  RecentSignInRequiredError,
+  SessionSecurityConfigError,
+} from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
+import { answers } from '../core/protocol.js';
 import type { ClientTagsOptions } from '../server/html.js';
 import type { SignInManagement } from '../server/lifecycle.js';
+import { jsonReply } from '../server/outcome.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from './binding.js';
 import { errorResponse, toResponse } from './response.js';
 import type { WebSession } from './session.js';
@@ -37,7 +43,16 @@ export interface WebRequestContext {
  * ```
  */
 export type SessionSecurityHandlerOptions = SessionSecurityOptions<WebRequestContext> &
-  WebAdapterOptions;
+  WebAdapterOptions & {
+    /**
+     * A new, empty session of the app's for a request that names none, to sign in on: the lock's
+     * `POST {prefix}/unlock` needs one when the browser's session cookie was cleared at expiry
+     * (the lock's `verify` signs the user in on it, as the app's login does). Its cookie goes out
+     * the app's own way. Without it, such an unlock cannot sign anyone in: a `500`, and the log
+     * says so.
+     */
+    newSession?: (request: Request) => WebSession | Promise<WebSession>;
+  };
 
 /**
  * The fetch-style handler: the library's routes, the policy for other requests, and what an app
@@ -198,7 +213,13 @@ export interface SessionSecurityHandler {
 export function sessionSecurityHandler(
   options: SessionSecurityHandlerOptions,
 ): SessionSecurityHandler {
-  const { trustProxy, ...securityOptions } = options;
+  const { trustProxy, newSession, ...securityOptions } = options;
+  if (newSession !== undefined && typeof newSession !== 'function') {
+    throw new SessionSecurityConfigError(
+      'newSession',
+      `newSession (${describeValue(newSession)}) must be a function (request) => a new, empty WebSession of the app's`,
+    );
+  }
   const binding = new WebBinding<WebRequestContext>(securityOptions, { trustProxy });
   const { lifecycle } = binding;
   const { prefix } = binding.options;
@@ -216,7 +237,25 @@ export function sessionSecurityHandler(
     return state;
   }
 
-  async function check(request: Request, session: WebSession | undefined) {
+  async function check(request: Request, given: WebSession | undefined) {
+    let session = given;
+    const unlocking =
+      given === undefined &&
+      binding.options.lock !== undefined &&
+      request.method === 'POST' &&
+      new URL(request.url).pathname === `${prefix}/unlock`;
+    if (unlocking) {
+      // The lock signs in again on a session of the app's: a new one when the request named none.
+      // Without one, a sign-in would live in this request only: the tab would unlock, and its
+      // next request find nobody signed in.
+      if (newSession === undefined) {
+        binding.options.logger.error(
+          `session-security: POST ${prefix}/unlock named no session, and sessionSecurityHandler has no newSession(request) to sign in on: nobody was signed in`,
+        );
+        return toResponse(jsonReply(answers.hookFailed('newSession')));
+      }
+      session = await newSession(request);
+    }
     const state = stateOf(request, session);
     return toResponse(await lifecycle.handle(state.facts, state.access));
   }

@@ -40,15 +40,16 @@ export function errorResponse(error: unknown, request?: Request): Response | und
 
 /**
  * Gives an error of the library the `getResponse()` by which Hono's default error handler answers
- * it (as HTTPException), and throws it on; other errors are thrown as they are.
+ * it (as HTTPException), and throws it on; other errors are thrown as they are. With `request`,
+ * the answer is the one for that request (a page load or a fetch).
  */
-export function throwAnswerable(error: unknown): never {
+export function throwAnswerable(error: unknown, request?: Request): never {
   const ours =
     error instanceof SessionSecurityRequestError || error instanceof SessionStoreUnavailableError;
-  throw ours ? answerable(error) : error;
+  throw ours ? answerable(error, request) : error;
 }
 
 /** Gives an error the `getResponse()` by which Hono's default error handler answers it. */
-export function answerable<E extends Error>(error: E): E {
-  return Object.assign(error, { getResponse: () => errorResponse(error) });
+export function answerable<E extends Error>(error: E, request?: Request): E {
+  return Object.assign(error, { getResponse: () => errorResponse(error, request) });
 }

@@ -333,6 +333,9 @@ async function startNext(
     // No sweep timer: a closed test app's timer would go on sweeping with its own clock.
     sweepInterval: 0,
     trustProxy: options.trustProxy === true,
+    // The lock signs in again on a session of the app's: the stage's own, new, for a request
+    // whose cookie was cleared at expiry.
+    newSession: (request) => sessionOf(request),
     // The lock's verify runs in the proxy's stage: it signs in on that stage's session.
     ...(options.lock
       ? {

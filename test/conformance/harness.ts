@@ -23,6 +23,16 @@ export interface TestLogger {
 /** The operations of a session store, as the fault injection names them. */
 export type SessionStoreOperation = 'get' | 'set' | 'destroy';
 
+/**
+ * Fails these operations of the framework's session store (HarnessOptions.sessionStoreFails)
+ * while `state.on` is true.
+ */
+export function faults(...operations: SessionStoreOperation[]) {
+  const state = { on: false };
+  const fails = (operation: SessionStoreOperation) => state.on && operations.includes(operation);
+  return { state, fails };
+}
+
 export interface HarnessOptions {
   /**
    * session-security options over the harness's own: `expireAfter: 900`, `warnAfter: 780`,

@@ -9,12 +9,7 @@ import type { ActivityStore } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import {
-  type ConformanceApp,
-  formsInFlight,
-  type HarnessOptions,
-  type SessionStoreOperation,
-} from './harness.js';
+import { type ConformanceApp, faults, formsInFlight, type HarnessOptions } from './harness.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 
@@ -762,14 +757,6 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
   }
 
   describe('when the session store fails', () => {
-    /** Fails the given operations of the framework's session store while `on` is true. */
-    const faults = (...operations: SessionStoreOperation[]) => {
-      const state = { on: false };
-      const fails = (operation: SessionStoreOperation) =>
-        state.on && operations.includes(operation);
-      return { state, fails };
-    };
-
     it('answers 503, never a 500 or a page, and keeps the same cookie signed in once it is back', async () => {
       const { state, fails } = faults('get', 'set', 'destroy');
       await start({ sessionStoreFails: fails, security: { loginUrl: '/login' } });

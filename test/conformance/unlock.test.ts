@@ -7,28 +7,33 @@
 // nobody in; a verify that throws or lies (true without a sign-in) is the app's error, a 500 and
 // logged. A success starts a new sign-in (a new marker, a fresh absolute timeout) saved in the
 // framework's session, ending the one it replaces, and answers the ping's active status with
-// `user`, the drafts key of its user, which every active ping then carries too.
-//
-// Known bugs of src, each met by a test of what should happen marked `it.fails`, its title
-// ending in "KNOWN BUG <name>" (remove the mark once src is fixed):
-// - WEB_NO_SESSION (next): session-security/web takes `undefined` for a request that names no
-//   session, as after the ping that found the expiry cleared its cookie: verify signs the user in
-//   on the app's own new session, but `isAuthenticated` reads the library's empty one, so the
-//   unlock answers 500 (and the app's session, saved, signs the user in at the next request).
+// `user`, the drafts key of its user, which every active ping then carries too. With
+// `session-security/web` (Next.js), the app's `newSession` gives the unlock of a request that
+// names no session (its cookie cleared at expiry) a new session to sign in on.
 
 import type { SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { draftKey } from '../../src/server/drafts.js';
 import { SoftAuthenticator } from '../support/authenticator.js';
-import { CookieJar, NAVIGATE, type Reply, SAME_ORIGIN_FETCH, send } from '../support/http.js';
+import {
+  CookieJar,
+  NAVIGATE,
+  type Reply,
+  SAME_ORIGIN_FETCH,
+  send,
+  sendSlowly,
+} from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import {
   type ConformanceApp,
+  faults,
+  formsInFlight,
   type HarnessOptions,
   KEPT_PASSKEYS,
   LOCK_VERIFY_ERROR,
   lockPassword,
   PASSKEY_FIND_FAILS,
+  type SessionStoreOperation,
   TEST_DRAFT_SECRET,
   TEST_PASSKEY_ORIGIN,
   TEST_PASSKEYS,
@@ -56,17 +61,10 @@ async function passkeyOf(user: string): Promise<SoftAuthenticator> {
 /** The 500 of a verify that failed. */
 const VERIFY_FAILED = { status: 'error', error: "lock.verify failed; the server's log says why" };
 
-/** `it`, or `it.fails` with the known bug in its title when there is one (see above). */
-const unless = (bug: string | false) =>
-  bug === false
-    ? it
-    : (title: string, test: () => Promise<void>) => it.fails(`${title}: KNOWN BUG ${bug}`, test);
-
-describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => {
+describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) => {
   const adapter = useAdapter(harness, storeKind);
   let app: ConformanceApp;
   const events: SessionSecurityEvent[] = [];
-  const noSessionBug = framework === 'next' && 'WEB_NO_SESSION';
 
   /** Starts an app (with the lock unless told otherwise) that records every event. */
   const start = async (options: HarnessOptions = { lock: true }) => {
@@ -392,42 +390,36 @@ describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => 
   });
 
   describe('the right password after the sign-in expired', () => {
-    unless(noSessionBug)(
-      'starts a new sign-in saved in the session: 200 active with a new marker and the user',
-      async () => {
-        await start();
-        const { jar, marker: old } = await expiredSignIn('ada');
-        events.length = 0;
-        const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
-        expect(marker).not.toBe(old);
-        expect(ofType('signed-in')).toEqual([
-          expect.objectContaining({ signIn: marker, userId: 'ada', at: app.clock.now() }),
-        ]);
-        // Nothing to replace: the expired sign-in ended when the ping found it.
-        expect(ofType('signed-out')).toEqual([]);
-        // The cookies the unlock answered carry the new sign-in.
-        const after = await ping(jar);
-        expect(after.status).toBe(200);
-        expect(after.json).toMatchObject({ status: 'active', session: marker, idleFor: 0 });
-        expect((await apiData(jar)).json).toEqual({ user: 'ada' });
-        expect(app.logger.errors).toEqual([]);
-        expect(app.appErrors).toEqual([]);
-      },
-    );
+    it('starts a new sign-in saved in the session: 200 active with a new marker and the user', async () => {
+      await start();
+      const { jar, marker: old } = await expiredSignIn('ada');
+      events.length = 0;
+      const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
+      expect(marker).not.toBe(old);
+      expect(ofType('signed-in')).toEqual([
+        expect.objectContaining({ signIn: marker, userId: 'ada', at: app.clock.now() }),
+      ]);
+      // Nothing to replace: the expired sign-in ended when the ping found it.
+      expect(ofType('signed-out')).toEqual([]);
+      // The cookies the unlock answered carry the new sign-in.
+      const after = await ping(jar);
+      expect(after.status).toBe(200);
+      expect(after.json).toMatchObject({ status: 'active', session: marker, idleFor: 0 });
+      expect((await apiData(jar)).json).toEqual({ user: 'ada' });
+      expect(app.logger.errors).toEqual([]);
+      expect(app.appErrors).toEqual([]);
+    });
 
-    unless(noSessionBug)(
-      "signs in another user on the same browser: `user` is that user's key",
-      async () => {
-        await start();
-        const { jar } = await expiredSignIn('ada');
-        const marker = expectSignedInAgain(await unlock(jar, credentials('bob')), 'bob');
-        expect(ofType('signed-in').at(-1)).toMatchObject({ signIn: marker, userId: 'bob' });
-        expect(await markerOf(jar)).toBe(marker);
-        expect((await apiData(jar)).json).toEqual({ user: 'bob' });
-      },
-    );
+    it("signs in another user on the same browser: `user` is that user's key", async () => {
+      await start();
+      const { jar } = await expiredSignIn('ada');
+      const marker = expectSignedInAgain(await unlock(jar, credentials('bob')), 'bob');
+      expect(ofType('signed-in').at(-1)).toMatchObject({ signIn: marker, userId: 'bob' });
+      expect(await markerOf(jar)).toBe(marker);
+      expect((await apiData(jar)).json).toEqual({ user: 'bob' });
+    });
 
-    unless(noSessionBug)('signs in a browser that sends no session cookie', async () => {
+    it('signs in a browser that sends no session cookie', async () => {
       await start();
       const jar = new CookieJar();
       const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
@@ -580,30 +572,27 @@ describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => 
       return JSON.stringify({ passkey: device.signIn(options, user) });
     };
 
-    unless(noSessionBug)(
-      'signs in the user the passkey proves after the expiry, with a new sign-in; its answer works once',
-      async () => {
-        await start();
-        const device = await passkeyOf('bob');
-        const { jar, marker: old } = await expiredSignIn('ada');
-        events.length = 0;
-        const answer = await passkeyAnswer(jar, device, 'bob');
-        // A challenge signs nobody in and records nothing.
-        expect(events).toEqual([]);
-        const marker = expectSignedInAgain(await unlock(jar, answer), 'bob');
-        expect(marker).not.toBe(old);
-        expect(ofType('signed-in').at(-1)).toMatchObject({ signIn: marker, userId: 'bob' });
-        expect((await apiData(jar)).json).toEqual({ user: 'bob' });
-        // The same answer again, from another browser: its challenge was used.
-        const other = new CookieJar();
-        const replay = await unlock(other, answer);
-        expect(replay.status, replay.text).toBe(401);
-        expect(replay.json).toEqual({ status: 'refused', error: 'the passkey was not accepted' });
-        expect(ofType('refused').at(-1)).toMatchObject({ reason: 'credentials', path: UNLOCK });
-        expect((await ping(other)).status).toBe(401);
-        expect(app.logger.errors).toEqual([]);
-      },
-    );
+    it('signs in the user the passkey proves after the expiry, with a new sign-in; its answer works once', async () => {
+      await start();
+      const device = await passkeyOf('bob');
+      const { jar, marker: old } = await expiredSignIn('ada');
+      events.length = 0;
+      const answer = await passkeyAnswer(jar, device, 'bob');
+      // A challenge signs nobody in and records nothing.
+      expect(events).toEqual([]);
+      const marker = expectSignedInAgain(await unlock(jar, answer), 'bob');
+      expect(marker).not.toBe(old);
+      expect(ofType('signed-in').at(-1)).toMatchObject({ signIn: marker, userId: 'bob' });
+      expect((await apiData(jar)).json).toEqual({ user: 'bob' });
+      // The same answer again, from another browser: its challenge was used.
+      const other = new CookieJar();
+      const replay = await unlock(other, answer);
+      expect(replay.status, replay.text).toBe(401);
+      expect(replay.json).toEqual({ status: 'refused', error: 'the passkey was not accepted' });
+      expect(ofType('refused').at(-1)).toMatchObject({ reason: 'credentials', path: UNLOCK });
+      expect((await ping(other)).status).toBe(401);
+      expect(app.logger.errors).toEqual([]);
+    });
 
     it('asked again before what matters, replaces the live sign-in', async () => {
       await start();
@@ -674,5 +663,104 @@ describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => 
       expectRefused(reply, 400, 'bad-request');
       expect(reply.json?.error).toContain('a passkey comes alone');
     });
+  });
+  describe('a request in flight across an unlock', () => {
+    /** Starts a form post of `jar`'s sign-in whose body has not fully arrived, in flight on the server. */
+    const inFlightFormPost = async (jar: CookieJar) => {
+      const slow = sendSlowly(
+        app.origin,
+        '/form',
+        {
+          method: 'POST',
+          headers: { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'note=typed+before+the+question',
+        },
+        jar.clone(),
+      );
+      await formsInFlight(app);
+      return slow;
+    };
+
+    it('cannot bring back the sign-in the unlock replaced, nor undo the new one', async () => {
+      await start();
+      const jar = await signInAs('ada');
+      const old = await markerOf(jar);
+      const oldCookie = jar.clone();
+      const slow = await inFlightFormPost(jar);
+      events.length = 0;
+      const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
+      slow.finish();
+      // It passed before the unlock: it completes, and its session plugin saves its copy back.
+      expect((await slow.reply).status).toBe(200);
+      expect(await markerOf(jar)).toBe(marker);
+      expect(await signInsOf(jar)).toEqual([marker]);
+      const stale = await ping(oldCookie);
+      expect(stale.status).toBe(401);
+      expect(stale.json?.session).toBeUndefined();
+      expect(ofType('signed-in').map((event) => event.signIn)).toEqual([marker]);
+      expect(ofType('signed-out')).toEqual([
+        expect.objectContaining({ signIn: old, how: 'replaced' }),
+      ]);
+    });
+
+    it('with a verify that keeps the session, never lets the replaced sign-in live on', async () => {
+      await start({ lock: 'same-session' });
+      const jar = await signInAs('ada');
+      const old = await markerOf(jar);
+      const slow = await inFlightFormPost(jar);
+      const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
+      slow.finish();
+      expect((await slow.reply).status).toBe(200);
+      // The copy saved back may be the old sign-in's (same session id): found ended, never live.
+      const after = await ping(jar);
+      if (after.status === 200) expect(after.json?.session).toBe(marker);
+      else expect(after.json?.session).toBeUndefined();
+      expect(await signInsOf(await signInAs('ada'))).not.toContain(old);
+    });
+  });
+
+  describe('when the session store fails during an unlock', () => {
+    it('signs nobody in while the session cannot be read, and works once it is back', async () => {
+      const { state, fails } = faults('get');
+      await start({ lock: true, sessionStoreFails: fails });
+      const jar = await signInAs('ada');
+      events.length = 0;
+      state.on = true;
+      const reply = await unlock(jar, credentials('ada'));
+      expect(reply.status, reply.text).toBe(503);
+      expect(ofType('signed-in')).toEqual([]);
+      expect(app.appErrors).toEqual([]);
+      state.on = false;
+      expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
+    });
+
+    it.each<[string, SessionStoreOperation[]]>([
+      ['saved', ['set']],
+      ['replaced (regenerated)', ['destroy']],
+      ['read, saved or replaced', ['get', 'set', 'destroy']],
+    ])(
+      'never answers a sign-in that did not last when the session cannot be %s',
+      async (_what, operations) => {
+        const { state, fails } = faults(...operations);
+        await start({ lock: true, sessionStoreFails: fails });
+        const jar = await signInAs('ada');
+        app.clock.advance(60);
+        state.on = true;
+        const reply = await unlock(jar, credentials('ada'));
+        state.on = false;
+        // A failure the tab can see (it keeps asking), or a sign-in that is really there.
+        if (reply.status === 200) {
+          const marker = reply.json?.session;
+          const now = await ping(jar);
+          expect(now.status, now.text).toBe(200);
+          expect(now.json?.session).toBe(marker);
+        } else {
+          // The lock says so and stays (a store guard may answer in plain text).
+          expect([500, 503], `${reply.status} ${reply.text}`).toContain(reply.status);
+          expect(reply.json?.status).not.toBe('active');
+        }
+        expect(app.appErrors).toEqual([]);
+      },
+    );
   });
 });

@@ -210,6 +210,29 @@ describe('session-security/better-auth on better-auth with PostgreSQL', () => {
     expect((await app.poll(jar)).text).toBe('null');
   });
 
+  it('requireRecentSignIn(request, maxAge): undefined for a recent sign-in, the answer to send for an older one', async () => {
+    const { jar } = await app.signIn();
+    app.clock.advance(30);
+    expect(
+      await app.security.requireRecentSignIn(app.request(jar, '/password'), 60),
+    ).toBeUndefined();
+    app.clock.advance(31);
+    // The page's fetch: 401 reauth, which the client's fetch asks again for in place.
+    const fetched = await app.security.requireRecentSignIn(app.request(jar, '/password'), 60);
+    expect(fetched?.status).toBe(401);
+    expect(fetched?.headers.get('x-session-security')).toBe('reauth');
+    expect(await fetched?.json()).toMatchObject({ status: 'reauth', maxAge: 60 });
+    // A page load: to the login page, to sign in again and come back.
+    const page = new Request(`${app.origin}/password`, {
+      headers: { ...NAVIGATE, cookie: jar.header() ?? '' },
+    });
+    const navigated = await app.security.requireRecentSignIn(page, 60);
+    expect(navigated?.status).toBe(303);
+    expect(navigated?.headers.get('location')).toBe('/login?next=%2Fpassword&reason=reauth');
+    // Asking ends nothing: the sign-in lives on.
+    expect((await app.page(jar)).status).toBe(200);
+  });
+
   it('ends a sign-in at the absolute timeout, however active', async () => {
     const { jar } = await app.signIn();
     for (let elapsed = 0; elapsed + 800 < 8 * 3600; elapsed += 800) {

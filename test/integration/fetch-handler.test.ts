@@ -376,3 +376,70 @@ describe('start, signOut and clientTags', () => {
     expect(errorResponse(new Error('other'))).toBeUndefined();
   });
 });
+
+describe("the lock's unlock of a request that names no session (its cookie cleared at expiry)", () => {
+  /** A handler with the lock over `sessions`; `newSession` (when on) records what it made. */
+  const lockedHandler = (sessions: MapSessions, errors: string[], made?: WebSession[]) =>
+    sessionSecurityHandler({
+      expireAfter: 900,
+      warnAfter: 780,
+      isAuthenticated: ({ session }) => typeof session.get('user') === 'string',
+      logger: { warn: () => {}, error: (message) => errors.push(message) },
+      userId: ({ session }) => String(session.get('user') ?? ''),
+      draftSecret: 'a drafts secret of at least thirty-two characters',
+      lock: {
+        async verify({ session }, credentials) {
+          if (credentials.type !== 'password' || credentials.password !== 'pw') return false;
+          await session.regenerate();
+          await session.set('user', credentials.username);
+          return true;
+        },
+      },
+      ...(made
+        ? {
+            newSession: () => {
+              const session = sessions.load(request('/', { sid: sessions.create() }));
+              made.push(session as WebSession);
+              return session as WebSession;
+            },
+          }
+        : {}),
+    });
+  const unlock = () =>
+    request('/session-security/unlock', {
+      method: 'POST',
+      headers: { ...JSON_POST, origin: ORIGIN },
+      body: '{"username":"ada","password":"pw"}',
+    });
+
+  it("signs in on the app's new session from newSession, its clock started there", async () => {
+    const { sessions, errors } = setUp();
+    const made: WebSession[] = [];
+    const reply = await lockedHandler(sessions, errors, made).handle(unlock(), undefined);
+    expect(reply?.status).toBe(200);
+    expect(await reply?.json()).toMatchObject({ status: 'active', idleFor: 0 });
+    expect(made).toHaveLength(1);
+    expect(made[0]?.get('user')).toBe('ada');
+    expect(made[0]?.get('sessionSecurity')).toBeDefined();
+    expect(errors).toEqual([]);
+  });
+
+  it('answers 500 without newSession, signing nobody in, and the log says why', async () => {
+    const { sessions, errors } = setUp();
+    const reply = await lockedHandler(sessions, errors).handle(unlock(), undefined);
+    expect(reply?.status).toBe(500);
+    expect(await reply?.json()).toEqual({
+      status: 'error',
+      error: "newSession failed; the server's log says why",
+    });
+    expect(errors.join('\n')).toContain(
+      'POST /session-security/unlock named no session, and sessionSecurityHandler has no newSession(request)',
+    );
+  });
+
+  it('refuses a newSession that is not a function', () => {
+    expect(() =>
+      sessionSecurityHandler({ isAuthenticated: () => false, newSession: 'yes' as never }),
+    ).toThrow('newSession ("yes") must be a function (request)');
+  });
+});

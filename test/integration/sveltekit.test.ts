@@ -8,6 +8,8 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import type { ActivityStore } from 'session-security';
 import {
+  errorResponse,
+  RecentSignInRequiredError,
   type SessionSecurityLocals,
   SessionStoreUnavailableError,
   type SvelteKitSessionSecurity,
@@ -399,5 +401,45 @@ describe('session-security/sveltekit: the handle', () => {
     const { response, event } = await run(security, pageLoad('/', sid));
     expect(await response.text()).not.toContain('session-security');
     expect(locals(event).sessionSecurity.clientTags({ nonce: 'abc' })).toContain('nonce="abc"');
+  });
+  it('requireRecentSignIn(maxAge) goes on for a recent sign-in, and rejects an older one with the answer to send', async () => {
+    const { clock, sessions, security } = setUp();
+    const sid = await signIn(security, sessions);
+    let outcome: unknown;
+    const capture = async (path: string, maxAge: number, headers: Record<string, string>) => {
+      outcome = undefined;
+      await run(security, request(path, { headers, sid }), {
+        route: async (event) => {
+          outcome = await locals(event)
+            .sessionSecurity.requireRecentSignIn(maxAge)
+            .then(
+              () => 'recent',
+              (error: unknown) => error,
+            );
+        },
+      });
+      return outcome;
+    };
+    clock.advance(30);
+    expect(await capture('/settings', 60, NAVIGATE)).toBe('recent');
+    clock.advance(31);
+    const older = await capture('/settings', 60, NAVIGATE);
+    expect(older).toBeInstanceOf(RecentSignInRequiredError);
+    const error = older as RecentSignInRequiredError;
+    expect(error.location).toBe('/login?next=%2Fsettings&reason=reauth');
+    // An endpoint called by fetch answers 401 reauth, which the client's fetch asks again for.
+    const fetched = await capture('/api/password', 60, SAME_ORIGIN_FETCH);
+    const answer = errorResponse(fetched, request('/api/password', { headers: SAME_ORIGIN_FETCH }));
+    expect(answer?.status).toBe(401);
+    expect(answer?.headers.get('x-session-security')).toBe('reauth');
+    expect(await answer?.json()).toMatchObject({ status: 'reauth', maxAge: 60 });
+    // The same through the security's own method, by the event.
+    let direct: unknown;
+    await run(security, pageLoad('/settings', sid), {
+      route: async (event) => {
+        direct = await security.requireRecentSignIn(event, 60).catch((caught: unknown) => caught);
+      },
+    });
+    expect(direct).toBeInstanceOf(RecentSignInRequiredError);
   });
 });

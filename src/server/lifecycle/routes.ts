@@ -47,6 +47,10 @@ interface RouteRequest<Req> {
   body?: BodyRead;
 }
 
+/** A POST whose JSON body the library reads: a ping's, or the lock's unlock. */
+const postsJson = ({ facts, isPing, route }: RouteRequest<unknown>): boolean =>
+  facts.method === 'POST' && (isPing || route === '/unlock');
+
 type Check<Req> = (
   request: RouteRequest<Req>,
 ) => Outcome | undefined | Promise<Outcome | undefined>;
@@ -92,19 +96,18 @@ function checks<Req>(
     // 415: a POST ping that is not JSON. Why JSON only: a cross-site HTML form cannot send
     // application/json without a preflight.
     (request) => {
-      const { facts, session, isPing, route } = request;
+      const { facts, session, isPing } = request;
       if (isPing) report.countPing(facts.method as 'GET' | 'POST');
       const contentType = facts.header('content-type');
-      const sendsJson = facts.method === 'POST' && (isPing || route === '/unlock');
-      if (!sendsJson || isJsonContentType(contentType)) return undefined;
+      if (!postsJson(request) || isJsonContentType(contentType)) return undefined;
       const refusal = answers.unsupportedMediaType(contentType);
       return refuse(core, facts, session, 'unsupported-media-type', refusal);
     },
     // 413 past the limit, 400 for a body the client cut off; read without buffering past it.
     async (request) => {
-      const { facts, session, isPing, route } = request;
+      const { facts, session, route } = request;
+      if (!postsJson(request)) return undefined;
       const isUnlock = route === '/unlock';
-      if (!(isPing || isUnlock) || facts.method !== 'POST') return undefined;
       request.body = await facts.readBody(isUnlock ? MAX_UNLOCK_BYTES : MAX_BODY_BYTES);
       if (request.body.kind === 'tooLarge') {
         return refuse(core, facts, session, 'body-too-large', answers.tooLarge(isUnlock));
@@ -351,6 +354,12 @@ async function unlock<Req>(
   }
   const step = core.steps.get(facts.req as object);
   if (step?.kind !== 'active') throw new Error('session-security: the new sign-in has no clock');
+  // Kept before it is told: a session plugin that saves once the answer has begun would lose a
+  // failure the tab never hears of (it would unlock, then find nobody signed in).
+  if (session.save) {
+    const saved = await report.guarded(() => (session.save as () => Promise<void>)(), 'session');
+    if (!saved.ok) return saved.outcome;
+  }
   debug('%s %s: signed in again through the lock', facts.method, facts.path);
   const status = statusOf(step.state, step.nowMs, options);
   return jsonReply(answers.active({ ...status, ...lockUser(core, step.state) }));

@@ -3,7 +3,7 @@
 // a sign-in on purpose.
 
 import type { RefusedReason } from '../../core/events.js';
-import { type Answer, answers, loginLocation } from '../../core/protocol.js';
+import { type Answer, answers, type ExpiredReason, loginLocation } from '../../core/protocol.js';
 import { isNavigation, returnPath } from '../../core/request.js';
 import type { SessionAccess, Touch } from '../../core/store.js';
 import type { EndReason } from '../../core/tombstones.js';
@@ -107,12 +107,24 @@ function endedOutcome<Req>(
   if (reason === 'logout') return forRoute ? jsonReply(answers.anonymous('logout')) : NEXT;
   if (forRoute || !isNavigation(facts.header)) return jsonReply(answers.expired(reason));
   // Why 303: a POST that finds the session expired must come back as a GET of the login page.
-  // The login page itself goes on: a sign-in posted with an expired cookie must work.
-  if (options.loginUrl !== undefined && facts.path !== loginPath) {
-    const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
-    return redirectReply(loginLocation(options.loginUrl, next, reason));
-  }
+  const location = loginFor({ options, loginPath }, facts, reason);
+  if (location !== undefined) return redirectReply(location);
   return NEXT; // a fresh anonymous session: the app's own authentication takes over
+}
+
+/**
+ * Where a page load goes to sign in again, coming back to this request after (`next`), and
+ * why; undefined without `loginUrl`, and on the login page itself, which goes on: a sign-in
+ * posted with an expired cookie must work.
+ */
+export function loginFor<Req>(
+  { options, loginPath }: Pick<Core<Req>, 'options' | 'loginPath'>,
+  facts: RequestFacts<Req>,
+  reason: ExpiredReason | 'reauth',
+): string | undefined {
+  if (options.loginUrl === undefined || facts.path === loginPath) return undefined;
+  const next = returnPath(facts.method, facts.url, facts.header, facts.appOrigin);
+  return loginLocation(options.loginUrl, next, reason);
 }
 
 /**
