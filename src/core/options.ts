@@ -216,8 +216,16 @@ export interface LockOptions<Req> {
 export interface LockPasskeys {
   /** The options of `navigator.credentials.get()`, as JSON, with a new challenge. */
   challenge(): Promise<Record<string, unknown>>;
-  /** The browser's answer (`credential.toJSON()`): the id of the user it proves, or undefined. */
-  check(response: unknown): Promise<string | undefined>;
+  /**
+   * The browser's answer (`credential.toJSON()`): the id of the user it proves, or undefined.
+   *
+   * @param claim - the store's way to take a challenge once on every instance (the Redis
+   *   store's), when it has one: true the first time, for the challenge's remaining `ttlMs`
+   */
+  check(
+    response: unknown,
+    claim?: (challenge: string, ttlMs: number) => Promise<boolean>,
+  ): Promise<string | undefined>;
 }
 
 /** The drafts settings, once validated. */

@@ -145,4 +145,10 @@ export interface ActivityStore {
    * still gets its `expired` event; each is returned by exactly one sweep, on any instance.
    */
   sweep?(timeouts: Timeouts): Promise<SweptSignIn[]>;
+  /**
+   * Takes `name` once, on every instance that shares the store: true the first time, false while
+   * it lives (`ttlMs`). The lock's passkeys claim each challenge so. Optional: without it a
+   * challenge is claimed in this process only.
+   */
+  claimOnce?(name: string, ttlMs: number): Promise<boolean>;
 }

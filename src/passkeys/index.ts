@@ -50,8 +50,9 @@ export interface PasskeyOptions {
   counted?(id: string, counter: number): void | Promise<void>;
   /**
    * Resolves true the first time it sees a challenge, false after: each challenge signs in once.
-   * Default: remembered in this process until it expires. With several instances, give one on a
-   * store they share, e.g. Redis `SET key 1 NX PXAT expiresAtMs`.
+   * Default: at the lock, the store's (the Redis store claims it in Redis, for every instance);
+   * elsewhere, and with the default store, remembered in this process until it expires. Give one
+   * on a store the instances share when neither holds, e.g. Redis `SET key 1 NX PXAT expiresAtMs`.
    */
   claimChallenge?(challenge: string, expiresAtMs: number): boolean | Promise<boolean>;
   /** How long a challenge holds, in seconds, from 10 to 600. Default: 120. */
@@ -315,7 +316,7 @@ export function passkeys(options: PasskeyOptions): Passkeys {
       })) as unknown as Record<string, unknown>;
     },
 
-    async check(response) {
+    async check(response, storeClaim) {
       const answer = response as AuthenticationResponseJSON;
       if (typeof answer?.id !== 'string' || answer.id === '') return undefined;
       const passkey = await find(answer.id);
@@ -345,8 +346,15 @@ export function passkeys(options: PasskeyOptions): Passkeys {
         }),
       );
       if (!result?.verified || expires === undefined) return undefined;
-      // Claimed only once the signature holds: nobody burns a challenge without the passkey.
-      if ((await claimChallenge(challengeOf(answer), expires)) !== true) return undefined;
+      // Claimed only once the signature holds: nobody burns a challenge without the passkey. The
+      // app's own claim first, else the store's (every instance), else this process's.
+      const challengeText = challengeOf(answer);
+      const claimed = checked.claimChallenge
+        ? await checked.claimChallenge(challengeText, expires)
+        : storeClaim
+          ? await storeClaim(challengeText, expires - now())
+          : await claimChallenge(challengeText, expires);
+      if (claimed !== true) return undefined;
       const { newCounter } = result.authenticationInfo;
       if (newCounter !== passkey.counter) await counted?.(passkey.id, newCounter);
       return passkey.userId;

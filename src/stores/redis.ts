@@ -470,6 +470,12 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 0
 `;
 
+/** Takes a name once: true the first time, false while it lives (`SET NX PX`). */
+const CLAIM_SCRIPT = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0
+`;
+
 interface Script {
   name: string;
   text: string;
@@ -490,6 +496,7 @@ const BUCKETS = defineScript('buckets', BUCKETS_SCRIPT);
 const ENDED = defineScript('ended', ENDED_SCRIPT);
 const MARK = defineScript('mark', MARK_SCRIPT);
 const PUBLISH = defineScript('publish', PUBLISH_SCRIPT);
+const CLAIM = defineScript('claim', CLAIM_SCRIPT);
 
 /** One warning per process about sessions without a marker: the app does not call start(). */
 let warnedMissingMarker = false;
@@ -853,6 +860,12 @@ class RedisActivityStore implements ActivityStore {
     void this.checkMark(true);
     const until = this.hintOf(session);
     return until !== undefined && nowMs < until + this.graceMs ? 'lost' : 'idle';
+  }
+
+  /** Takes `name` once on every instance (the lock's passkey challenges): `SET NX PX`. */
+  async claimOnce(name: string, ttlMs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return Number(await this.runOn(CLAIM, `${this.prefix}once:${name}`, [String(ttl)])) === 1;
   }
 
   /**

@@ -201,6 +201,39 @@ describe('the ways in that stay shut', () => {
     expect(keys).toBeDefined();
   });
 
+  it("claims through the store's claim when it offers one (the lock's), for the challenge's time left", async () => {
+    const { device, keys, clock } = await setUp({}, 0);
+    const claims: [string, number][] = [];
+    const storeClaim = async (challenge: string, ttlMs: number) => {
+      claims.push([challenge, ttlMs]);
+      return claims.filter(([seen]) => seen === challenge).length === 1;
+    };
+    const options = (await keys.challenge()) as { challenge: string };
+    clock.ms += 20_000;
+    const answer = device.signIn(options, ADA.id);
+    expect(await keys.check(answer, storeClaim)).toBe(ADA.id);
+    expect(claims).toEqual([[options.challenge, 100_000]]);
+    // Another instance's process never saw it: the store says no.
+    expect(await keys.check(answer, storeClaim)).toBeUndefined();
+    expect(claims).toHaveLength(2);
+  });
+
+  it("prefers the app's claimChallenge to the store's", async () => {
+    const appClaims: string[] = [];
+    const { device, keys } = await setUp({
+      claimChallenge: (challenge) => {
+        appClaims.push(challenge);
+        return true;
+      },
+    });
+    const storeClaim = async () => {
+      throw new Error('the store must not be asked');
+    };
+    const options = (await keys.challenge()) as { challenge: string };
+    expect(await keys.check(device.signIn(options, ADA.id), storeClaim)).toBe(ADA.id);
+    expect(appClaims.at(-1)).toBe(options.challenge);
+  });
+
   it('claims through claimChallenge when given, once the signature holds', async () => {
     const claims: [string, number][] = [];
     const { signIn, clock } = await setUp({

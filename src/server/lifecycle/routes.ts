@@ -18,6 +18,7 @@ import {
   ROUTES,
   type Route,
   SIGN_IN_HEADER,
+  type UnlockBody,
 } from '../../core/protocol.js';
 import { crossOriginReason } from '../../core/request.js';
 import type { ActivityStore, SessionAccess } from '../../core/store.js';
@@ -242,6 +243,28 @@ async function revokeMarker(
 export type StartSignIn<Req> = (facts: RequestFacts<Req>, session: SessionAccess) => Promise<void>;
 
 /**
+ * The credentials of an unlock: the user name and password for the app to check, or the user a
+ * passkey proves (its signature checked by the passkeys, each challenge claimed once in the store
+ * when it can: every instance); undefined for a passkey that does not hold.
+ */
+async function credentialsOf(
+  store: ActivityStore,
+  body: Exclude<UnlockBody, { ok: false } | { kind: 'passkey-challenge' }>,
+  passkeys: LockPasskeys | undefined,
+): Promise<LockCredentials | undefined> {
+  if (body.kind === 'password') {
+    return { type: 'password', username: body.username, password: body.password };
+  }
+  const { claimOnce } = store;
+  const claim =
+    claimOnce &&
+    ((challenge: string, ttlMs: number) => claimOnce.call(store, `passkey:${challenge}`, ttlMs));
+  const userId = await (passkeys as LockPasskeys).check(body.response, claim);
+  // Only a user id proves anything: whatever else a check resolves is a refusal.
+  return typeof userId === 'string' && userId !== '' ? { type: 'passkey', userId } : undefined;
+}
+
+/**
  * The lock's sign-in again (docs/guide/lock.md): the app's `verify` checks the credentials and
  * signs the user in; then the sign-in it replaces (a live one, asked again before what matters)
  * ends, and a new one begins: a new marker, a fresh absolute timeout. Answers its status and its
@@ -299,13 +322,7 @@ async function unlock<Req>(
   let hook = 'lock.passkeys';
   let accepted = false;
   try {
-    if (body.kind === 'passkey') {
-      const userId = await (passkeys as LockPasskeys).check(body.response);
-      // Only a user id proves anything: whatever else a check resolves is a refusal.
-      if (typeof userId === 'string' && userId !== '') credentials = { type: 'passkey', userId };
-    } else {
-      credentials = { type: 'password', username: body.username, password: body.password };
-    }
+    credentials = await credentialsOf(store, body, passkeys);
     hook = 'lock.verify';
     if (credentials) accepted = (await lock.verify(facts.req, credentials)) === true;
   } catch (error) {
