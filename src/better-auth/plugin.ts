@@ -4,11 +4,11 @@
 
 import type { AuthContext } from 'better-auth';
 import { createAuthMiddleware } from 'better-auth/api';
-import { RecentSignInRequiredError, SessionSecurityConfigError } from '../core/errors.js';
+import { SessionSecurityConfigError } from '../core/errors.js';
 import { markerOfStored } from '../core/policy.js';
 import type { RequestFacts, SessionAccess, SignInManagement } from '../server/lifecycle.js';
 import type { RequestState, WebBinding } from '../web/binding.js';
-import { errorResponse, toResponse } from '../web/response.js';
+import { recentSignInResponse, toResponse } from '../web/response.js';
 import {
   CLOCK_FIELD,
   type FoundSession,
@@ -136,13 +136,8 @@ export class BetterAuthSecurity {
   /** `requireRecentSignIn` as the web handler's: the Response to send, or undefined to go on. */
   async requireRecentSignIn(request: Request, maxAge: number): Promise<Response | undefined> {
     const { state } = await this.bound(request);
-    try {
-      await this.lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
-      return undefined;
-    } catch (error) {
-      if (error instanceof RecentSignInRequiredError) return errorResponse(error, request);
-      throw error;
-    }
+    const asked = this.lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
+    return recentSignInResponse(asked, request);
   }
 
   async signOut(request: Request): Promise<Headers> {

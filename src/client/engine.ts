@@ -91,7 +91,11 @@ export function createEngine(
   let pageLock: PageLock | undefined;
   let lockAsked = -Infinity;
   // The callers of reauthenticate() waiting for the lock's answer.
-  let waiting: ((signedIn: boolean) => void)[] = [];
+  const waiting: ((signedIn: boolean) => void)[] = [];
+  /** Tells the callers of reauthenticate() whether the user signed in again. */
+  const answerWaiting = (signedIn: boolean) => {
+    for (const resolve of waiting.splice(0)) resolve(signedIn);
+  };
   // The page's config is the server's status when it rendered the page.
   let status: ServerStatus = { ...options, at: now() };
   let state: ClientState = 'stopped';
@@ -315,8 +319,7 @@ export function createEngine(
       emit('unlock');
     }
     pageLock?.hide();
-    for (const resolve of waiting) resolve(true);
-    waiting = [];
+    answerWaiting(true);
     evaluate();
   };
 
@@ -357,8 +360,7 @@ export function createEngine(
       },
       cancel: () => {
         pageLock?.hide();
-        for (const resolve of waiting) resolve(false);
-        waiting = [];
+        answerWaiting(false);
       },
     });
     if (state === 'locked' || waiting[0]) showLock(state !== 'locked');

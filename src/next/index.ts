@@ -108,14 +108,18 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
     });
   }
 
-  async function enforce(activity: boolean): Promise<void> {
-    const refused = await security.check(await current(activity));
-    if (refused === undefined) return;
+  /** A refusal where the page runs: Next's redirect to its Location; a store failure thrown. */
+  function follow(refused: Response): void {
     const location = refused.headers.get('location');
     if (location !== null) redirect(location);
     if (refused.status >= 500) {
       throw new SessionStoreUnavailableError('touch', `the check answered ${refused.status}`);
     }
+  }
+
+  async function enforce(activity: boolean): Promise<void> {
+    const refused = await security.check(await current(activity));
+    if (refused !== undefined) follow(refused);
   }
 
   return {
@@ -147,11 +151,7 @@ export function nextSessionSecurity(security: NextSecurity): NextSessionSecurity
       }
       const refused = await security.requireRecentSignIn(await current(false), maxAge);
       if (refused === undefined) return;
-      const location = refused.headers.get('location');
-      if (location !== null) redirect(location);
-      if (refused.status >= 500) {
-        throw new SessionStoreUnavailableError('touch', `the check answered ${refused.status}`);
-      }
+      follow(refused);
       throw new RecentSignInRequiredError(maxAge, undefined);
     },
   };

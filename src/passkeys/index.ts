@@ -349,9 +349,8 @@ export function passkeys(options: PasskeyOptions): Passkeys {
       // Claimed only once the signature holds: nobody burns a challenge without the passkey. The
       // app's own claim first, else the store's (every instance), else this process's.
       const challengeText = challengeOf(answer);
-      const claimed = checked.claimChallenge
-        ? await checked.claimChallenge(challengeText, expires)
-        : storeClaim
+      const claimed =
+        storeClaim && !checked.claimChallenge
           ? await storeClaim(challengeText, expires - now())
           : await claimChallenge(challengeText, expires);
       if (claimed !== true) return undefined;

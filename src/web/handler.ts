@@ -2,18 +2,14 @@
 // `Response`s and a session the app loads, for Next.js route handlers and middleware, Bun, Deno
 // and any fetch-style server. No policy of session-security (ARCHITECTURE.md).
 
-import {
-  describeValue,
-  RecentSignInRequiredError,
-  SessionSecurityConfigError,
-} from '../core/errors.js';
+import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import { answers } from '../core/protocol.js';
 import type { ClientTagsOptions } from '../server/html.js';
 import type { SignInManagement } from '../server/lifecycle.js';
 import { jsonReply } from '../server/outcome.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from './binding.js';
-import { errorResponse, toResponse } from './response.js';
+import { recentSignInResponse, toResponse } from './response.js';
 import type { WebSession } from './session.js';
 
 /**
@@ -288,15 +284,10 @@ export function sessionSecurityHandler(
     },
     clientTags: (request, session, tagOptions) =>
       binding.clientTags(stateOf(request, session), tagOptions),
-    requireRecentSignIn: async (request, session, maxAge) => {
+    requireRecentSignIn: (request, session, maxAge) => {
       const state = stateOf(request, session);
-      try {
-        await lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
-        return undefined;
-      } catch (error) {
-        if (error instanceof RecentSignInRequiredError) return errorResponse(error, request);
-        throw error;
-      }
+      const asked = lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
+      return recentSignInResponse(asked, request);
     },
   };
 }

@@ -1,7 +1,11 @@
 // The lifecycle's outcomes and the library's errors as fetch-style `Response`s. No policy of
 // session-security: the replies are decided in src/server/outcome.ts.
 
-import { SessionSecurityRequestError, SessionStoreUnavailableError } from '../core/errors.js';
+import {
+  RecentSignInRequiredError,
+  SessionSecurityRequestError,
+  SessionStoreUnavailableError,
+} from '../core/errors.js';
 import { errorReply, type Outcome, type Reply } from '../server/outcome.js';
 import { webHeaderGetter } from './request.js';
 
@@ -52,4 +56,22 @@ export function throwAnswerable(error: unknown, request?: Request): never {
 /** Gives an error the `getResponse()` by which Hono's default error handler answers it. */
 export function answerable<E extends Error>(error: E, request?: Request): E {
   return Object.assign(error, { getResponse: () => errorResponse(error, request) });
+}
+
+/**
+ * `requireRecentSignIn` as fetch-style entries answer it: undefined when the sign-in is recent
+ * enough, else the Response to send for this request (a 303 to the login page for a page load,
+ * `401 {"status":"reauth"}` otherwise); any other error is thrown on.
+ */
+export async function recentSignInResponse(
+  asked: Promise<void>,
+  request: Request,
+): Promise<Response | undefined> {
+  try {
+    await asked;
+    return undefined;
+  } catch (error) {
+    if (error instanceof RecentSignInRequiredError) return errorResponse(error, request);
+    throw error;
+  }
 }

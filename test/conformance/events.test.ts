@@ -4,12 +4,11 @@
 
 import type { SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
-import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
+import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import { type ConformanceApp, formsInFlight, type HarnessOptions } from './harness.js';
+import { type ConformanceApp, type HarnessOptions, inFlightFormPost } from './harness.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
-const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
 /** The harness's timeouts, as a store takes them. */
 const HARNESS_TIMEOUTS = { expireAfterMs: 900_000, warnAfterMs: 780_000, absoluteTimeoutMs: 0 };
 /** What every event of a sign-in of ada carries besides its marker. */
@@ -447,13 +446,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       const signIn = await markerOf(jar);
       const oldCookie = jar.clone();
       app.clock.advance(2);
-      const slow = sendSlowly(
-        app.origin,
-        '/form',
-        { method: 'POST', headers: FORM_POST, body: 'note=in+flight' },
-        jar.clone(),
-      );
-      await formsInFlight(app);
+      const slow = await inFlightFormPost(app, jar, 'in+flight');
       expect((await logout(jar)).status).toBe(200);
       slow.finish();
       expect((await slow.reply).status).toBe(200);

@@ -4,7 +4,7 @@
 
 import type { LockOptions, SessionSecurityOptions } from 'session-security';
 import { passkeys, type StoredPasskey } from 'session-security/passkeys';
-import { CookieJar, type FakeClock, send } from '../support/http.js';
+import { CookieJar, type FakeClock, NAVIGATE, send, sendSlowly } from '../support/http.js';
 import { sleep } from '../support/sleep.js';
 import type { StoreKind } from './adapters.js';
 
@@ -220,6 +220,32 @@ export async function formsInFlight(
     if (Date.now() > deadline) throw new Error(`no ${count} form post(s) in flight within 5 s`);
     await sleep(5);
   }
+}
+
+/**
+ * Starts a form post (`note=<note>`, form-encoded as a page sends it) with a copy of `jar`'s
+ * cookies, whose body has not fully arrived, and waits until the server has it in flight: its
+ * middleware has run and its body parser waits for the rest, which `finish()` sends. Waiting on
+ * the app, not on a delay: a request that reached the server only after what the test does next
+ * is not in flight across it (with hono-sessions it would get a new anonymous session).
+ */
+export async function inFlightFormPost(
+  app: Pick<ConformanceApp, 'origin' | 'formsInFlight'>,
+  jar: CookieJar,
+  note: string,
+): Promise<ReturnType<typeof sendSlowly>> {
+  const slow = sendSlowly(
+    app.origin,
+    '/form',
+    {
+      method: 'POST',
+      headers: { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `note=${note}`,
+    },
+    jar.clone(),
+  );
+  await formsInFlight(app);
+  return slow;
 }
 
 /** The session counts of a store that keeps each session as JSON text, the user under `user`. */

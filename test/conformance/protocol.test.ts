@@ -7,9 +7,9 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ActivityStore } from 'session-security';
 import { describe, expect, it } from 'vitest';
-import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
+import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import { type ConformanceApp, faults, formsInFlight, type HarnessOptions } from './harness.js';
+import { type ConformanceApp, faults, type HarnessOptions, inFlightFormPost } from './harness.js';
 
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 
@@ -722,17 +722,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
         const marker = String((await getPing(jar)).json?.session);
         const oldCookie = jar.clone();
         // A form post in flight across the sign-out: its copy of the session is saved back.
-        const slow = sendSlowly(
-          app.origin,
-          '/form',
-          {
-            method: 'POST',
-            headers: { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' },
-            body: 'note=in+flight',
-          },
-          jar.clone(),
-        );
-        await formsInFlight(app);
+        const slow = await inFlightFormPost(app, jar, 'in+flight');
         down.on = true;
         const logout = await send(
           app.origin,

@@ -3,11 +3,12 @@
 // flight across a sign-out, an expiry or a ping.
 
 import { describe, expect, it } from 'vitest';
-import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send, sendSlowly } from '../support/http.js';
+import { CookieJar, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
-import { type ConformanceApp, formsInFlight, type HarnessOptions } from './harness.js';
+import { type ConformanceApp, type HarnessOptions, inFlightFormPost } from './harness.js';
 
-const FORM_POST = { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' };
+/** The note of a form post in flight across a sign-out, form-encoded. */
+const WRITTEN_BEFORE = 'written+before+the+sign-out';
 const JSON_POST = { ...SAME_ORIGIN_FETCH, 'content-type': 'application/json' };
 
 describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) => {
@@ -37,22 +38,6 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     return jar;
   }
 
-  /** Starts a form post whose body has not fully arrived; waits until the server has it in flight. */
-  async function inFlightFormPost(jar: CookieJar, note = 'written+before+the+sign-out') {
-    const slow = sendSlowly(
-      app.origin,
-      '/form',
-      { method: 'POST', headers: FORM_POST, body: `note=${note}` },
-      jar.clone(),
-    );
-    // The middleware runs on the headers; the body parser then waits for the rest. Waiting on
-    // the app, not on a delay: a request that reached the server only after the sign-out is not
-    // in flight across it (with hono-sessions it would get a new anonymous session, which the
-    // session count below would find).
-    await formsInFlight(app);
-    return slow;
-  }
-
   describe('a request in flight across a sign-out', () => {
     it.each([
       ["the library's logout route", libraryLogout],
@@ -61,7 +46,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start();
       const jar = await signedIn();
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       expect((await signOut(jar)).status).toBe(200);
       slow.finish();
       // The request in flight completes normally, and the session plugin saves its copy back.
@@ -82,7 +67,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start();
       const jar = await signedIn();
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       await appSignOut(jar);
       slow.finish();
       await slow.reply;
@@ -97,7 +82,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start();
       const jar = await signedIn();
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       app.clock.advance(901);
       expect((await getPing(jar)).json).toEqual({ status: 'expired', reason: 'idle' });
       slow.finish();
@@ -111,7 +96,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start();
       const jar = await signedIn();
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       await libraryLogout(jar);
       slow.finish();
       await slow.reply;
@@ -126,7 +111,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start();
       const jar = await app.signIn();
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       expect((await getPing(jar)).status).toBe(200);
       await libraryLogout(jar);
       slow.finish();
@@ -172,7 +157,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       const jar = await signedIn();
       const marker = await markerOf(jar);
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, WRITTEN_BEFORE);
       await appSignOut(jar);
       slow.finish();
       await slow.reply;
@@ -349,7 +334,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       ).toBe(200);
       // t = 5 s: a form post starts (its activity recorded at its start); its body is held.
       app.clock.advance(5);
-      const slow = await inFlightFormPost(jar, 'a+long+upload');
+      const slow = await inFlightFormPost(app, jar, 'a+long+upload');
       // t = 15 s: a ping reports input.
       app.clock.advance(10);
       const ping = await send(

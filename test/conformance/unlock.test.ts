@@ -15,20 +15,13 @@ import type { SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
 import { draftKey } from '../../src/server/drafts.js';
 import { SoftAuthenticator } from '../support/authenticator.js';
-import {
-  CookieJar,
-  NAVIGATE,
-  type Reply,
-  SAME_ORIGIN_FETCH,
-  send,
-  sendSlowly,
-} from '../support/http.js';
+import { CookieJar, NAVIGATE, type Reply, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import {
   type ConformanceApp,
   faults,
-  formsInFlight,
   type HarnessOptions,
+  inFlightFormPost,
   KEPT_PASSKEYS,
   LOCK_VERIFY_ERROR,
   lockPassword,
@@ -665,28 +658,12 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
     });
   });
   describe('a request in flight across an unlock', () => {
-    /** Starts a form post of `jar`'s sign-in whose body has not fully arrived, in flight on the server. */
-    const inFlightFormPost = async (jar: CookieJar) => {
-      const slow = sendSlowly(
-        app.origin,
-        '/form',
-        {
-          method: 'POST',
-          headers: { ...NAVIGATE, 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'note=typed+before+the+question',
-        },
-        jar.clone(),
-      );
-      await formsInFlight(app);
-      return slow;
-    };
-
     it('cannot bring back the sign-in the unlock replaced, nor undo the new one', async () => {
       await start();
       const jar = await signInAs('ada');
       const old = await markerOf(jar);
       const oldCookie = jar.clone();
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, 'typed+before+the+question');
       events.length = 0;
       const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
       slow.finish();
@@ -707,7 +684,7 @@ describe.each(CASES)('%s with the %s store', (_framework, storeKind, harness) =>
       await start({ lock: 'same-session' });
       const jar = await signInAs('ada');
       const old = await markerOf(jar);
-      const slow = await inFlightFormPost(jar);
+      const slow = await inFlightFormPost(app, jar, 'typed+before+the+question');
       const marker = expectSignedInAgain(await unlock(jar, credentials('ada')), 'ada');
       slow.finish();
       expect((await slow.reply).status).toBe(200);

@@ -45,6 +45,27 @@ async function addPasskey(page: Page): Promise<void> {
   expect(await page.textContent('#passkey-count')).toBe('1');
 }
 
+/**
+ * In a browser of its own with an authenticator, `user` signs in on the demo's "Change password"
+ * page and makes a passkey there; then `test` runs, and the browser closes whatever it does.
+ */
+async function withPasskey(
+  origin: string,
+  user: string,
+  test: (page: Page, authenticator: { cdp: CDPSession; id: string }) => Promise<void>,
+): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const authenticator = await addAuthenticator(page);
+    await signIn(page, origin, '/password', user);
+    await addPasskey(page);
+    await test(page, authenticator);
+  } finally {
+    await context.close();
+  }
+}
+
 function clientState(page: Page, state: string) {
   return page.waitForFunction((wanted) => window.sessionSecurity?.state === wanted, state, {
     timeout: 15_000,
@@ -61,12 +82,8 @@ describe('a passkey at the lock (expireAfter 8 s, warnAfter 6 s)', () => {
   it('signs a locked page in again with a new sign-in, its form kept; the same answer sent again is refused', {
     timeout: 60_000,
   }, async () => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      const { cdp, id } = await addAuthenticator(page);
-      await signIn(page, demo.origin, '/password');
-      await addPasskey(page);
+    await withPasskey(demo.origin, 'demo', async (page, { cdp, id }) => {
+      const context = page.context();
       const [kept] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId: id }))
         .credentials;
       expect(kept?.isResidentCredential).toBe(true);
@@ -113,21 +130,15 @@ describe('a passkey at the lock (expireAfter 8 s, warnAfter 6 s)', () => {
       } finally {
         await other.close();
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('says so in the lock when the passkey is not one the app keeps, and the lock stays', {
     timeout: 60_000,
   }, async () => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      const { cdp, id } = await addAuthenticator(page);
-      // Another user than the test above: the demo keeps that one's passkey.
-      await signIn(page, demo.origin, '/password', 'guest');
-      await addPasskey(page);
+    // Another user than the test above: the demo keeps that one's passkey.
+    await withPasskey(demo.origin, 'guest', async (page, { cdp, id }) => {
+      const context = page.context();
       // The authenticator forgets it and makes another for the same site: the app never kept that
       // one.
       await cdp.send('WebAuthn.clearCredentials', { authenticatorId: id });
@@ -146,9 +157,7 @@ describe('a passkey at the lock (expireAfter 8 s, warnAfter 6 s)', () => {
       await page.locator(LOCK).getByLabel(enLock.password).fill('guest');
       await page.keyboard.press('Enter');
       await clientState(page, 'active');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
@@ -164,12 +173,7 @@ describe('a passkey before what matters (a sign-in less than 3 s old)', () => {
   it('answers "confirm it is you" in place, then the change is sent once more', {
     timeout: 60_000,
   }, async () => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await addAuthenticator(page);
-      await signIn(page, demo.origin, '/password');
-      await addPasskey(page);
+    await withPasskey(demo.origin, 'demo', async (page) => {
       const posts: number[] = [];
       page.on('response', (response) => {
         if (response.request().method() === 'POST' && response.url().endsWith('/password')) {
@@ -185,9 +189,7 @@ describe('a passkey before what matters (a sign-in less than 3 s old)', () => {
       await page.waitForSelector('#password-result:text("Password changed")');
       expect(posts).toEqual([401, 200]);
       expect(await page.locator(LOCK).count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 

@@ -165,9 +165,7 @@ function checks<Req>(
       const { state, nowMs } = step.value;
       if (extend)
         report.emit({ type: 'extended', at: options.clock.now(), ...report.about(state) });
-      return jsonReply(
-        answers.active({ ...statusOf(state, nowMs, options), ...lockUser(core, state) }),
-      );
+      return activeReply(core, state, nowMs);
     },
   ];
 }
@@ -218,14 +216,22 @@ async function configAnswer<Req>(
 }
 
 /**
- * With the lock, the drafts key of the sign-in's user, which a ping's answer carries: a locked
- * tab that hears of a new sign-in (another tab's, the login page's) carries on when it is the same
- * user's, and reloads when it is another's. Nothing without the lock, or without a user.
+ * The active status of a ping's or an unlock's answer. With the lock, it carries the drafts key
+ * of the sign-in's user: a locked tab that hears of a new sign-in (another tab's, the login
+ * page's) carries on when it is the same user's, and reloads when it is another's. No key
+ * without the lock, or without a user.
  */
-function lockUser<Req>({ options }: Core<Req>, state: SecurityState): { user?: string } {
+function activeReply<Req>({ options }: Core<Req>, state: SecurityState, nowMs: number): Outcome {
+  const status = statusOf(state, nowMs, options);
   const { lock, drafts } = options;
-  if (!lock || !drafts || state.userId === undefined) return {};
-  return { user: draftKey(drafts.secret, state.userId) };
+  if (!lock || !drafts || state.userId === undefined) return jsonReply(answers.active(status));
+  return jsonReply(answers.active({ ...status, user: draftKey(drafts.secret, state.userId) }));
+}
+
+/** An app's hook (the lock's `verify`, its passkeys) that threw or broke its contract: logged, 500. */
+function hookFailure<Req>({ report }: Core<Req>, hook: string, error: unknown): Outcome {
+  report.hookFailed(hook, error);
+  return jsonReply(answers.hookFailed(hook));
 }
 
 /** Ends the sign-in a session held before it was regenerated, by its marker and user. */
@@ -297,8 +303,7 @@ async function unlock<Req>(
     try {
       return jsonReply(answers.passkeyChallenge(await (passkeys as LockPasskeys).challenge()));
     } catch (error) {
-      report.hookFailed('lock.passkeys', error);
-      return jsonReply(answers.hookFailed('lock.passkeys'));
+      return hookFailure(core, 'lock.passkeys', error);
     }
   }
   let live = authenticated;
@@ -318,16 +323,14 @@ async function unlock<Req>(
   const beforeUser = before === undefined ? undefined : options.userId?.(facts.req);
   // The credentials: a user name and password for the app to check, or the user a passkey
   // proves (its signature checked here, before the app hears of it).
-  let credentials: LockCredentials | undefined;
   let hook = 'lock.passkeys';
   let accepted = false;
   try {
-    credentials = await credentialsOf(store, body, passkeys);
+    const credentials = await credentialsOf(store, body, passkeys);
     hook = 'lock.verify';
     if (credentials) accepted = (await lock.verify(facts.req, credentials)) === true;
   } catch (error) {
-    report.hookFailed(hook, error);
-    return jsonReply(answers.hookFailed(hook));
+    return hookFailure(core, hook, error);
   }
   if (!accepted) {
     return refuse(
@@ -339,13 +342,10 @@ async function unlock<Req>(
     );
   }
   if (!(await options.isAuthenticated(facts.req))) {
-    report.hookFailed(
-      'lock.verify',
-      new Error(
-        "it resolved true, but isAuthenticated(req) is false: verify must sign the user in on req's session",
-      ),
+    const broken = new Error(
+      "it resolved true, but isAuthenticated(req) is false: verify must sign the user in on req's session",
     );
-    return jsonReply(answers.hookFailed('lock.verify'));
+    return hookFailure(core, 'lock.verify', broken);
   }
   // The sign-in asked again ends first, as a revocation: no tab is told of it, each finds the new
   // sign-in of the same user. Still in this session, or (verify regenerated the session) by its
@@ -378,8 +378,7 @@ async function unlock<Req>(
     if (!saved.ok) return saved.outcome;
   }
   debug('%s %s: signed in again through the lock', facts.method, facts.path);
-  const status = statusOf(step.state, step.nowMs, options);
-  return jsonReply(answers.active({ ...status, ...lockUser(core, step.state) }));
+  return activeReply(core, step.state, step.nowMs);
 }
 
 /** Answers a request to one of the library's routes: the first of the checks that answers. */
