@@ -18,12 +18,14 @@ const { values } = parseArgs({
 const root = new URL('..', import.meta.url);
 
 const budgets = [
-  // 4,400: the script every page loads. The warning's dialog left it for a module of its own,
+  // 4,600: the script every page loads. The warning's dialog left it for a module of its own,
   // imported only when a warning is near (4,337 bytes before, 3,783 after; 3,792 once input
   // answers the warning on its cover; 3,808 before the lock). The lock's part of it (locking every
   // tab in place, carrying a page on for the same user's new sign-in, `fetch` and
-  // `reauthenticate`) made it 4,346; the lock itself is a module of its own, below.
-  { name: 'prebuilt client', file: values.script, budget: 4400 },
+  // `reauthenticate`) made it 4,346; the lock itself is a module of its own, below. Passkeys at
+  // the lock made it 4,370, and `hold(work)` (leases) 4,515: 4,600 is that rounded up to the
+  // next 100.
+  { name: 'prebuilt client', file: values.script, budget: 4600 },
   // 1,100: its measured size (1,093 bytes, the dialog and its own English) rounded up to the
   // next 100.
   { name: 'dialog script', file: values.dialog, budget: 1100 },

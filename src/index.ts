@@ -4,6 +4,7 @@
 
 export { type Clock, systemClock } from './core/clock.js';
 export {
+  LeaseRefusedError,
   RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityError,
@@ -16,6 +17,8 @@ export type {
   EventBase,
   ExpiredEvent,
   ExtendedEvent,
+  LeaseEndedEvent,
+  LeaseHeldEvent,
   MetricsRecorder,
   RefusedEvent,
   RefusedReason,

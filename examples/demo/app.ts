@@ -23,12 +23,14 @@ import {
   homePage,
   link,
   loginPage,
+  MAX_UPLOAD_SECONDS,
   PASSWORD_SCRIPT,
   pageLanguage,
   passwordPage,
   secondPage,
   sessionsPage,
   settingsPage,
+  UPLOAD_SCRIPT,
 } from './pages.js';
 
 declare module 'express-session' {
@@ -184,6 +186,8 @@ export function createDemoApp(config: DemoConfig): express.Express {
         ...(keys ? { passkeys: keys } : {}),
       },
     }),
+    // Leases: an upload holds the sign-in while it runs (the /form page's `hold`), an hour at most.
+    leases: { maxSeconds: 3600 },
     // The audit trail: never awaited by the library, and no session id in any event.
     onEvent: audit.record,
     eventData: (req) => ({ app: 'demo', role: req.session.user === ADMIN ? 'admin' : 'user' }),
@@ -306,6 +310,29 @@ export function createDemoApp(config: DemoConfig): express.Express {
     const note = (req.body as Record<string, unknown>).note;
     res.send(formPage({ ...protectedPage(req, res), note: typeof note === 'string' ? note : '' }));
   });
+
+  // An upload: the browser holds the sign-in around the request (a lease), and the server holds
+  // it around its processing (`security.hold`): here a wait of the seconds the page asked for.
+  app.get('/upload.js', (_req, res) => {
+    res.type('text/javascript').set('cache-control', 'no-cache').send(UPLOAD_SCRIPT);
+  });
+  app.post(
+    '/upload',
+    requireUser,
+    express.raw({ type: () => true, limit: '10mb' }),
+    async (req, res, next) => {
+      const seconds = Math.min(MAX_UPLOAD_SECONDS, Math.max(0, Number(req.query.seconds) || 0));
+      const bytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
+      const processing = () =>
+        new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000).unref());
+      try {
+        await security.hold(req, processing, { maxSeconds: MAX_UPLOAD_SECONDS, label: 'upload' });
+        res.set('cache-control', 'no-store').json({ bytes });
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
 
   // What matters asks for a recent sign-in: older than this, the password is asked again (in
   // place through the lock, or on the login page for a form posted without JavaScript).

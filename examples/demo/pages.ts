@@ -149,9 +149,55 @@ export function formPage(page: ProtectedPage & { note?: string }): string {
       <label for="note">Note</label>
       <textarea id="note" name="note" rows="6" cols="60"></textarea>
       <button type="submit">Save</button>
-    </form>`,
+    </form>
+    <h2>An upload</h2>
+    <p>An upload holds the sign-in while it runs (a lease): it may outlive the idle timeout of <strong>${page.expireAfter} s</strong> with nobody at the keyboard, never the absolute timeout. Idle time counts from its end.</p>
+    <form id="upload-form">
+      <label for="upload-file">File</label>
+      <input id="upload-file" name="file" type="file" required>
+      <label for="upload-seconds">Processing time on the server (seconds)</label>
+      <input id="upload-seconds" name="seconds" type="number" min="0" max="${MAX_UPLOAD_SECONDS}" value="${Math.min(MAX_UPLOAD_SECONDS, page.expireAfter + 30)}">
+      <button type="submit">Upload</button>
+    </form>
+    <p id="upload-result" role="status"></p>
+    <script src="/upload.js" defer></script>`,
   });
 }
+
+/** The longest the demo's server "processes" an upload, in seconds. */
+export const MAX_UPLOAD_SECONDS = 600;
+
+/**
+ * The script of the upload: the request runs under the client's `hold`, a lease the server keeps
+ * until the upload settles. Without the client, the upload is a plain fetch.
+ */
+export const UPLOAD_SCRIPT = `// The upload runs under sessionSecurity.hold: the sign-in is held while it runs.
+const uploadForm = document.getElementById('upload-form');
+const uploadResult = document.getElementById('upload-result');
+uploadForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const file = document.getElementById('upload-file').files[0];
+  const seconds = document.getElementById('upload-seconds').value;
+  const started = Date.now();
+  uploadResult.textContent = 'Uploading…';
+  const upload = () =>
+    fetch('/upload?seconds=' + encodeURIComponent(seconds), {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+  try {
+    const security = window.sessionSecurity;
+    const answer = await (security ? security.hold(upload, { label: 'upload' }) : upload());
+    if (!answer.ok) throw new Error(String(answer.status));
+    const { bytes } = await answer.json();
+    const took = Math.round((Date.now() - started) / 1000);
+    uploadResult.textContent = 'Uploaded ' + bytes + ' bytes in ' + took + ' s.';
+  } catch {
+    uploadResult.textContent = 'The upload failed.';
+  }
+});
+`;
 
 /**
  * "Change password": what matters, so the server asks for a sign-in less than `recentSignIn`

@@ -11,6 +11,8 @@ import {
   type LockLoader,
 } from './engine.js';
 
+import { send } from './transport.js';
+
 export { CONFIG_ELEMENT_ID } from '../contract/page-config.js';
 export type { ClientOptions, ClientState, DialogLoader, LockLoader } from './engine.js';
 
@@ -39,6 +41,7 @@ const REAUTH_HEADER = 'x-session-security';
  */
 export class SessionSecurity extends EventTarget {
   readonly #engine: Engine;
+  readonly #options: ClientOptions;
 
   /**
    * @param loadDialog - where the warning's dialog comes from; without it the client shows
@@ -47,6 +50,7 @@ export class SessionSecurity extends EventTarget {
    */
   constructor(options: ClientOptions, loadDialog?: DialogLoader, loadLock?: LockLoader) {
     super();
+    this.#options = options;
     this.#engine = createEngine(
       options,
       (type, detail, cancelable) =>
@@ -112,6 +116,41 @@ export class SessionSecurity extends EventTarget {
       return answer;
     }
     return (await this.reauthenticate()) ? fetch(again, init) : answer;
+  }
+
+  /**
+   * Holds the sign-in while `work` runs (an upload, an export the user asked for): a lease the
+   * server keeps (its `leases` option) until the work settles, `maxSeconds` at most (the server's
+   * limit when not given, never more). It is not the user's input: the absolute timeout still
+   * ends the sign-in, and idle time counts from the work's end. Resolves or rejects as the work
+   * does; a lease the server did not give fires `error` (with its answer) and the work runs on
+   * without one. Pass a function to have it called once the lease is asked for.
+   *
+   * @throws Error when the server's `leases` option is off (no lease URL in the config)
+   * @example
+   * ```ts
+   * const file = new Blob(['quarterly figures']);
+   * await mySecurity.hold(fetch('/upload', { method: 'POST', body: file }), { label: 'upload' });
+   * ```
+   */
+  async hold<T>(
+    work: Promise<T> | (() => Promise<T>),
+    options?: { maxSeconds?: number; label?: string },
+  ): Promise<T> {
+    const { leaseUrl, session } = this.#options;
+    if (!leaseUrl) throw new Error("session-security: hold() needs the server's leases option");
+    const answer = await send(leaseUrl, 'POST', session, { hold: options || {} });
+    const lease = answer.body.lease;
+    if (!lease) {
+      this.dispatchEvent(new CustomEvent('error', { detail: answer }));
+      // A sign-in over (401) is the engine's to show.
+      this.wake();
+    }
+    try {
+      return await (typeof work === 'function' ? work() : work);
+    } finally {
+      if (lease) send(leaseUrl, 'POST', session, { end: lease });
+    }
   }
 
   /**

@@ -13,6 +13,8 @@ export interface ClientOptions {
   pingUrl: string;
   /** `{prefix}/logout`. */
   logoutUrl: string;
+  /** `{prefix}/lease`, for `hold(work)` (absent without the server's `leases` option). */
+  leaseUrl?: string;
   /** Where tabs go on expiry, with `next` and `reason`; without it they reload. */
   loginUrl?: string;
   expireAfter: number;

@@ -178,3 +178,27 @@ export class RecentSignInRequiredError extends SessionSecurityRequestError {
     this.location = location;
   }
 }
+
+/**
+ * A lease the library could not take (`security.hold`, or the browser's `hold`): the request has
+ * no live sign-in (`no-sign-in`, 401), or its sign-in holds as many leases as it may
+ * (`too-many`, 429). The work itself is the app's: a function is not called, a promise runs on
+ * without a lease.
+ *
+ * @example
+ * ```ts
+ * const refused = new LeaseRefusedError('no-sign-in');
+ * refused.status; // 401
+ * ```
+ */
+export class LeaseRefusedError extends SessionSecurityRequestError {
+  constructor(readonly reason: 'no-sign-in' | 'too-many') {
+    super(
+      reason === 'no-sign-in' ? 401 : 429,
+      reason === 'no-sign-in'
+        ? 'session-security: no lease without a live sign-in'
+        : 'session-security: this sign-in holds as many leases as it may',
+    );
+    this.name = 'LeaseRefusedError';
+  }
+}

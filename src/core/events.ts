@@ -40,8 +40,13 @@ export interface ExpiredEvent extends EventBase {
   type: 'expired';
   signIn: string;
   reason: ExpiryReason;
-  /** Seconds without activity at the deadline. */
+  /** Seconds without activity at the deadline (nor a lease: counted from the last one's end). */
   idleSeconds: number;
+  /**
+   * When the sign-in's last lease ended, when a lease held it (milliseconds since the epoch):
+   * its idle time counted from there. At `endedAt` for a lease the absolute timeout cut short.
+   */
+  leaseEndedAt?: number;
   /** Seconds from sign-in to the deadline. */
   lengthSeconds: number;
   /** The deadline, in milliseconds since the epoch. */
@@ -101,7 +106,7 @@ export interface RefusedEvent extends EventBase {
 /** A store operation failed (the request was answered 503, or a sign-out went on without it). */
 export interface StoreFailedEvent extends EventBase {
   type: 'store-failed';
-  operation: 'touch' | 'start' | 'end' | 'prepare' | 'session' | 'list' | 'sweep';
+  operation: 'touch' | 'start' | 'end' | 'prepare' | 'session' | 'list' | 'sweep' | 'lease';
   /** The failure's kind: its name and code, never its message (which may carry ids). */
   error: string;
 }
@@ -117,6 +122,42 @@ export interface SignInRefusedEvent extends EventBase {
   reason: SignInRefusal;
 }
 
+/**
+ * A lease began: work its user started (an upload, an import, a report) holds the sign-in while
+ * it runs, `maxSeconds` at most and never past the absolute timeout. Not a person's input.
+ */
+export interface LeaseHeldEvent extends EventBase {
+  type: 'lease-held';
+  signIn: string;
+  /** The lease's id, random, for the matching `lease-ended`. */
+  lease: string;
+  /** What the app called the work (`label`), when it did. */
+  label?: string;
+  /** Taken by the app on the server (`security.hold`) or by the browser (`sessionSecurity.hold`). */
+  by: 'server' | 'client';
+  maxSeconds: number;
+  /** The latest it may hold the sign-in to, in milliseconds since the epoch. */
+  until: number;
+}
+
+/**
+ * A lease ended: its work settled (`settled`), settled after its `maxSeconds` had run out
+ * (`lapsed`: the sign-in was held no longer), or found its sign-in over (`sign-in-ended`: a
+ * sign-out, "end all", the absolute timeout). Idle time counts from its end.
+ */
+export interface LeaseEndedEvent extends EventBase {
+  type: 'lease-ended';
+  signIn: string;
+  /** The `lease` of its `lease-held` event. */
+  lease: string;
+  /** The app's label, for the app's leases (the browser's are matched by `lease`). */
+  label?: string;
+  by: 'server' | 'client';
+  how: 'settled' | 'lapsed' | 'sign-in-ended';
+  /** Seconds from its start to its end. */
+  seconds: number;
+}
+
 /** Every audit event. */
 export type SessionSecurityEvent =
   | SignedInEvent
@@ -126,7 +167,9 @@ export type SessionSecurityEvent =
   | SignInLostEvent
   | RefusedEvent
   | SignInRefusedEvent
-  | StoreFailedEvent;
+  | StoreFailedEvent
+  | LeaseHeldEvent
+  | LeaseEndedEvent;
 
 export type SessionSecurityEventType = SessionSecurityEvent['type'];
 

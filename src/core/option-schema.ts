@@ -394,6 +394,19 @@ export const OPTION_SCHEMA = {
         "the default store's bounds: the sign-ins, live and ended, it remembers in this process, in all and per user (see [Sign-out and expiry are final](behaviour.md#sign-out-and-expiry-are-final))",
     },
   },
+  leases: {
+    check: withFields<{ maxSeconds?: number }>(
+      { maxSeconds: seconds({ example: 3600 }) },
+      '{ maxSeconds: 3600 }',
+    ),
+    default: { maxSeconds: 3600 },
+    readme: {
+      type: '{ maxSeconds?: number }',
+      meaning:
+        "lets the browser's `hold(work)` keep the sign-in alive while an upload runs, `maxSeconds` at most (default 3600; see [Leases](leases.md))",
+      default: 'off',
+    },
+  },
   store: {
     check: withMethods<ActivityStore>(
       ['touch', 'start', 'end', 'peek'],

@@ -128,6 +128,13 @@ export interface SessionSecurityOptions<Req> {
    * the default store.
    */
   signInMemory?: { total?: number; perUser?: number };
+  /**
+   * The browser's leases (`sessionSecurity.hold(work)` around an upload): off unless given.
+   * `maxSeconds` is the longest one may hold its sign-in (default 3600); the browser may ask
+   * for less, never more. The app's own `security.hold(req, work, { maxSeconds })` needs no
+   * option.
+   */
+  leases?: { maxSeconds?: number };
   /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
   store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
@@ -178,6 +185,8 @@ export interface ResolvedOptions<Req> {
   onMaxSignIns: 'end-oldest' | 'refuse';
   /** The default store's bounds (undefined with another store). */
   signInMemory: { total: number; perUser: number } | undefined;
+  /** Undefined when the browser may take no lease. */
+  leases: { maxSeconds: number } | undefined;
   /** Undefined for the default: the session object. */
   store: ActivityStore | undefined;
   prefix: string;
@@ -315,6 +324,8 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     lock: lock(given),
     userId: given.userId,
     ...signInLimits(given, input.signInMemory !== undefined),
+    leases:
+      input.leases === undefined ? undefined : { ...OPTION_SCHEMA.leases.default, ...given.leases },
     store: given.store,
     prefix: given.prefix,
     clock: given.clock,

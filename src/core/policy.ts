@@ -21,6 +21,14 @@ export interface SecurityState extends SignInFacts {
   startedAt: number;
   /** An opaque random marker of this sign-in (never the session cookie); tells tabs a sign-in apart. */
   id: string;
+  /**
+   * Until when leases hold the sign-in (work its user started: an upload, a report), when any
+   * did: the latest end of a lease that ended, or the end a live lease may reach. It is not
+   * activity: until then the sign-in is idle for no time, and from then its idle time counts
+   * (see {@link idleSince}). It never moves the absolute deadline. Kept by the store beside the
+   * state, never in the session's copy.
+   */
+  heldUntil?: number;
 }
 
 export type ExpiryReason = 'idle' | 'absolute';
@@ -112,8 +120,10 @@ export function decide(
   const lastActivity = Math.min(stored.lastActivity, nowMs);
   const startedAt = Math.min(stored.startedAt, nowMs);
 
-  // A sign-in that keeps its own timeouts (per-user options) is judged by them.
-  const reason = expiryReason(lastActivity, startedAt, nowMs, timeoutsOf(stored, timeouts));
+  // A sign-in that keeps its own timeouts (per-user options) is judged by them; a lease holds
+  // its idle clock, never its absolute one.
+  const idleFrom = idleSince({ lastActivity, heldUntil: stored.heldUntil }, nowMs);
+  const reason = expiryReason(idleFrom, startedAt, nowMs, timeoutsOf(stored, timeouts));
   if (reason !== undefined) return { outcome: 'expired', reason };
 
   const state = { ...stored, lastActivity, startedAt };
@@ -131,12 +141,34 @@ export function timeoutsOf(state: SignInFacts, defaults: Timeouts): Timeouts {
   return state.timeouts ?? defaults;
 }
 
-/** When the sign-in ends without more activity: the nearer of its idle and absolute deadlines. */
+/**
+ * When the sign-in's idle time counts from at `nowMs`: its last activity, or later while a lease
+ * holds it (now, until the lease's end; then that end).
+ *
+ * @example
+ * ```ts
+ * idleSince({ lastActivity: 1000, heldUntil: 9000 }, 5000); // 5000: held, idle for no time
+ * idleSince({ lastActivity: 1000, heldUntil: 9000 }, 12_000); // 9000: idle since the lease ended
+ * ```
+ */
+export function idleSince(
+  { lastActivity, heldUntil }: Pick<SecurityState, 'lastActivity' | 'heldUntil'>,
+  nowMs: number,
+): number {
+  return heldUntil === undefined
+    ? lastActivity
+    : Math.max(lastActivity, Math.min(nowMs, heldUntil));
+}
+
+/**
+ * When the sign-in ends without more activity: the nearer of its idle and absolute deadlines (a
+ * lease's until counted as if it ran to its end).
+ */
 export function deadlineOf(
-  state: Pick<SecurityState, 'lastActivity' | 'startedAt'>,
+  state: Pick<SecurityState, 'lastActivity' | 'startedAt' | 'heldUntil'>,
   { expireAfterMs, absoluteTimeoutMs }: Timeouts,
 ): number {
-  const idle = state.lastActivity + expireAfterMs;
+  const idle = Math.max(state.lastActivity, state.heldUntil ?? -Infinity) + expireAfterMs;
   return absoluteTimeoutMs > 0 ? Math.min(idle, state.startedAt + absoluteTimeoutMs) : idle;
 }
 
@@ -162,7 +194,7 @@ function expiryReason(
  */
 export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts): ActiveStatus {
   const { expireAfterMs, warnAfterMs, absoluteTimeoutMs } = timeoutsOf(state, timeouts);
-  const idleMs = Math.max(0, nowMs - state.lastActivity);
+  const idleMs = Math.max(0, nowMs - idleSince(state, nowMs));
   const idleRemainingMs = expireAfterMs - idleMs;
   const absoluteRemainingMs =
     absoluteTimeoutMs > 0 ? absoluteTimeoutMs - Math.max(0, nowMs - state.startedAt) : Infinity;
@@ -192,7 +224,7 @@ export function statusOf(state: SecurityState, nowMs: number, timeouts: Timeouts
  * ```
  */
 export function encodeState(state: SecurityState): string {
-  const { lastActivity, startedAt, id, ...facts } = state;
+  const { lastActivity, startedAt, id, heldUntil: _held, ...facts } = state;
   const base = `${lastActivity}|${startedAt}|${id}`;
   return Object.keys(facts).length === 0 ? base : `${base}|${JSON.stringify(facts)}`;
 }

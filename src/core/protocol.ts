@@ -27,6 +27,7 @@ export const ROUTES = {
   '/dialog.js': ['GET', 'HEAD'],
   '/lock.js': ['GET', 'HEAD'],
   '/unlock': ['POST'],
+  '/lease': ['POST'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Route = keyof typeof ROUTES;
@@ -129,6 +130,63 @@ export function parsePingBody(text: string): PingBody {
     };
   }
   return { ok: true, sinceActivitySeconds: value, extend: extend === true };
+}
+
+/** What `POST {prefix}/lease` carries, once parsed. */
+export type LeaseBody =
+  | { ok: true; kind: 'hold'; maxSeconds: number | undefined; label: string | undefined }
+  | { ok: true; kind: 'end'; lease: string }
+  | { ok: false; error: string };
+
+const EXPECTED_LEASE =
+  'expected a JSON object {"hold": {"maxSeconds": <seconds above 0>, "label": "upload"}} (both optional) or {"end": "<the lease of the hold\'s answer>"}';
+
+/** The longest lease id and label a browser may send, in characters. */
+const MAX_LEASE_ID = 128;
+const MAX_LEASE_LABEL = 64;
+
+/**
+ * Parses the body of `POST {prefix}/lease`: a lease to take, with the longest it may hold and what
+ * it is, or one to end. A label is printable ASCII (it goes into events and logs as it is).
+ *
+ * @example
+ * ```ts
+ * parseLeaseBody('{"hold": {"maxSeconds": 600, "label": "upload"}}'); // { ok: true, kind: 'hold', maxSeconds: 600, label: 'upload' }
+ * parseLeaseBody('{"end": "abc.1.2"}'); // { ok: true, kind: 'end', lease: 'abc.1.2' }
+ * ```
+ */
+export function parseLeaseBody(text: string): LeaseBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `the body is not valid JSON: ${EXPECTED_LEASE}` };
+  }
+  const body = (
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}
+  ) as Record<string, unknown>;
+  const keys = Object.keys(body);
+  if (keys.length === 1 && keys[0] === 'end') {
+    const lease = body.end;
+    return typeof lease === 'string' && lease.length > 0 && lease.length <= MAX_LEASE_ID
+      ? { ok: true, kind: 'end', lease }
+      : { ok: false, error: `end must name a lease: ${EXPECTED_LEASE}` };
+  }
+  const hold = body.hold as Record<string, unknown> | null | undefined;
+  if (keys.length !== 1 || keys[0] !== 'hold' || hold === null || typeof hold !== 'object') {
+    return { ok: false, error: EXPECTED_LEASE };
+  }
+  const { maxSeconds, label, ...rest } = hold;
+  const secondsOk =
+    maxSeconds === undefined ||
+    (typeof maxSeconds === 'number' && maxSeconds > 0 && maxSeconds <= 365 * 24 * 3600);
+  const labelOk =
+    label === undefined ||
+    (typeof label === 'string' && label.length <= MAX_LEASE_LABEL && /^[\x20-\x7e]*$/.test(label));
+  if (!secondsOk || !labelOk || Object.keys(rest).length > 0) {
+    return { ok: false, error: EXPECTED_LEASE };
+  }
+  return { ok: true, kind: 'hold', maxSeconds, label };
 }
 
 /** The longest user name and password the lock takes, in characters. */
@@ -254,6 +312,14 @@ export const answers = {
   /** The sign-in is older than the request allows (`requireRecentSignIn`): sign in again, then retry. */
   reauth: (maxAge: number): Answer =>
     answer(401, { status: 'reauth', reason: 'reauth', maxAge }, REAUTH_HEADERS),
+  /** A lease taken (`POST {prefix}/lease`): its id, to end it with, and the longest it may hold (seconds). */
+  held: (lease: string, maxSeconds: number): Answer =>
+    answer(200, { status: 'held', lease, maxSeconds }),
+  /** A lease ended, or none by that id was live (ended already, lapsed, or another sign-in's). */
+  released: (): Answer => answer(200, { status: 'released' }),
+  /** The sign-in holds as many leases as it may. */
+  tooManyLeases: (): Answer =>
+    answer(429, { status: 'error', error: 'this sign-in holds as many leases as it may' }),
   /** With `logout`: this browser's sign-in was signed out (every tab deletes its drafts). */
   anonymous: (reason?: 'logout'): Answer =>
     answer(401, reason ? { status: 'anonymous', reason } : { status: 'anonymous' }),

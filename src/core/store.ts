@@ -45,6 +45,22 @@ export type Touch =
       found?: SecurityState;
     };
 
+/**
+ * A lease to take on a sign-in: its id (random, unique within the sign-in) and how long it may
+ * hold the sign-in at most, from the store's now (a store with a clock of its own, such as
+ * Redis's, counts from its own).
+ */
+export interface LeaseRequest {
+  id: string;
+  forMs: number;
+}
+
+/** The answer to a lease: taken (with the sign-in's state, held), the sign-in over, or too many leases. */
+export type Held = Touch | { kind: 'too-many' };
+
+/** The most leases one sign-in may hold at once: one account cannot grow the store's memory with them. */
+export const MAX_LEASES_PER_SIGN_IN = 16;
+
 /** One live sign-in, as the list of a user's sign-ins shows it. */
 export interface SignInRecord extends SignInFacts {
   /** The sign-in's marker (the `session` of the ping). */
@@ -145,6 +161,23 @@ export interface ActivityStore {
    * still gets its `expired` event; each is returned by exactly one sweep, on any instance.
    */
   sweep?(timeouts: Timeouts): Promise<SweptSignIn[]>;
+  /**
+   * Holds the sign-in of this session for the lease's length at most, in one step that checks
+   * first that it lives (no lease revives a sign-in that ended or expired). Refuses a lease past
+   * {@link MAX_LEASES_PER_SIGN_IN} live ones. Optional: a store without it holds no leases.
+   *
+   * @returns the sign-in's state with its `heldUntil`, why it is over, or `too-many`
+   */
+  hold?(session: SessionAccess, lease: LeaseRequest, timeouts: Timeouts): Promise<Held>;
+  /**
+   * Ends a lease of the sign-in with this marker: its idle time counts from now (or from the
+   * lease's own end, when it lapsed before). Does nothing once the sign-in ended (a sign-out or
+   * revocation ends its leases with it) or when the lease is unknown.
+   *
+   * @returns the sign-in's state after the release, or undefined when it is gone or ended, or
+   *   holds no live lease by that id (never taken, released already, or lapsed and forgotten)
+   */
+  release?(marker: string, lease: string, timeouts: Timeouts): Promise<SecurityState | undefined>;
   /**
    * Takes `name` once, on every instance that shares the store: true the first time, false while
    * it lives (`ttlMs`). The lock's passkeys claim each challenge so. Optional: without it a

@@ -112,6 +112,7 @@ const STORE_OPERATIONS: Record<StoreFailedEvent['operation'], true> = {
   session: true,
   list: true,
   sweep: true,
+  lease: true,
 };
 const PING_METHODS: Record<'GET' | 'POST', true> = { GET: true, POST: true };
 

@@ -170,5 +170,6 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
       methods
         .requireRecentSignIn(c, maxAge)
         .catch((error: unknown) => throwAnswerable(error, c.req.raw)),
+    hold: methods.hold,
   });
 }

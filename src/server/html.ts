@@ -33,6 +33,8 @@ export interface ClientConfigSettings {
   drafts?: DraftsConfig | undefined;
   /** The lock, when on (the server's `lock` option): a passkey is offered when it has `passkeys`. */
   lock?: { passkeys?: unknown } | undefined;
+  /** The browser's leases, when on (the server's `leases` option). */
+  leases?: unknown;
 }
 
 /**
@@ -60,6 +62,7 @@ export function clientConfig(
     logoutUrl: `${prefix}/logout`,
     ...(loginUrl !== undefined ? { loginUrl } : {}),
     ...(settings.allowFrames ? { allowFrames: true } : {}),
+    ...(settings.leases ? { leaseUrl: `${prefix}/lease` } : {}),
     expireAfter: status.expireAfter,
     warnAfter: status.warnAfter,
     idleFor: status.idleFor,

@@ -19,6 +19,7 @@ import { pageDrafts } from './drafts.js';
 import { type ClientTagsOptions, renderClientTags } from './html.js';
 import { type Core, coreOf } from './lifecycle/core.js';
 import { HeldSignOuts } from './lifecycle/held-sign-outs.js';
+import { type HoldOptions, holdWhile } from './lifecycle/leases.js';
 import { crossOriginRefusal, signInManagement, sweeper } from './lifecycle/management.js';
 import { type Guarded, Report } from './lifecycle/report.js';
 import { routeHandler } from './lifecycle/routes.js';
@@ -118,6 +119,16 @@ export interface Lifecycle<Req> {
    *
    * @throws TypeError when `maxAgeSeconds` is not a number of seconds above 0
    */
+  /**
+   * Runs `work` under a lease on the request's sign-in (src/server/lifecycle/leases.ts): it holds
+   * the sign-in while the work runs, `maxSeconds` at most.
+   */
+  hold<T>(
+    facts: RequestFacts<Req>,
+    session: SessionAccess,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T>;
   requireRecentSignIn(
     facts: RequestFacts<Req>,
     session: SessionAccess,
@@ -424,6 +435,15 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     const status = this.clientStatus(req, session);
     if (!status) return '';
     return renderClientTags(status, { ...options, drafts: pageDrafts(options, req) }, tagOptions);
+  }
+
+  hold<T>(
+    _facts: RequestFacts<Req>,
+    session: SessionAccess,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T> {
+    return holdWhile(this.core, session, work, options);
   }
 
   async requireRecentSignIn(

@@ -3,6 +3,7 @@
 // says how to reach a request's facts and session; its sign-out copies the headers it is given.
 
 import type { ClientTagsOptions } from './html.js';
+import type { HoldOptions } from './lifecycle/leases.js';
 import type { Lifecycle, RequestFacts, SessionAccess, SignInManagement } from './lifecycle.js';
 
 /** One request as the lifecycle needs it: the framework's request, its facts and its session. */
@@ -71,6 +72,25 @@ export interface SessionSecurityMethods<R> {
    * ```
    */
   requireRecentSignIn(r: R, maxAge: number): Promise<void>;
+  /**
+   * Holds the request's sign-in while `work` runs (an import, a report the user asked for): a
+   * lease, kept in the store, that ends when the work settles and lasts `maxSeconds` at most. It
+   * is not the user's input: it never passes the absolute timeout, a sign-out ends it, and idle
+   * time counts from its end. Pass a function to have it called once the lease is taken.
+   * Resolves or rejects as the work does; rejects with a `LeaseRefusedError` when the request has
+   * no live sign-in (401) or holds 16 leases already (429), and a `SessionStoreUnavailableError`
+   * (503) when the store failed.
+   *
+   * @example
+   * ```ts
+   * const buildReport = async () => ({ rows: 1280 });
+   * app.post('/reports', async (req, res) => {
+   *   const report = await security.hold(req, buildReport, { maxSeconds: 1800, label: 'report' });
+   *   res.json(report);
+   * });
+   * ```
+   */
+  hold<T>(r: R, work: Promise<T> | (() => Promise<T>), options: HoldOptions): Promise<T>;
 }
 
 /**
@@ -94,6 +114,10 @@ export function appMethods<R, Req>(
     requireRecentSignIn: (r, maxAge) => {
       const { facts, session } = bind(r);
       return lifecycle.requireRecentSignIn(facts, session, maxAge);
+    },
+    hold: (r, work, options) => {
+      const { facts, session } = bind(r);
+      return lifecycle.hold(facts, session, work, options);
     },
     signOut: (r) => {
       const { facts, session } = bind(r);

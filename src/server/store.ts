@@ -15,13 +15,16 @@ import {
   type Timeouts,
   timeoutsOf,
 } from '../core/policy.js';
-import type {
-  ActivityStore,
-  RevokeTarget,
-  SessionAccess,
-  SignInRecord,
-  SweptSignIn,
-  Touch,
+import {
+  type ActivityStore,
+  type Held,
+  type LeaseRequest,
+  MAX_LEASES_PER_SIGN_IN,
+  type RevokeTarget,
+  type SessionAccess,
+  type SignInRecord,
+  type SweptSignIn,
+  type Touch,
 } from '../core/store.js';
 import { type EndReason, Tombstones } from '../core/tombstones.js';
 import { isPromise, type Maybe } from './maybe.js';
@@ -68,7 +71,7 @@ class SessionObjectStore implements ActivityStore {
   private readonly maxSignInsPerUser: number;
   private lastRefusalLogMs = -Infinity;
   /** A live sign-in's facts, by marker: made once, not per request. */
-  private readonly knownFacts = (id: string) => this.live.get(id)?.state;
+  private readonly knownFacts = (id: string) => this.live.get(id)?.latest;
   private refusedSinceLog = 0;
 
   constructor({
@@ -182,10 +185,14 @@ class SessionObjectStore implements ActivityStore {
    * request recorded meanwhile: the latest time this process recorded wins over the copy's.
    */
   private withLatest(state: SecurityState | undefined, nowMs: number) {
-    const known = state === undefined ? undefined : this.live.get(state.id)?.state.lastActivity;
-    return state !== undefined && known !== undefined && known > state.lastActivity
-      ? { ...state, lastActivity: Math.min(known, nowMs) }
-      : state;
+    if (state === undefined) return state;
+    const entry = this.live.get(state.id);
+    if (entry === undefined) return state;
+    const known = entry.state.lastActivity;
+    const latest =
+      known > state.lastActivity ? { ...state, lastActivity: Math.min(known, nowMs) } : state;
+    // Its leases live in this process only, beside the state.
+    return entry.heldUntil === undefined ? latest : { ...latest, heldUntil: entry.heldUntil };
   }
 
   /** Starts a sign-in's clock in the session, with its facts, and lists it as this.live. */
@@ -323,7 +330,7 @@ class SessionObjectStore implements ActivityStore {
     return this.live
       .ofUser(userId)
       .filter(({ state }) => nowMs < deadlineOf(state, timeoutsOf(state, timeouts)))
-      .map(({ state }) => ({ ...state }));
+      .map(({ state: { heldUntil: _held, ...state } }) => state);
   }
 
   async revoke(target: RevokeTarget, timeouts: Timeouts): Promise<SecurityState[]> {
@@ -344,11 +351,38 @@ class SessionObjectStore implements ActivityStore {
     });
   }
 
+  async hold(session: SessionAccess, lease: LeaseRequest, timeouts: Timeouts): Promise<Held> {
+    const step = await this.touch(session, undefined, timeouts);
+    if (step.kind !== 'active') return step;
+    const entry = this.live.get(step.state.id);
+    // touch() lists every live sign-in it answers for.
+    if (entry === undefined) throw new Error('session-security: a live sign-in is not listed');
+    const nowMs = this.now();
+    if (!entry.takeLease(lease.id, nowMs + lease.forMs, nowMs)) return { kind: 'too-many' };
+    return { kind: 'active', state: { ...step.state, heldUntil: entry.heldUntil }, nowMs };
+  }
+
+  async release(
+    marker: string,
+    lease: string,
+    timeouts: Timeouts,
+  ): Promise<SecurityState | undefined> {
+    const nowMs = this.now();
+    if (this.ended.find(markerKey(marker), nowMs) !== undefined) return undefined;
+    const entry = this.live.get(marker);
+    if (entry === undefined) return undefined;
+    if (decide(entry.state, nowMs, undefined, timeouts, randomId).outcome === 'expired') {
+      return undefined;
+    }
+    return entry.endLease(lease, nowMs) ? entry.state : undefined;
+  }
+
   async sweep(timeouts: Timeouts): Promise<SweptSignIn[]> {
     const nowMs = this.now();
     const swept: SweptSignIn[] = [];
     for (const { state, sessionId } of this.live.all()) {
       const decision = decide(state, nowMs, undefined, timeouts, randomId);
+
       if (decision.outcome !== 'expired') continue;
       this.bury(state, sessionId, nowMs, decision.reason, timeouts);
       swept.push({ state, reason: decision.reason });
@@ -364,19 +398,91 @@ const sessionKey = (id: string) => `s:${id}`;
 const ownerOf = (state: SecurityState) => state.userId ?? '';
 
 /**
+ * The leases of one live sign-in in this process: the live ones by id with the end each may
+ * reach, and the latest end of one that ended.
+ */
+class Leases {
+  readonly #live = new Map<string, number>();
+  #endedAt = Number.NEGATIVE_INFINITY;
+
+  /** Until when they hold the sign-in (the state's `heldUntil`). */
+  get until(): number {
+    let until = this.#endedAt;
+    for (const end of this.#live.values()) if (end > until) until = end;
+    return until;
+  }
+
+  /** Takes a lease to `untilMs`, unless the sign-in holds as many as it may. */
+  take(id: string, untilMs: number, nowMs: number): boolean {
+    this.#lapse(nowMs);
+    if (this.#live.size >= MAX_LEASES_PER_SIGN_IN && !this.#live.has(id)) return false;
+    this.#live.set(id, untilMs);
+    return true;
+  }
+
+  /**
+   * Ends a lease now (or at its own end, when that came first); false when no live lease has that
+   * id (none, or one that lapsed: it ended at its end, not now).
+   */
+  end(id: string, nowMs: number): boolean {
+    const until = this.#live.get(id);
+    if (until === undefined) return false;
+    this.#live.delete(id);
+    this.#endedAt = Math.max(this.#endedAt, Math.min(until, nowMs));
+    return until > nowMs;
+  }
+
+  /** Forgets the leases past their end: their end stays as the latest one. */
+  #lapse(nowMs: number): void {
+    for (const [id, until] of this.#live) if (until <= nowMs) this.end(id, nowMs);
+  }
+}
+
+/** A live sign-in in this process: its latest state, its session's id, its leases. */
+class LiveEntry {
+  #leases: Leases | undefined;
+
+  constructor(
+    public latest: SecurityState,
+    public sessionId: string | undefined,
+  ) {}
+
+  /** The state, held by its leases when it has any. */
+  get state(): SecurityState {
+    const heldUntil = this.heldUntil;
+    return heldUntil === undefined ? this.latest : { ...this.latest, heldUntil };
+  }
+
+  get heldUntil(): number | undefined {
+    return this.#leases?.until;
+  }
+
+  takeLease(id: string, untilMs: number, nowMs: number): boolean {
+    this.#leases ??= new Leases();
+    return this.#leases.take(id, untilMs, nowMs);
+  }
+
+  /** Ends a live lease; false when there is none by that id. */
+  endLease(id: string, nowMs: number): boolean {
+    return this.#leases?.end(id, nowMs) ?? false;
+  }
+}
+
+/**
  * The live sign-ins this process has seen, with the latest activity it recorded for each (so
- * that a copy of the session saved back by a slow request cannot move it back), by marker and by
- * user. Unbounded by itself: the store admits sign-ins into it (see `admit`).
+ * that a copy of the session saved back by a slow request cannot move it back) and their leases,
+ * by marker and by user. Unbounded by itself: the store admits sign-ins into it (see `admit`), and
+ * each holds {@link MAX_LEASES_PER_SIGN_IN} live leases at most.
  */
 class LiveSignIns {
-  readonly #entries = new Map<string, { state: SecurityState; sessionId: string | undefined }>();
+  readonly #entries = new Map<string, LiveEntry>();
   readonly #byUser = new Map<string, Set<string>>();
 
   get size(): number {
     return this.#entries.size;
   }
 
-  get(id: string) {
+  get(id: string): LiveEntry | undefined {
     return this.#entries.get(id);
   }
 
@@ -391,17 +497,20 @@ class LiveSignIns {
 
   /** Records a sign-in's state; the latest activity recorded wins over an older copy's. */
   set(state: SecurityState, sessionId: string | undefined): void {
+    const { heldUntil: _held, ...plain } = state;
     const known = this.#entries.get(state.id);
-    const lastActivity = Math.max(state.lastActivity, known?.state.lastActivity ?? -Infinity);
-    this.#entries.set(state.id, {
-      state: lastActivity === state.lastActivity ? state : { ...state, lastActivity },
-      sessionId: sessionId ?? known?.sessionId,
-    });
-    if (state.userId !== undefined && known === undefined) {
-      const markers = this.#byUser.get(state.userId) ?? new Set<string>();
-      markers.add(state.id);
-      this.#byUser.set(state.userId, markers);
+    if (known === undefined) {
+      this.#entries.set(state.id, new LiveEntry(plain, sessionId));
+      if (state.userId !== undefined) {
+        const markers = this.#byUser.get(state.userId) ?? new Set<string>();
+        markers.add(state.id);
+        this.#byUser.set(state.userId, markers);
+      }
+      return;
     }
+    const lastActivity = Math.max(plain.lastActivity, known.latest.lastActivity);
+    known.latest = lastActivity === plain.lastActivity ? plain : { ...plain, lastActivity };
+    known.sessionId = sessionId ?? known.sessionId;
   }
 
   /**

@@ -13,7 +13,11 @@ export interface CachedRecord {
   storedLast: number;
   /** The latest activity this process answered (at least `storedLast`); written once a step. */
   lastActivity: number;
-  /** The sign-in (its startedAt, id, and facts when `withFacts`), `lastActivity` as stored. */
+  /**
+   * The sign-in (its startedAt, id, and facts when `withFacts`), `lastActivity` as stored, and its
+   * `heldUntil` when leases hold it: a copy's deadline counts it, and a hold or release anywhere
+   * publishes the marker, so no copy outlives a change of it.
+   */
   state: SecurityState;
   /** Its own timeouts, or the options'. */
   timeouts: Timeouts;

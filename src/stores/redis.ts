@@ -34,13 +34,16 @@ import {
   type Timeouts,
   timeoutsOf,
 } from '../core/policy.js';
-import type {
-  ActivityStore,
-  RevokeTarget,
-  SessionAccess,
-  SignInRecord,
-  SweptSignIn,
-  Touch,
+import {
+  type ActivityStore,
+  type Held,
+  type LeaseRequest,
+  MAX_LEASES_PER_SIGN_IN,
+  type RevokeTarget,
+  type SessionAccess,
+  type SignInRecord,
+  type SweptSignIn,
+  type Touch,
 } from '../core/store.js';
 import type { EndReason } from '../core/tombstones.js';
 import { RecordCache } from './redis-cache.js';
@@ -259,18 +262,22 @@ local function ttl(deadline) return math.ceil(deadline - now + tonumber(ARGV[2])
  * instances keep copies) or '' once a second, '1' to get the user and data back, and how long ago the
  * latest activity this instance answered from its copy was ('' = none; written late, it counts
  * when it came before the stored deadline). A sign-in's own timeouts
- * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. Returns {'active',
- * lastActivity, startedAt, now, own expireAfter, warnAfter, absoluteTimeout ('' when none)[,
- * user, data]}, {'ended', reason}, {'ended', reason, 'found', lastActivity, startedAt, the
- * three own timeouts, user, data} when this call found the expiry, {'missing', now} when there is
- * no record, or {'ended', 'idle', 'damaged'}. It runs on every request, so it is written for cost:
- * no prelude, no closures, TIME only when there is a clock to check, and times that are whole
- * numbers (the usual case) go back as integer replies instead of formatted strings.
+ * (fields expireAfter, warnAfter, absoluteTimeout) win over ARGV's. The field `held` (written by
+ * the hold and release scripts only) is the state's heldUntil: idle time counts from
+ * max(lastActivity, min(now, held)), as idleSince() says, and the idle deadline is
+ * max(lastActivity, held) + expireAfter; never the absolute one. Returns {'active',
+ * lastActivity, startedAt, now, own expireAfter, warnAfter, absoluteTimeout ('' when none), held
+ * ('' when none)[, user, data]}, {'ended', reason}, {'ended', reason, 'found', lastActivity,
+ * startedAt, the three own timeouts, user, data, agent, held} when this call found the expiry,
+ * {'missing', now} when there is no record, or {'ended', 'idle', 'damaged'}. It runs on every
+ * request, so it is written for cost: no prelude, no closures, TIME only when there is a clock to
+ * check, and times that are whole numbers (the usual case) go back as integer replies instead of
+ * formatted strings.
  */
 const TOUCH_SCRIPT = `
 local key = KEYS[1]
 local record = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
-  'warnAfter', 'absoluteTimeout')
+  'warnAfter', 'absoluteTimeout', 'held')
 if record[3] then return {'ended', record[3]} end
 local now = tonumber(ARGV[1])
 if not now then
@@ -282,11 +289,14 @@ end
 if not record[1] and not record[2] then return {'missing', string.format('%.17g', now)} end
 local grace, huge = tonumber(ARGV[2]), math.huge
 local storedLast, storedStart = tonumber(record[1]), tonumber(record[2])
+local held = false
+if record[7] then held = tonumber(record[7]) end
 local expireAfter, absoluteTimeout = tonumber(ARGV[4]), tonumber(ARGV[5])
 -- A sign-in's own timeouts win; damaged ones make the record damaged, never a looser policy.
 if record[4] or record[6] then expireAfter, absoluteTimeout = tonumber(record[4]), tonumber(record[6]) end
 if not (storedLast and storedLast == storedLast and storedLast > -huge and storedLast < huge
     and storedStart and storedStart == storedStart and storedStart > -huge and storedStart < huge
+    and (held == false or (held and held == held and held > -huge and held < huge))
     and expireAfter and expireAfter > 0 and expireAfter <= ${MAX_TIMEOUT_MS}
     and absoluteTimeout and absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS}) then
   redis.call('HSET', key, 'ended', 'idle')
@@ -297,15 +307,24 @@ end
 local lastActivity, startedAt, write = storedLast, storedStart, false
 if lastActivity > now then lastActivity, write = now, true end
 if startedAt > now then startedAt, write = now, true end
--- Expiry first: nothing this request carries can revive a sign-in that has expired.
-local idleDeadline, absoluteDeadline = lastActivity + expireAfter, huge
+-- Expiry first: nothing this request carries can revive a sign-in that has expired. A lease
+-- holds the idle clock (idle since max(lastActivity, min(now, held))), never the absolute one.
+local heldNow = lastActivity
+if held then
+  heldNow = held
+  if heldNow > now then heldNow = now end
+end
+local idleFrom = lastActivity
+if heldNow > idleFrom then idleFrom = heldNow end
+local idleDeadline, absoluteDeadline = idleFrom + expireAfter, huge
 if absoluteTimeout > 0 then absoluteDeadline = startedAt + absoluteTimeout end
 if ARGV[8] and ARGV[8] ~= '' then
   local seen = now - tonumber(ARGV[8])
   if seen > now then seen = now end
   if seen > lastActivity and seen < idleDeadline and seen < absoluteDeadline then
     lastActivity, write = seen, true
-    idleDeadline = lastActivity + expireAfter
+    if seen > idleFrom then idleFrom = seen end
+    idleDeadline = idleFrom + expireAfter
   end
 end
 if now >= idleDeadline or now >= absoluteDeadline then
@@ -316,7 +335,7 @@ if now >= idleDeadline or now >= absoluteDeadline then
   local facts = redis.call('HMGET', key, 'user', 'data', 'agent')
   return {'ended', reason, 'found', string.format('%.17g', lastActivity),
     string.format('%.17g', startedAt), record[4] or '', record[5] or '', record[6] or '',
-    facts[1] or '', facts[2] or '', facts[3] or ''}
+    facts[1] or '', facts[2] or '', facts[3] or '', record[7] or ''}
 end
 if ARGV[3] ~= '' then
   local reported = now - tonumber(ARGV[3])
@@ -333,11 +352,12 @@ if write then
   redis.call('HSET', key, 'lastActivity', string.format('%.17g', lastActivity),
     'startedAt', string.format('%.17g', startedAt))
   local deadline = lastActivity + expireAfter
+  if held and held > lastActivity then deadline = held + expireAfter end
   if absoluteDeadline < deadline then deadline = absoluteDeadline end
   redis.call('PEXPIRE', key, math.ceil(deadline - now + grace))
 end
 local reply = {'active', lastActivity, startedAt, now, record[4] or '', record[5] or '',
-  record[6] or ''}
+  record[6] or '', record[7] or ''}
 for i = 2, 4 do
   local n = reply[i]
   -- A Lua number becomes an integer reply: exact only for whole numbers below 2^53.
@@ -347,7 +367,7 @@ for i = 2, 4 do
 end
 if ARGV[7] == '1' then
   local facts = redis.call('HMGET', key, 'user', 'data')
-  reply[8], reply[9] = facts[1] or '', facts[2] or ''
+  reply[9], reply[10] = facts[1] or '', facts[2] or ''
 end
 return reply
 `;
@@ -371,30 +391,37 @@ return fmt(now)
  * grace, expireAfter, absoluteTimeout (0 = off; a sign-in's own win), '1' to record a sign-in past
  * its deadline as expired, and '1' when instances keep copies: one may hold activity not written
  * yet, up to a step (a hundredth of expireAfter, 1 s to 15 s: activityStepMs), so a record counts
- * as live until a step past its idle deadline. Returns {'gone'}, {'ended'}, {'live', fields...} or {'expired',
- * reason, fields...} (this call recorded the expiry), fields being lastActivity, startedAt, own
- * expireAfter, warnAfter, absoluteTimeout, user, data, agent ('' when none).
+ * as live until a step past its idle deadline. The idle deadline counts from
+ * max(lastActivity, min(now, held)), as in the touch script. Returns {'gone'}, {'ended'}, {'live',
+ * fields...} or {'expired', reason, fields...} (this call recorded the expiry), fields being
+ * lastActivity, startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data, agent, held
+ * ('' when none).
  */
 const READ_SCRIPT = `${PRELUDE}
 local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
-  'warnAfter', 'absoluteTimeout', 'user', 'data', 'agent')
+  'warnAfter', 'absoluteTimeout', 'user', 'data', 'agent', 'held')
 if not r[1] or not r[2] then return {'gone'} end
 if r[3] then return {'ended'} end
 local last, start = tonumber(r[1]), tonumber(r[2])
 if not last or not start then return {'gone'} end
+local held = false
+if r[10] then held = tonumber(r[10]) end
 local expireAfter, absoluteTimeout = tonumber(ARGV[3]), tonumber(ARGV[4])
 if r[4] or r[6] then expireAfter, absoluteTimeout = tonumber(r[4]), tonumber(r[6]) end
 -- Damaged: not listed, and the next request of the sign-in ends it.
 if not expireAfter or not (expireAfter > 0 and expireAfter <= ${MAX_TIMEOUT_MS})
-    or not absoluteTimeout or not (absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS}) then
+    or not absoluteTimeout or not (absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS})
+    or not (held == false or (held and held == held and held > -math.huge and held < math.huge)) then
   return {'gone'}
 end
 if last > now then last = now end
 if start > now then start = now end
-local idle, absolute = last + expireAfter, math.huge
+local idleFrom = last
+if held then idleFrom = math.max(last, math.min(now, held)) end
+local idle, absolute = idleFrom + expireAfter, math.huge
 if absoluteTimeout > 0 then absolute = start + absoluteTimeout end
 local fields = {fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '', r[7] or '',
-  r[8] or '', r[9] or ''}
+  r[8] or '', r[9] or '', r[10] or ''}
 local slack = 0
 if ARGV[6] == '1' then slack = ${luaStepOf('expireAfter')} end
 if now < idle + slack and now < absolute then return {'live', unpack(fields)} end
@@ -404,6 +431,153 @@ if absolute < idle then reason = 'absolute' end
 redis.call('HSET', key, 'ended', reason)
 redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2])))
 return {'expired', reason, unpack(fields)}
+`;
+
+/**
+ * The checks the hold and release scripts share, as the touch script makes them: ARGV[3] and
+ * ARGV[4] are the options' expireAfter and absoluteTimeout (a sign-in's own win). Reads the
+ * record's fields into `r` (lastActivity, startedAt, ended, own expireAfter, warnAfter,
+ * absoluteTimeout, held, user, data, agent) and sets `state` to 'ended', 'missing', 'damaged',
+ * 'expired' (with `reason`) or 'live', with `last` and `start` (read as now when past it),
+ * `clamped` when either was, `held` (false when none), the deadlines and the own timeouts.
+ * Records nothing.
+ */
+const LEASE_CHECKS = `
+local huge = math.huge
+local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'ended', 'expireAfter',
+  'warnAfter', 'absoluteTimeout', 'held', 'user', 'data', 'agent')
+local function finite(n) return n and n == n and n > -huge and n < huge end
+local state, reason, clamped = 'live', nil, false
+local last, start, held = tonumber(r[1]), tonumber(r[2]), false
+local expireAfter, absoluteTimeout = tonumber(ARGV[3]), tonumber(ARGV[4])
+local idleDeadline, absoluteDeadline = huge, huge
+if r[4] or r[6] then expireAfter, absoluteTimeout = tonumber(r[4]), tonumber(r[6]) end
+if r[7] then held = tonumber(r[7]) end
+if r[3] then state = 'ended'
+elseif not r[1] and not r[2] then state = 'missing'
+elseif not (finite(last) and finite(start) and (held == false or finite(held))
+    and expireAfter and expireAfter > 0 and expireAfter <= ${MAX_TIMEOUT_MS}
+    and absoluteTimeout and absoluteTimeout >= 0 and absoluteTimeout <= ${MAX_TIMEOUT_MS}) then
+  state = 'damaged'
+else
+  if last > now then last, clamped = now, true end
+  if start > now then start, clamped = now, true end
+  local idleFrom = last
+  if held then idleFrom = math.max(last, math.min(now, held)) end
+  idleDeadline = idleFrom + expireAfter
+  if absoluteTimeout > 0 then absoluteDeadline = start + absoluteTimeout end
+  if now >= idleDeadline or now >= absoluteDeadline then
+    state, reason = 'expired', 'idle'
+    if absoluteDeadline < idleDeadline then reason = 'absolute' end
+  end
+end
+-- The record's leases (fields lease:<id> = until): drops the lapsed ones (until <= now), each
+-- ending at its until into heldTo (the latest end of an ended lease). Returns the live ones by
+-- field, their count, and heldTo (-huge when none).
+local function leases()
+  local all = redis.call('HGETALL', key)
+  local live, count, heldTo, lapsed = {}, 0, -huge, {}
+  for i = 1, #all, 2 do
+    local field, value = all[i], tonumber(all[i + 1])
+    if not finite(value) then value = nil end
+    if field == 'heldTo' then
+      if value and value > heldTo then heldTo = value end
+    elseif string.sub(field, 1, 6) == 'lease:' then
+      if value and value > now then
+        live[field], count = value, count + 1
+      else
+        lapsed[#lapsed + 1] = field
+        if value and value > heldTo then heldTo = value end
+      end
+    end
+  end
+  if #lapsed > 0 then redis.call('HDEL', key, unpack(lapsed)) end
+  return live, count, heldTo
+end
+-- Writes heldTo and held (the latest of heldTo and the live untils: the state's heldUntil), and
+-- the record's TTL to its deadline (deadlineOf with heldUntil) + grace. Returns held.
+local function settle(live, heldTo)
+  local h = heldTo
+  for _, untilMs in pairs(live) do if untilMs > h then h = untilMs end end
+  if heldTo > -huge then redis.call('HSET', key, 'heldTo', fmt(heldTo)) end
+  if h > -huge then redis.call('HSET', key, 'held', fmt(h)) else redis.call('HDEL', key, 'held') end
+  local deadline = math.max(last, h) + expireAfter
+  if absoluteDeadline < deadline then deadline = absoluteDeadline end
+  redis.call('PEXPIRE', key, ttl(deadline))
+  return h
+end
+`;
+
+/**
+ * Takes a lease. ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off; a
+ * sign-in's own win), the channel of ends, the marker, the lease's id, its length (ms). Checks the
+ * record as the touch script does, and answers as it does: {'ended', reason}, {'missing', now},
+ * {'ended', 'idle', 'damaged'} (recorded), or {'ended', reason, 'found', …} (the expiry found
+ * here, recorded): no lease revives a sign-in. Then drops the lapsed leases, refuses a lease past
+ * MAX_LEASES_PER_SIGN_IN (16) live ones ({'too-many'}; the same id again only moves its until), sets
+ * `lease:<id>` to now + length, writes `held` and the TTL, and publishes the marker on the channel
+ * of ends: every instance drops its copy of the record (and learns the lease at its next step).
+ * Records no activity and never moves the absolute deadline. Returns {'active', lastActivity,
+ * startedAt, now, own expireAfter, warnAfter, absoluteTimeout, held, user, data}.
+ */
+const HOLD_SCRIPT = `${PRELUDE}${LEASE_CHECKS}
+if state == 'ended' then return {'ended', r[3]} end
+if state == 'missing' then return {'missing', fmt(now)} end
+if state == 'damaged' then
+  redis.call('HSET', key, 'ended', 'idle')
+  redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2])))
+  return {'ended', 'idle', 'damaged'}
+end
+if state == 'expired' then
+  redis.call('HSET', key, 'ended', reason)
+  redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2])))
+  return {'ended', reason, 'found', fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '',
+    r[8] or '', r[9] or '', r[10] or '', r[7] or ''}
+end
+local live, count, heldTo = leases()
+local field = 'lease:' .. ARGV[7]
+if count >= ${MAX_LEASES_PER_SIGN_IN} and not live[field] then
+  settle(live, heldTo)
+  return {'too-many'}
+end
+live[field] = now + tonumber(ARGV[8])
+redis.call('HSET', key, field, fmt(live[field]))
+-- Times past now are stored back as now, as the touch script does.
+if clamped then redis.call('HSET', key, 'lastActivity', fmt(last), 'startedAt', fmt(start)) end
+held = settle(live, heldTo)
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return {'active', fmt(last), fmt(start), fmt(now), r[4] or '', r[5] or '', r[6] or '', fmt(held),
+  r[8] or '', r[9] or ''}
+`;
+
+/**
+ * Ends a lease. ARGV: now ('' = Redis TIME), grace, expireAfter, absoluteTimeout (0 = off; a
+ * sign-in's own win), the channel of ends, the marker, the lease's id. Returns {'gone'} for a
+ * record that is missing, ended, damaged or past its deadline: nothing is written (the sign-in's
+ * next request, or the sweep, records the expiry and reports it). Else drops the lapsed leases,
+ * ends this one (heldTo = max(heldTo, min(until, now))), writes `held` and the TTL, and publishes
+ * the marker on the channel of ends, so that no instance answers from a copy holding the old
+ * `held`. Returns {'live', now, '1' when it ended a lease ('' for one it did not know),
+ * lastActivity, startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data, agent, held}.
+ */
+const RELEASE_SCRIPT = `${PRELUDE}${LEASE_CHECKS}
+if state ~= 'live' then return {'gone'} end
+local field = 'lease:' .. ARGV[7]
+local ended = ''
+if redis.call('HEXISTS', key, field) == 1 then
+  local live, _, heldTo = leases()
+  local untilMs = live[field]
+  if untilMs then
+    live[field] = nil
+    redis.call('HDEL', key, field)
+    heldTo = math.max(heldTo, math.min(untilMs, now))
+    ended = '1'
+  end
+  held = settle(live, heldTo)
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
+end
+return {'live', fmt(now), ended, fmt(last), fmt(start), r[4] or '', r[5] or '', r[6] or '',
+  r[8] or '', r[9] or '', r[10] or '', held and fmt(held) or ''}
 `;
 
 /**
@@ -438,19 +612,20 @@ return {fmt(now), listed}
 
 /**
  * ARGV: now ('' = Redis TIME), grace, reason, the channel of ends, the marker. A missing record
- * stays missing; an ended one keeps the reason it ended for. Returns {} unless this call ended the
+ * stays missing; an ended one keeps the reason it ended for, and its leases end with it (the hold
+ * and release scripts do nothing on an ended record). Returns {} unless this call ended the
  * sign-in, else {lastActivity, startedAt, own expireAfter, warnAfter, absoluteTimeout, user, data,
- * agent} ('' when none), and publishes the marker on the channel, in the same atomic step: every
+ * agent, held} ('' when none), and publishes the marker on the channel, in the same atomic step: every
  * instance's copy of the record is dropped (src/stores/redis-cache.ts).
  */
 const END_SCRIPT = `${PRELUDE}
 if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ended') == 1 then return {} end
 local r = redis.call('HMGET', key, 'lastActivity', 'startedAt', 'expireAfter', 'warnAfter',
-  'absoluteTimeout', 'user', 'data', 'agent')
+  'absoluteTimeout', 'user', 'data', 'agent', 'held')
 redis.call('HSET', key, 'ended', ARGV[3])
 redis.call('PEXPIRE', key, ttl(now))
 redis.call('PUBLISH', ARGV[4], ARGV[5])
-for i = 1, 8 do r[i] = r[i] or '' end
+for i = 1, 9 do r[i] = r[i] or '' end
 return r
 `;
 
@@ -491,6 +666,8 @@ const TOUCH = defineScript('touch', TOUCH_SCRIPT);
 const START = defineScript('start', START_SCRIPT);
 const END = defineScript('end', END_SCRIPT);
 const READ = defineScript('read', READ_SCRIPT);
+const HOLD = defineScript('hold', HOLD_SCRIPT);
+const RELEASE = defineScript('release', RELEASE_SCRIPT);
 const INDEX = defineScript('index', INDEX_SCRIPT);
 const BUCKETS = defineScript('buckets', BUCKETS_SCRIPT);
 const ENDED = defineScript('ended', ENDED_SCRIPT);
@@ -716,7 +893,13 @@ class RedisActivityStore implements ActivityStore {
     const step = activityStepMs(copy.timeouts);
     if (performance.now() - copy.filledAt >= step) return undefined;
     const nowMs = this.estimatedNow();
-    const stored = { lastActivity: copy.storedLast, startedAt: copy.state.startedAt };
+    // The record's deadline, its leases' until counted (a copy holding a lease that ended elsewhere
+    // was dropped: the release script publishes the marker).
+    const stored = {
+      lastActivity: copy.storedLast,
+      startedAt: copy.state.startedAt,
+      heldUntil: copy.state.heldUntil,
+    };
     if (nowMs >= deadlineOf(stored, copy.timeouts) - step) return undefined;
     let last = copy.lastActivity;
     if (activityOffsetMs !== undefined) {
@@ -1082,30 +1265,9 @@ class RedisActivityStore implements ActivityStore {
         ? String(Math.max(0, this.estimatedNow() - copy.lastActivity))
         : '',
     ]);
-    const touch = readTouchReply(reply, marker);
-    if (touch === 'damaged') {
-      cache?.invalidate(marker);
-      this.logger.error(
-        'session-security: the stored security state is damaged; ending the session',
-      );
-      return { kind: 'ended', reason: 'idle' };
-    }
-    if (touch.kind === 'missing') {
-      cache?.invalidate(marker);
-      return { kind: 'ended', reason: this.missingReason(session, touch.nowMs) };
-    }
-    if (touch.kind === 'ended') {
-      cache?.invalidate(marker);
-      if (touch.found) await this.forget([touch.found]);
-      return touch;
-    }
-    // The hint follows the deadline within half the grace: a record missing before its
-    // deadline is then always found before hint + grace, and one that timed out never is.
-    const deadline = deadlineOf(touch.state, timeoutsOf(touch.state, timeouts));
-    const until = this.hintOf(session);
-    if (until === undefined || deadline - until > this.graceMs / 2) {
-      await session.write({ id: marker, until: deadline });
-    }
+    const touch = await this.settled(session, marker, readTouchReply(reply, marker));
+    if (touch.kind !== 'active') return touch;
+    await this.keepHint(session, marker, touch.state, timeouts);
     if (cache === undefined) return touch;
     const lastActivity = Math.max(
       touch.state.lastActivity,
@@ -1124,6 +1286,123 @@ class RedisActivityStore implements ActivityStore {
       ...touch,
       state: { ...touch.state, lastActivity: Math.min(lastActivity, touch.nowMs) },
     };
+  }
+
+  /**
+   * A touch or hold script's answer as the store gives it: a damaged record (logged) or a missing
+   * one ends the sign-in, an expiry found is taken out of its user's index; the copy of a sign-in
+   * that is over is dropped.
+   */
+  private async settled(
+    session: SessionAccess,
+    marker: string,
+    touch: ReturnType<typeof readTouchReply>,
+  ): Promise<Touch> {
+    if (touch === 'damaged') {
+      this.cache?.invalidate(marker);
+      this.logger.error(
+        'session-security: the stored security state is damaged; ending the session',
+      );
+      return { kind: 'ended', reason: 'idle' };
+    }
+    if (touch.kind === 'missing') {
+      this.cache?.invalidate(marker);
+      return { kind: 'ended', reason: this.missingReason(session, touch.nowMs) };
+    }
+    if (touch.kind === 'ended') {
+      this.cache?.invalidate(marker);
+      if (touch.found) await this.forget([touch.found]);
+    }
+    return touch;
+  }
+
+  /**
+   * Keeps the session's hint of the deadline (deadlineOf, leases counted) within half the grace
+   * behind it, and never ahead (a released lease moves the deadline back): a record missing
+   * before its deadline is then always found before hint + grace, and one that timed out never is.
+   */
+  private async keepHint(
+    session: SessionAccess,
+    marker: string,
+    state: SecurityState,
+    timeouts: Timeouts,
+  ): Promise<void> {
+    const deadline = deadlineOf(state, timeoutsOf(state, timeouts));
+    const until = this.hintOf(session);
+    if (until === undefined || deadline - until > this.graceMs / 2 || until > deadline) {
+      await session.write({ id: marker, until: deadline });
+    }
+  }
+
+  /**
+   * Takes a lease on the session's sign-in in one script (see HOLD_SCRIPT): checked first as a
+   * touch checks it, so no lease revives a sign-in that ended or expired, and published, so that
+   * every instance drops its copy and learns the lease at its next step.
+   */
+  async hold(session: SessionAccess, lease: LeaseRequest, timeouts: Timeouts): Promise<Held> {
+    const marker = this.markerOf(session);
+    if (marker === undefined) return { kind: 'ended', reason: 'idle' };
+    const held = this.heldEnd(marker);
+    if (held !== undefined) return { kind: 'ended', reason: held };
+    if (typeof lease?.id !== 'string' || lease.id === '' || !(lease.forMs > 0)) {
+      throw new TypeError('session-security: a lease needs an id and a length above 0 ms');
+    }
+    if (!Number.isFinite(lease.forMs)) {
+      throw new TypeError(`session-security: a lease's length (${lease.forMs}) must be finite`);
+    }
+    // Dropped before and after: this process answers no step from a copy without the lease.
+    this.cache?.invalidate(marker);
+    const reply = await this.run(HOLD, marker, [
+      ...this.leaseArguments(marker, lease.id, timeouts),
+      String(lease.forMs),
+    ]);
+    this.cache?.invalidate(marker);
+    if (Array.isArray(reply) && stringOf(reply[0]) === 'too-many') return { kind: 'too-many' };
+    const touch = await this.settled(session, marker, readTouchReply(reply, marker));
+    if (touch.kind === 'active') await this.keepHint(session, marker, touch.state, timeouts);
+    return touch;
+  }
+
+  /** The arguments the hold and release scripts share (see HOLD_SCRIPT). */
+  private leaseArguments(marker: string, lease: string, timeouts: Timeouts): string[] {
+    return [
+      this.nowArgument(),
+      String(this.graceMs),
+      String(timeouts.expireAfterMs),
+      String(timeouts.absoluteTimeoutMs),
+      this.endsChannel,
+      marker,
+      lease,
+    ];
+  }
+
+  /**
+   * Ends a lease of a sign-in in one script (see RELEASE_SCRIPT), published so that no instance
+   * answers from a copy holding the lease. A sign-in that ended, expired or is gone is left as it
+   * is (undefined). When the deadline moved back, the sign-in is listed in its new due bucket, so
+   * that the sweep finds it then (best effort: it is listed at its old one anyway).
+   */
+  async release(
+    marker: string,
+    lease: string,
+    timeouts: Timeouts,
+  ): Promise<SecurityState | undefined> {
+    if (this.heldEnd(marker) !== undefined) return undefined;
+    this.cache?.invalidate(marker);
+    const reply = await this.run(RELEASE, marker, this.leaseArguments(marker, lease, timeouts));
+    this.cache?.invalidate(marker);
+    if (!Array.isArray(reply)) throw unexpectedReply('release', reply);
+    if (stringOf(reply[0]) === 'gone') return undefined;
+    const nowMs = numberOf(reply[1]);
+    const state = stateFromFields(reply.slice(3), marker);
+    if (stringOf(reply[0]) !== 'live' || state === undefined || !Number.isFinite(nowMs)) {
+      throw unexpectedReply('release', reply);
+    }
+    // No live lease by that id (never taken, ended already, lapsed): nothing ended.
+    if (stringOf(reply[2]) !== '1') return undefined;
+    const own = timeoutsOf(state, timeouts);
+    await this.listDue(marker, this.dueBucket(deadlineOf(state, own), nowMs, own)).catch(() => {});
+    return state;
   }
 
   /**
@@ -1217,8 +1496,11 @@ class RedisActivityStore implements ActivityStore {
     await this.walk(this.userIndex(userId), async (markers) => {
       const gone: string[] = [];
       for (const { marker, read } of await this.readAll(markers, timeouts, false)) {
-        if (read.kind === 'live') found.push(read.state);
-        else gone.push(marker);
+        if (read.kind === 'live') {
+          // A list of sign-ins shows their activity, not their leases.
+          const { heldUntil: _held, ...record } = read.state;
+          found.push(record);
+        } else gone.push(marker);
       }
       return gone;
     });
@@ -1376,14 +1658,25 @@ class RedisActivityStore implements ActivityStore {
   }
 }
 
-/** A record's fields as the read, touch and end scripts give them back, as a state. */
+/**
+ * A record's fields as the read, touch, end and release scripts give them back (lastActivity,
+ * startedAt, own timeouts, user, data, agent, then `held` when there is one), as a state.
+ */
 function stateFromFields(fields: unknown, id: string): SecurityState | undefined {
   if (!Array.isArray(fields) || fields.length < 8) return undefined;
   const [last, start, ...rest] = fields.map(stringOf);
   const lastActivity = Number(last);
   const startedAt = Number(start);
   if (!Number.isFinite(lastActivity) || !Number.isFinite(startedAt)) return undefined;
-  return { lastActivity, startedAt, id, ...factsFromFields(rest) };
+  return withHeld({ lastActivity, startedAt, id, ...factsFromFields(rest) }, rest[6]);
+}
+
+/** The state with its `heldUntil`, from a record's `held` ('' or missing when none). */
+function withHeld(state: SecurityState, held: unknown): SecurityState {
+  if (held === undefined || held === null) return state;
+  const text = stringOf(held);
+  const heldUntil = Number(text);
+  return text === '' || !Number.isFinite(heldUntil) ? state : { ...state, heldUntil };
 }
 
 /**
@@ -1467,10 +1760,13 @@ function readTouchReply(
   ) {
     throw unexpectedReply('touch', reply);
   }
-  const facts = factsFromFields(reply.slice(4).map(stringOf));
+  // Own expireAfter, warnAfter, absoluteTimeout, held, then the user and data when asked.
+  const fields = reply.slice(4).map(stringOf);
+  const facts = factsFromFields([...fields.slice(0, 3), ...fields.slice(4)]);
+  const state = { lastActivity: lastActivity as number, startedAt: startedAt as number, id };
   return {
     kind: 'active',
-    state: { lastActivity: lastActivity as number, startedAt: startedAt as number, id, ...facts },
+    state: withHeld({ ...state, ...facts }, fields[3]),
     nowMs: nowMs as number,
   };
 }

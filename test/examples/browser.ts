@@ -67,6 +67,7 @@ function hostApp(files: Map<string, Uint8Array>) {
     userId: (req) => req.session.user ?? '',
     draftSecret: SECRETS.DRAFT_SECRET,
     sweepInterval: 0,
+    leases: { maxSeconds: 3600 },
   });
   app.use(security);
   app.post('/sign-in', (req, res, next) => {
@@ -79,6 +80,10 @@ function hostApp(files: Map<string, Uint8Array>) {
   // What the examples' `fetch` calls: a route that asks for a recent sign-in (the page's is).
   app.post('/password', (req, res, next) => {
     security.requireRecentSignIn(req, 300).then(() => res.json({ changed: true }), next);
+  });
+  // What the examples' uploads (under `hold`) send.
+  app.post('/upload', (_req, res) => {
+    res.json({ received: true });
   });
   app.get('/examples/:name', (req, res) => {
     res.send(`<!doctype html><html lang="en"><head><title>${req.params.name}</title><link rel="icon" href="data:,">

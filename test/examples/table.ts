@@ -66,6 +66,8 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   'Ask again before what matters': { prelude: 'express' },
   'The lock in the browser': { prelude: 'browser' },
   Passkeys: { prelude: 'express' },
+  'In the browser: `hold`': { prelude: 'browser', first: { prelude: 'express' } },
+  'On the server: `security.hold`': { prelude: 'express' },
   'Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
   Fastify: { prelude: 'whole-app' },
   Koa: { prelude: 'whole-app' },

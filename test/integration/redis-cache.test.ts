@@ -6,12 +6,13 @@
 // subscription stops the copies within cacheBound, so requests fail (503) instead of living on.
 
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { type RedisClient, type RedisStoreOptions, redisStore } from 'session-security/redis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSecurityConfigError } from '../../src/core/errors.js';
 import type { Timeouts } from '../../src/core/policy.js';
 import type { ActivityStore, SessionAccess, Touch } from '../../src/core/store.js';
+import { type ClientKind, type Connection, countedClients } from '../support/counted-redis.js';
+import { fakeSession } from '../support/fake-session.js';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
 
 const T0 = 1_700_000_000_000;
@@ -42,123 +43,10 @@ afterAll(async () => {
   await redis.close();
 });
 
-/** A connection and its subscriber, with the count of scripts sent about one key. */
-interface Connection {
-  client: RedisClient;
-  subscriber: RedisClient;
-  /** Scripts sent naming `key` since the last reset. */
-  callsOn(key: string): number;
-  reset(): void;
-  /** Holds each script's reply this long before the store sees it (0: none). */
-  delayReplies(ms: number): void;
-}
-
-interface ClientKind {
-  name: string;
-  connect(): Promise<Connection>;
-}
-
-function counting(keysOf: (args: unknown[]) => unknown[]) {
-  const calls: unknown[][] = [];
-  let delayMs = 0;
-  return {
-    record: (args: unknown[]) => calls.push(keysOf(args)),
-    /** The reply, held for the delay asked. */
-    async held<T>(reply: Promise<T>): Promise<T> {
-      try {
-        return await reply;
-      } finally {
-        if (delayMs > 0) await sleep(delayMs);
-      }
-    },
-    delayReplies: (ms: number) => {
-      delayMs = ms;
-    },
-    callsOn: (key: string) => calls.filter((keys) => keys.includes(key)).length,
-    reset: () => {
-      calls.length = 0;
-    },
-  };
-}
-
-const ioredis: ClientKind = {
-  name: 'ioredis',
-  async connect() {
-    const client = new Redis({ host: '127.0.0.1', port: redis.port, retryStrategy: () => 20 });
-    client.on('error', () => {});
-    const subscriber = client.duplicate();
-    subscriber.on('error', () => {});
-    await Promise.all(
-      [client, subscriber].map((c) => new Promise((resolve) => c.once('ready', resolve))),
-    );
-    const count = counting((args) => args.slice(2, 2 + Number(args[1])));
-    const evalsha = client.evalsha.bind(client);
-    vi.spyOn(client, 'evalsha').mockImplementation(((...args: Parameters<typeof evalsha>) => {
-      count.record(args);
-      return count.held(evalsha(...args));
-    }) as typeof evalsha);
-    closers.push(() => {
-      client.disconnect();
-      subscriber.disconnect();
-    });
-    return {
-      client,
-      subscriber,
-      callsOn: count.callsOn,
-      reset: count.reset,
-      delayReplies: count.delayReplies,
-    };
-  },
-};
-
-const nodeRedis: ClientKind = {
-  name: 'node-redis',
-  async connect() {
-    const client = createClient({
-      socket: { host: '127.0.0.1', port: redis.port, reconnectStrategy: () => 20 },
-    });
-    client.on('error', () => {});
-    const subscriber = client.duplicate();
-    subscriber.on('error', () => {});
-    await Promise.all([client.connect(), subscriber.connect()]);
-    const count = counting((args) => (args[1] as { keys: string[] }).keys);
-    const evalSha = client.evalSha.bind(client);
-    vi.spyOn(client, 'evalSha').mockImplementation(((...args: Parameters<typeof evalSha>) => {
-      count.record(args);
-      return count.held(evalSha(...args));
-    }) as typeof evalSha);
-    closers.push(() => {
-      if (client.isOpen) client.destroy();
-      if (subscriber.isOpen) subscriber.destroy();
-    });
-    return {
-      client,
-      subscriber,
-      callsOn: count.callsOn,
-      reset: count.reset,
-      delayReplies: count.delayReplies,
-    };
-  },
-};
-
-/** A session as an adapter hands it to the store; two instances can share its value. */
-function fakeSession(shared: { value: unknown } = { value: undefined }) {
-  const session: SessionAccess = {
-    exists: () => true,
-    id: () => 'framework-session-id',
-    read: () => shared.value,
-    write(next) {
-      shared.value = next;
-    },
-    clear() {
-      shared.value = undefined;
-    },
-    async end() {
-      shared.value = undefined;
-    },
-  };
-  return { session, shared };
-}
+const [ioredis, nodeRedis] = countedClients(
+  () => redis.port,
+  (close) => closers.push(close),
+);
 
 const markerOf = (session: SessionAccess) => (session.read() as { id: string }).id;
 

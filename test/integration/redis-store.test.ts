@@ -683,9 +683,13 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
     });
   });
 
-  it('answers every step exactly as decide() does (property)', async () => {
+  it('answers every step exactly as decide() does, leases held or not (property)', async () => {
     const store = makeStore();
-    type Step = { kind: 'advance'; ms: number } | { kind: 'touch'; offsetMs: number | undefined };
+    // `held` sets the record's heldUntil (as the hold and release scripts write it), relative to now.
+    type Step =
+      | { kind: 'advance'; ms: number }
+      | { kind: 'touch'; offsetMs: number | undefined }
+      | { kind: 'held'; ms: number };
     // Whole half-seconds often, so steps land exactly on deadlines and on the 1 s write interval.
     const ms = (min: number, max: number) =>
       fc.oneof(
@@ -703,6 +707,8 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
           fc.double({ min: 0, max: 20_000, noNaN: true }),
         ),
       }),
+      // A lease's end in the past (idle since it) or to come (held: idle for no time).
+      fc.record({ kind: fc.constant('held'), ms: ms(-15_000, 25_000) }),
     ) as fc.Arbitrary<Step>;
     const timeouts = fc
       .record({
@@ -725,6 +731,12 @@ describe.each([ioredis, nodeRedis])('redisStore with $name', (kind) => {
         for (const s of steps) {
           if (s.kind === 'advance') {
             clockMs += s.ms;
+            continue;
+          }
+          if (s.kind === 'held') {
+            if ('ended' in model) continue;
+            model = { state: { ...model.state, heldUntil: clockMs + s.ms } };
+            await admin.hset(keyOf(session), 'held', String(clockMs + s.ms));
             continue;
           }
           let expected: Touch;

@@ -21,6 +21,8 @@ export interface TestAppOptions {
   session?: Partial<session.SessionOptions>;
   /** Runs before session-security (e.g. a body parser or `trust proxy`). */
   before?: (app: express.Express) => void;
+  /** Adds the test's own routes, after session-security and the app's routes. */
+  routes?: (app: express.Express, security: ReturnType<typeof sessionSecurity>) => void;
 }
 
 /**
@@ -127,6 +129,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
   app.get(['/api/data', '/api/poll', '/events/stream'], (req, res) => {
     res.json({ user: req.session.user ?? null });
   });
+  options.routes?.(app, security);
   /** Errors that reached Express's error handling (an unhandled error: a 500 and a logged stack). */
   const appErrors: unknown[] = [];
   app.use(

@@ -32,3 +32,25 @@ export class FakeSession implements SessionAccess {
     return copy;
   }
 }
+
+/**
+ * A session as an adapter hands it to a store, whose value lives in `shared`: sessions made on
+ * the same `shared` are one session seen by two instances (each its own store).
+ */
+export function fakeSession(shared: { value: unknown } = { value: undefined }) {
+  const session: SessionAccess = {
+    exists: () => true,
+    id: () => 'framework-session-id',
+    read: () => shared.value,
+    write(next) {
+      shared.value = next;
+    },
+    clear() {
+      shared.value = undefined;
+    },
+    async end() {
+      shared.value = undefined;
+    },
+  };
+  return { session, shared };
+}

@@ -96,6 +96,7 @@ describe('the public types', () => {
     expect(Object.keys(root).sort()).toEqual([
       'DEFAULT_EXPIRE_AFTER_SECONDS',
       'DEFAULT_PREFIX',
+      'LeaseRefusedError',
       'PRESETS',
       'RecentSignInRequiredError',
       'SessionSecurityConfigError',

@@ -15,6 +15,7 @@ import {
 import type { ResolvedOptions } from '../../core/options.js';
 import {
   deadlineOf,
+  idleSince,
   markerOfStored,
   type SecurityState,
   type SignInFacts,
@@ -58,7 +59,7 @@ export class Report {
     this.observed = options.onEvent !== undefined || options.metrics !== undefined;
   }
 
-  private now(): number {
+  now(): number {
     return this.options.clock.now();
   }
 
@@ -228,12 +229,14 @@ export class Report {
   expired(state: SecurityState, reason: 'idle' | 'absolute', foundBy: 'request' | 'sweep'): void {
     if (!this.observed) return;
     const endedAt = deadlineOf(state, timeoutsOf(state, this.options));
+    const { heldUntil } = state;
     this.emit({
       type: 'expired',
       at: this.now(),
       ...this.about(state),
       reason,
-      idleSeconds: Math.max(0, endedAt - state.lastActivity) / 1000,
+      idleSeconds: Math.max(0, endedAt - idleSince(state, endedAt)) / 1000,
+      ...(heldUntil !== undefined && { leaseEndedAt: Math.min(heldUntil, endedAt) }),
       lengthSeconds: Math.max(0, endedAt - state.startedAt) / 1000,
       endedAt,
       foundBy,

@@ -4,6 +4,7 @@
 // the first check that answers ends the request (test/unit/server/order-of-checks.property.test.ts
 // fails on any other order). No session (503) is decided before, for every request.
 
+import { SessionStoreUnavailableError } from '../../core/errors.js';
 import type { LockCredentials, LockPasskeys } from '../../core/options.js';
 import { MAX_TIMEOUT_MS, type SecurityState, statusOf, type Timeouts } from '../../core/policy.js';
 import {
@@ -13,6 +14,7 @@ import {
   MAX_BODY_BYTES,
   MAX_UNLOCK_BYTES,
   namedSignIn,
+  parseLeaseBody,
   parsePingBody,
   parseUnlockBody,
   ROUTES,
@@ -31,6 +33,7 @@ import type { BodyRead, RequestFacts } from '../lifecycle.js';
 import { errorReply, jsonReply, type Outcome } from '../outcome.js';
 import type { Core } from './core.js';
 import type { HeldSignOuts } from './held-sign-outs.js';
+import { endLease, type Taken, takeLease } from './leases.js';
 import { markerIn } from './report.js';
 import { endFound, endSession, refuse, signOutSession, touch } from './steps.js';
 
@@ -50,7 +53,7 @@ interface RouteRequest<Req> {
 
 /** A POST whose JSON body the library reads: a ping's, or the lock's unlock. */
 const postsJson = ({ facts, isPing, route }: RouteRequest<unknown>): boolean =>
-  facts.method === 'POST' && (isPing || route === '/unlock');
+  facts.method === 'POST' && (isPing || route === '/unlock' || route === '/lease');
 
 type Check<Req> = (
   request: RouteRequest<Req>,
@@ -74,9 +77,12 @@ function checks<Req>(
   }
 
   return [
-    // 404: not one of the library's routes (the unlock is one only with the lock).
+    // 404: not one of the library's routes (the unlock is one only with the lock, the lease
+    // only with the browser's leases).
     ({ facts, session, route }) =>
-      Object.hasOwn(ROUTES, route) && (route !== '/unlock' || options.lock !== undefined)
+      Object.hasOwn(ROUTES, route) &&
+      (route !== '/unlock' || options.lock !== undefined) &&
+      (route !== '/lease' || options.leases !== undefined)
         ? undefined
         : refuse(core, facts, session, 'not-found', answers.notFound(facts.path)),
     // 405: a method the route does not take.
@@ -125,17 +131,22 @@ function checks<Req>(
         : undefined,
     // Anonymous: a ping or a config request is told so (a ping also how its sign-in ended); a
     // logout signs nobody out.
-    async ({ facts, session, authenticated, isPing, isConfig }) => {
+    async ({ facts, session, authenticated, isPing, isConfig, route }) => {
       if (authenticated) return undefined;
       if (session.read() !== undefined) {
         const cleared = await report.guarded(() => session.clear(), 'session');
         if (!cleared.ok) return cleared.outcome;
       }
-      if (isConfig) return jsonReply(answers.anonymous());
+      if (isConfig || route === '/lease') return jsonReply(answers.anonymous());
       return jsonReply(isPing ? await anonymousPing(core, facts) : signedOut());
     },
     // The config of a single-page app's client.
     ({ facts, session, isConfig }) => (isConfig ? configAnswer(core, facts, session) : undefined),
+    // A lease of the browser's (`hold`): taken on a live sign-in, or ended.
+    ({ facts, session, route, body }) =>
+      route === '/lease' && body?.kind === 'text'
+        ? leaseAnswer(core, facts, session, body.text)
+        : undefined,
     // The logout: final, whatever is in flight.
     async ({ facts, session, isPing }) => {
       if (isPing) return undefined;
@@ -168,6 +179,39 @@ function checks<Req>(
       return activeReply(core, state, nowMs);
     },
   ];
+}
+
+/**
+ * What `POST {prefix}/lease` answers: a lease taken on the session's live sign-in (never longer
+ * than the `leases` option's `maxSeconds`), or ended. An expired sign-in is answered as a ping's.
+ */
+async function leaseAnswer<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  text: string,
+): Promise<Outcome> {
+  const parsed = parseLeaseBody(text);
+  if (!parsed.ok) {
+    return refuse(core, facts, session, 'bad-request', answers.badRequest(parsed.error));
+  }
+  const marker = markerIn(session);
+  if (parsed.kind === 'end') {
+    if (marker !== undefined) await endLease(core, { id: marker }, parsed.lease, 'client');
+    return jsonReply(answers.released());
+  }
+  const limit = core.options.leases?.maxSeconds ?? 0;
+  const maxSeconds = Math.min(parsed.maxSeconds ?? limit, limit);
+  let taken: Taken;
+  try {
+    taken = await takeLease(core, session, { maxSeconds, label: parsed.label }, 'client');
+  } catch (error) {
+    if (!(error instanceof SessionStoreUnavailableError)) throw error;
+    return jsonReply(answers.unavailable());
+  }
+  if (taken.kind === 'held') return jsonReply(answers.held(taken.lease.id, maxSeconds));
+  if (taken.kind === 'too-many') return jsonReply(answers.tooManyLeases());
+  return endSession(core, facts, session, taken, true);
 }
 
 /**
