@@ -29,8 +29,11 @@ export type {
   SignInLostEvent,
   SignInRefusedEvent,
   StoreFailedEvent,
+  TraceEvent,
+  TraceWhy,
 } from './core/events.js';
 export { safeNextPath } from './core/next.js';
+export { describeEvent } from './core/trace.js';
 export {
   type ClearSiteDataType,
   DEFAULT_EXPIRE_AFTER_SECONDS,

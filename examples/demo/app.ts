@@ -188,6 +188,9 @@ export function createDemoApp(config: DemoConfig): express.Express {
     }),
     // Leases: an upload holds the sign-in while it runs (the /form page's `hold`), an hour at most.
     leases: { maxSeconds: 3600 },
+    // Why each sign-in lived or ended: a trace event per request (on /audit), and a readable line
+    // of every event to the logger's info (the demo's log).
+    trace: true,
     // The audit trail: never awaited by the library, and no session id in any event.
     onEvent: audit.record,
     eventData: (req) => ({ app: 'demo', role: req.session.user === ADMIN ? 'admin' : 'user' }),
@@ -469,7 +472,8 @@ export function createDemoApp(config: DemoConfig): express.Express {
     // Each user sees their own events; the admin sees everyone's, and the counts of refused requests.
     const events = audit.recent().filter((event) => everyone || event.userId === user);
     const refused = everyone ? audit.refused() : undefined;
-    res.send(auditPage({ ...protectedPage(req, res), events, everyone, refused }));
+    const trace = audit.trace().filter((event) => everyone || event.userId === user);
+    res.send(auditPage({ ...protectedPage(req, res), events, everyone, refused, trace }));
   });
 
   // A session store that failed or timed out (guardSessionStore) is a 503, never a sign-out.

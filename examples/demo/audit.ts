@@ -7,6 +7,9 @@ import type { SessionSecurityEvent } from 'session-security';
 /** How many events the /audit page can show: the newest, the rest are only in the log. */
 export const AUDIT_MEMORY = 50;
 
+/** How many events of the trace (every request of a sign-in, and the other events) the page keeps. */
+export const TRACE_MEMORY = 300;
+
 /** The prefix of each audit line in the log, so a log shipper can pick them out. */
 export const AUDIT_LINE_PREFIX = 'audit ';
 
@@ -27,8 +30,10 @@ export interface RefusedCounts {
 export interface AuditTrail {
   /** Keeps an event (the `onEvent` option), and writes its line; a refused request is counted. */
   record(event: SessionSecurityEvent): void;
-  /** The events of sign-ins kept, newest first (refused requests are not among them). */
+  /** The events of sign-ins kept, newest first (refused requests and the trace are not among them). */
   recent(): readonly SessionSecurityEvent[];
+  /** The trace (the `trace` option) and the events of sign-ins, oldest first. */
+  trace(): readonly SessionSecurityEvent[];
   /** The latest counts of refused requests written, if any. */
   refused(): RefusedCounts | undefined;
   /** Writes the counts of refused requests now (the timer does it once a minute). */
@@ -51,6 +56,7 @@ export interface AuditTrail {
  */
 export function auditTrail(writeLine?: (line: string) => void, now = Date.now): AuditTrail {
   const events: SessionSecurityEvent[] = [];
+  const traced: SessionSecurityEvent[] = [];
   let counting = new Map<string, number>();
   let latest: RefusedCounts | undefined;
   const flush = () => {
@@ -63,6 +69,12 @@ export function auditTrail(writeLine?: (line: string) => void, now = Date.now): 
   timer.unref();
   return {
     record(event) {
+      if (event.type !== 'refused') {
+        traced.push(event);
+        if (traced.length > TRACE_MEMORY) traced.shift();
+      }
+      // A line per request is the trace's, written by the library to the log (logger.info).
+      if (event.type === 'trace') return;
       if (event.type === 'refused') {
         const exact = `${event.reason} ${event.method} ${event.path}`;
         const key =
@@ -77,6 +89,7 @@ export function auditTrail(writeLine?: (line: string) => void, now = Date.now): 
       if (events.length > AUDIT_MEMORY) events.shift();
     },
     recent: () => events.toReversed(),
+    trace: () => [...traced],
     refused: () => latest,
     flush,
     stop() {

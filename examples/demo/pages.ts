@@ -1,7 +1,7 @@
 // The demo's HTML pages: plain strings with every value escaped, no inline script or style,
 // so the strict Content-Security-Policy holds.
 
-import type { SessionSecurityEvent } from 'session-security';
+import { describeEvent, type SessionSecurityEvent } from 'session-security';
 import type { RefusedCounts } from './audit.js';
 
 /** The languages of the client's message catalogues; `?lang=` picks one for `<html lang>`. */
@@ -397,13 +397,27 @@ function eventDetails(event: SessionSecurityEvent): string {
   return entries.join(', ');
 }
 
+/** The lines of the trace the /audit page shows: the newest. */
+const TRACE_SHOWN = 100;
+
 export function auditPage(
   page: ProtectedPage & {
     events: readonly SessionSecurityEvent[];
     everyone: boolean;
     refused?: RefusedCounts | undefined;
+    /** The trace and the events of sign-ins, oldest first. */
+    trace?: readonly SessionSecurityEvent[];
   },
 ): string {
+  const traceLines = (page.trace ?? [])
+    .slice(-TRACE_SHOWN)
+    .map((event) => `<li><code>${escapeHtml(describeEvent(event))}</code></li>`)
+    .join('\n      ');
+  const trace = `<h2 id="trace">Why: the trace</h2>
+    <p>What each request did to the sign-in's clock and why (a request, a ping, a lease, a passive rule), with the sign-in's other events, oldest first: the answer to “why was I signed out?” and “why was I not?”. The library writes the same lines to the demo's log.</p>
+    <ol class="trace">
+      ${traceLines || '<li>Nothing traced yet.</li>'}
+    </ol>`;
   const refused = page.refused
     ? `<p>Refused requests, counted once a minute (the latest count, ${timeTag(page.refused.at)}):</p>
     <ul>${Object.entries(page.refused.counts)
@@ -435,6 +449,7 @@ export function auditPage(
         ${rows || '<tr><td colspan="5">No events yet.</td></tr>'}
       </tbody>
     </table>
-    ${refused}`,
+    ${refused}
+    ${trace}`,
   });
 }

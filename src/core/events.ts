@@ -3,6 +3,8 @@
 
 import type { SignInRefusal } from './errors.js';
 import type { ExpiryReason } from './policy.js';
+import type { PassiveWhy } from './request.js';
+import type { EndReason } from './tombstones.js';
 
 /** What every event carries. Never a session id: `signIn` is the sign-in's opaque marker. */
 export interface EventBase {
@@ -158,6 +160,39 @@ export interface LeaseEndedEvent extends EventBase {
   seconds: number;
 }
 
+/**
+ * Why a request did what it did to its sign-in's clock (a {@link TraceEvent}): a request of the
+ * app (`request`: the user's navigation, the page's own fetch), the client's ping reporting the
+ * user's input (`ping`) or their "Stay signed in" (`stay`), a request that only read the clock
+ * (`read`: a GET ping, the config), one marked passive (`passive-header`), a prefetch, one
+ * another origin or site made (`elsewhere`), a `passive` rule (`passive-rule`), or the sign-in
+ * found over (`ended`).
+ */
+export type TraceWhy = 'request' | 'ping' | 'stay' | 'read' | PassiveWhy | 'ended';
+
+/**
+ * With the `trace` option: what one request of a sign-in did to its clock, and why. `activity`
+ * starts its idle time again, `passive` only read it, `ended` found the sign-in over (`reason`).
+ */
+export interface TraceEvent extends EventBase {
+  type: 'trace';
+  signIn: string;
+  method: string;
+  /** The path, without the query. */
+  path: string;
+  counted: 'activity' | 'passive' | 'ended';
+  why: TraceWhy;
+  /** What decided it: the `passive` rule (`passive[0] /api/poll`), the input a ping reported. */
+  detail?: string;
+  /** For `ended`: why the sign-in is over. */
+  reason?: EndReason;
+  /** After the request, while the sign-in lives: seconds idle, and until it ends. */
+  idleFor?: number;
+  expireIn?: number;
+  /** A lease holds it: its idle time waits for the lease's end. */
+  held?: true;
+}
+
 /** Every audit event. */
 export type SessionSecurityEvent =
   | SignedInEvent
@@ -169,7 +204,8 @@ export type SessionSecurityEvent =
   | SignInRefusedEvent
   | StoreFailedEvent
   | LeaseHeldEvent
-  | LeaseEndedEvent;
+  | LeaseEndedEvent
+  | TraceEvent;
 
 export type SessionSecurityEventType = SessionSecurityEvent['type'];
 

@@ -407,6 +407,15 @@ export const OPTION_SCHEMA = {
       default: 'off',
     },
   },
+  trace: {
+    check: aBoolean(' (default false)'),
+    default: false,
+    readme: {
+      type: 'boolean',
+      meaning:
+        'explains each sign-in: a `trace` event for every request (what it did to the clock, and why) and a readable line of every event to `logger.info` (see [Why a sign-in lived or ended](operations.md#why-a-sign-in-lived-or-ended-the-trace)); for development and support',
+    },
+  },
   store: {
     check: withMethods<ActivityStore>(
       ['touch', 'start', 'end', 'peek'],

@@ -135,6 +135,13 @@ export interface SessionSecurityOptions<Req> {
    * option.
    */
   leases?: { maxSeconds?: number };
+  /**
+   * Explains each sign-in, for development and support: a `trace` event for every request of a
+   * sign-in (what it did to the clock, and why: a request, a ping, a lease, a rule), and one
+   * readable line of every event to `logger.info` (see `describeEvent`). Default false: a trace
+   * event per request is many events.
+   */
+  trace?: boolean;
   /** Where sign-in clocks live. Default: the session object (and ended sign-ins in this process's memory). */
   store?: ActivityStore;
   /** Path under which the ping protocol is mounted. Default `/session-security`. */
@@ -187,6 +194,7 @@ export interface ResolvedOptions<Req> {
   signInMemory: { total: number; perUser: number } | undefined;
   /** Undefined when the browser may take no lease. */
   leases: { maxSeconds: number } | undefined;
+  trace: boolean;
   /** Undefined for the default: the session object. */
   store: ActivityStore | undefined;
   prefix: string;
@@ -326,6 +334,7 @@ export function resolveOptions<Req>(input: SessionSecurityOptions<Req>): Resolve
     ...signInLimits(given, input.signInMemory !== undefined),
     leases:
       input.leases === undefined ? undefined : { ...OPTION_SCHEMA.leases.default, ...given.leases },
+    trace: given.trace,
     store: given.store,
     prefix: given.prefix,
     clock: given.clock,

@@ -53,14 +53,47 @@ export function isPassive<Req>(
   rules: readonly PassiveRule<Req>[],
   appOrigin: AppOrigin,
 ): boolean {
-  if ((header('x-session-security') ?? '').trim().toLowerCase() === 'passive') return true;
-  if (/(^|[\s,;])prefetch($|[\s,;])/i.test(header('sec-purpose') ?? header('purpose') ?? '')) {
-    return true;
+  return passiveWhy(req, path, header, rules, appOrigin) !== undefined;
+}
+
+/** Why a request does not count as activity (see {@link isPassive}). */
+export type PassiveWhy = 'passive-header' | 'prefetch' | 'elsewhere' | 'passive-rule';
+
+/**
+ * Why the request must not count as activity ({@link isPassive}), or undefined when it counts:
+ * `X-Session-Security: passive`, a prefetch, another origin or site, or a `passive` rule.
+ *
+ * @example
+ * ```ts
+ * passiveWhy({}, '/api/poll', () => undefined, ['/api/poll'], 'https://app.example'); // 'passive-rule'
+ * ```
+ */
+export function passiveWhy<Req>(
+  req: Req,
+  path: string,
+  header: HeaderGetter,
+  rules: readonly PassiveRule<Req>[],
+  appOrigin: AppOrigin,
+): PassiveWhy | undefined {
+  if ((header('x-session-security') ?? '').trim().toLowerCase() === 'passive') {
+    return 'passive-header';
   }
-  if (isFromElsewhere(header, appOrigin)) return true;
-  if (rules.length === 0) return false;
+  if (/(^|[\s,;])prefetch($|[\s,;])/i.test(header('sec-purpose') ?? header('purpose') ?? '')) {
+    return 'prefetch';
+  }
+  if (isFromElsewhere(header, appOrigin)) return 'elsewhere';
+  return passiveRuleIndex(req, path, rules) < 0 ? undefined : 'passive-rule';
+}
+
+/** The index of the first `passive` rule the request matches, or -1. */
+export function passiveRuleIndex<Req>(
+  req: Req,
+  path: string,
+  rules: readonly PassiveRule<Req>[],
+): number {
+  if (rules.length === 0) return -1;
   const comparable = comparablePath(path);
-  return rules.some((rule) => matchesRule(rule, req, path, comparable));
+  return rules.findIndex((rule) => matchesRule(rule, req, path, comparable));
 }
 
 /**

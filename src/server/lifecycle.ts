@@ -11,7 +11,7 @@ import { describeFailure } from '../core/events.js';
 import type { ResolvedOptions } from '../core/options.js';
 import { type ActiveStatus, MAX_TIMEOUT_MS, type SecurityState, statusOf } from '../core/policy.js';
 import { answers } from '../core/protocol.js';
-import { type HeaderGetter, isPassive } from '../core/request.js';
+import { type HeaderGetter, type PassiveWhy, passiveWhy } from '../core/request.js';
 import type { SignInManagement } from '../core/sign-ins.js';
 import type { ActivityStore, SessionAccess, Touch } from '../core/store.js';
 import { debug } from './debug.js';
@@ -274,11 +274,11 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
       return this.clearAnonymous(session);
     }
     const { core, options } = this;
-    const passive = isPassive(facts.req, facts.path, facts.header, options.passive, facts);
-    const step = touch(core, facts, session, passive ? undefined : 0);
+    const why = passiveWhy(facts.req, facts.path, facts.header, options.passive, facts);
+    const step = touch(core, facts, session, why === undefined ? 0 : undefined);
     return isPromise(step)
-      ? step.then((result) => this.stepped(facts, session, result, passive))
-      : this.stepped(facts, session, step, passive);
+      ? step.then((result) => this.stepped(facts, session, result, why))
+      : this.stepped(facts, session, step, why);
   }
 
   /** A signed-in request after its step: on to the app, or its session ended. */
@@ -286,14 +286,14 @@ class RequestLifecycle<Req extends object> implements Lifecycle<Req> {
     facts: RequestFacts<Req>,
     session: SessionAccess,
     result: Guarded<Touch>,
-    passive: boolean,
+    passive: PassiveWhy | undefined,
   ): Maybe<Outcome> {
     if (!result.ok) return result.outcome;
-    if (result.value.kind === 'ended') {
-      return endSession(this.core, facts, session, result.value, false);
-    }
-    if (debug.enabled)
-      debug('%s %s: %s', facts.method, facts.path, passive ? 'passive' : 'activity');
+    const step = result.value;
+    if (step.kind === 'ended') return endSession(this.core, facts, session, step, false);
+    if (this.options.trace)
+      this.core.report.traced(facts, step.state, step.nowMs, passive ?? 'request');
+    if (debug.enabled) debug('%s %s: %s', facts.method, facts.path, passive ?? 'activity');
     return NEXT;
   }
 

@@ -84,6 +84,13 @@ describe('an upload under a lease, longer than the idle timeout', () => {
     expect(audit).toContain('by=client');
     expect(audit).toContain('by=server');
     expect(audit).toContain('how=settled');
+    // The trace says why the sign-in lived past its idle timeout, and why it ended.
+    const trace = await page.$$eval('ol.trace li', (items) => items.map((li) => li.textContent));
+    const line = (pattern: RegExp) => trace.find((text) => pattern.test(text ?? ''));
+    expect(line(/lease held by the browser \("upload"\)/)).toBeDefined();
+    expect(line(/GET \/session-security\/ping: passive .* held by a lease$/)).toBeDefined();
+    expect(line(/lease ended \("upload"\) by the app: settled/)).toBeDefined();
+    expect(line(/expired \(idle\) .* counted from the end of its lease at /)).toBeDefined();
     await context.close();
   }, 60_000);
 });

@@ -59,6 +59,7 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   'Compliance presets': { prelude: 'express' },
   'Per-user timeouts': { prelude: 'per-user' },
   'Audit events': { prelude: 'express', continues: true },
+  'Why a sign-in lived or ended: the trace': { prelude: 'express' },
   'Metrics (OpenTelemetry)': { prelude: 'express' },
   "A user's sign-ins": { prelude: 'express' },
   'A limit per user': { prelude: 'express' },

@@ -105,6 +105,7 @@ describe('the public types', () => {
       'SessionStoreUnavailableError',
       'SignInRefusedError',
       'defaultWarnAfter',
+      'describeEvent',
       'describePolicy',
       'resolveOptions',
       'safeNextPath',

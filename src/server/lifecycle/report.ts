@@ -11,6 +11,7 @@ import {
   type SignedOutEvent,
   type SignInLostEvent,
   type StoreFailedEvent,
+  type TraceWhy,
 } from '../../core/events.js';
 import type { ResolvedOptions } from '../../core/options.js';
 import {
@@ -19,11 +20,15 @@ import {
   markerOfStored,
   type SecurityState,
   type SignInFacts,
+  statusOf,
   timeoutsOf,
 } from '../../core/policy.js';
 import { type Answer, answers } from '../../core/protocol.js';
+import { passiveRuleIndex } from '../../core/request.js';
 import type { SessionAccess } from '../../core/store.js';
 import { logThrottle } from '../../core/throttle.js';
+import type { EndReason } from '../../core/tombstones.js';
+import { describeEvent } from '../../core/trace.js';
 import { isPromise, type Maybe } from '../maybe.js';
 import { jsonReply, type Outcome } from '../outcome.js';
 
@@ -47,6 +52,11 @@ function refusedAnswer(error: SignInRefusedError): Answer {
   };
 }
 
+/** A `passive` rule as a trace names it. */
+function ruleName(rule: unknown): string {
+  return typeof rule === 'string' ? rule : rule instanceof RegExp ? String(rule) : 'a function';
+}
+
 /** The events and log lines of one lifecycle. */
 export class Report {
   /** Whether anyone listens to events (an `onEvent` hook or metrics): else none is made. */
@@ -56,7 +66,7 @@ export class Report {
   private readonly reportedRefusals = new WeakSet<SignInRefusedError>();
 
   constructor(private readonly options: ResolvedOptions<never>) {
-    this.observed = options.onEvent !== undefined || options.metrics !== undefined;
+    this.observed = options.onEvent !== undefined || options.metrics !== undefined || options.trace;
   }
 
   now(): number {
@@ -66,7 +76,8 @@ export class Report {
   /** Hands an event to the hook and the metrics; neither is awaited, and neither can fail a request. */
   emit(event: SessionSecurityEvent): void {
     if (!this.observed) return;
-    const { metrics, onEvent } = this.options;
+    const { metrics, onEvent, trace, logger } = this.options;
+    if (trace) logger.info?.(`session-security: ${describeEvent(event)}`);
     try {
       metrics?.event(event);
     } catch (error) {
@@ -101,6 +112,58 @@ export class Report {
       ...(state.userId !== undefined && { userId: state.userId }),
       ...(state.data !== undefined && { data: state.data }),
     };
+  }
+
+  /**
+   * With the `trace` option: what a request of a live sign-in did to its clock, and why (the
+   * passive rule it matched, the input a ping reported).
+   */
+  traced(
+    request: { method: string; path: string; req?: unknown },
+    state: SecurityState,
+    nowMs: number,
+    why: TraceWhy,
+    detail?: string,
+  ): void {
+    const counted = why === 'request' || why === 'ping' || why === 'stay' ? 'activity' : 'passive';
+    const status = statusOf(state, nowMs, this.options);
+    const rule =
+      why === 'passive-rule'
+        ? passiveRuleIndex(request.req as never, request.path, this.options.passive)
+        : -1;
+    const ruleText = rule < 0 ? undefined : ruleName(this.options.passive[rule]);
+    this.emit({
+      type: 'trace',
+      at: this.now(),
+      ...this.about(state),
+      method: request.method,
+      path: request.path,
+      counted,
+      why,
+      ...(ruleText !== undefined && { detail: `passive[${rule}] ${ruleText}` }),
+      ...(detail !== undefined && { detail }),
+      idleFor: status.idleFor,
+      expireIn: status.expireIn,
+      ...(state.heldUntil !== undefined && state.heldUntil > nowMs && { held: true as const }),
+    });
+  }
+
+  /** With the `trace` option: a request that found its sign-in over, and why. */
+  tracedEnd(
+    request: { method: string; path: string },
+    signIn: SignInFacts & { id: string },
+    reason: EndReason,
+  ): void {
+    this.emit({
+      type: 'trace',
+      at: this.now(),
+      ...this.about(signIn),
+      method: request.method,
+      path: request.path,
+      counted: 'ended',
+      why: 'ended',
+      reason,
+    });
   }
 
   /** Reports a request the library turned away (with the marker its session names, if any). */

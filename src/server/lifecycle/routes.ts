@@ -155,30 +155,43 @@ function checks<Req>(
     },
     // The ping: expiry first, in the same step (a ping must never revive an expired session); a
     // malformed ping records nothing, but an expired session is still told so (401 before 400).
-    async ({ facts, session, body }) => {
-      const ping = body?.kind === 'text' ? parsePingBody(body.text) : undefined;
-      // At most MAX_TIMEOUT_MS: a live sign-in saw activity less than its idle limit (a year at
-      // most) ago, so input from longer ago changes nothing, and every store gets a finite
-      // offset (1e306 s is Infinity in ms: a store refusing it would answer 503, a fake outage).
-      const offsetMs = ping?.ok
-        ? Math.min(ping.sinceActivitySeconds * 1000, MAX_TIMEOUT_MS)
-        : undefined;
-      const extend = report.observed && ping?.ok === true && ping.extend;
-      // Exact: a ping is where every tab's clock meets the server's, so it never reads a copy.
-      // With the lock, the step reads the sign-in's user too (its drafts key is in the answer).
-      const withFacts = extend || options.lock !== undefined;
-      const step = await touch(core, facts, session, offsetMs, withFacts, true);
-      if (!step.ok) return step.outcome;
-      if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
-      if (ping?.ok === false) {
-        return refuse(core, facts, session, 'bad-request', answers.badRequest(ping.error));
-      }
-      const { state, nowMs } = step.value;
-      if (extend)
-        report.emit({ type: 'extended', at: options.clock.now(), ...report.about(state) });
-      return activeReply(core, state, nowMs);
-    },
+    ({ facts, session, body }) => pingAnswer(core, facts, session, body),
   ];
+}
+
+/** The ping's answer: its step on the store (exact), its events, and the status. */
+async function pingAnswer<Req>(
+  core: Core<Req>,
+  facts: RequestFacts<Req>,
+  session: SessionAccess,
+  body: BodyRead | undefined,
+): Promise<Outcome> {
+  const { options, report } = core;
+  const ping = body?.kind === 'text' ? parsePingBody(body.text) : undefined;
+  // At most MAX_TIMEOUT_MS: a live sign-in saw activity less than its idle limit (a year at
+  // most) ago, so input from longer ago changes nothing, and every store gets a finite
+  // offset (1e306 s is Infinity in ms: a store refusing it would answer 503, a fake outage).
+  const offsetMs = ping?.ok
+    ? Math.min(ping.sinceActivitySeconds * 1000, MAX_TIMEOUT_MS)
+    : undefined;
+  const extend = report.observed && ping?.ok === true && ping.extend;
+  // Exact: a ping is where every tab's clock meets the server's, so it never reads a copy.
+  // With the lock, the step reads the sign-in's user too (its drafts key is in the answer).
+  const withFacts = extend || options.lock !== undefined;
+  const step = await touch(core, facts, session, offsetMs, withFacts, true);
+  if (!step.ok) return step.outcome;
+  if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
+  if (ping?.ok === false) {
+    return refuse(core, facts, session, 'bad-request', answers.badRequest(ping.error));
+  }
+  const { state, nowMs } = step.value;
+  if (extend) report.emit({ type: 'extended', at: options.clock.now(), ...report.about(state) });
+  if (options.trace) {
+    const why = offsetMs === undefined ? 'read' : ping?.ok && ping.extend ? 'stay' : 'ping';
+    const input = why === 'ping' ? `input ${(offsetMs ?? 0) / 1000} s ago` : undefined;
+    report.traced(facts, state, nowMs, why, input);
+  }
+  return activeReply(core, state, nowMs);
 }
 
 /**
@@ -253,6 +266,7 @@ async function configAnswer<Req>(
   const step = await touch(core, facts, session, undefined, false, true);
   if (!step.ok) return step.outcome;
   if (step.value.kind === 'ended') return endSession(core, facts, session, step.value, true);
+  if (options.trace) core.report.traced(facts, step.value.state, step.value.nowMs, 'read');
   const status = statusOf(step.value.state, step.value.nowMs, options);
   const lang = new URLSearchParams(facts.url.split('?')[1] ?? '').get('lang') ?? undefined;
   const settings = { ...options, drafts: pageDrafts(options, facts.req) };

@@ -65,6 +65,11 @@ export async function endSession<Req>(
   step: Touch & { kind: 'ended' },
   forRoute: boolean,
 ): Promise<Outcome> {
+  if (core.options.trace) {
+    const marker = markerIn(session);
+    const signIn = step.found ?? (marker === undefined ? undefined : { id: marker });
+    if (signIn !== undefined) core.report.tracedEnd(facts, signIn, step.reason);
+  }
   const outcome = endedOutcome(core, facts, step.reason, forRoute);
   // The app goes on only after a NEXT, and then needs a session: a fresh anonymous one.
   const ended = await endFound(core, facts, session, step, outcome.kind === 'next');

@@ -376,6 +376,7 @@ const VALID: Record<(typeof OPTION_NAMES)[number], fc.Arbitrary<unknown>> = {
   onMaxSignIns: fc.constantFrom(undefined, 'end-oldest', 'refuse'),
   signInMemory: fc.constantFrom(undefined, { total: 1000 }, { total: 50_000, perUser: 10 }),
   leases: fc.constantFrom(undefined, {}, { maxSeconds: 600 }),
+  trace: fc.constantFrom(undefined, false, true),
   store: fc.constant(undefined),
   prefix: fc.constantFrom('/session-security', '/ss', '/a/b'),
   clock: fc.constant({ now: () => 0 }),

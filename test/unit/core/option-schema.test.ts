@@ -50,7 +50,7 @@ describe('OPTION_SCHEMA and SessionSecurityOptions', () => {
 
   it('gives OPTION_NAMES, in its order', () => {
     expect(OPTION_NAMES).toEqual(Object.keys(OPTION_SCHEMA));
-    expect(OPTION_NAMES).toHaveLength(28);
+    expect(OPTION_NAMES).toHaveLength(29);
   });
 
   it('has defaults that pass their own checks, unchanged', () => {
