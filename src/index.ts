@@ -33,7 +33,6 @@ export type {
   TraceWhy,
 } from './core/events.js';
 export { safeNextPath } from './core/next.js';
-export { describeEvent } from './core/trace.js';
 export {
   type ClearSiteDataType,
   DEFAULT_EXPIRE_AFTER_SECONDS,
@@ -61,3 +60,4 @@ export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/
 export type { SignInManagement, SignInSummary } from './core/sign-ins.js';
 export type { ActivityStore } from './core/store.js';
 export type { EndReason } from './core/tombstones.js';
+export { describeEvent } from './core/trace.js';

@@ -7,12 +7,14 @@ import type { AuthContext, BetterAuthPlugin } from 'better-auth';
 import { SessionSecurityConfigError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import type { ClientTagsOptions } from '../server/html.js';
+import type { HoldOptions } from '../server/lifecycle/leases.js';
 import type { SignInManagement } from '../server/lifecycle.js';
 import { type WebAdapterOptions, WebBinding } from '../web/binding.js';
 import { type BetterAuthRequest, BetterAuthSecurity } from './plugin.js';
 import { CLOCK_FIELD } from './session.js';
 
 export {
+  LeaseRefusedError,
   RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityRequestError,
@@ -79,6 +81,30 @@ export interface SessionSecurityPlugin extends BetterAuthPlugin {
    * ```
    */
   requireRecentSignIn(request: Request, maxAge: number): Promise<Response | undefined>;
+  /**
+   * Holds the request's sign-in while `work` runs (an import, a report the user asked for): a
+   * lease, kept in the store, that ends when the work settles and lasts `maxSeconds` at most. It
+   * is not the user's input: it never passes the absolute timeout, a sign-out ends it, and idle
+   * time counts from its end. Pass a function to have it called once the lease is taken.
+   * Resolves or rejects as the work does (no Response of its own): rejects with a
+   * `LeaseRefusedError` when the request has no live sign-in (401) or holds 16 leases already
+   * (429), and a `SessionStoreUnavailableError` (503) when the store failed; `errorResponse`
+   * answers both.
+   *
+   * @example
+   * ```ts
+   * const buildReport = async () => ({ rows: 1280 });
+   * app.post('/reports', async (c) => {
+   *   const report = await security.hold(c.req.raw, buildReport, { maxSeconds: 1800, label: 'report' });
+   *   return c.json(report);
+   * });
+   * ```
+   */
+  hold<T>(
+    request: Request,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T>;
   /** The request's user's sign-ins, over better-auth's sessions: ending one deletes its row. */
   signIns: SignInManagement<Request>;
 }
@@ -164,6 +190,8 @@ export function sessionSecurity(options: BetterAuthSecurityOptions = {}): Sessio
     signOut: (request: Request) => security.signOut(request),
     requireRecentSignIn: (request: Request, maxAge: number) =>
       security.requireRecentSignIn(request, maxAge),
+    hold: <T>(request: Request, work: Promise<T> | (() => Promise<T>), holdOptions: HoldOptions) =>
+      security.hold(request, work, holdOptions),
     signIns: security.signIns(),
   } satisfies BetterAuthPlugin & Record<string, unknown>;
   return plugin as unknown as SessionSecurityPlugin;

@@ -6,6 +6,7 @@ import type { AuthContext } from 'better-auth';
 import { createAuthMiddleware } from 'better-auth/api';
 import { SessionSecurityConfigError } from '../core/errors.js';
 import { markerOfStored } from '../core/policy.js';
+import type { HoldOptions } from '../server/lifecycle/leases.js';
 import type { RequestFacts, SessionAccess, SignInManagement } from '../server/lifecycle.js';
 import type { RequestState, WebBinding } from '../web/binding.js';
 import { recentSignInResponse, toResponse } from '../web/response.js';
@@ -138,6 +139,16 @@ export class BetterAuthSecurity {
     const { state } = await this.bound(request);
     const asked = this.lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
     return recentSignInResponse(asked, request);
+  }
+
+  /** `hold` as the web handler's, on the request's session row: the answer is the work's. */
+  async hold<T>(
+    request: Request,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T> {
+    const { state } = await this.bound(request);
+    return this.lifecycle.hold(state.facts, state.access, work, options);
   }
 
   async signOut(request: Request): Promise<Headers> {

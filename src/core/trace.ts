@@ -7,6 +7,10 @@ import type { SessionSecurityEvent, TraceEvent } from './events.js';
 /** Seconds as the lines show them: whole, or to the tenth below 10. */
 const seconds = (s: number): string => `${s < 10 ? Math.round(s * 10) / 10 : Math.round(s)} s`;
 
+/** What could end a line or forge another in a log: control characters and line separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it escapes
+const LINE_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+
 /** A time of day, UTC, to the second. */
 const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
@@ -88,9 +92,5 @@ export function describeEvent(event: SessionSecurityEvent): string {
   const who = [event.signIn?.slice(0, 8), event.userId].filter(Boolean).join(' ');
   const line = `${clockTime(event.at)}${who === '' ? '' : ` [${who}]`} ${describeBody(event)}`;
   // One line, whatever a path, a user id or a label holds: no forged line in a log.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it escapes
-  return line.replace(
-    /[\u0000-\u001f\u007f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return line.replace(LINE_BREAKERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -31,6 +31,7 @@ import {
   type SessionSecurityOptions,
 } from '../core/options.js';
 import type { ClientTagsOptions } from '../server/html.js';
+import type { HoldOptions } from '../server/lifecycle/leases.js';
 import { createLifecycle, type Lifecycle, type SignInManagement } from '../server/lifecycle.js';
 import { isPromise } from '../server/maybe.js';
 import { nodeHeaderGetter } from '../server/node-facts.js';
@@ -114,7 +115,7 @@ const OPTIONS = Symbol('session-security options');
 
 /**
  * What a controller calls: start the clock at sign-in, sign out, the client's tags for a page, a
- * user's sign-ins. Injected by its class, with an explicit token (no `emitDecoratorMetadata`
+ * user's sign-ins, a lease that holds the sign-in while work the user started runs. Injected by its class, with an explicit token (no `emitDecoratorMetadata`
  * needed): `@Inject(SessionSecurity) private readonly security: SessionSecurity`.
  *
  * @example
@@ -245,6 +246,26 @@ export class SessionSecurity implements OnModuleInit {
   async requireRecentSignIn(req: object, maxAge: number): Promise<void> {
     const { facts, session } = this.#platformNow().bind(req);
     await this.#lifecycle.requireRecentSignIn(facts, session, maxAge);
+  }
+
+  /**
+   * Holds the request's sign-in while `work` runs (an import, a report the user asked for): a
+   * lease, kept in the store, that ends when the work settles and lasts `maxSeconds` at most. It
+   * is not the user's input: it never passes the absolute timeout, a sign-out ends it, and idle
+   * time counts from its end. Pass a function to have it called once the lease is taken.
+   * Resolves or rejects as the work does; rejects with a `LeaseRefusedError` when the request has
+   * no live sign-in (401) or holds 16 leases already (429), and a `SessionStoreUnavailableError`
+   * (503) when the store failed, which the module's filter answers.
+   *
+   * @example
+   * ```ts
+   * const buildReport = async () => ({ rows: 1280 });
+   * const report = await security.hold(req, buildReport, { maxSeconds: 1800, label: 'report' });
+   * ```
+   */
+  hold<T>(req: object, work: Promise<T> | (() => Promise<T>), options: HoldOptions): Promise<T> {
+    const { facts, session } = this.#platformNow().bind(req);
+    return this.#lifecycle.hold(facts, session, work, options);
   }
 
   /**

@@ -114,12 +114,6 @@ export interface Lifecycle<Req> {
    */
   clientTags(req: Req, session: SessionAccess, tagOptions?: ClientTagsOptions): string;
   /**
-   * Throws a {@link RecentSignInRequiredError} unless the request's sign-in began less than
-   * `maxAgeSeconds` ago (its `startedAt`, reset by every new sign-in, the lock's included).
-   *
-   * @throws TypeError when `maxAgeSeconds` is not a number of seconds above 0
-   */
-  /**
    * Runs `work` under a lease on the request's sign-in (src/server/lifecycle/leases.ts): it holds
    * the sign-in while the work runs, `maxSeconds` at most.
    */
@@ -129,6 +123,12 @@ export interface Lifecycle<Req> {
     work: Promise<T> | (() => Promise<T>),
     options: HoldOptions,
   ): Promise<T>;
+  /**
+   * Throws a {@link RecentSignInRequiredError} unless the request's sign-in began less than
+   * `maxAgeSeconds` ago (its `startedAt`, reset by every new sign-in, the lock's included).
+   *
+   * @throws TypeError when `maxAgeSeconds` is not a number of seconds above 0
+   */
   requireRecentSignIn(
     facts: RequestFacts<Req>,
     session: SessionAccess,

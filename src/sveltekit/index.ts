@@ -9,6 +9,7 @@ import type { Handle, RequestEvent, ResolveOptions } from '@sveltejs/kit';
 import { SessionSecurityConfigError, SessionSecurityError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import type { ClientTagsOptions } from '../server/html.js';
+import type { HoldOptions } from '../server/lifecycle/leases.js';
 import type { SignInManagement, SignInSummary } from '../server/lifecycle.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from '../web/binding.js';
 import { errorResponse } from '../web/response.js';
@@ -25,6 +26,7 @@ import {
 } from './requests.js';
 
 export {
+  LeaseRefusedError,
   RecentSignInRequiredError,
   SessionSecurityConfigError,
   SessionSecurityError,
@@ -146,6 +148,22 @@ export interface SessionSecurityLocals {
    * action or load sends the user to `error.location` with SvelteKit's `redirect(303, …)`.
    */
   requireRecentSignIn(maxAge: number): Promise<void>;
+  /**
+   * Holds the request's sign-in while `work` runs (an import, a report the user asked for): a
+   * lease, kept in the store, that ends when the work settles and lasts `maxSeconds` at most. It
+   * is not the user's input: it never passes the absolute timeout, a sign-out ends it, and idle
+   * time counts from its end. Pass a function to have it called once the lease is taken.
+   * Resolves or rejects as the work does; rejects with a `LeaseRefusedError` when the request has
+   * no live sign-in (401) or holds 16 leases already (429), and a `SessionStoreUnavailableError`
+   * (503) when the store failed (an endpoint answers both with `errorResponse(error, request)`).
+   *
+   * @example
+   * ```ts
+   * const buildReport = async () => ({ rows: 1280 });
+   * const report = await event.locals.sessionSecurity.hold(buildReport, { maxSeconds: 1800, label: 'report' });
+   * ```
+   */
+  hold<T>(work: Promise<T> | (() => Promise<T>), options: HoldOptions): Promise<T>;
   /** The request's user's sign-ins (needs the `userId` option). */
   readonly signIns: RequestSignIns;
 }
@@ -175,6 +193,12 @@ export interface SvelteKitSessionSecurity {
   clientTags(event: RequestEvent, options?: ClientTagsOptions): string;
   /** {@link SessionSecurityLocals.requireRecentSignIn} for the event of a request `handle` has seen. */
   requireRecentSignIn(event: RequestEvent, maxAge: number): Promise<void>;
+  /** {@link SessionSecurityLocals.hold} for the event of a request `handle` has seen. */
+  hold<T>(
+    event: RequestEvent,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T>;
   /**
    * Sign-in management: a request's user's sign-ins (by its event), a user's, everyone's.
    * Needs the `userId` option. Ask for the password again before ending sessions (ASVS V7.5.2).
@@ -201,7 +225,7 @@ interface EventState {
  * request or an enhanced action the redirect SvelteKit's client follows there.
  *
  * @param options - the options of docs/guide/options.md (`isAuthenticated` required), `session`, `trustProxy` and `injectClientTags`
- * @returns `handle`, with `start`, `signOut`, `clientTags` and `signIns`
+ * @returns `handle`, with `start`, `signOut`, `clientTags`, `requireRecentSignIn`, `hold` and `signIns`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example
  * ```ts
@@ -229,10 +253,7 @@ export function sessionSecurity(
       `session (${typeof load}) must be a function (event) => WebSession | undefined, which loads the request's session`,
     );
   }
-  const passive = [
-    ({ event }: SvelteKitRequestContext) => isKitBackground(event),
-    ...(securityOptions.passive ?? []),
-  ];
+  const passive = [kitBackground, ...(securityOptions.passive ?? [])];
   const binding = new WebBinding<SvelteKitRequestContext>(
     { ...securityOptions, passive },
     { trustProxy },
@@ -298,6 +319,11 @@ export function sessionSecurity(
     await lifecycle.requireRecentSignIn(facts, access, maxAge);
   }
 
+  const hold: SvelteKitSessionSecurity['hold'] = async (event, work, holdOptions) => {
+    const { facts, access } = (await current(event)).state;
+    return lifecycle.hold(facts, access, work, holdOptions);
+  };
+
   const handle: Handle = async ({ event, resolve }) => {
     const recording = recordingCookies(event);
     const path = event.url.pathname;
@@ -321,7 +347,7 @@ export function sessionSecurity(
     if (outcome.kind === 'reply') {
       return kitResponse(outcome, ours ? 'page' : kind, recording.written());
     }
-    const methods = { start, signOut, clientTags, requireRecentSignIn, signIns };
+    const methods = { start, signOut, clientTags, requireRecentSignIn, hold, signIns };
     Object.assign(event.locals, { sessionSecurity: localsFor(event, methods) });
     const response = await resolve(event, injection(event, injectClientTags, clientTags));
     // A sign-in the route made without start() gets its clock now, before an outer hook saves
@@ -332,7 +358,12 @@ export function sessionSecurity(
     return response;
   };
 
-  return { handle, start, signOut, clientTags, requireRecentSignIn, signIns };
+  return { handle, start, signOut, clientTags, requireRecentSignIn, hold, signIns };
+}
+
+/** SvelteKit's own background requests (data requests, server-side fetches): passive. */
+function kitBackground({ event }: SvelteKitRequestContext): boolean {
+  return isKitBackground(event);
 }
 
 /** The request's methods, for `event.locals.sessionSecurity`. */
@@ -346,6 +377,7 @@ function localsFor(
     signOut: () => methods.signOut(event),
     clientTags: (tagOptions) => methods.clientTags(event, tagOptions),
     requireRecentSignIn: (maxAge) => methods.requireRecentSignIn(event, maxAge),
+    hold: (work, holdOptions) => methods.hold(event, work, holdOptions),
     signIns: {
       list: () => signIns.list(event),
       end: (signIn) => signIns.end(event, signIn),

@@ -6,6 +6,7 @@ import { describeValue, SessionSecurityConfigError } from '../core/errors.js';
 import type { SessionSecurityOptions } from '../core/options.js';
 import { answers } from '../core/protocol.js';
 import type { ClientTagsOptions } from '../server/html.js';
+import type { HoldOptions } from '../server/lifecycle/leases.js';
 import type { SignInManagement } from '../server/lifecycle.js';
 import { jsonReply } from '../server/outcome.js';
 import { type RequestState, type WebAdapterOptions, WebBinding } from './binding.js';
@@ -170,6 +171,35 @@ export interface SessionSecurityHandler {
     maxAge: number,
   ): Promise<Response | undefined>;
   /**
+   * Holds the request's sign-in while `work` runs (an import, a report the user asked for): a
+   * lease, kept in the store, that ends when the work settles and lasts `maxSeconds` at most. It
+   * is not the user's input: it never passes the absolute timeout, a sign-out ends it, and idle
+   * time counts from its end. Pass a function to have it called once the lease is taken. Call it
+   * after `check` for the same `Request`. Resolves or rejects as the work does; rejects with a
+   * `LeaseRefusedError` when the request has no live sign-in (401) or holds 16 leases already
+   * (429), a `SessionStoreUnavailableError` (503) when the store failed (`errorResponse` answers
+   * both), and a `TypeError` when `maxSeconds` is not a number of seconds above 0.
+   *
+   * @example
+   * ```ts
+   * const buildReport = async () => ({ rows: 1280 });
+   * async function reports(request: Request): Promise<Response> {
+   *   const session = loadSession(request);
+   *   const refused = await security.check(request, session);
+   *   if (refused) return refused; // 303 to the login page, 401, 503
+   *   const report = await security.hold(request, session, buildReport, { maxSeconds: 1800, label: 'report' });
+   *   return Response.json(report);
+   * }
+   * const answer = await reports(request);
+   * ```
+   */
+  hold<T>(
+    request: Request,
+    session: WebSession | undefined,
+    work: Promise<T> | (() => Promise<T>),
+    options: HoldOptions,
+  ): Promise<T>;
+  /**
    * The browser client's tags for a page of a signed-in session; `''` for anonymous requests.
    * Call it after `check` for the same `Request`.
    *
@@ -191,7 +221,7 @@ export interface SessionSecurityHandler {
  * loads. Its code needs no `node:` module: it loads wherever the Fetch API and `URL` exist.
  *
  * @param options - the options of docs/guide/options.md (`isAuthenticated` required) and {@link WebAdapterOptions}
- * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns`, `clientTags` and `requireRecentSignIn`
+ * @returns `handle`, `check`, `start`, `settle`, `signOut`, `signIns`, `clientTags`, `requireRecentSignIn` and `hold`
  * @throws SessionSecurityConfigError at construction for a bad option
  * @example
  * ```ts
@@ -288,6 +318,10 @@ export function sessionSecurityHandler(
       const state = stateOf(request, session);
       const asked = lifecycle.requireRecentSignIn(state.facts, state.access, maxAge);
       return recentSignInResponse(asked, request);
+    },
+    hold: (request, session, work, holdOptions) => {
+      const state = stateOf(request, session);
+      return lifecycle.hold(state.facts, state.access, work, holdOptions);
     },
   };
 }

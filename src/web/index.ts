@@ -3,6 +3,7 @@
 // Its types need only the Fetch API's; its code imports no `node:` module (ARCHITECTURE.md).
 
 export {
+  LeaseRefusedError,
   SessionSecurityConfigError,
   SessionSecurityError,
   SessionSecurityRequestError,

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
-import { SessionSecurityConfigError, type SessionSecurityEvent } from 'session-security';
+import {
+  LeaseRefusedError,
+  SessionSecurityConfigError,
+  type SessionSecurityEvent,
+} from 'session-security';
 import { sessionSecurity } from 'session-security/better-auth';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -459,4 +463,60 @@ describe('the example, started by its one command', () => {
       }
     }
   }, 90_000);
+});
+
+describe("security.hold(request, work, options) on better-auth's sessions", () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp();
+  }, 60_000);
+
+  /** Work the test settles by hand. */
+  function deferred<T>() {
+    let resolve: (value: T) => void = () => {};
+    const promise = new Promise<T>((res) => {
+      resolve = res;
+    });
+    return { promise, resolve };
+  }
+
+  it('keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
+    const { jar } = await app.signIn();
+    const work = deferred<string>();
+    const held = app.security.hold(app.request(jar, '/reports'), work.promise, {
+      maxSeconds: 3600,
+      label: 'report',
+    });
+    await expect.poll(() => app.events.some((event) => event.type === 'lease-held')).toBe(true);
+    app.clock.advance(2000); // past expireAfter (900 s); better-auth's reads keep nothing alive
+    expect((await app.poll(jar)).json?.session).toBeDefined();
+    work.resolve('done');
+    expect(await held).toBe('done');
+    expect(app.events.find((event) => event.type === 'lease-ended')).toMatchObject({
+      how: 'settled',
+      label: 'report',
+      seconds: 2000,
+    });
+    app.clock.advance(899);
+    expect((await app.poll(jar)).json?.session).toBeDefined();
+    app.clock.advance(1); // 900 s after the work settled
+    const ended = await app.poll(jar);
+    expect(ended.text).toBe('null');
+    expect(ended.headers['x-session-security-ended']).toBe('idle');
+  });
+
+  it('rejects an anonymous request with a 401 LeaseRefusedError, and calls no work', async () => {
+    const anonymous = new Request(`${app.origin}/reports`, { headers: SAME_ORIGIN_FETCH });
+    let called = false;
+    const work = async () => {
+      called = true;
+      return 'done';
+    };
+    const refused = await app.security
+      .hold(anonymous, work, { maxSeconds: 60 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(LeaseRefusedError);
+    expect(refused).toMatchObject({ reason: 'no-sign-in', status: 401 });
+    expect(called).toBe(false);
+  });
 });

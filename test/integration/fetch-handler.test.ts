@@ -1,7 +1,11 @@
 // The Web-standard handler of session-security/hono with plain Request/Response and no server:
 // a Next.js-style route handler over a Map-based session the app loads from its own cookie.
 
-import { SessionSecurityRequestError } from 'session-security';
+import {
+  LeaseRefusedError,
+  type SessionSecurityEvent,
+  SessionSecurityRequestError,
+} from 'session-security';
 import {
   errorResponse,
   type SessionSecurityHandler,
@@ -441,5 +445,58 @@ describe("the lock's unlock of a request that names no session (its cookie clear
     expect(() =>
       sessionSecurityHandler({ isAuthenticated: () => false, newSession: 'yes' as never }),
     ).toThrow('newSession ("yes") must be a function (request)');
+  });
+});
+
+describe('hold(request, session, work, options)', () => {
+  /** Work the test settles by hand. */
+  function deferred<T>() {
+    let resolve: (value: T) => void = () => {};
+    const promise = new Promise<T>((res) => {
+      resolve = res;
+    });
+    return { promise, resolve };
+  }
+
+  it('keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
+    const events: SessionSecurityEvent[] = [];
+    const { clock, sessions, security, library } = setUp({ onEvent: (e) => void events.push(e) });
+    const sid = sessions.create({ user: 'ada' });
+    await library(ping(sid));
+    const route = request('/reports', { method: 'POST', headers: SAME_ORIGIN_FETCH, sid });
+    const session = sessions.load(route);
+    expect(await security.check(route, session)).toBeUndefined();
+    const work = deferred<{ rows: number }>();
+    const held = security.hold(route, session, work.promise, { maxSeconds: 3600 });
+    await expect.poll(() => events.some((event) => event.type === 'lease-held')).toBe(true);
+    clock.advance(2000); // past expireAfter (900 s)
+    const during = await library(ping(sid));
+    expect(during.status).toBe(200);
+    expect(await during.json()).toMatchObject({ status: 'active', idleFor: 0 });
+    work.resolve({ rows: 1280 });
+    expect(await held).toEqual({ rows: 1280 });
+    clock.advance(899);
+    expect((await library(ping(sid))).status).toBe(200);
+    clock.advance(1); // 900 s after the work settled
+    const after = await library(ping(sid));
+    expect(after.status).toBe(401);
+    expect(await after.json()).toEqual({ status: 'expired', reason: 'idle' });
+  });
+
+  it('rejects an anonymous request with a 401 LeaseRefusedError, and calls no work', async () => {
+    const { security } = setUp();
+    const anonymous = request('/reports', { method: 'POST', headers: SAME_ORIGIN_FETCH });
+    let called = false;
+    const work = async () => {
+      called = true;
+      return 'done';
+    };
+    const refused = await security
+      .hold(anonymous, undefined, work, { maxSeconds: 60 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(LeaseRefusedError);
+    expect(refused).toMatchObject({ reason: 'no-sign-in', status: 401 });
+    expect(errorResponse(refused, anonymous)?.status).toBe(401);
+    expect(called).toBe(false);
   });
 });

@@ -24,6 +24,7 @@ import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import session from 'express-session';
 import type { FastifyInstance } from 'fastify';
+import { LeaseRefusedError } from 'session-security';
 import {
   Passive,
   SessionSecurity,
@@ -277,5 +278,65 @@ describe('the NestJS module where it cannot work', () => {
     await expect(
       NestFactory.createApplicationContext(NoHttp, { logger: false, abortOnError: false }),
     ).rejects.toThrow(/Express or Fastify platform/);
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('SessionSecurity.hold on %s', (platform) => {
+  /** Work the test settles by hand. */
+  function deferred<T>() {
+    let resolve: (value: T) => void = () => {};
+    const promise = new Promise<T>((res) => {
+      resolve = res;
+    });
+    return { promise, resolve };
+  }
+  let work = deferred<string>();
+
+  @Controller('reports')
+  class Reports {
+    constructor(@Inject(SessionSecurity) private readonly security: SessionSecurity) {}
+    @Post()
+    @HttpCode(200)
+    async build(@Req() req: AnyRequest) {
+      const report = await this.security.hold(req, work.promise, { maxSeconds: 3600 });
+      return { report };
+    }
+  }
+
+  it('keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const onEvent = (event: { type: string }) => void events.push(event.type);
+    const { origin } = await start(platform, [module(clock, { onEvent })], [Routes, Reports]);
+    const { jar, idleFor } = await signedIn(origin);
+    work = deferred<string>();
+    const answer = send(origin, '/reports', { method: 'POST', headers: SAME_ORIGIN_FETCH }, jar);
+    await expect.poll(() => events.includes('lease-held')).toBe(true);
+    clock.advance(300); // past expireAfter (100 s)
+    expect(await idleFor()).toBe(0);
+    work.resolve('done');
+    const report = await answer;
+    expect(report.status).toBe(200);
+    expect(report.json).toEqual({ report: 'done' });
+    clock.advance(99);
+    expect(await idleFor()).toBe(99);
+    clock.advance(1); // 100 s after the work settled
+    expect(await idleFor()).toBe(401);
+  });
+
+  it('answers an anonymous request 401 through the module filter (a LeaseRefusedError)', async () => {
+    const clock = new FakeClock();
+    const { origin } = await start(platform, [module(clock)], [Routes, Reports]);
+    work = deferred<string>();
+    work.resolve('not for an anonymous request');
+    const anonymous = await send(origin, '/reports', {
+      method: 'POST',
+      headers: SAME_ORIGIN_FETCH,
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json).toEqual({
+      status: 'error',
+      error: new LeaseRefusedError('no-sign-in').message,
+    });
   });
 });

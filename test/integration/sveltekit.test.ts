@@ -6,9 +6,10 @@
 // thrown from `handle`; the browser test (test/e2e/sveltekit.test.ts) runs them in SvelteKit.
 
 import type { RequestEvent } from '@sveltejs/kit';
-import type { ActivityStore } from 'session-security';
+import type { ActivityStore, SessionSecurityEvent } from 'session-security';
 import {
   errorResponse,
+  LeaseRefusedError,
   RecentSignInRequiredError,
   type SessionSecurityLocals,
   SessionStoreUnavailableError,
@@ -441,5 +442,75 @@ describe('session-security/sveltekit: the handle', () => {
       },
     });
     expect(direct).toBeInstanceOf(RecentSignInRequiredError);
+  });
+});
+
+describe('session-security/sveltekit: hold', () => {
+  /** Work the test settles by hand. */
+  function deferred<T>() {
+    let resolve: (value: T) => void = () => {};
+    const promise = new Promise<T>((res) => {
+      resolve = res;
+    });
+    return { promise, resolve };
+  }
+
+  it('locals.sessionSecurity.hold(work) keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
+    const events: SessionSecurityEvent[] = [];
+    const { clock, sessions, security } = setUp({ onEvent: (e) => void events.push(e) });
+    const sid = await signIn(security, sessions);
+    const work = deferred<string>();
+    let held: Promise<string> | undefined;
+    const { response } = await run(security, enhancedAction(sid, '/reports'), {
+      route: (event) => {
+        held = locals(event).sessionSecurity.hold(work.promise, { maxSeconds: 3600 });
+      },
+    });
+    expect(response.status).toBe(200);
+    await expect.poll(() => events.some((event) => event.type === 'lease-held')).toBe(true);
+    const poll = () => run(security, dataRequest('/', sid), { data: true });
+    clock.advance(2000); // past expireAfter (900 s)
+    expect((await poll()).resolved).toBe(true);
+    work.resolve('done');
+    expect(await held).toBe('done');
+    clock.advance(899);
+    expect((await poll()).resolved).toBe(true);
+    clock.advance(1); // 900 s after the work settled
+    const page = await run(security, pageLoad('/', sid));
+    expect(page.response.status).toBe(303);
+    expect(page.response.headers.get('location')).toBe('/login?next=%2F&reason=idle');
+  });
+
+  it('security.hold(event, work) holds by the event, and rejects an anonymous request with a 401 LeaseRefusedError', async () => {
+    const events: SessionSecurityEvent[] = [];
+    const { clock, sessions, security } = setUp({ onEvent: (e) => void events.push(e) });
+    const sid = await signIn(security, sessions);
+    const work = deferred<number>();
+    let held: Promise<number> | undefined;
+    await run(security, pageLoad('/reports', sid), {
+      route: (event) => {
+        held = security.hold(event, () => work.promise, { maxSeconds: 3600, label: 'report' });
+      },
+    });
+    await expect.poll(() => events.some((event) => event.type === 'lease-held')).toBe(true);
+    clock.advance(1000);
+    expect((await run(security, dataRequest('/', sid), { data: true })).resolved).toBe(true);
+    work.resolve(1280);
+    expect(await held).toBe(1280);
+    expect(events.find((event) => event.type === 'lease-ended')).toMatchObject({
+      how: 'settled',
+      label: 'report',
+      seconds: 1000,
+    });
+    let refused: unknown;
+    await run(security, pageLoad('/reports'), {
+      route: async (event) => {
+        refused = await locals(event)
+          .sessionSecurity.hold(async () => 'never', { maxSeconds: 60 })
+          .catch((error: unknown) => error);
+      },
+    });
+    expect(refused).toBeInstanceOf(LeaseRefusedError);
+    expect(refused).toMatchObject({ reason: 'no-sign-in', status: 401 });
   });
 });

@@ -127,6 +127,7 @@ describe('the public types', () => {
     ]);
     const web = await import('session-security/web');
     expect(Object.keys(web).sort()).toEqual([
+      'LeaseRefusedError',
       'SessionSecurityConfigError',
       'SessionSecurityError',
       'SessionSecurityRequestError',

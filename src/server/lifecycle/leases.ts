@@ -175,9 +175,11 @@ export async function holdWhile<Req, T>(
   let lease: Lease;
   try {
     const checked = checkHoldOptions(options, 'hold');
-    if (!session.exists() || session.read() === undefined) {
-      throw new LeaseRefusedError('no-sign-in');
+    // No session at all: its store failed (answered 503, as every request then is).
+    if (!session.exists()) {
+      throw new SessionStoreUnavailableError('read', 'the request has no session');
     }
+    if (session.read() === undefined) throw new LeaseRefusedError('no-sign-in');
     const taken = await takeLease(core, session, checked, 'server');
     if (taken.kind === 'ended' && taken.found !== undefined) {
       // This step found the expiry (the store recorded it): reported as a request's would be.
