@@ -5,7 +5,8 @@
 // app without the option get nothing.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SessionSecurityEvent } from '../../src/index.js';
+import type { ActivityStore, SessionSecurityEvent } from '../../src/index.js';
+import { sessionObjectStore } from '../../src/server/store.js';
 import { startTestApp } from '../support/express-app.js';
 import { type CookieJar, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 
@@ -28,15 +29,35 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-async function start(leases: { maxSeconds?: number } | null = { maxSeconds: 600 }) {
+/** The default store, whose hold and release fail while `failing` says so (a store that stops). */
+function faultyStore(now: () => number) {
+  const store = sessionObjectStore({ now, logger: { warn: () => {}, error: () => {} } });
+  const failing = { hold: false, release: false };
+  const fault = () =>
+    Promise.reject(Object.assign(new Error('connection lost'), { code: 'ECONNRESET' }));
+  const faulty: ActivityStore = Object.assign(Object.create(store) as ActivityStore, {
+    hold: (...args: Parameters<NonNullable<ActivityStore['hold']>>) =>
+      failing.hold ? fault() : (store.hold?.(...args) ?? fault()),
+    release: (...args: Parameters<NonNullable<ActivityStore['release']>>) =>
+      failing.release ? fault() : (store.release?.(...args) ?? fault()),
+  });
+  return { faulty, failing };
+}
+
+async function start(
+  leases: { maxSeconds?: number } | null = { maxSeconds: 600 },
+  store?: (now: () => number) => ActivityStore,
+) {
   const events: SessionSecurityEvent[] = [];
   let work = deferred<string>();
+  let clock: { now(): number } | undefined;
   const app = await startTestApp({
     security: {
       expireAfter: 60,
       warnAfter: 30,
       absoluteTimeout: 3600,
       ...(leases && { leases }),
+      ...(store && { store: store(() => clock?.now() ?? 0) }),
       onEvent: (event) => {
         events.push(event);
       },
@@ -51,6 +72,7 @@ async function start(leases: { maxSeconds?: number } | null = { maxSeconds: 600 
     },
   });
   apps.push(app);
+  clock = app.clock;
   const jar = await app.signIn();
   const post = (body: unknown, headers: Record<string, string> = {}, as: CookieJar = jar) =>
     send(
@@ -211,6 +233,34 @@ describe('the browser lease (POST {prefix}/lease)', () => {
     expect(t.events.filter((event) => event.type === 'lease-ended')).toEqual([]);
   });
 
+  it("cannot end another sign-in's lease: its id means nothing in another session", async () => {
+    const t = await start();
+    const held = await t.post({ hold: {} });
+    const other = await t.app.signIn();
+    expect((await t.post({ end: held.json?.lease }, {}, other)).json).toEqual({
+      status: 'released',
+    });
+    t.app.clock.advance(300);
+    expect((await t.poll()).json).toMatchObject({ status: 'active', idleFor: 0 });
+  });
+
+  it('answers 503 when the store fails to take it, and no lease is left', async () => {
+    let failing = { hold: false, release: false };
+    const t = await start({ maxSeconds: 600 }, (now) => {
+      const made = faultyStore(now);
+      failing = made.failing;
+      return made.faulty;
+    });
+    failing.hold = true;
+    const refused = await t.post({ hold: {} });
+    expect(refused.status).toBe(503);
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'store-failed', operation: 'lease' }),
+    );
+    t.app.clock.advance(60);
+    expect((await t.page()).status).toBe(401);
+  });
+
   it('refuses a 17th live lease of one sign-in (429)', async () => {
     const t = await start();
     for (let i = 0; i < 16; i++) expect((await t.post({ hold: {} })).status).toBe(200);
@@ -260,6 +310,28 @@ describe("the app's lease (security.hold(req, work))", () => {
     expect(t.events.find((event) => event.type === 'lease-ended')).toMatchObject({
       how: 'sign-in-ended',
     });
+  });
+
+  it("answers the work's answer when the store fails to end the lease, which then lapses at its maxSeconds", async () => {
+    let failing = { hold: false, release: false };
+    const t = await start({ maxSeconds: 600 }, (now) => {
+      const made = faultyStore(now);
+      failing = made.failing;
+      return made.faulty;
+    });
+    failing.release = true;
+    const work = t.newWork();
+    const { reply: report } = await t.report();
+    work.resolve('done');
+    expect((await report).json).toEqual({ report: 'done' });
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'store-failed', operation: 'lease' }),
+    );
+    // Never ended: it holds to its maxSeconds (900 s), then idle time counts from there.
+    t.app.clock.advance(959);
+    expect((await t.page()).status).toBe(200);
+    t.app.clock.advance(1);
+    expect((await t.page()).status).toBe(401);
   });
 
   it('refuses an anonymous request with a 401 LeaseRefusedError, and bad options with a TypeError', async () => {

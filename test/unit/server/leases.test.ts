@@ -238,3 +238,76 @@ describe('a lease in the default store', () => {
     expect(swept.map(({ state, reason }) => [state.id, reason])).toEqual([[marker, 'idle']]);
   });
 });
+
+describe('leases against a model (property)', () => {
+  type Op =
+    | { op: 'advance'; seconds: number }
+    | { op: 'activity' }
+    | { op: 'hold'; id: number; seconds: number }
+    | { op: 'release'; id: number };
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 90 }) }),
+    fc.record({ op: fc.constant('activity' as const) }),
+    fc.record({
+      op: fc.constant('hold' as const),
+      id: fc.integer({ min: 0, max: 3 }),
+      seconds: fc.integer({ min: 1, max: 200 }),
+    }),
+    fc.record({ op: fc.constant('release' as const), id: fc.integer({ min: 0, max: 3 }) }),
+  );
+
+  it('is alive exactly while neither its idle time (counted from its activity or its leases) nor its absolute time ran out, and never again after', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
+        const t = setup();
+        const marker = await t.signIn();
+        // The model: times in seconds from the sign-in.
+        let now = 0;
+        let last = 0;
+        let endedLeases = Number.NEGATIVE_INFINITY;
+        const live = new Map<number, number>();
+        let ended = false;
+        const alive = () => {
+          let held = endedLeases;
+          for (const until of live.values()) held = Math.max(held, Math.min(now, until));
+          return now < Math.max(last, held) + 60 && now < 600;
+        };
+        for (const step of ops) {
+          if (step.op === 'advance') {
+            now += step.seconds;
+            t.advance(step.seconds);
+            for (const [id, until] of live) {
+              if (until <= now) {
+                live.delete(id);
+                endedLeases = Math.max(endedLeases, until);
+              }
+            }
+            continue;
+          }
+          // Each step first finds whether the sign-in is over: over for good once it is.
+          ended ||= !alive();
+          if (step.op === 'activity') {
+            const touched = await t.store.touch(t.session, 0, TIMEOUTS);
+            expect(touched.kind).toBe(ended ? 'ended' : 'active');
+            if (!ended) last = now;
+          } else if (step.op === 'hold') {
+            const held = await t.hold(`l${step.id}`, step.seconds);
+            expect(held.kind).toBe(ended ? 'ended' : 'active');
+            if (!ended) live.set(step.id, now + step.seconds);
+          } else {
+            const after = await t.store.release?.(marker, `l${step.id}`, TIMEOUTS);
+            const wasLive = !ended && live.has(step.id);
+            expect(after !== undefined).toBe(wasLive);
+            if (wasLive) {
+              live.delete(step.id);
+              endedLeases = Math.max(endedLeases, now);
+            }
+          }
+        }
+        ended ||= !alive();
+        expect((await t.look()).alive).toBe(!ended);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
