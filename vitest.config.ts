@@ -24,6 +24,7 @@ export default defineConfig({
       { find: /^session-security\/client$/, replacement: src('client/index.ts') },
       { find: /^session-security\/opentelemetry$/, replacement: src('opentelemetry/index.ts') },
       { find: /^session-security\/passkeys$/, replacement: src('passkeys/index.ts') },
+      { find: /^session-security\/testing$/, replacement: src('testing/index.ts') },
       { find: /^session-security$/, replacement: src('index.ts') },
       // What a Next.js app imports without `.js` (the docs' Next.js blocks): Node needs the file.
       { find: /^next\/(headers|navigation|server|cache)$/, replacement: 'next/$1.js' },

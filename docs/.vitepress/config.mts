@@ -48,6 +48,7 @@ const guide: DefaultTheme.SidebarItem = {
     { text: 'How it behaves', link: '/guide/behaviour' },
     { text: 'The lock: sign in again in place', link: '/guide/lock' },
     { text: 'Leases: work the user started', link: '/guide/leases' },
+    { text: "Testing your app's timeouts", link: '/guide/testing' },
     { text: 'Options', link: '/guide/options' },
     { text: 'Compliance presets', link: '/guide/compliance' },
     { text: 'Operations', link: '/guide/operations' },

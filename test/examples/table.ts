@@ -69,6 +69,8 @@ export const MARKDOWN_PRELUDES: Readonly<Record<string, Choice>> = {
   Passkeys: { prelude: 'express' },
   'In the browser: `hold`': { prelude: 'browser', first: { prelude: 'express' } },
   'On the server: `security.hold`': { prelude: 'express' },
+  'The clock on the server': { prelude: 'testing' },
+  'The clock in the browser': { prelude: 'testing' },
   'Several instances: the Redis store': { prelude: 'redis', first: { prelude: 'whole-app' } },
   Fastify: { prelude: 'whole-app' },
   Koa: { prelude: 'whole-app' },

@@ -27,6 +27,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   adapter: ['server', 'core', 'contract'],
   opentelemetry: ['core'],
   passkeys: ['core'],
+  testing: ['core'],
   react: ['client', 'contract'],
   root: ['core'],
 };
@@ -42,6 +43,7 @@ const NO_NODE = new Set([
   'next',
   'sveltekit',
   'passkeys',
+  'testing',
 ]);
 
 /** The built client the server serves (made by `npm run build`), outside src/. */

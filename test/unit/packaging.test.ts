@@ -60,6 +60,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   './react': ['react'],
   './opentelemetry': ['@opentelemetry/api'],
   './passkeys': ['@simplewebauthn/server'],
+  './testing': [],
 };
 
 /** Every module a source file loads at run time: static imports and re-exports that are not `type`. */
