@@ -10,6 +10,7 @@ import { type RequestState, type WebAdapterOptions, WebBinding } from '../web/bi
 import { bodyOf, throwAnswerable } from '../web/response.js';
 import type { WebSession } from '../web/session.js';
 import { honoSessions } from './hono-sessions.js';
+import type { HoldOptions } from './lifecycle/leases.js';
 import { appMethods, type SessionSecurityMethods } from './methods.js';
 
 export {
@@ -170,6 +171,8 @@ export function sessionSecurity(options: HonoSessionSecurityOptions): HonoSessio
       methods
         .requireRecentSignIn(c, maxAge)
         .catch((error: unknown) => throwAnswerable(error, c.req.raw)),
-    hold: methods.hold,
+    // A refused lease answerable by Hono's default error handler; the work's own errors as they are.
+    hold: <T>(c: Context, work: Promise<T> | (() => Promise<T>), options: HoldOptions) =>
+      methods.hold(c, work, options).catch((error: unknown) => throwAnswerable(error, c.req.raw)),
   });
 }

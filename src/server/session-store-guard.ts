@@ -4,7 +4,11 @@
 
 import type { ErrorRequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { RecentSignInRequiredError, SessionStoreUnavailableError } from '../core/errors.js';
+import {
+  LeaseRefusedError,
+  RecentSignInRequiredError,
+  SessionStoreUnavailableError,
+} from '../core/errors.js';
 import { nodeHeaderGetter } from './node-facts.js';
 import { errorReply, type Reply } from './outcome.js';
 import { guardMethods, type SessionStoreGuardOptions, storeGuard } from './store-guard.js';
@@ -42,7 +46,8 @@ export function guardSessionStore<S extends Store>(
  * short plain page for a page load; one that comes once the answer has begun (a session save or
  * touch after the app's answer) is dropped, the guard having logged it. It answers a
  * `RecentSignInRequiredError` (`requireRecentSignIn`) too: a 303 to the login page for a page
- * load, `401 {"status":"reauth"}` otherwise. Other errors go on to the next handler.
+ * load, `401 {"status":"reauth"}` otherwise; and a `LeaseRefusedError` (`hold`) with its status
+ * (401, 429) and `{"status":"error",…}`. Other errors go on to the next handler.
  *
  * @example
  * ```ts
@@ -52,7 +57,9 @@ export function guardSessionStore<S extends Store>(
 export function storeUnavailableHandler(): ErrorRequestHandler {
   return function storeUnavailable(error, req, res, next) {
     const ours =
-      error instanceof SessionStoreUnavailableError || error instanceof RecentSignInRequiredError;
+      error instanceof SessionStoreUnavailableError ||
+      error instanceof RecentSignInRequiredError ||
+      error instanceof LeaseRefusedError;
     if (!ours) return next(error);
     // A save or touch that express-session makes once the answer has begun: the guard logged
     // it, and express-session ends the answer. Passing it on would print a stack trace per

@@ -164,6 +164,15 @@ export const expressHarness: Harness = {
     };
     app.get('/test/recent', recent);
     app.post('/test/recent', recent);
+    // A refused lease goes to `next(error)` as well: storeUnavailableHandler answers none, and
+    // Express's final handler answers its status (401).
+    app.post('/test/hold', async (req, res) => {
+      const held = await security.hold(req, options.work ?? (async () => 'done'), {
+        maxSeconds: Number(req.query.maxSeconds),
+        label: 'report',
+      });
+      res.json({ held });
+    });
     app.post('/form', express.urlencoded({ extended: false }), (req, res) => {
       res.json({ note: (req.body as Record<string, unknown>).note ?? null });
     });

@@ -182,6 +182,14 @@ export const fastifyHarness: Harness = {
         return { recent: true };
       },
     });
+    // A refused lease is thrown to the error handler above: its status (401), not a 500.
+    app.post('/test/hold', async (request) => {
+      const held = await security.hold(request, options.work ?? (async () => 'done'), {
+        maxSeconds: Number(queryParam(request, 'maxSeconds')),
+        label: 'report',
+      });
+      return { held };
+    });
     app.post('/form', async (request) => {
       const note = (request.body as Record<string, unknown> | undefined)?.note;
       return { note: note ?? null };

@@ -7,6 +7,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Session, type SessionData, type Store, sessionMiddleware } from 'hono-sessions';
 import {
+  LeaseRefusedError,
   RecentSignInRequiredError,
   SessionSecurityRequestError,
   SessionStoreUnavailableError,
@@ -183,6 +184,14 @@ export const honoHarness: Harness = {
       await security.requireRecentSignIn(c, Number(c.req.query('maxAge')));
       return c.json({ recent: true });
     });
+    // A refused lease is thrown to `onError` below, which errorResponse answers (401).
+    app.post('/test/hold', async (c) => {
+      const held = await security.hold(c, options.work ?? (async () => 'done'), {
+        maxSeconds: Number(c.req.query('maxSeconds')),
+        label: 'report',
+      });
+      return c.json({ held });
+    });
     app.post('/form', async (c) => {
       const body = await c.req.parseBody();
       return c.json({ note: typeof body.note === 'string' ? body.note : null });
@@ -208,9 +217,11 @@ export const honoHarness: Harness = {
     const appErrors: unknown[] = [];
     app.onError((error, c) => {
       // A store outage is answered 503 as the README tells Hono apps, a refused request for a
-      // recent sign-in 401 or 303; anything else is the app's.
+      // recent sign-in 401 or 303, a refused lease 401 or 429; anything else is the app's.
       const answered =
-        error instanceof SessionStoreUnavailableError || error instanceof RecentSignInRequiredError;
+        error instanceof SessionStoreUnavailableError ||
+        error instanceof RecentSignInRequiredError ||
+        error instanceof LeaseRefusedError;
       if (!answered) appErrors.push(error);
       return errorResponse(error, c.req.raw) ?? c.text('Internal Server Error', 500);
     });

@@ -205,6 +205,14 @@ export const koaHarness: Harness = {
         })),
         'GET /test/recent': recent,
         'POST /test/recent': recent,
+        // A refused lease is thrown to Koa's default error handling too: its status (401), exposed.
+        'POST /test/hold': async (ctx) => {
+          const held = await security.hold(ctx, options.work ?? (async () => 'done'), {
+            maxSeconds: Number(ctx.query.maxSeconds),
+            label: 'report',
+          });
+          ctx.body = { held };
+        },
         'POST /form': async (ctx) => {
           ctx.body = { note: (await formBody(ctx)).get('note') };
         },

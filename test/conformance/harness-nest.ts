@@ -120,8 +120,15 @@ function appErrorFilter(app: INestApplication, appErrors: unknown[]) {
   return new AppErrors(app.getHttpAdapter());
 }
 
-/** The harness's controllers over one app's `SessionSecurity`. */
-function testControllers(platform: Platform, forms: { inFlight: number }) {
+/**
+ * The harness's controllers over one app's `SessionSecurity`; `work` is `POST /test/hold`'s
+ * (HarnessOptions.work).
+ */
+function testControllers(
+  platform: Platform,
+  forms: { inFlight: number },
+  work: () => Promise<unknown>,
+) {
   @Controller()
   class TestRoutes {
     constructor(@Inject(SessionSecurity) private readonly security: SessionSecurity) {}
@@ -215,6 +222,17 @@ function testControllers(platform: Platform, forms: { inFlight: number }) {
       return { recent: true };
     }
 
+    // A refused lease is thrown to Nest's filters as well: `replyTo` answers it (401).
+    @Post('test/hold')
+    @HttpCode(200)
+    async hold(@Req() req: object, @Query('maxSeconds') maxSeconds?: string) {
+      const held = await this.security.hold(req, work, {
+        maxSeconds: Number(maxSeconds),
+        label: 'report',
+      });
+      return { held };
+    }
+
     @Post('form')
     @HttpCode(200)
     async form(@Req() req: object) {
@@ -299,7 +317,7 @@ function nestHarness(platform: Platform): Harness {
             ...options.security,
           }),
         ],
-        controllers: testControllers(platform, forms),
+        controllers: testControllers(platform, forms, options.work ?? (async () => 'done')),
       })
       class AppModule {}
 

@@ -376,19 +376,39 @@ async function startNext(
     json({ user: sessionOf(request).get('user') ?? null });
 
   /**
-   * `requireRecentSignIn` after `check` for the same Request (its step): the route's own, checked
-   * again passive (the proxy counted it), as `/test/page` does. A refusal is a Response to send.
+   * The route's own Request and its session, for a method to call after `check` for the same
+   * Request (its step): checked again passive (the proxy counted it), as `/test/page` does. The
+   * check's refusal, if any, is a Response to send.
    */
-  const recent: RouteHandler = async (request) => {
+  const ownChecked = async (request: NextRequest) => {
     const session = sessionOf(request);
     const headers = new Headers(request.headers);
     headers.set('x-session-security', 'passive');
     const own = new Request(request.url, { method: request.method, headers });
+    return { own, session, refused: await handler.check(own, session) };
+  };
+
+  /** `requireRecentSignIn` after `check` for the same Request. A refusal is a Response to send. */
+  const recent: RouteHandler = async (request) => {
+    const { own, session, refused } = await ownChecked(request);
     const maxAge = Number(request.nextUrl.searchParams.get('maxAge'));
-    const refused =
-      (await handler.check(own, session)) ??
-      (await handler.requireRecentSignIn(own, session, maxAge));
-    return refused ?? json({ recent: true });
+    return (
+      refused ?? (await handler.requireRecentSignIn(own, session, maxAge)) ?? json({ recent: true })
+    );
+  };
+
+  /**
+   * The web handler's `hold` (the security the proxy was given) after `check` for the same
+   * Request. A refused lease is thrown to `failure` below, which errorResponse answers (401).
+   */
+  const hold: RouteHandler = async (request) => {
+    const { own, session, refused } = await ownChecked(request);
+    if (refused !== undefined) return refused;
+    const held = await handler.hold(own, session, options.work ?? (async () => 'done'), {
+      maxSeconds: Number(request.nextUrl.searchParams.get('maxSeconds')),
+      label: 'report',
+    });
+    return json({ held });
   };
 
   /** The app's route handlers (app/**\/route.ts), by method and path. */
@@ -436,6 +456,7 @@ async function startNext(
     })),
     'GET /test/recent': recent,
     'POST /test/recent': recent,
+    'POST /test/hold': hold,
     'POST /form': async (request) => {
       const note = (await request.formData()).get('note');
       return json({ note: typeof note === 'string' ? note : null });

@@ -233,6 +233,14 @@ export const nodeHttpHarness: Harness = {
         case 'POST /test/recent':
           await security.requireRecentSignIn(req, Number(query.get('maxAge')));
           return json(200, { recent: true });
+        case 'POST /test/hold': {
+          // A refused lease is thrown to `failure` below: its status (401).
+          const held = await security.hold(req, options.work ?? (async () => 'done'), {
+            maxSeconds: Number(query.get('maxSeconds')),
+            label: 'report',
+          });
+          return json(200, { held });
+        }
         case 'POST /form': {
           formsInFlight++;
           try {

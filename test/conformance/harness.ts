@@ -61,6 +61,12 @@ export interface HarnessOptions {
    * (verify resolves true without signing anyone in).
    */
   lock?: boolean | 'same-session';
+  /**
+   * The work of `POST /test/hold`, called by `security.hold` once the lease is taken (each request
+   * calls it again): a test that settles it by hand holds the request, and its lease, open.
+   * Absent, the work resolves `'done'` at once.
+   */
+  work?: () => Promise<unknown>;
 }
 
 /**
@@ -93,6 +99,15 @@ export interface HarnessOptions {
  *   NestJS and node:http, the Response of session-security/web's returned) and is no app error:
  *   401 with its headers, or the library's answer (303 to the login page for a page load). A bad
  *   `maxAge`'s TypeError is an app error (500).
+ * - `POST /test/hold?maxSeconds=N`: `await security.hold(req, options.work ?? (async () => 'done'),
+ *   { maxSeconds: Number(maxSeconds), label: 'report' })` (Next's: the web handler's `hold`, after
+ *   its `check` of the route's own Request, as `/test/recent`), then `200 {"held": <the work's
+ *   value>}`. Its `LeaseRefusedError` (401 without a live sign-in) goes to the framework's error
+ *   path as `/test/recent`'s error does, and is answered with its status: by Express's final
+ *   handler past `storeUnavailableHandler` (which answers none), Koa's and Fastify's error
+ *   handling, the node:http harness's, `errorResponse` (Hono's `onError`, Next's route), the
+ *   NestJS module's `replyTo`. Express and Hono keep it in `appErrors` (their last handlers keep
+ *   what the library's error handling did not take); the others do not.
  * Errors that reach the framework's own error handling (and would be a 500) are kept in
  * `appErrors`.
  */

@@ -25,17 +25,29 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The demo on `clock`, and a page signed in on it with the clock installed; `close` ends both. */
+async function signedInPage(clock: TestClock) {
+  const demo = await startDemo({ expireAfter: 900, warnAfter: 780, clock });
+  const context = await browser.newContext();
+  await clock.install(context);
+  const page = await context.newPage();
+  await signIn(page, demo.origin, '/');
+  return {
+    page,
+    close: async () => {
+      await context.close();
+      await demo.close();
+    },
+  };
+}
+
 describe('session-security/testing on the demo', () => {
   it('moves 15 minutes in moments: the warning at 13, the sign-out at 15 with reason idle', async () => {
     const clock = new TestClock();
-    const demo = await startDemo({ expireAfter: 900, warnAfter: 780, clock });
+    const started = clock.now();
+    const realStart = Date.now();
+    const { page, close } = await signedInPage(clock);
     try {
-      const context = await browser.newContext();
-      await clock.install(context);
-      const page = await context.newPage();
-      const started = clock.now();
-      const realStart = Date.now();
-      await signIn(page, demo.origin, '/');
       await expectWarning(clock, page);
       const warnedAfter = clock.now() - started;
       expect(warnedAfter).toBeGreaterThanOrEqual(780_000);
@@ -47,9 +59,8 @@ describe('session-security/testing on the demo', () => {
       expect(clock.now() - started).toBeLessThan(FIFTEEN_MINUTES + 10_000);
       // Fifteen minutes of the app's time, well under a minute of the machine's.
       expect(Date.now() - realStart).toBeLessThan(60_000);
-      await context.close();
     } finally {
-      await demo.close();
+      await close();
     }
   }, 90_000);
 
@@ -79,18 +90,13 @@ describe('session-security/testing on the demo', () => {
 
   it('fails, naming what did not happen, when nothing signs the page out', async () => {
     const clock = new TestClock();
-    const demo = await startDemo({ expireAfter: 900, warnAfter: 780, clock });
+    const { page, close } = await signedInPage(clock);
     try {
-      const context = await browser.newContext();
-      await clock.install(context);
-      const page = await context.newPage();
-      await signIn(page, demo.origin, '/');
       await expect(expectSignedOut(clock, page, { withinMs: 60_000 })).rejects.toThrow(
         'the sign-out did not happen within 60000 ms of the test clock',
       );
-      await context.close();
     } finally {
-      await demo.close();
+      await close();
     }
   });
 });
