@@ -24,6 +24,12 @@ const OUT = at('dist/cjs');
 const BROWSER_SCRIPTS = new Set(['client/auto.ts', 'client/dialog-script.ts', 'client/drafts.ts']);
 
 /**
+ * The `session-security` command (src/cli/, package.json's `bin`): run as an ES module, required
+ * by nothing, and it imports playwright-core with `import()` (an optional peer).
+ */
+const COMMAND = 'cli/';
+
+/**
  * dist/cjs/server/assets.js and .d.ts import the client's assets from the package's root
  * (`../../assets/`, an ES module); their CommonJS copy is `../assets/` from there. The require is
  * also told that the copy is a converted ES module (its default export is `exports.default`):
@@ -44,7 +50,11 @@ const filesUnder = async (dir) =>
 await rm(OUT, { recursive: true, force: true });
 
 const sources = (await filesUnder(at('src'))).filter(
-  (file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !BROWSER_SCRIPTS.has(file),
+  (file) =>
+    file.endsWith('.ts') &&
+    !file.endsWith('.d.ts') &&
+    !BROWSER_SCRIPTS.has(file) &&
+    !file.startsWith(COMMAND),
 );
 await build({
   entryPoints: sources.map((file) => at(`src/${file}`)),
@@ -80,7 +90,9 @@ await writeFile(
 
 // tsc's declarations and their maps, one folder deeper: each map's sources move one `../` up.
 for (const file of await filesUnder(at('dist'))) {
-  if (file.startsWith('cjs/') || !/\.d\.ts(\.map)?$/.test(file)) continue;
+  if (file.startsWith('cjs/') || file.startsWith(COMMAND) || !/\.d\.ts(\.map)?$/.test(file)) {
+    continue;
+  }
   const from = at(`dist/${file}`);
   const to = join(OUT, file);
   let text = await readFile(from, 'utf8');

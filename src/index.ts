@@ -57,6 +57,7 @@ export {
   type PolicyRow,
 } from './core/policy-description.js';
 export { PRESETS, type Preset, type PresetLimit, type PresetRule } from './core/presets.js';
+export type { PassiveWhy } from './core/request.js';
 export type { SignInManagement, SignInSummary } from './core/sign-ins.js';
 export type { ActivityStore } from './core/store.js';
 export type { EndReason } from './core/tombstones.js';

@@ -11,6 +11,8 @@ export type { SecurityState, SignInFacts, Timeouts } from '../core/policy.js';
 export type { HeaderGetter } from '../core/request.js';
 export type {
   ActivityStore,
+  Held,
+  LeaseRequest,
   RevokeTarget,
   SessionAccess,
   SignInRecord,
@@ -19,6 +21,7 @@ export type {
 } from '../core/store.js';
 export { bodyParsedEarlier, readNodeBody } from '../server/body.js';
 export type { ClientTagsOptions } from '../server/html.js';
+export type { HoldOptions } from '../server/lifecycle/leases.js';
 export type {
   BodyRead,
   Lifecycle,

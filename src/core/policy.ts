@@ -25,7 +25,7 @@ export interface SecurityState extends SignInFacts {
    * Until when leases hold the sign-in (work its user started: an upload, a report), when any
    * did: the latest end of a lease that ended, or the end a live lease may reach. It is not
    * activity: until then the sign-in is idle for no time, and from then its idle time counts
-   * (see {@link idleSince}). It never moves the absolute deadline. Kept by the store beside the
+   * (`idleSince`). It never moves the absolute deadline. Kept by the store beside the
    * state, never in the session's copy.
    */
   heldUntil?: number;

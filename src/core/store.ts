@@ -164,7 +164,7 @@ export interface ActivityStore {
   /**
    * Holds the sign-in of this session for the lease's length at most, in one step that checks
    * first that it lives (no lease revives a sign-in that ended or expired). Refuses a lease past
-   * {@link MAX_LEASES_PER_SIGN_IN} live ones. Optional: a store without it holds no leases.
+   * 16 live ones (`MAX_LEASES_PER_SIGN_IN`). Optional: a store without it holds no leases.
    *
    * @returns the sign-in's state with its `heldUntil`, why it is over, or `too-many`
    */

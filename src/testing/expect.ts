@@ -17,7 +17,7 @@ export interface ClientPageLike extends PageLike {
 }
 
 /**
- * The client's state in a page: `active`, `warning`, `expired`, `stopped`, or undefined without
+ * The client's state in a page: `active`, `warning`, `locked`, `expired`, `stopped`, or undefined without
  * one (a page without the client, or one on its way elsewhere).
  */
 export async function clientState(page: ClientPageLike): Promise<string | undefined> {
@@ -52,7 +52,7 @@ export async function expectWarning(
 
 /**
  * Moves the clock until the page is signed out: it left for the login page (or reloaded without
- * a client), or its client is `expired`. Resolves with the reason the login page was given
+ * a client), or its client is `expired` or `locked` (the lock covers the page). Resolves with the reason the login page was given
  * (`idle`, `absolute`, `logout`, `revoked`, `lost`), or undefined when its URL names none; fails
  * after `withinMs` of clock time (default 20 minutes), or when the reason is not `reason`.
 
@@ -68,8 +68,10 @@ export async function expectSignedOut(
 ): Promise<string | undefined> {
   const from = page.url();
   const out = async () => {
-    if (page.url() !== from) return (await clientState(page)) !== 'active';
-    return (await clientState(page)) === 'expired';
+    const state = await clientState(page);
+    if (page.url() !== from) return state !== 'active';
+    // Leaving for the login page, or covered by the lock (signing in again in place).
+    return state === 'expired' || state === 'locked';
   };
   await clock.advanceUntil(out, 'the sign-out', { withinMs, stepMs });
   const given = reasonOfUrl(page.url());

@@ -300,6 +300,17 @@ describe('the installed package, in a fresh app', () => {
     120_000,
   );
 
+  it('installs the session-security command: verify, which says what it needs', async () => {
+    const command = join(appRoot, 'node_modules/.bin/session-security');
+    const asked = await run(command, ['verify'], { cwd: appRoot });
+    expect(asked.code, told('session-security verify', asked)).toBe(2);
+    expect(asked.stderr).toContain('session-security: --url is required');
+    expect(asked.stderr).toContain('usage: session-security verify --url');
+    const unknown = await run(command, ['prove'], { cwd: appRoot });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no command "prove"');
+  });
+
   it('runs a CommonJS app: the quick start through require()', async () => {
     const guide = 'docs/guide/express.md';
     const block = firstFenceOf(page(guide), /^## CommonJS\b/, ['js', 'javascript', 'cjs']);

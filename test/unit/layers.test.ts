@@ -28,6 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   opentelemetry: ['core'],
   passkeys: ['core'],
   testing: ['core'],
+  cli: [],
   react: ['client', 'contract'],
   root: ['core'],
 };
