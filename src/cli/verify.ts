@@ -4,27 +4,39 @@
 // standards), what it observed (with timestamps) and whether it passed, as Markdown and JSON.
 
 import type { Browser, Page } from 'playwright-core';
+import { describePolicy, type PolicyDescription } from '../core/policy-description.js';
+import type { Preset } from '../core/presets.js';
+import { type Access, signedIn, sleep } from './browser.js';
+import { CHECKS, notRunnable } from './checks.js';
 
-/** What the run needs: the app, how to sign in, what to check. */
-export interface VerifyOptions {
-  /** A page of the app a signed-in user sees (the client runs there). */
-  url: string;
-  /** The login page, absolute or relative to `url`. */
-  loginUrl: string;
-  username: string;
-  password: string;
-  usernameField: string;
-  passwordField: string;
-  submit: string;
+/** What the run needs: the app, how to sign in and out, what to check. */
+export interface VerifyOptions extends Access {
   /** A route that must never count as activity (a poll), relative to `url`. */
   passive?: string | undefined;
+  /** A slow route (`/report`, or `POST /upload?seconds=5`) for the request in flight across a sign-out. */
+  slow?: string | undefined;
+  /** The standard the app follows: the absolute check fails without one where it demands one. */
+  preset?: Preset | undefined;
+  /** The app's absolute timeout for the run, in seconds. */
+  absoluteTimeout?: number | undefined;
+  /** The app's own policy (what `describePolicy(options)` returned), for the report's table. */
+  policy?: Pick<PolicyDescription, 'markdown'> | undefined;
   /** Which checks to run (default all that the options allow). */
   checks: readonly CheckId[];
   /** Chromium's executable. */
   chromium: string;
 }
 
-export const CHECK_IDS = ['warning-window', 'idle', 'server', 'passive'] as const;
+export const CHECK_IDS = [
+  'warning-window',
+  'idle',
+  'server',
+  'passive',
+  'tabs',
+  'sign-out',
+  'in-flight',
+  'absolute',
+] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
 /** One observation, at a time (ms since the epoch, the machine's clock). */
@@ -39,7 +51,7 @@ export interface CheckResult {
   /** What the standards ask, with their references. */
   asks: string;
   observed: Observation[];
-  /** `not-run`: the command gave it nothing to check (no `--passive` route). */
+  /** `not-run`: the command gave it nothing to check (no `--passive` route, no `--slow` one). */
   result: 'pass' | 'fail' | 'not-run';
   /** Why it failed or did not run, in a sentence. */
   failure?: string;
@@ -53,18 +65,23 @@ export interface PageTimes {
   expireIn: number;
 }
 
+/** The policy table of the report: the app's (`--policy`) or the run's, or why there is none. */
+export interface ReportPolicy {
+  from: 'app' | 'run';
+  markdown?: string;
+  /** describePolicy refused the run's times under the preset (e.g. no absolute timeout). */
+  error?: string;
+}
+
 export interface VerifyReport {
   app: string;
   startedAt: string;
+  preset: Preset | undefined;
   times: PageTimes | undefined;
+  policy: ReportPolicy | undefined;
   checks: CheckResult[];
   pass: boolean;
 }
-
-/** Seconds of slack for timers, page loads and a loaded machine. */
-const SLACK_S = 3;
-/** The least time a warning gives to respond (WCAG 2.2 SC 2.2.1: at least 20 seconds). */
-const MIN_WARNING_S = 20;
 
 const ASKS: Record<CheckId, { title: string; asks: string }> = {
   'warning-window': {
@@ -73,7 +90,7 @@ const ASKS: Record<CheckId, { title: string; asks: string }> = {
   },
   idle: {
     title: 'Idle: the warning, then the sign-out, on time',
-    asks: 'PCI DSS 4.0 8.2.8: after 15 minutes idle, the user must authenticate again; NIST SP 800-63B-4 (reauthentication after inactivity); OWASP ASVS 5.0 V7 (inactivity timeout); WCAG 2.2 SC 2.2.1 (a warning before it).',
+    asks: 'PCI DSS 4.0 8.2.8: after 15 minutes idle, the user must authenticate again; NIST SP 800-63B-4 (reauthentication after inactivity); OWASP ASVS 5.0 V7 (inactivity timeout); WCAG 2.2 SC 2.2.1 (a warning before it). WCAG 2.2 SC 2.2.5 (Re-authenticating, AAA) asks that the user go on without losing data after signing in again: the report says whether the page was kept under the lock or left for the login page.',
   },
   server: {
     title: 'The server ends an idle session itself',
@@ -83,11 +100,28 @@ const ASKS: Record<CheckId, { title: string; asks: string }> = {
     title: 'A polling route keeps nobody signed in',
     asks: 'PCI DSS 4.0 8.2.8 and OWASP ASVS 5.0 V7: idle means no user activity; a request the page makes by itself (a poll) must not count as activity.',
   },
+  tabs: {
+    title: 'One clock for every tab',
+    asks: 'PCI DSS 4.0 8.2.8 and OWASP ASVS 5.0 V7: a user working in one tab is not idle, so no other tab of theirs may warn or sign out; WCAG 2.2 SC 2.2.1: the warning, and the answer to it, hold wherever the user is looking.',
+  },
+  'sign-out': {
+    title: 'Signing out in one tab signs out every tab',
+    asks: 'OWASP ASVS 5.0 V7 (logout ends the session on the server); NIST SP 800-63B-4 (a session ended is ended everywhere): after the sign-out the cookie is refused, and no other tab keeps showing the app.',
+  },
+  'in-flight': {
+    title: 'A request in flight cannot undo a sign-out',
+    asks: 'OWASP ASVS 5.0 V7 (logout invalidates the session, so it cannot be used again): a request that began before the sign-out and ends after it must not bring the session back.',
+  },
+  absolute: {
+    title: 'An absolute timeout ends even an active session',
+    asks: 'NIST SP 800-63B-4 (reauthentication at a set time whatever the activity: 12 hours at AAL3, 24 at AAL2); OWASP ASVS 5.0 V7 (an absolute session lifetime); WCAG 2.2 SC 2.2.1 (a warning before it, even where it cannot be extended).',
+  },
 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How far apart the checks start. */
+const STAGGER_MS = 1000;
 
-/** Runs the checks against the app; never throws for a failed check (the report says so). */
+/** Runs the checks against the app, all at once; never throws for a failed check (the report says so). */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   let chromium: typeof import('playwright-core')['chromium'];
   try {
@@ -104,17 +138,25 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const report: VerifyReport = {
     app: options.url,
     startedAt: new Date().toISOString(),
+    preset: options.preset,
     times: undefined,
+    policy: undefined,
     checks: [],
     pass: false,
   };
   try {
     const first = await signedIn(browser, options);
-    report.times = await pageTimes(first.page);
+    const times = await pageTimes(first.page);
     await first.context.close();
-    for (const id of options.checks) {
-      report.checks.push(await runCheck(id, browser, options, report.times));
-    }
+    report.times = times;
+    report.policy = policyOf(options, times);
+    // All at once, a second apart: eight sign-ins and page loads together would slow each.
+    report.checks = await Promise.all(
+      options.checks.map(async (id, index) => {
+        await sleep(index * STAGGER_MS);
+        return runCheck(id, browser, options, times);
+      }),
+    );
   } finally {
     await browser.close();
   }
@@ -124,26 +166,25 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   return report;
 }
 
-/** A new browser context signed in through the login form, on `options.url`. */
-async function signedIn(browser: Browser, options: VerifyOptions) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const login = new URL(options.loginUrl, options.url);
-  await page.goto(login.href);
-  await page.fill(options.usernameField, options.username);
-  await page.fill(options.passwordField, options.password);
-  // Signed in once the form took the page away from the login page.
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== login.pathname, { timeout: 10_000 }),
-    page.click(options.submit),
-  ]);
-  await page.goto(options.url);
-  await page.waitForFunction(
-    "window.sessionSecurity && window.sessionSecurity.state === 'active'",
-    undefined,
-    { timeout: 10_000 },
-  );
-  return { context, page, signedInAt: Date.now() };
+/**
+ * The policy table: the app's own (`--policy`, describePolicy's JSON), else describePolicy of
+ * the run's times (the page's, and `--absolute-timeout`) under `--preset`.
+ */
+function policyOf(options: VerifyOptions, times: PageTimes): ReportPolicy {
+  if (options.policy) return { from: 'app', markdown: options.policy.markdown };
+  try {
+    const { markdown } = describePolicy({
+      ...(options.preset && { preset: options.preset }),
+      expireAfter: times.expireAfter,
+      warnAfter: times.warnAfter,
+      absoluteTimeout: options.absoluteTimeout ?? 0,
+      isAuthenticated: () => false,
+      drafts: false,
+    });
+    return { from: 'run', markdown };
+  } catch (error) {
+    return { from: 'run', error: (error as Error).message };
+  }
 }
 
 /** The times of the page's client config (seconds). */
@@ -165,14 +206,15 @@ async function runCheck(
 ): Promise<CheckResult> {
   const observed: Observation[] = [];
   const note = (what: string) => observed.push({ at: Date.now(), what });
-  if (id === 'passive' && options.passive === undefined) {
-    return { id, ...ASKS[id], observed, result: 'not-run', failure: 'no --passive route given' };
+  const notRun = notRunnable(id, options);
+  if (notRun !== undefined) {
+    return { id, ...ASKS[id], observed, result: 'not-run', failure: notRun };
   }
   let failure: string | undefined;
   try {
     failure = await CHECKS[id]({ browser, options, times, note });
   } catch (error) {
-    failure = `the check could not run: ${(error as Error).message}`;
+    failure = `the check could not run: ${(error as Error).message.split('\n')[0]}`;
   }
   return {
     id,
@@ -181,159 +223,4 @@ async function runCheck(
     result: failure === undefined ? 'pass' : 'fail',
     ...(failure !== undefined && { failure }),
   };
-}
-
-interface CheckContext {
-  browser: Browser;
-  options: VerifyOptions;
-  times: PageTimes;
-  note: (what: string) => void;
-}
-
-/** Each check: undefined when it passed, else why not. */
-const CHECKS: Record<CheckId, (context: CheckContext) => Promise<string | undefined>> = {
-  async 'warning-window'({ times, note }) {
-    const window = times.expireAfter - times.warnAfter;
-    note(
-      `the page's config: idle timeout ${times.expireAfter} s, warning at ${times.warnAfter} s: ${window} s to respond`,
-    );
-    return window >= MIN_WARNING_S
-      ? undefined
-      : `the warning comes ${window} s before the sign-out, less than ${MIN_WARNING_S} s`;
-  },
-
-  async idle({ browser, options, times, note }) {
-    const { context, page, signedInAt } = await signedIn(browser, options);
-    try {
-      note('signed in; no input from now on');
-      const warned = await waitFor(
-        () =>
-          page
-            .locator('dialog[open]')
-            .count()
-            .then((n) => n > 0),
-        times.expireAfter + SLACK_S,
-      );
-      if (warned === undefined) return 'no warning was shown before the idle timeout';
-      const warnedAfter = (warned - signedInAt) / 1000;
-      note(`the warning was shown, ${warnedAfter.toFixed(1)} s after the sign-in`);
-      const out = await waitFor(() => signedOut(page, options), times.expireAfter + SLACK_S);
-      if (out === undefined)
-        return `still signed in ${times.expireAfter + SLACK_S} s after the sign-in`;
-      const outAfter = (out - signedInAt) / 1000;
-      note(`${await whereOut(page)}, ${outAfter.toFixed(1)} s after the sign-in`);
-      if (outAfter < times.expireAfter - SLACK_S) {
-        return `signed out after ${outAfter.toFixed(1)} s, before the idle timeout of ${times.expireAfter} s`;
-      }
-      if ((out - warned) / 1000 < MIN_WARNING_S - SLACK_S) {
-        return `the warning came ${((out - warned) / 1000).toFixed(1)} s before the sign-out`;
-      }
-      return undefined;
-    } finally {
-      await context.close();
-    }
-  },
-
-  async server({ browser, options, times, note }) {
-    const { context, page } = await signedIn(browser, options);
-    try {
-      // No page open from now on: only the server can end the session.
-      await page.close();
-      note(`signed in, then every page closed; waiting ${times.expireAfter + SLACK_S} s`);
-      await sleep((times.expireAfter + SLACK_S) * 1000);
-      const answer = await context.request.get(options.url, { maxRedirects: 0 });
-      const status = answer.status();
-      const location = answer.headers().location;
-      note(
-        `a request with the session's cookie answered ${status}${location ? ` (to ${location})` : ''}`,
-      );
-      const refused = status === 401 || status === 403 || (status >= 300 && status < 400);
-      return refused
-        ? undefined
-        : `the server still served the page (${status}) after the idle timeout`;
-    } finally {
-      await context.close();
-    }
-  },
-
-  async passive({ browser, options, times, note }) {
-    const route = new URL(options.passive ?? '', options.url).href;
-    const { context, page, signedInAt } = await signedIn(browser, options);
-    try {
-      // The page polls the route by itself, every 2 s; nobody touches it.
-      await page.evaluate(
-        `setInterval(() => fetch(${JSON.stringify(route)}, { credentials: 'same-origin' }), 2000)`,
-      );
-      note(`signed in; the page polls ${options.passive} every 2 s, no input`);
-      const out = await waitFor(() => signedOut(page, options), times.expireAfter + 2 * SLACK_S);
-      if (out === undefined) {
-        note(`still signed in ${times.expireAfter + 2 * SLACK_S} s after the sign-in`);
-        return `polling ${options.passive} kept the session alive past the idle timeout`;
-      }
-      note(
-        `signed out ${((out - signedInAt) / 1000).toFixed(1)} s after the sign-in, polling all along`,
-      );
-      return undefined;
-    } finally {
-      await context.close();
-    }
-  },
-};
-
-/**
- * Whether the page shows the user signed out: at the login page, or covered by the lock (signing
- * in again in place: the client's state is `locked`), or leaving (`expired`).
- */
-async function signedOut(page: Page, options: VerifyOptions): Promise<boolean> {
-  if (new URL(page.url()).pathname === new URL(options.loginUrl, options.url).pathname) return true;
-  const state = await page.evaluate('window.sessionSecurity && window.sessionSecurity.state');
-  return state === 'expired' || state === 'locked';
-}
-
-/** Where a signed-out page is, in words. */
-async function whereOut(page: Page): Promise<string> {
-  const locked = (await page.locator('dialog.session-security-lock[open]').count()) > 0;
-  return locked
-    ? `the page was covered by the lock (sign in again in place), at ${page.url()}`
-    : `the page was at ${page.url()}`;
-}
-
-/** Polls `done` every 100 ms for `seconds`; when it held, or undefined. */
-async function waitFor(done: () => Promise<boolean>, seconds: number): Promise<number | undefined> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await done().catch(() => false)) return Date.now();
-    await sleep(100);
-  }
-  return undefined;
-}
-
-/** The report as Markdown: the policy the page showed, then each check. */
-export function reportMarkdown(report: VerifyReport): string {
-  const time = (at: number) => new Date(at).toISOString().slice(11, 23);
-  const lines = [
-    `# session-security verify: ${report.pass ? 'PASS' : 'FAIL'}`,
-    '',
-    `App: ${report.app}, run at ${report.startedAt}.`,
-    '',
-  ];
-  if (report.times) {
-    lines.push(
-      `The page's policy: idle timeout ${report.times.expireAfter} s, warning at ${report.times.warnAfter} s${report.times.absolute ? ', an absolute timeout nearer than the idle one' : ''}.`,
-      '',
-    );
-  }
-  lines.push('| check | result |', '| --- | --- |');
-  const shown = (check: CheckResult) =>
-    check.result === 'fail'
-      ? `**fail**: ${check.failure}`
-      : check.result === 'not-run'
-        ? `not run: ${check.failure}`
-        : 'pass';
-  for (const check of report.checks) lines.push(`| ${check.title} | ${shown(check)} |`);
-  for (const check of report.checks) {
-    lines.push('', `## ${check.title}: ${shown(check)}`, '', check.asks, '');
-    for (const { at, what } of check.observed) lines.push(`- ${time(at)} ${what}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

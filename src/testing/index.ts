@@ -18,3 +18,4 @@ export {
   expectWarning,
   expiredReason,
 } from './expect.js';
+export { type SignedInUser, signIn } from './sign-in.js';

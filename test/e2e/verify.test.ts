@@ -5,15 +5,22 @@
 // less than 20 seconds.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import express from 'express';
 import session from 'express-session';
+import { describePolicy } from 'session-security';
 import { sessionSecurity } from 'session-security/express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CheckId, reportMarkdown, type VerifyReport, verify } from '../../src/cli/verify.js';
+import { reportMarkdown } from '../../src/cli/report.js';
+import {
+  type CheckId,
+  type VerifyOptions,
+  type VerifyReport,
+  verify,
+} from '../../src/cli/verify.js';
 import { listen } from '../support/http.js';
 import { CHROMIUM, startDemo } from './support.js';
 
@@ -25,14 +32,23 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function demo(times: { expireAfter: number; warnAfter: number; lock?: boolean }) {
+async function demo(times: {
+  expireAfter: number;
+  warnAfter: number;
+  absoluteTimeout?: number;
+  lock?: boolean;
+}) {
   const started = await startDemo(times);
   closers.push(() => started.close());
   return started.origin;
 }
 
 /** The checks against an app signed in through the demo's login form. */
-function verifyOn(origin: string, checks: CheckId[], passive?: string): Promise<VerifyReport> {
+function verifyOn(
+  origin: string,
+  checks: CheckId[],
+  more: Partial<VerifyOptions> = {},
+): Promise<VerifyReport> {
   return verify({
     url: `${origin}/`,
     loginUrl: '/login',
@@ -41,10 +57,73 @@ function verifyOn(origin: string, checks: CheckId[], passive?: string): Promise<
     usernameField: 'input[name=username]',
     passwordField: 'input[name=password]',
     submit: 'form [type=submit]',
-    passive,
+    logout: '[action$="/logout"] [type=submit]',
     checks,
     chromium: CHROMIUM,
+    ...more,
   });
+}
+
+/** The ways the apps of the broken variants get session-security wrong. */
+interface Mistakes {
+  /** The middleware sees only the library's own routes, never the app's pages. */
+  onlyOwnRoutes?: boolean;
+  /** The sign-out destroys the session itself rather than `security.signOut(req)`. */
+  destroyOnSignOut?: boolean;
+  /** The pages cut the tabs' channel: no BroadcastChannel, no storage. */
+  cutTabs?: boolean;
+}
+
+/** An Express app with session-security, a login form, a slow route and one mistake. */
+async function brokenApp(mistakes: Mistakes): Promise<string> {
+  const app = express();
+  // Every request saves the session back, as it was when the request began.
+  app.use(session({ secret: 'verify test secret', resave: true, saveUninitialized: false }));
+  const security = sessionSecurity({
+    expireAfter: 24,
+    warnAfter: 3,
+    loginUrl: '/login',
+    isAuthenticated: (req) => typeof req.session.user === 'string',
+    drafts: false,
+    sweepInterval: 0,
+  });
+  app.use((req, res, next) =>
+    !mistakes.onlyOwnRoutes || req.path.startsWith('/session-security')
+      ? security(req, res, next)
+      : next(),
+  );
+  app.get('/login', (_req, res) => {
+    res.send(
+      '<form method="post" action="/login"><input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>',
+    );
+  });
+  app.post('/login', express.urlencoded({ extended: false }), async (req, res) => {
+    req.session.user = String(req.body.username);
+    await security.start(req);
+    res.redirect(303, '/');
+  });
+  app.post('/logout', async (req, res) => {
+    if (mistakes.destroyOnSignOut) {
+      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    } else {
+      await security.signOut(req);
+    }
+    res.redirect(303, '/login');
+  });
+  app.get('/slow', (_req, res) => {
+    setTimeout(() => res.send('done'), 3000);
+  });
+  const cut =
+    '<script>window.BroadcastChannel = undefined; Storage.prototype.setItem = () => { throw new DOMException("denied", "SecurityError"); };</script>';
+  app.get('/', (req, res) => {
+    if (!req.session.user) return res.redirect(303, '/login');
+    res.send(
+      `<!doctype html><title>App</title>${mistakes.cutTabs ? cut : ''}${security.clientTags(req)}<p>hello</p><form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
+    );
+  });
+  const server = await listen(app);
+  closers.push(() => server.close());
+  return server.origin;
 }
 
 /** Where the guide's command sends the run: replaced by the test's demo and directory. */
@@ -58,22 +137,34 @@ const GUIDE_OUT = 'reports/';
 function guideCommand() {
   const guide = readFileSync(new URL('../../docs/guide/testing.md', import.meta.url), 'utf8');
   const body = /```sh\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
-  const times = /EXPIRE_AFTER=(\d+) WARN_AFTER=(\d+) npm start/.exec(body);
+  const times = /EXPIRE_AFTER=(\d+) WARN_AFTER=(\d+) ABSOLUTE_TIMEOUT=(\d+) npm start/.exec(body);
   const command = body
     .replaceAll('\\\n', ' ')
     .split('\n')
     .find((line) => line.startsWith('npx'));
   if (!times || !command)
     throw new Error(`the testing guide's sh block is not as expected: ${body}`);
-  const [, , verb, ...args] = command.trim().split(/\s+/);
+  // Words, and "quoted words" as one, as sh reads them.
+  const words = [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((word) => word[1] ?? word[2] ?? '');
+  const [, , verb, ...args] = words;
   expect(verb).toBe('verify');
   expect(args).toContain(GUIDE_URL);
   expect(args).toContain(GUIDE_OUT);
   return {
-    times: { expireAfter: Number(times[1]), warnAfter: Number(times[2]) },
+    times: {
+      expireAfter: Number(times[1]),
+      warnAfter: Number(times[2]),
+      absoluteTimeout: Number(times[3]),
+    },
     args: ['verify', ...args],
   };
 }
+
+/** The arguments that sign in to an app at `origin` as the demo's user. */
+const cliArgs = (origin: string) => [
+  'verify',
+  ...['--url', `${origin}/`, '--login-url', '/login', '--username', 'demo', '--password', 'demo'],
+];
 
 const resultOf = (report: VerifyReport, id: CheckId) =>
   report.checks.find((check) => check.id === id);
@@ -99,6 +190,10 @@ describe('session-security verify', () => {
       ['idle', 'pass'],
       ['server', 'pass'],
       ['passive', 'pass'],
+      ['tabs', 'pass'],
+      ['sign-out', 'pass'],
+      ['in-flight', 'pass'],
+      ['absolute', 'pass'],
     ]);
     expect(report.times).toMatchObject({
       expireAfter: times.expireAfter,
@@ -109,12 +204,12 @@ describe('session-security verify', () => {
     );
     for (const check of report.checks) expect(check.observed.length).toBeGreaterThan(0);
     expect(JSON.stringify(report)).toContain('covered by the lock');
-  }, 180_000);
+  }, 240_000);
 
   it('fails the passive check when the polling route counts as activity', async () => {
     const origin = await demo({ expireAfter: 24, warnAfter: 3 });
     // The demo's /second is a page: every request to it counts.
-    const report = await verifyOn(origin, ['passive'], '/second');
+    const report = await verifyOn(origin, ['passive'], { passive: '/second' });
     expect(report.pass).toBe(false);
     expect(resultOf(report, 'passive')).toMatchObject({
       result: 'fail',
@@ -123,42 +218,84 @@ describe('session-security verify', () => {
   }, 90_000);
 
   it("fails the server check when only the page's timer signs out (the middleware on the library's routes only)", async () => {
-    const app = express();
-    app.use(session({ secret: 'verify test secret', resave: false, saveUninitialized: false }));
-    const security = sessionSecurity({
-      expireAfter: 24,
-      warnAfter: 3,
-      loginUrl: '/login',
-      isAuthenticated: (req) => typeof req.session.user === 'string',
-      drafts: false,
-      sweepInterval: 0,
-    });
     // The mistake: session-security sees only its own routes, never the app's pages.
-    app.use((req, res, next) =>
-      req.path.startsWith('/session-security') ? security(req, res, next) : next(),
-    );
-    app.get('/login', (_req, res) => {
-      res.send(
-        '<form method="post" action="/login"><input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>',
-      );
-    });
-    app.post('/login', express.urlencoded({ extended: false }), async (req, res) => {
-      req.session.user = String(req.body.username);
-      await security.start(req);
-      res.redirect(303, '/');
-    });
-    app.get('/', (req, res) => {
-      if (!req.session.user) return res.redirect(303, '/login');
-      res.send(`<!doctype html><title>App</title>${security.clientTags(req)}<p>hello</p>`);
-    });
-    const server = await listen(app);
-    closers.push(() => server.close());
-    const report = await verifyOn(server.origin, ['server']);
+    const origin = await brokenApp({ onlyOwnRoutes: true });
+    const report = await verifyOn(origin, ['server']);
     expect(resultOf(report, 'server')).toMatchObject({
       result: 'fail',
       failure: 'the server still served the page (200) after the idle timeout',
     });
   }, 90_000);
+
+  it('fails the in-flight check when a request in flight undoes a sign-out (the app destroys the session itself)', async () => {
+    const origin = await brokenApp({ destroyOnSignOut: true });
+    const report = await verifyOn(origin, ['in-flight'], { slow: '/slow' });
+    expect(resultOf(report, 'in-flight')).toMatchObject({
+      result: 'fail',
+      failure: 'the sign-out was undone: after the request in flight, the page was served (200)',
+    });
+  }, 90_000);
+
+  it("fails the tabs check when the tabs cannot share the warning (the app's pages cut their channel)", async () => {
+    const origin = await brokenApp({ cutTabs: true });
+    const report = await verifyOn(origin, ['tabs']);
+    expect(resultOf(report, 'tabs')).toMatchObject({
+      result: 'fail',
+      failure: 'the warning stayed open in the other tab after "stay signed in" in one',
+    });
+  }, 90_000);
+
+  it('fails the absolute check when the preset demands an absolute timeout and the app has none', async () => {
+    const origin = await demo({ expireAfter: 24, warnAfter: 3 });
+    const report = await verifyOn(origin, ['absolute'], {
+      preset: 'nist-aal3',
+      absoluteTimeout: 15,
+    });
+    expect(resultOf(report, 'absolute')).toMatchObject({
+      result: 'fail',
+      failure:
+        'no absolute timeout: still signed in 18 s after the sign-in, with input all along; nist-aal3 demands one (NIST SP 800-63B-4 2.3.3 (AAL3 reauthentication): 12 h, shall)',
+    });
+  }, 90_000);
+
+  it("puts the app's own policy (--policy, describePolicy's JSON) in the report", async () => {
+    const origin = await demo({ expireAfter: 24, warnAfter: 3 });
+    const out = mkdtempSync(join(tmpdir(), 'verify-'));
+    const policy = describePolicy({
+      preset: 'pci-dss-4',
+      isAuthenticated: () => true,
+      drafts: false,
+    });
+    writeFileSync(join(out, 'policy.json'), JSON.stringify(policy));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        CLI,
+        ...cliArgs(origin),
+        ...['--checks', 'warning-window', '--policy', join(out, 'policy.json'), '--out', out],
+      ],
+      { env: { ...process.env, CHROMIUM_PATH: CHROMIUM } },
+    );
+    expect(stdout).toContain('The policy the app describes (`describePolicy` of its options):');
+    expect(stdout).toContain(policy.markdown.trimEnd());
+    expect(stdout).toContain('| The warning gives at least 20 seconds | pass |');
+  }, 60_000);
+
+  it.each([
+    [['--preset', 'pci'], 'no preset "pci"'],
+    [['--absolute-timeout', '0'], '--absolute-timeout "0" must be a number of seconds above 0'],
+    [['--slow', 'POST'], '--slow "POST" is not a route: give /path, or METHOD /path'],
+    [['--policy', '/nonexistent/policy.json'], '--policy /nonexistent/policy.json: ENOENT'],
+    [['--checks', 'idle,tab'], 'no check "tab"'],
+  ])('refuses %j before it starts a browser, exit 2', async (extra, message) => {
+    const failed = await run(process.execPath, [
+      CLI,
+      ...cliArgs('http://127.0.0.1:9'),
+      ...extra,
+    ]).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain(`session-security: ${message}`);
+  });
 
   it('fails the warning check when the warning leaves less than 20 seconds', async () => {
     const origin = await demo({ expireAfter: 24, warnAfter: 10 });

@@ -28,7 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   opentelemetry: ['core'],
   passkeys: ['core'],
   testing: ['core'],
-  cli: [],
+  cli: ['core'],
   react: ['client', 'contract'],
   root: ['core'],
 };
