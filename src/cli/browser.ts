@@ -151,14 +151,23 @@ export async function waitFor(
   return undefined;
 }
 
-/** What the server answers a request with the context's cookies (its status, its redirect). */
-export async function answerTo(context: BrowserContext, url: string) {
-  const answer = await context.request.get(url, { maxRedirects: 0 });
+/**
+ * What the server answers a request for `access.url` with the context's cookies: refused is a
+ * 401 or 403, or a redirect to the login page (any other redirect, to HTTPS or a slash, is not).
+ */
+export async function answerTo(context: BrowserContext, access: Access) {
+  const answer = await context.request.get(access.url, { maxRedirects: 0 });
   const status = answer.status();
   const location = answer.headers().location;
+  const login = new URL(access.loginUrl, access.url);
+  const toLogin =
+    status >= 300 &&
+    status < 400 &&
+    location !== undefined &&
+    new URL(location, access.url).pathname === login.pathname;
   return {
     status,
-    refused: status === 401 || status === 403 || (status >= 300 && status < 400),
+    refused: status === 401 || status === 403 || toLogin,
     said: `${status}${location ? ` (to ${location})` : ''}`,
   };
 }

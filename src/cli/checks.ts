@@ -97,11 +97,11 @@ export const CHECKS: Record<CheckId, (context: CheckContext) => Promise<string |
       await page.close();
       note(`signed in, then every page closed; waiting ${times.expireAfter + SLACK_S} s`);
       await sleep((times.expireAfter + SLACK_S) * 1000);
-      const answer = await answerTo(context, options.url);
+      const answer = await answerTo(context, options);
       note(`a request with the session's cookie answered ${answer.said}`);
       return answer.refused
         ? undefined
-        : `the server still served the page (${answer.status}) after the idle timeout`;
+        : `the server did not refuse the session (${answer.said}) after the idle timeout`;
     } finally {
       await context.close();
     }
@@ -113,9 +113,18 @@ export const CHECKS: Record<CheckId, (context: CheckContext) => Promise<string |
     try {
       // The page polls the route by itself, every 2 s; nobody touches it.
       await page.evaluate(
-        `setInterval(() => fetch(${JSON.stringify(route)}, { credentials: 'same-origin' }), 2000)`,
+        `window.__polls = []; setInterval(() => fetch(${JSON.stringify(route)}, { credentials: 'same-origin' }).then((answer) => window.__polls.push(answer.status), () => window.__polls.push(0)), 2000)`,
       );
       note(`signed in; the page polls ${options.passive} every 2 s, no input`);
+      // A route the app does not serve proves nothing: the first poll must be answered.
+      const firstPoll = async () =>
+        (await page.evaluate('window.__polls[0]')) as number | undefined;
+      await waitFor(async () => (await firstPoll()) !== undefined, 2 * SLACK_S);
+      const status = await firstPoll();
+      note(`the first poll answered ${status ?? 'nothing'}`);
+      if (status === undefined || status < 200 || status > 299) {
+        return `${options.passive} answered ${status ?? 'nothing'} to a signed-in page: not a route it could poll`;
+      }
       const out = await waitFor(() => signedOut(page, options), times.expireAfter + 2 * SLACK_S);
       if (out === undefined) {
         note(`still signed in ${times.expireAfter + 2 * SLACK_S} s after the page's load`);
@@ -189,10 +198,11 @@ export const CHECKS: Record<CheckId, (context: CheckContext) => Promise<string |
       note(
         `signed out with the app's control (${options.logout}) in one tab, now at ${page.url()}`,
       );
-      const answer = await answerTo(context, options.url);
+      const answer = await answerTo(context, options);
       note(`a request with the session's cookie answered ${answer.said}`);
-      if (!answer.refused)
-        return `the server still served the page (${answer.status}) after the sign-out`;
+      if (!answer.refused) {
+        return `the server did not refuse the session (${answer.said}) after the sign-out`;
+      }
       // The other tab learns of it at its next contact with the server: by its warning at the latest.
       const left = await waitFor(() => signedOut(other, options), times.warnAfter + SLACK_S);
       if (left === undefined) {
@@ -229,11 +239,11 @@ export const CHECKS: Record<CheckId, (context: CheckContext) => Promise<string |
       note(
         `${method} ${path} answered ${answered.status}, ${seconds(answered.at - outAt)} after the sign-out`,
       );
-      const answer = await answerTo(context, options.url);
+      const answer = await answerTo(context, options);
       note(`then a request with the cookies the browser kept answered ${answer.said}`);
       return answer.refused
         ? undefined
-        : `the sign-out was undone: after the request in flight, the page was served (${answer.status})`;
+        : `the sign-out was undone: after the request in flight, the session was not refused (${answer.said})`;
     } finally {
       await context.close();
     }

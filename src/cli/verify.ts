@@ -118,19 +118,32 @@ const ASKS: Record<CheckId, { title: string; asks: string }> = {
   },
 };
 
+/** Where Playwright's Chromium driver may be: playwright-core, or what a test setup has. */
+const PLAYWRIGHT = ['playwright-core', 'playwright', '@playwright/test'];
+
+/** Playwright's `chromium`, from the first of PLAYWRIGHT installed. */
+async function playwrightChromium(): Promise<typeof import('playwright-core')['chromium']> {
+  for (const name of PLAYWRIGHT) {
+    try {
+      const loaded = (await import(name)) as {
+        chromium?: typeof import('playwright-core')['chromium'];
+      };
+      if (loaded.chromium) return loaded.chromium;
+    } catch {
+      // not installed: the next
+    }
+  }
+  throw new Error(
+    `verify drives Chromium with Playwright, an optional peer: none of ${PLAYWRIGHT.join(', ')} is installed (npm install --save-dev playwright-core)`,
+  );
+}
+
 /** How far apart the checks start. */
 const STAGGER_MS = 1000;
 
 /** Runs the checks against the app, all at once; never throws for a failed check (the report says so). */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
-  let chromium: typeof import('playwright-core')['chromium'];
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    throw new Error(
-      'verify drives Chromium with playwright-core, an optional peer: npm install --save-dev playwright-core',
-    );
-  }
+  const chromium = await playwrightChromium();
   const browser = await chromium.launch({
     executablePath: options.chromium,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],

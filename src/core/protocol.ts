@@ -141,9 +141,10 @@ export type LeaseBody =
 const EXPECTED_LEASE =
   'expected a JSON object {"hold": {"maxSeconds": <seconds above 0>, "label": "upload"}} (both optional) or {"end": "<the lease of the hold\'s answer>"}';
 
-/** The longest lease id and label a browser may send, in characters. */
+/** The longest lease id a browser may send, in characters. */
 const MAX_LEASE_ID = 128;
-const MAX_LEASE_LABEL = 64;
+/** The longest lease label, in characters: a browser's longer one is refused, an app's is cut. */
+export const MAX_LEASE_LABEL = 64;
 
 /**
  * Parses the body of `POST {prefix}/lease`: a lease to take, with the longest it may hold and what

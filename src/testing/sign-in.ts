@@ -7,7 +7,8 @@ export interface SignedInUser {
   /**
    * Sends a request to `path` (relative to the app's origin) with the user's cookies, and keeps
    * the cookies its answer sets or deletes. Redirects are not followed: the test sees them.
-   * A request other than GET or HEAD carries the app's `Origin`, as a browser's does.
+   * A request other than GET or HEAD carries the app's `Origin`, as a browser's does. Another
+   * origin's URL is refused: the cookies are the app's.
    */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The user's cookies, as a `Cookie` header. */
@@ -38,6 +39,11 @@ export async function signIn(
   const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
   const send = async (path: string, init: RequestInit = {}) => {
     const url = new URL(path, login);
+    if (url.origin !== login.origin) {
+      throw new Error(
+        `signIn's fetch sends the user's cookies to ${login.origin} only, not to ${url.origin}`,
+      );
+    }
     const headers = new Headers(init.headers);
     if (jar.size > 0 && !headers.has('cookie')) headers.set('cookie', cookie());
     const method = (init.method ?? 'GET').toUpperCase();

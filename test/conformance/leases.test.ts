@@ -7,6 +7,7 @@
 
 import { LeaseRefusedError, type SessionSecurityEvent } from 'session-security';
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../support/deferred.js';
 import { CookieJar, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 import { CASES, useAdapter } from './adapters.js';
 import type { ConformanceApp, HarnessOptions } from './harness.js';
@@ -43,13 +44,6 @@ const APP_HOLD: Readonly<Record<string, { appError: boolean }>> = {
 };
 
 /** Work the test settles by hand. */
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
 
 describe.each(CASES)('%s with the %s store', (framework, storeKind, harness) => {
   const adapter = useAdapter(harness, storeKind);

@@ -217,13 +217,22 @@ describe('session-security verify', () => {
     });
   }, 90_000);
 
+  it('fails the passive check, at once, when the route is not one the app serves (a typo proves nothing)', async () => {
+    const origin = await demo({ expireAfter: 24, warnAfter: 3 });
+    const report = await verifyOn(origin, ['passive'], { passive: '/api/pol' });
+    expect(resultOf(report, 'passive')).toMatchObject({
+      result: 'fail',
+      failure: '/api/pol answered 404 to a signed-in page: not a route it could poll',
+    });
+  }, 60_000);
+
   it("fails the server check when only the page's timer signs out (the middleware on the library's routes only)", async () => {
     // The mistake: session-security sees only its own routes, never the app's pages.
     const origin = await brokenApp({ onlyOwnRoutes: true });
     const report = await verifyOn(origin, ['server']);
     expect(resultOf(report, 'server')).toMatchObject({
       result: 'fail',
-      failure: 'the server still served the page (200) after the idle timeout',
+      failure: 'the server did not refuse the session (200) after the idle timeout',
     });
   }, 90_000);
 
@@ -232,7 +241,8 @@ describe('session-security verify', () => {
     const report = await verifyOn(origin, ['in-flight'], { slow: '/slow' });
     expect(resultOf(report, 'in-flight')).toMatchObject({
       result: 'fail',
-      failure: 'the sign-out was undone: after the request in flight, the page was served (200)',
+      failure:
+        'the sign-out was undone: after the request in flight, the session was not refused (200)',
     });
   }, 90_000);
 

@@ -42,14 +42,7 @@ export function pino(options: LoggerOptions = {}): Logger {
   return createPino(options, new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
 
-/** A promise with its resolve function. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
+export { deferred } from '../support/deferred.js';
 
 /** What a browser sends from a page of the app: a same-origin request. */
 const SAME_ORIGIN = {

@@ -17,6 +17,7 @@ import { sessionSecurity } from 'session-security/better-auth';
 import { redisStore } from 'session-security/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/better-auth/app.js';
+import { deferred } from '../support/deferred.js';
 import {
   CookieJar,
   FakeClock,
@@ -472,13 +473,6 @@ describe("security.hold(request, work, options) on better-auth's sessions", () =
   }, 60_000);
 
   /** Work the test settles by hand. */
-  function deferred<T>() {
-    let resolve: (value: T) => void = () => {};
-    const promise = new Promise<T>((res) => {
-      resolve = res;
-    });
-    return { promise, resolve };
-  }
 
   it('keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
     const { jar } = await app.signIn();

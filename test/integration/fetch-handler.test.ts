@@ -14,6 +14,7 @@ import {
   type WebSession,
 } from 'session-security/web';
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../support/deferred.js';
 import { FakeClock, NAVIGATE, SAME_ORIGIN_FETCH } from '../support/http.js';
 
 const ORIGIN = 'http://app.test';
@@ -450,13 +451,6 @@ describe("the lock's unlock of a request that names no session (its cookie clear
 
 describe('hold(request, session, work, options)', () => {
   /** Work the test settles by hand. */
-  function deferred<T>() {
-    let resolve: (value: T) => void = () => {};
-    const promise = new Promise<T>((res) => {
-      resolve = res;
-    });
-    return { promise, resolve };
-  }
 
   it('keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
     const events: SessionSecurityEvent[] = [];

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActivityStore, SessionSecurityEvent } from '../../src/index.js';
 import { sessionObjectStore } from '../../src/server/store.js';
+import { deferred } from '../support/deferred.js';
 import { startTestApp } from '../support/express-app.js';
 import { type CookieJar, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 
@@ -19,15 +20,6 @@ afterEach(async () => {
 });
 
 /** Work the test settles by hand. */
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** The default store, whose hold and release fail while `failing` says so (a store that stops). */
 function faultyStore(now: () => number) {

@@ -34,6 +34,7 @@ import {
   type SessionSecurityModuleOptions,
 } from 'session-security/nestjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deferred } from '../support/deferred.js';
 import { CookieJar, FakeClock, NAVIGATE, SAME_ORIGIN_FETCH, send } from '../support/http.js';
 
 type Platform = 'express' | 'fastify';
@@ -283,13 +284,6 @@ describe('the NestJS module where it cannot work', () => {
 
 describe.each(['express', 'fastify'] as const)('SessionSecurity.hold on %s', (platform) => {
   /** Work the test settles by hand. */
-  function deferred<T>() {
-    let resolve: (value: T) => void = () => {};
-    const promise = new Promise<T>((res) => {
-      resolve = res;
-    });
-    return { promise, resolve };
-  }
   let work = deferred<string>();
 
   @Controller('reports')

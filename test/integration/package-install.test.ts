@@ -306,6 +306,21 @@ describe('the installed package, in a fresh app', () => {
     expect(asked.code, told('session-security verify', asked)).toBe(2);
     expect(asked.stderr).toContain('session-security: --url is required');
     expect(asked.stderr).toContain('usage: session-security verify --url');
+    // Playwright is an optional peer, not installed here: the command names what to install.
+    const bare = await run(
+      command,
+      ['verify', '--url', 'http://127.0.0.1:9/', '--login-url', '/login'].concat([
+        '--username',
+        'demo',
+        '--password',
+        'demo',
+      ]),
+      { cwd: appRoot },
+    );
+    expect(bare.code, told('session-security verify --url …', bare)).toBe(2);
+    expect(bare.stderr).toContain(
+      'none of playwright-core, playwright, @playwright/test is installed (npm install --save-dev playwright-core)',
+    );
     const unknown = await run(command, ['prove'], { cwd: appRoot });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no command "prove"');

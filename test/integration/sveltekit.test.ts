@@ -20,6 +20,7 @@ import {
 } from 'session-security/sveltekit';
 import { describe, expect, it } from 'vitest';
 import { sessionObjectStore } from '../../src/server/store.js';
+import { deferred } from '../support/deferred.js';
 import { FakeClock, NAVIGATE, SAME_ORIGIN_FETCH } from '../support/http.js';
 import { runHandle as run } from '../support/sveltekit-events.js';
 
@@ -447,13 +448,6 @@ describe('session-security/sveltekit: the handle', () => {
 
 describe('session-security/sveltekit: hold', () => {
   /** Work the test settles by hand. */
-  function deferred<T>() {
-    let resolve: (value: T) => void = () => {};
-    const promise = new Promise<T>((res) => {
-      resolve = res;
-    });
-    return { promise, resolve };
-  }
 
   it('locals.sessionSecurity.hold(work) keeps the sign-in alive past expireAfter while the work runs, and idle time counts from its end', async () => {
     const events: SessionSecurityEvent[] = [];

@@ -65,7 +65,7 @@ describe('signIn (session-security/testing)', () => {
     await expect(expiredReason(answer)).resolves.toBe('idle');
   });
 
-  it("sends the app's Origin with a POST, none with a GET, and follows no redirect", async () => {
+  it("sends the app's Origin with a POST, none with a GET, follows no redirect, and sends the cookies nowhere else", async () => {
     const { origin, origins } = await app();
     const ada = await signIn(new URL('/login', origin), { username: 'ada', password: 'secret' });
     await ada.fetch('/api/me');
@@ -77,6 +77,9 @@ describe('signIn (session-security/testing)', () => {
     });
     expect(again.status).toBe(303);
     expect(again.headers.get('location')).toBe('/');
+    await expect(ada.fetch('http://127.0.0.1:9/steal')).rejects.toThrow(
+      `signIn's fetch sends the user's cookies to ${origin} only, not to http://127.0.0.1:9`,
+    );
   });
 
   it('drops a cookie the app deletes, and keeps the others', async () => {

@@ -11,6 +11,7 @@ import {
   type SecurityState,
   type SignInFacts,
 } from '../../core/policy.js';
+import { MAX_LEASE_LABEL } from '../../core/protocol.js';
 import type { Held, SessionAccess } from '../../core/store.js';
 import { debug } from '../debug.js';
 import type { Core } from './core.js';
@@ -33,9 +34,6 @@ export interface Lease {
   untilMs: number;
 }
 
-/** The longest label kept: longer ones are cut. */
-const MAX_LABEL = 64;
-
 /** Checks a lease's options as the app or the browser gave them; throws a TypeError naming the fault. */
 export function checkHoldOptions(options: HoldOptions, where: string): HoldOptions {
   const { maxSeconds, label } = (options ?? {}) as Partial<HoldOptions>;
@@ -47,7 +45,7 @@ export function checkHoldOptions(options: HoldOptions, where: string): HoldOptio
   if (label !== undefined && typeof label !== 'string') {
     throw new TypeError(`session-security: ${where}'s label must be a string`);
   }
-  return { maxSeconds, ...(label !== undefined && { label: label.slice(0, MAX_LABEL) }) };
+  return { maxSeconds, ...(label !== undefined && { label: label.slice(0, MAX_LEASE_LABEL) }) };
 }
 
 /** A lease's id: random, then when it began and its longest length, so that its end can be reported by its id alone. */
