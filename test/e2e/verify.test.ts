@@ -1,8 +1,10 @@
 // `npx session-security verify` (src/cli/) against the demo and against broken apps, in real time
-// with short timeouts, in Debian's Chromium: it passes on the demo, writing its report as Markdown
-// and JSON, and fails, naming the check, on a polling route that counts as activity, on an app
-// whose server never ends a session (only the page's timer does), and on a warning that leaves
-// less than 20 seconds.
+// with short timeouts, in Debian's Chromium: it passes on the demo, all eight checks, run as the
+// testing guide's command runs it, writing its report as Markdown and JSON; and it fails, naming
+// the check, on each broken variant: a polling route that counts as activity (and one the app
+// does not serve), an app whose server never ends a session (only the page's timer does), a
+// warning that leaves less than 20 seconds, no absolute timeout where the preset demands one, a
+// sign-out that a request in flight undoes, and tabs that do not share the warning.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
