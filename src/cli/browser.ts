@@ -19,6 +19,9 @@ export interface Access {
   logout: string;
 }
 
+/** The longest a step of signing in (a field, the form's answer, the client's start) may take, in ms. */
+const STEP_MS = 10_000;
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -39,11 +42,17 @@ const RECORDER = `(() => {
 export async function openTab(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(url);
-  await page.waitForFunction(
-    "window.sessionSecurity && window.sessionSecurity.state === 'active'",
-    undefined,
-    { timeout: 10_000 },
-  );
+  await page
+    .waitForFunction(
+      "window.sessionSecurity && window.sessionSecurity.state === 'active'",
+      undefined,
+      { timeout: STEP_MS },
+    )
+    .catch(() => {
+      throw new Error(
+        `no session-security client started within ${STEP_MS / 1000} s on ${url}${page.url() === url ? '' : ` (it went to ${page.url()})`}`,
+      );
+    });
   await page.evaluate(RECORDER);
   return page;
 }
@@ -56,21 +65,32 @@ export async function openTab(context: BrowserContext, url: string): Promise<Pag
  */
 export async function signedIn(browser: Browser, access: Access) {
   const context = await browser.newContext();
-  const page = await context.newPage();
   const login = new URL(access.loginUrl, access.url);
-  await page.goto(login.href);
-  await page.fill(access.usernameField, access.username);
-  await page.fill(access.passwordField, access.password);
-  // Signed in once the form took the page away from the login page.
-  const signedInAt = Date.now();
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== login.pathname, { timeout: 10_000 }),
-    page.click(access.submit),
-  ]);
-  await page.close();
-  const loadedAt = Date.now();
-  const first = await openTab(context, access.url);
-  return { context, page: first, signedInAt, loadedAt };
+  try {
+    const page = await context.newPage();
+    await page.goto(login.href);
+    await page.fill(access.usernameField, access.username, { timeout: STEP_MS });
+    await page.fill(access.passwordField, access.password, { timeout: STEP_MS });
+    const signedInAt = Date.now();
+    await Promise.all([
+      page.waitForEvent('load', { timeout: STEP_MS }),
+      page.click(access.submit, { timeout: STEP_MS }),
+    ]);
+    // Signed in once the form took the page away from the login page.
+    if (new URL(page.url()).pathname === login.pathname) {
+      throw new Error(
+        `the form sent the user back to the login page (${page.url()}): check --username and --password`,
+      );
+    }
+    await page.close();
+    const loadedAt = Date.now();
+    const first = await openTab(context, access.url);
+    return { context, page: first, signedInAt, loadedAt };
+  } catch (error) {
+    await context.close();
+    const message = (error as Error).message.split('\n')[0];
+    throw new Error(`could not sign in through ${login.href}: ${message}`);
+  }
 }
 
 /** Signs out with the app's own control in `page`; resolves once the page has left. */

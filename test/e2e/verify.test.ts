@@ -293,6 +293,22 @@ describe('session-security verify', () => {
     expect(stdout).toContain('| The warning gives at least 20 seconds | pass |');
   }, 60_000);
 
+  it('stops, exit 2, naming the login page and why, when it cannot sign in', async () => {
+    const origin = await demo({ expireAfter: 24, warnAfter: 3 });
+    const wrong = cliArgs(origin).map((arg, index, all) =>
+      all[index - 1] === '--password' ? 'not-the-password' : arg,
+    );
+    const failed = await run(process.execPath, [CLI, ...wrong], {
+      env: { ...process.env, CHROMIUM_PATH: CHROMIUM },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toMatch(
+      new RegExp(
+        `^session-security: could not sign in through ${origin}/login: the form sent the user back to the login page \\(${origin}/login\\S*\\): check --username and --password`,
+      ),
+    );
+  }, 60_000);
+
   it.each([
     [['--preset', 'pci'], 'no preset "pci"'],
     [['--absolute-timeout', '0'], '--absolute-timeout "0" must be a number of seconds above 0'],
