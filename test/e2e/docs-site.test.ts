@@ -134,6 +134,9 @@ describe('the built docs site', () => {
   }, 600_000);
 });
 
+/** The longest a page may take to hydrate. */
+const HYDRATED_MS = 15_000;
+
 /**
  * Opens `url` in `tab` (a page load, so each page is hydrated anew), waits for VitePress to
  * hydrate it and for its fonts, runs axe-core's WCAG 2.0 and 2.1 A/AA rules in the light theme,
@@ -147,16 +150,17 @@ async function axeFindings(tab: Page, url: string, page: string, dark = true): P
   if (response?.status() !== 200) return [`${page}: HTTP ${response?.status()}`];
   // Hydrated: Vue's app is mounted on #app; the fonts loaded, so contrast is measured as drawn.
   // A page that does not hydrate (its scripts missing or failing) is a finding, and the next
-  // page is checked.
+  // page is checked. 15 s: under a full test run's load (eight browser contexts of the evidence
+  // run beside it) a page of the API reference has taken more than 5.
   try {
     await tab.waitForFunction(
       () =>
         Boolean((document.querySelector('#app') as { __vue_app__?: unknown } | null)?.__vue_app__),
       undefined,
-      { timeout: 5000 },
+      { timeout: HYDRATED_MS },
     );
   } catch {
-    return [`${page}: not hydrated within 5 s`];
+    return [`${page}: not hydrated within ${HYDRATED_MS / 1000} s`];
   }
   await tab.evaluate(() => document.fonts.ready.then(() => undefined));
   await tab.evaluate(AXE_SOURCE);
