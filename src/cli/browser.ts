@@ -135,12 +135,15 @@ export async function warningsOf(page: Page): Promise<{ at: number; absolute: bo
   return Array.isArray(warned) ? warned : [];
 }
 
-/** Where a signed-out page is, in words; the login page's URL says why, the lock's page does not. */
+/** Where a signed-out page is, in words, and why when its URL does not say (the lock, a page still leaving). */
 export async function whereOut(page: Page): Promise<string> {
   const locked = (await page.locator('dialog.session-security-lock[open]').count()) > 0;
-  if (!locked) return `the page was at ${page.url()}`;
-  const reason = await endReason(page);
-  return `the page was covered by the lock (sign in again in place${reason ? `; reason: ${reason}` : ''}), at ${page.url()}`;
+  const url = page.url();
+  const reason = new URL(url).searchParams.has('reason') ? undefined : await endReason(page);
+  const why = reason ? `; reason: ${reason}` : '';
+  return locked
+    ? `the page was covered by the lock (sign in again in place${why}), at ${url}`
+    : `the page was at ${url}${reason ? ` (leaving${why})` : ''}`;
 }
 
 /** Input as a person makes it, in `page`, every 2 s until the returned function is called. */

@@ -52,8 +52,9 @@ export async function expectWarning(
 
 /**
  * Moves the clock until the page is signed out: it left for the login page (or reloaded without
- * a client), or its client is `expired` or `locked` (the lock covers the page). Resolves with the reason the login page was given
- * (`idle`, `absolute`, `logout`, `revoked`, `lost`), or undefined when its URL names none; fails
+ * a client), or its client is `expired` or `locked` (the lock covers the page). Resolves with the
+ * reason (`idle`, `absolute`, `logout`, `revoked`, `lost`): the login page's, else the client's
+ * (a page under the lock, or one still leaving), or undefined when neither names one; fails
  * after `withinMs` of clock time (default 20 minutes), or when the reason is not `reason`.
 
  */
@@ -67,6 +68,9 @@ export async function expectSignedOut(
   }: { reason?: string; withinMs?: number; stepMs?: number } = {},
 ): Promise<string | undefined> {
   const from = page.url();
+  // The reason as the client gives it: a page covered by the lock, or one still on its way to the
+  // login page, has none in its URL yet.
+  await page.evaluate(RECORD_REASON).catch(() => undefined);
   const out = async () => {
     const state = await clientState(page);
     if (page.url() !== from) return state !== 'active';
@@ -74,12 +78,26 @@ export async function expectSignedOut(
     return state === 'expired' || state === 'locked';
   };
   await clock.advanceUntil(out, 'the sign-out', { withinMs, stepMs });
-  const given = reasonOfUrl(page.url());
+  const recorded = await page.evaluate(RECORDED_REASON).catch(() => undefined);
+  // The URL once the page got there; else the client's word; else the URL of a page that got
+  // there meanwhile (the evaluation found its document gone).
+  const given =
+    reasonOfUrl(page.url()) ??
+    (typeof recorded === 'string' ? recorded : undefined) ??
+    reasonOfUrl(page.url());
   if (reason !== undefined && given !== reason) {
     throw new Error(`signed out with reason ${String(given)}, not ${reason} (at ${page.url()})`);
   }
   return given;
 }
+
+/** Keeps the reason of the page client's `expire` event, once, in the page. */
+const RECORD_REASON = `window.sessionSecurity && !('__sessionSecurityTestReason' in window) &&
+  (window.__sessionSecurityTestReason = undefined,
+   window.sessionSecurity.addEventListener('expire', (event) => {
+     window.__sessionSecurityTestReason = event.detail && event.detail.reason;
+   }))`;
+const RECORDED_REASON = 'window.__sessionSecurityTestReason';
 
 function reasonOfUrl(url: string): string | undefined {
   try {

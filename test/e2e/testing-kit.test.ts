@@ -1,7 +1,7 @@
 // The testing kit (session-security/testing) on the demo with its real timeouts (an idle timeout of
 // 15 minutes), in Debian's Chromium: one TestClock drives the server and the page, so the test
-// sees the warning at 13 minutes, the sign-out at 15 with its reason, and a server answer's
-// reason, in seconds of real time. And it fails, naming what did not happen, when the page is
+// sees the warning at 13 minutes, the sign-out at 15 with its reason (the login page's, or the
+// client's for a page under the lock), and a server answer's reason, in seconds of real time. And it fails, naming what did not happen, when the page is
 // kept alive.
 
 import type { Browser } from 'playwright-core';
@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 /** The demo on `clock`, and a page signed in on it with the clock installed; `close` ends both. */
-async function signedInPage(clock: TestClock) {
-  const demo = await startDemo({ expireAfter: 900, warnAfter: 780, clock });
+async function signedInPage(clock: TestClock, lock = false) {
+  const demo = await startDemo({ expireAfter: 900, warnAfter: 780, clock, lock });
   const context = await browser.newContext();
   await clock.install(context);
   const page = await context.newPage();
@@ -59,6 +59,19 @@ describe('session-security/testing on the demo', () => {
       expect(clock.now() - started).toBeLessThan(FIFTEEN_MINUTES + 10_000);
       // Fifteen minutes of the app's time, well under a minute of the machine's.
       expect(Date.now() - realStart).toBeLessThan(60_000);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+
+  it("reads the client's reason where the URL has none: a page under the lock stays where it is", async () => {
+    const clock = new TestClock();
+    const { page, close } = await signedInPage(clock, true);
+    try {
+      const at = page.url();
+      await expect(expectSignedOut(clock, page, { reason: 'idle' })).resolves.toBe('idle');
+      expect(page.url()).toBe(at);
+      expect(await clientState(page)).toBe('locked');
     } finally {
       await close();
     }
